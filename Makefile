@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app wsgi
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run serve test test-browser test-postgres ci lint format migrate-check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Creates the venv, migrates, loads the demo network the first time, prints the logins, serves.
+run: install
+	$(FLASK) db upgrade
+	@if [ ! -f instance/.demo-loaded ]; then \
+		$(FLASK) demo && touch instance/.demo-loaded; \
+	else \
+		$(FLASK) demo-logins; \
+	fi
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(PY) -m pytest -m "not browser"
+
+test-browser: install
+	$(PY) -m pytest -m browser tests/browser
+
+lint: install
+	$(PY) -m ruff check coordinator tests bench
+
+format: install
+	$(PY) -m ruff format coordinator tests bench
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

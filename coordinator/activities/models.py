@@ -1,0 +1,292 @@
+"""Joint events and projects, their co-organising partners, themes and revisions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordinator.db import UTCDateTime, utcnow
+from coordinator.extensions import db
+
+if TYPE_CHECKING:
+    from coordinator.accounts.models import User
+    from coordinator.partners.models import Partner
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Approved activities are published; cancelled ones stay visible, marked as cancelled.
+PUBLISHED_STATES = (Status.APPROVED, Status.CANCELLED)
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    NETWORK = "network"  # signed-in users only
+
+
+class EventKind(enum.StrEnum):
+    CONFERENCE = "conference"
+    WORKSHOP = "workshop"
+    WEBINAR = "webinar"
+    MEETING = "meeting"
+    TRAINING = "training"
+    FIELD_VISIT = "field_visit"
+    FORUM = "forum"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Confirmation(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class RevisionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+event_themes = Table(
+    "event_themes",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+project_themes = Table(
+    "project_themes",
+    db.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Theme {self.slug}>"
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    acronym: Mapped[str] = mapped_column(String(40), default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    website: Mapped[str] = mapped_column(String(500), default="")
+    lead_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT, index=True)
+    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lead_partner: Mapped[Partner] = relationship()
+    proposer: Mapped[User | None] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=project_themes, order_by=Theme.name)
+    partner_links: Mapped[list[ProjectPartner]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[Event]] = relationship(back_populates="project")
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} {self.slug} {self.status}>"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED_STATES
+
+
+class ProjectPartner(db.Model):
+    __tablename__ = "project_partners"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    confirmation: Mapped[Confirmation] = mapped_column(
+        _enum(Confirmation), default=Confirmation.PENDING
+    )
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship(back_populates="partner_links")
+    partner: Mapped[Partner] = relationship()
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("end_dt > start_dt", name="times_ordered"),
+        # An all-day event carries its dates; a timed one carries none.
+        CheckConstraint(
+            "(is_all_day AND start_date IS NOT NULL AND end_date IS NOT NULL"
+            " AND end_date >= start_date)"
+            " OR (NOT is_all_day AND start_date IS NULL AND end_date IS NULL)",
+            name="all_day_dates",
+        ),
+        Index("ix_events_status_start", "status", "start_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name
+    # UTC instants; for all-day events, local midnight of the first day and of the day after the last.
+    start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    is_all_day: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)  # the last day, inclusive
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(2), default="", index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    languages: Mapped[str] = mapped_column(String(100), default="")  # comma-separated codes
+    registration_url: Mapped[str] = mapped_column(String(500), default="")
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.PUBLIC)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    lead_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
+    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    # Raised on every published change (approved revision, cancellation): iCalendar SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lead_partner: Mapped[Partner] = relationship()
+    proposer: Mapped[User | None] = relationship()
+    project: Mapped[Project | None] = relationship(back_populates="events")
+    themes: Mapped[list[Theme]] = relationship(secondary=event_themes, order_by=Theme.name)
+    partner_links: Mapped[list[EventPartner]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[EventRevision]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventRevision.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r} {self.status}>"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED_STATES
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Status.CANCELLED
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_url)
+
+    @property
+    def confirmed_partners(self) -> list[Partner]:
+        return [
+            link.partner for link in self.partner_links if link.confirmation == Confirmation.CONFIRMED
+        ]
+
+
+class EventPartner(db.Model):
+    """A co-organising partner of an event and whether its focal points confirmed."""
+
+    __tablename__ = "event_partners"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True, index=True)
+    confirmation: Mapped[Confirmation] = mapped_column(
+        _enum(Confirmation), default=Confirmation.PENDING
+    )
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="partner_links")
+    partner: Mapped[Partner] = relationship()
+
+
+class EventRevision(db.Model):
+    """Proposed changes to a published event, reviewed while the approved version stays live."""
+
+    __tablename__ = "event_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[RevisionStatus] = mapped_column(
+        _enum(RevisionStatus), default=RevisionStatus.PENDING
+    )
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="revisions")
+    proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])

@@ -1,0 +1,5 @@
+"""Shared documents."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)

@@ -1,0 +1,5 @@
+"""iCalendar and Atom feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("feeds", __name__)

@@ -1,0 +1,50 @@
+"""The form base every form uses: NFC text, no control characters, bounded lengths."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+# C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others
+# break feeds and mail headers. Tabs and newlines are allowed in multi-line text.
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def normalise_text(value):
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value).strip()
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def reject_control_characters(form, field):
+    if not isinstance(field.data, str):
+        return
+    pattern = _CONTROL_MULTI_LINE if isinstance(field, TextAreaField) else _CONTROL_SINGLE_LINE
+    if pattern.search(field.data):
+        raise ValidationError("This field contains invisible control characters; please retype it.")
+
+
+def has_control_characters(value: str, multi_line: bool = False) -> bool:
+    pattern = _CONTROL_MULTI_LINE if multi_line else _CONTROL_SINGLE_LINE
+    return bool(pattern.search(value))
+
+
+class BaseForm(FlaskForm):
+    """Every text field is NFC-normalised, stripped and refused if it holds control characters."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField):
+                options["filters"] = [normalise_text, *options.get("filters", ())]
+                options["validators"] = [
+                    reject_control_characters,
+                    *options.get("validators", ()),
+                ]
+            return unbound_field.bind(form=form, **options)

@@ -1,0 +1,46 @@
+"""Template helpers shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from coordinator.text import render_markdown
+
+
+def local_time(value: datetime | None, tz_name: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz_name)).strftime(fmt)
+
+
+def zone_abbreviation(value: datetime, tz_name: str) -> str:
+    return value.astimezone(ZoneInfo(tz_name)).strftime("%Z")
+
+
+def format_date(value: date | None, fmt: str = "%d %b %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["zone_abbreviation"] = zone_abbreviation
+    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_site():
+        return {"site_name": app.config["SITE_NAME"]}
+
+    register_globals(app)
+
+
+def register_globals(app: Flask) -> None:
+    @app.template_global()
+    def has_endpoint(name: str) -> bool:
+        """Whether a route exists: lets shared templates link to optional parts."""
+        return name in app.view_functions

@@ -1,0 +1,28 @@
+from coordinator.extensions import db
+
+
+def test_sign_in_and_out(client, focal_point, login_as):
+    login_as(focal_point)
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert "Sign in" in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_is_refused(client, focal_point):
+    db.session.commit()
+    response = client.post("/login", data={"email": focal_point.email, "password": "wrong-pass"})
+    assert response.status_code == 200
+    assert "not right" in response.get_data(as_text=True)
+
+
+def test_replayed_session_cookie_after_sign_out_gets_nothing(app, focal_point, login_as, client):
+    login_as(focal_point)
+    client.get("/")  # consume the welcome flash
+    cookie = client.get_cookie("session").value
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    page = replay.get("/").get_data(as_text=True)
+    assert "Sign out" not in page and focal_point.name not in page

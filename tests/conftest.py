@@ -1,0 +1,130 @@
+"""Fixtures: a fresh app per test on SQLite (default) or PostgreSQL (COORDINATOR_DATABASE_URL).
+
+The schema is created once per session; each test starts from empty tables, so tests
+that commit from several threads (race tests) work the same on both engines.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from coordinator import create_app
+from coordinator.config import normalise_database_url
+from coordinator.extensions import db
+from tests import factories
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("COORDINATOR_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _test_config(database_url: str, instance_dir) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(instance_dir / "uploads"),
+        "MAIL_OUTBOX": str(instance_dir / "outbox"),
+        "SERVER_NAME": None,
+    }
+
+
+def wipe_tables() -> None:
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Override in a test module (or parametrize) to change the configuration."""
+    return _test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(_schema, app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        wipe_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def partner(app):
+    return factories.PartnerFactory()
+
+
+@pytest.fixture
+def other_partner(app):
+    return factories.PartnerFactory()
+
+
+@pytest.fixture
+def focal_point(app, partner):
+    return factories.UserFactory(role="focal_point", partner=partner)
+
+
+@pytest.fixture
+def other_focal_point(app, other_partner):
+    return factories.UserFactory(role="focal_point", partner=other_partner)
+
+
+@pytest.fixture
+def staff(app):
+    return factories.UserFactory(role="staff", partner=None)
+
+
+@pytest.fixture
+def admin(app):
+    return factories.UserFactory(role="admin", partner=None)
+
+
+def login(client, user, password: str = DEFAULT_PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    """login_as(user) signs the test client in through the real sign-in form."""
+
+    def _login(user, password: str = DEFAULT_PASSWORD):
+        db.session.commit()
+        return login(client, user, password)
+
+    return _login

@@ -1,0 +1,118 @@
+"""factory_boy factories for the models; they add to the Flask-SQLAlchemy session and flush."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from coordinator.accounts.models import Role, User
+from coordinator.accounts.passwords import hash_password
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventKind,
+    EventPartner,
+    Project,
+    Status,
+    Theme,
+    Visibility,
+)
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
+
+_PASSWORD_HASH = hash_password("correct horse battery staple")
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class PartnerFactory(BaseFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner Institution {n}")
+    acronym = factory.Sequence(lambda n: f"P{n}")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+    kind = "city network"
+    city = "Marseille"
+    country = "FR"
+    timezone = "Europe/Paris"
+    website = "https://example.org"
+    summary = "A partner of the network."
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.FOCAL_POINT
+    partner = factory.SubFactory(PartnerFactory)
+    password_hash = _PASSWORD_HASH
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if kwargs.get("role") in (Role.STAFF, Role.ADMIN, "staff", "admin"):
+            kwargs["partner"] = None
+        return kwargs
+
+
+class ThemeFactory(BaseFactory):
+    class Meta:
+        model = Theme
+
+    name = factory.Sequence(lambda n: f"Theme {n}")
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+
+
+def _in_days(days: int, hour: int = 9) -> datetime:
+    base = datetime.now(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+class ProjectFactory(BaseFactory):
+    class Meta:
+        model = Project
+
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    title = factory.Sequence(lambda n: f"Joint Project {n}")
+    acronym = factory.Sequence(lambda n: f"JP{n}")
+    summary = "A joint project."
+    start_date = factory.LazyFunction(lambda: _in_days(-30).date())
+    end_date = factory.LazyFunction(lambda: _in_days(365).date())
+    lead_partner = factory.SubFactory(PartnerFactory)
+    status = Status.APPROVED
+
+
+class EventFactory(BaseFactory):
+    class Meta:
+        model = Event
+
+    title = factory.Sequence(lambda n: f"Joint Event {n}")
+    summary = "A joint event of the network."
+    description = "Some **details**."
+    kind = EventKind.WORKSHOP
+    timezone = "Europe/Paris"
+    start_dt = factory.LazyFunction(lambda: _in_days(10))
+    end_dt = factory.LazyAttribute(lambda o: o.start_dt + timedelta(hours=3))
+    city = "Marseille"
+    country = "FR"
+    visibility = Visibility.PUBLIC
+    lead_partner = factory.SubFactory(PartnerFactory)
+    status = Status.APPROVED
+
+
+class EventPartnerFactory(BaseFactory):
+    class Meta:
+        model = EventPartner
+
+    event = factory.SubFactory(EventFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    confirmation = Confirmation.CONFIRMED
