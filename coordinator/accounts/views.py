@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from coordinator.accounts import services
 from coordinator.accounts.forms import LoginForm, LogoutForm
+from coordinator.access import public
 from coordinator.accounts.redirects import safe_next
 from coordinator.errors import apply_to_form
 from coordinator.extensions import db
@@ -15,6 +16,7 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     form = LoginForm()
     if request.method == "GET":

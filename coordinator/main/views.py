@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from coordinator.access import public
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
@@ -12,6 +13,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
+@public
 def index():
     partners = db.session.scalars(
         select(Partner).where(Partner.is_active).order_by(Partner.name)
@@ -20,5 +22,6 @@ def index():
 
 
 @bp.route("/healthz")
+@public
 def healthz():
     return {"status": "ok"}

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coordinator.access import public
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
@@ -20,6 +21,7 @@ def get_partner_or_404(slug: str) -> Partner:
 
 
 @bp.route("/")
+@public
 def index():
     partners = db.session.scalars(
         select(Partner)
@@ -31,6 +33,7 @@ def index():
 
 
 @bp.route("/<slug>")
+@public
 def show(slug: str):
     partner = get_partner_or_404(slug)
     return render_template("partners/show.html", partner=partner)

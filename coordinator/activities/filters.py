@@ -1,0 +1,153 @@
+"""The event filters shared by the events list, the calendar views and the iCalendar feeds.
+
+`?partner=<slug>&project=<slug>&theme=<slug>&country=<CC>&kind=<kind>` (each repeatable),
+plus `q` (text), `start` and `end` (ISO dates) where the page supports them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, exists, or_, select
+
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventKind,
+    EventPartner,
+    Project,
+    Theme,
+    event_themes,
+)
+from coordinator.partners.models import Partner
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+MAX_VALUES = 20
+
+
+@dataclass
+class EventFilters:
+    partners: list[str] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    text: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> EventFilters:
+        """Parse request args; values of the wrong shape are dropped, never an error."""
+
+        def values(name: str, pattern=None, transform=lambda v: v.strip().lower()) -> list[str]:
+            result: list[str] = []
+            for raw in args.getlist(name)[:MAX_VALUES]:
+                value = transform(raw)
+                if value and (pattern is None or pattern.match(value)) and value not in result:
+                    result.append(value)
+            return result
+
+        kinds = {kind.value for kind in EventKind}
+        text = " ".join((args.get("q") or "").split())[:200]
+        text = "".join(ch for ch in text if ch.isprintable())
+        return cls(
+            partners=values("partner", _SLUG),
+            projects=values("project", _SLUG),
+            themes=values("theme", _SLUG),
+            countries=values("country", _COUNTRY, lambda v: v.strip().upper()),
+            kinds=[k for k in values("kind") if k in kinds],
+            text=text,
+            start=_parse_date(args.get("start")),
+            end=_parse_date(args.get("end")),
+        )
+
+    def is_empty(self) -> bool:
+        return not (self.partners or self.projects or self.themes or self.countries
+                    or self.kinds or self.text or self.start or self.end)
+
+    def to_args(self, include_dates: bool = True) -> dict[str, list[str] | str]:
+        """Query arguments that reproduce these filters (for links and feed URLs)."""
+        args: dict[str, list[str] | str] = {}
+        for name, items in (("partner", self.partners), ("project", self.projects),
+                            ("theme", self.themes), ("country", self.countries),
+                            ("kind", self.kinds)):
+            if items:
+                args[name] = list(items)
+        if self.text:
+            args["q"] = self.text
+        if include_dates and self.start:
+            args["start"] = self.start.isoformat()
+        if include_dates and self.end:
+            args["end"] = self.end.isoformat()
+        return args
+
+    def apply(self, query: Select) -> Select:
+        """Narrow a select() over Event to these filters."""
+        if self.partners:
+            partner_ids = select(Partner.id).where(Partner.slug.in_(self.partners))
+            query = query.where(
+                or_(
+                    Event.lead_partner_id.in_(partner_ids),
+                    exists().where(
+                        EventPartner.event_id == Event.id,
+                        EventPartner.partner_id.in_(partner_ids),
+                        EventPartner.confirmation == Confirmation.CONFIRMED,
+                    ),
+                )
+            )
+        if self.projects:
+            query = query.where(
+                Event.project_id.in_(select(Project.id).where(Project.slug.in_(self.projects)))
+            )
+        if self.themes:
+            query = query.where(
+                exists().where(
+                    event_themes.c.event_id == Event.id,
+                    event_themes.c.theme_id.in_(select(Theme.id).where(Theme.slug.in_(self.themes))),
+                )
+            )
+        if self.countries:
+            query = query.where(Event.country.in_(self.countries))
+        if self.kinds:
+            query = query.where(Event.kind.in_([EventKind(k) for k in self.kinds]))
+        if self.text:
+            pattern = f"%{_escape_like(self.text)}%"
+            query = query.where(
+                or_(
+                    Event.title.ilike(pattern, escape="\\"),
+                    Event.summary.ilike(pattern, escape="\\"),
+                    Event.city.ilike(pattern, escape="\\"),
+                )
+            )
+        if self.start:
+            query = query.where(Event.end_dt >= _day_start_utc(self.start))
+        if self.end:
+            query = query.where(Event.start_dt < _day_start_utc(self.end, next_day=True))
+        return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _parse_date(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _day_start_utc(day: date, next_day: bool = False):
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return moment + timedelta(days=1) if next_day else moment
+
+
+__all__ = ["EventFilters"]

@@ -1,0 +1,1 @@
+"""Public pages of events and projects (registered on the activities blueprint)."""
