@@ -42,9 +42,12 @@ class BaseForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):
-                options["filters"] = [normalise_text, *options.get("filters", ())]
+                # The field's own filters/validators live in unbound_field.kwargs; `options`
+                # overrides them in bind(), so they must be carried over here.
+                declared = unbound_field.kwargs
+                options["filters"] = [normalise_text, *declared.get("filters", ())]
                 options["validators"] = [
                     reject_control_characters,
-                    *options.get("validators", ()),
+                    *declared.get("validators", ()),
                 ]
             return unbound_field.bind(form=form, **options)
