@@ -146,7 +146,7 @@ def test_a_declined_or_pending_co_organiser_becomes_involved_only_once_confirmed
 
     document = attach(network.event, network.lead_fp, DocumentVisibility.PARTNERS)
     assert not permissions.can_view(network.pending_fp, document)
-    link = next(l for l in network.event.partner_links if l.partner_id == network.pending.id)
+    link = next(x for x in network.event.partner_links if x.partner_id == network.pending.id)
     link.confirmation = Confirmation.CONFIRMED
     db.session.commit()
     assert permissions.can_view(network.pending_fp, document)
