@@ -52,7 +52,7 @@ def can_view_subject(user, subject: Subject) -> bool:
         return can_view_event(user, subject)
     if isinstance(subject, Project):
         return subject.is_published or _is_staff(user) or _is_involved(user, subject)
-    return subject.is_active or _is_staff(user)
+    return True  # partner pages are public, inactive partners included
 
 
 def _audience_allows(user, document: Document, subject: Subject) -> bool:

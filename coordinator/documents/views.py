@@ -104,6 +104,11 @@ def can_upload_document(subject) -> bool:
 
 
 @bp.app_template_global()
+def documents_list_url(subject) -> str:
+    return url_for("documents.for_subject", **subject_route(subject))
+
+
+@bp.app_template_global()
 def document_upload_url(subject) -> str:
     return url_for("documents.upload", **subject_route(subject))
 
@@ -190,8 +195,6 @@ def show(document_id: int):
 
 
 def _send(document: Document, version: DocumentVersion):
-    services.record_download(document=document, version=version, user=current_user)
-    db.session.commit()
     try:
         stream = get_storage().open(version.storage_key)
     except FileNotFoundError:
@@ -202,6 +205,8 @@ def _send(document: Document, version: DocumentVersion):
             version.storage_key,
         )
         abort(404)
+    services.record_download(document=document, version=version, user=current_user)
+    db.session.commit()
     response = send_file(
         stream,
         mimetype=version.mime_type,
