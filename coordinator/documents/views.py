@@ -32,12 +32,19 @@ from coordinator.partners.models import Partner
 bp = Blueprint("documents", __name__)
 
 SUBJECT_KINDS = "any(events, projects, partners)"
+# Ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse to compare them (a 500).
+ID = "int(max=2147483647)"
+MAX_ID = 2147483647
 
 
 def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
     subject: Event | Project | Partner | None
     if kind == "events":
-        subject = db.session.get(Event, int(ref)) if ref.isdigit() else None
+        subject = (
+            db.session.get(Event, int(ref))
+            if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
+            else None
+        )
     elif kind == "projects":
         subject = db.session.scalar(select(Project).where(Project.slug == ref))
     else:
@@ -178,7 +185,7 @@ def upload(kind: str, ref: str):
     ), status
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route(f"/documents/<{ID}:document_id>")
 @public
 def show(document_id: int):
     document = load_document_or_404(document_id)
@@ -223,7 +230,7 @@ def _send(document: Document, version: DocumentVersion):
     return response
 
 
-@bp.route("/documents/<int:document_id>/download")
+@bp.route(f"/documents/<{ID}:document_id>/download")
 @public
 def download(document_id: int):
     document = load_document_or_404(document_id)
@@ -232,7 +239,7 @@ def download(document_id: int):
     return _send(document, document.current_version)
 
 
-@bp.route("/documents/<int:document_id>/versions/<int:number>/download")
+@bp.route(f"/documents/<{ID}:document_id>/versions/<{ID}:number>/download")
 @public
 def download_version(document_id: int, number: int):
     document = load_document_or_404(document_id)
@@ -242,7 +249,7 @@ def download_version(document_id: int, number: int):
     return _send(document, version)
 
 
-@bp.route("/documents/<int:document_id>/versions/new", methods=["GET", "POST"])
+@bp.route(f"/documents/<{ID}:document_id>/versions/new", methods=["GET", "POST"])
 def new_version(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_add_version(current_user, document):
@@ -275,7 +282,7 @@ def new_version(document_id: int):
     ), status
 
 
-@bp.route("/documents/<int:document_id>/visibility", methods=["POST"])
+@bp.route(f"/documents/<{ID}:document_id>/visibility", methods=["POST"])
 def change_visibility(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_change_visibility(current_user, document):
@@ -291,7 +298,7 @@ def change_visibility(document_id: int):
     return redirect(url_for("documents.show", document_id=document.id))
 
 
-@bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+@bp.route(f"/documents/<{ID}:document_id>/delete", methods=["POST"])
 def delete(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_delete(current_user, document):
@@ -303,7 +310,7 @@ def delete(document_id: int):
     return redirect(subject_page_url(subject))
 
 
-@bp.route("/documents/<int:document_id>/restore", methods=["POST"])
+@bp.route(f"/documents/<{ID}:document_id>/restore", methods=["POST"])
 def restore(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_restore(current_user, document):

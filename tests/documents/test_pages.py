@@ -122,3 +122,18 @@ def test_a_missing_file_is_a_404_and_records_no_download(client, login_as, netwo
     assert client.get(f"/documents/{document.id}/download").status_code == 404
     actions = db.session.scalars(db.select(AuditEntry.action)).all()
     assert "document.download" not in actions
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/99999999999999999999/documents",
+        "/events/%D9%A1/documents",  # an Arabic-Indic digit
+        "/documents/99999999999999999999",
+        "/documents/99999999999999999999/download",
+        "/documents/1/versions/99999999999999999999/download",
+    ],
+)
+def test_out_of_range_ids_are_404_not_500(client, login_as, network, path):
+    login_as(network.staff)
+    assert client.get(path).status_code == 404
