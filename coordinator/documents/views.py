@@ -1,5 +1,333 @@
-"""Shared documents."""
+"""Documents pages: a subject's documents, upload, a document's page, downloads, actions."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from coordinator.access import public
+from coordinator.activities.models import Event, Project
+from coordinator.documents import permissions, services
+from coordinator.documents.forms import UploadForm, VersionForm, VisibilityForm
+from coordinator.documents.models import Document, DocumentVersion, DocumentVisibility
+from coordinator.documents.storage import get_storage
+from coordinator.documents.validation import ALLOWED_EXTENSIONS_TEXT
+from coordinator.errors import DomainError, apply_to_form
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
 
 bp = Blueprint("documents", __name__)
+
+SUBJECT_KINDS = "any(events, projects, partners)"
+# Ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse to compare them (a 500).
+ID = "int(max=2147483647)"
+MAX_ID = 2147483647
+
+
+def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
+    subject: Event | Project | Partner | None
+    if kind == "events":
+        subject = (
+            db.session.get(Event, int(ref))
+            if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
+            else None
+        )
+    elif kind == "projects":
+        subject = db.session.scalar(select(Project).where(Project.slug == ref))
+    else:
+        subject = db.session.scalar(select(Partner).where(Partner.slug == ref))
+    if subject is None or not permissions.can_view_subject(current_user, subject):
+        abort(404)
+    return subject
+
+
+def subject_route(subject: Event | Project | Partner) -> dict[str, str]:
+    """url_for arguments naming a subject (kind, ref)."""
+    if isinstance(subject, Event):
+        return {"kind": "events", "ref": str(subject.id)}
+    if isinstance(subject, Project):
+        return {"kind": "projects", "ref": subject.slug}
+    return {"kind": "partners", "ref": subject.slug}
+
+
+def subject_label(subject: Event | Project | Partner) -> str:
+    return subject.name if isinstance(subject, Partner) else subject.title
+
+
+def subject_page_url(subject: Event | Project | Partner) -> str:
+    """The subject's own page when that branch is present, else its documents page."""
+    if isinstance(subject, Event) and "activities.event" in current_app.view_functions:
+        return url_for("activities.event", event_id=subject.id)
+    if isinstance(subject, Project) and "activities.project" in current_app.view_functions:
+        return url_for("activities.project", slug=subject.slug)
+    if isinstance(subject, Partner):
+        return url_for("partners.show", slug=subject.slug)
+    return url_for("documents.for_subject", **subject_route(subject))
+
+
+def load_document_or_404(document_id: int) -> Document:
+    document = db.session.scalar(
+        select(Document).where(Document.id == document_id).options(selectinload(Document.versions))
+    )
+    # Someone outside the audience learns nothing, not even that the document exists.
+    if document is None or not permissions.can_view(current_user, document):
+        abort(404)
+    return document
+
+
+def visible_documents(subject, include_deleted: bool = False) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(permissions.visible_documents_clause(current_user, subject, include_deleted))
+            .options(selectinload(Document.versions))
+            .order_by(Document.created_dt.desc(), Document.id.desc())
+        )
+    )
+
+
+@bp.app_template_global()
+def attached_documents(subject) -> list[Document]:
+    """For documents/_attached.html on event, project and partner pages."""
+    return visible_documents(subject)
+
+
+@bp.app_template_global()
+def can_upload_document(subject) -> bool:
+    return permissions.can_upload(current_user, subject)
+
+
+@bp.app_template_global()
+def documents_list_url(subject) -> str:
+    return url_for("documents.for_subject", **subject_route(subject))
+
+
+@bp.app_template_global()
+def document_upload_url(subject) -> str:
+    return url_for("documents.upload", **subject_route(subject))
+
+
+@bp.app_context_processor
+def document_helpers():
+    return {"document_permissions": permissions, "document_subject_page": subject_page_url}
+
+
+def _upload_context() -> dict:
+    return {
+        "max_bytes": current_app.config.get("MAX_CONTENT_LENGTH"),
+        "allowed_extensions": ALLOWED_EXTENSIONS_TEXT,
+    }
+
+
+@bp.route(f"/<{SUBJECT_KINDS}:kind>/<ref>/documents")
+@public
+def for_subject(kind: str, ref: str):
+    subject = load_subject_or_404(kind, ref)
+    return render_template(
+        "documents/subject.html",
+        subject=subject,
+        subject_title=subject_label(subject),
+        deleted=visible_deleted(subject),
+    )
+
+
+def visible_deleted(subject) -> list[Document]:
+    if not (current_user.is_authenticated and current_user.is_staff):
+        return []
+    return [d for d in visible_documents(subject, include_deleted=True) if d.is_deleted]
+
+
+@bp.route(f"/<{SUBJECT_KINDS}:kind>/<ref>/documents/new", methods=["GET", "POST"])
+def upload(kind: str, ref: str):
+    subject = load_subject_or_404(kind, ref)
+    if not permissions.can_upload(current_user, subject):
+        abort(403)
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            document = services.create_document(
+                subject=subject,
+                user=current_user,
+                title=form.title.data or "",
+                description=form.description.data or "",
+                visibility=DocumentVisibility(form.visibility.data),
+                filename=form.file.data.filename,
+                stream=form.file.data.stream,
+                storage=get_storage(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash(f"“{document.title}” was uploaded.", "success")
+            return redirect(url_for("documents.show", document_id=document.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "documents/upload.html",
+        form=form,
+        subject=subject,
+        subject_title=subject_label(subject),
+        **_upload_context(),
+    ), status
+
+
+@bp.route(f"/documents/<{ID}:document_id>")
+@public
+def show(document_id: int):
+    document = load_document_or_404(document_id)
+    return render_template(
+        "documents/show.html",
+        document=document,
+        subject=document.subject,
+        subject_title=subject_label(document.subject),
+        version_form=VersionForm(),
+        visibility_form=VisibilityForm(visibility=document.visibility.value),
+        audit_is_logged=document.visibility == DocumentVisibility.PARTNERS,
+        **_upload_context(),
+    )
+
+
+def _send(document: Document, version: DocumentVersion):
+    try:
+        stream = get_storage().open(version.storage_key)
+    except FileNotFoundError:
+        current_app.logger.error(
+            "document %s version %s: stored file %s is missing",
+            document.id,
+            version.number,
+            version.storage_key,
+        )
+        abort(404)
+    services.record_download(document=document, version=version, user=current_user)
+    db.session.commit()
+    response = send_file(
+        stream,
+        mimetype=version.mime_type,
+        as_attachment=True,  # never inline, whatever the type
+        download_name=version.original_filename,  # Werkzeug adds RFC 5987 filename*
+        conditional=False,
+        etag=False,
+        max_age=None,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private"
+    # Should a browser ever render it anyway, it gets no script and no origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route(f"/documents/<{ID}:document_id>/download")
+@public
+def download(document_id: int):
+    document = load_document_or_404(document_id)
+    if not permissions.can_download(current_user, document):
+        abort(404)
+    return _send(document, document.current_version)
+
+
+@bp.route(f"/documents/<{ID}:document_id>/versions/<{ID}:number>/download")
+@public
+def download_version(document_id: int, number: int):
+    document = load_document_or_404(document_id)
+    version = document.version(number)
+    if version is None or not permissions.can_download(current_user, document):
+        abort(404)
+    return _send(document, version)
+
+
+@bp.route(f"/documents/<{ID}:document_id>/versions/new", methods=["GET", "POST"])
+def new_version(document_id: int):
+    document = load_document_or_404(document_id)
+    if not permissions.can_add_version(current_user, document):
+        abort(403)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            version = services.add_version(
+                document=document,
+                user=current_user,
+                filename=form.file.data.filename,
+                stream=form.file.data.stream,
+                storage=get_storage(),
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            flash(f"Version {version.number} is now the current version.", "success")
+            return redirect(url_for("documents.show", document_id=document.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "documents/new_version.html",
+        form=form,
+        document=document,
+        subject=document.subject,
+        subject_title=subject_label(document.subject),
+        **_upload_context(),
+    ), status
+
+
+@bp.route(f"/documents/<{ID}:document_id>/visibility", methods=["POST"])
+def change_visibility(document_id: int):
+    document = load_document_or_404(document_id)
+    if not permissions.can_change_visibility(current_user, document):
+        abort(403)
+    form = VisibilityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.change_visibility(
+        document=document, user=current_user, visibility=DocumentVisibility(form.visibility.data)
+    )
+    db.session.commit()
+    flash(f"Visibility is now: {document.visibility.label}.", "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.route(f"/documents/<{ID}:document_id>/delete", methods=["POST"])
+def delete(document_id: int):
+    document = load_document_or_404(document_id)
+    if not permissions.can_delete(current_user, document):
+        abort(403)
+    subject = document.subject
+    services.delete_document(document=document, user=current_user)
+    db.session.commit()
+    flash(f"“{document.title}” was deleted. Staff can restore it.", "success")
+    return redirect(subject_page_url(subject))
+
+
+@bp.route(f"/documents/<{ID}:document_id>/restore", methods=["POST"])
+def restore(document_id: int):
+    document = load_document_or_404(document_id)
+    if not permissions.can_restore(current_user, document):
+        abort(403)
+    services.restore_document(document=document, user=current_user)
+    db.session.commit()
+    flash(f"“{document.title}” was restored.", "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error):
+    """Past MAX_CONTENT_LENGTH the body is never read, so nothing typed reached us: this page
+    sends the user back to the form, which the browser restores from its history."""
+    db.session.rollback()
+    return render_template(
+        "documents/too_large.html",
+        max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
+        back_url=request.path,
+    ), 413

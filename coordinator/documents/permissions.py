@@ -1,0 +1,151 @@
+"""Who may see and act on documents: the one home of these rules.
+
+Views guard with can_<verb>(), the lists use visible_documents_clause(), and templates call
+the same predicates, so a button is shown exactly when the action would be allowed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false
+
+from coordinator.activities.models import Confirmation, Event, Project
+from coordinator.activities.permissions import can_view_event
+from coordinator.documents.models import Document, DocumentVisibility
+from coordinator.partners.models import Partner
+
+Subject = Event | Project | Partner
+
+
+def _is_signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def _is_staff(user) -> bool:
+    return _is_signed_in(user) and bool(user.is_staff)
+
+
+def involved_partner_ids(subject: Subject) -> set[int]:
+    """The partners a partners-only document is shared with: the lead and the CONFIRMED
+    co-organisers of an event or project, or the partner itself."""
+    if isinstance(subject, Partner):
+        return {subject.id}
+    ids = {subject.lead_partner_id}
+    ids.update(
+        link.partner_id
+        for link in subject.partner_links
+        if link.confirmation == Confirmation.CONFIRMED
+    )
+    return ids
+
+
+def _is_involved(user, subject: Subject) -> bool:
+    return (
+        _is_signed_in(user)
+        and user.partner_id is not None
+        and user.partner_id in involved_partner_ids(subject)
+    )
+
+
+def can_view_subject(user, subject: Subject) -> bool:
+    """Documents never reach anyone who may not see what they are attached to."""
+    if isinstance(subject, Event):
+        return can_view_event(user, subject)
+    if isinstance(subject, Project):
+        return subject.is_published or _is_staff(user) or _is_involved(user, subject)
+    return True  # partner pages are public, inactive partners included
+
+
+def _audience_allows(user, document: Document, subject: Subject) -> bool:
+    if _is_staff(user):
+        return True
+    if document.visibility == DocumentVisibility.PUBLIC:
+        return True
+    if document.visibility == DocumentVisibility.NETWORK:
+        return _is_signed_in(user)
+    return _is_involved(user, subject)
+
+
+def can_view(user, document: Document) -> bool:
+    """May see the document, its versions, and download any of them."""
+    subject = document.subject
+    if not can_view_subject(user, subject):
+        return False
+    if document.is_deleted:
+        return _is_staff(user)  # staff see deleted documents so they can restore them
+    return _audience_allows(user, document, subject)
+
+
+def can_download(user, document: Document) -> bool:
+    return can_view(user, document) and not document.is_deleted
+
+
+def can_upload(user, subject: Subject) -> bool:
+    """Focal points of the partners involved, and staff."""
+    if not can_view_subject(user, subject):
+        return False
+    if _is_staff(user):
+        return True
+    return _is_signed_in(user) and user.is_focal_point and _is_involved(user, subject)
+
+
+def can_add_version(user, document: Document) -> bool:
+    return (
+        can_view(user, document) and not document.is_deleted and can_upload(user, document.subject)
+    )
+
+
+def _is_uploaders_partner_or_staff(user, document: Document) -> bool:
+    if _is_staff(user):
+        return True
+    return (
+        _is_signed_in(user)
+        and user.is_focal_point
+        and document.uploader_partner_id is not None
+        and user.partner_id == document.uploader_partner_id
+    )
+
+
+def can_change_visibility(user, document: Document) -> bool:
+    """Only the uploader's partner or staff."""
+    return (
+        can_view(user, document)
+        and not document.is_deleted
+        and _is_uploaders_partner_or_staff(user, document)
+    )
+
+
+def can_delete(user, document: Document) -> bool:
+    """Soft delete: the uploader's partner or staff."""
+    return can_change_visibility(user, document)
+
+
+def can_restore(user, document: Document) -> bool:
+    return document.is_deleted and _is_staff(user) and can_view_subject(user, document.subject)
+
+
+def subject_clause(subject: Subject) -> ColumnElement[bool]:
+    if isinstance(subject, Event):
+        return Document.event_id == subject.id
+    if isinstance(subject, Project):
+        return Document.project_id == subject.id
+    return Document.partner_id == subject.id
+
+
+def visible_documents_clause(
+    user, subject: Subject, include_deleted: bool = False
+) -> ColumnElement[bool]:
+    """The documents of `subject` the user may see in a list: the SQL twin of can_view()."""
+    if not can_view_subject(user, subject):
+        return false()
+    clause = subject_clause(subject)
+    if _is_staff(user):
+        return clause if include_deleted else and_(clause, Document.deleted_dt.is_(None))
+    clause = and_(clause, Document.deleted_dt.is_(None))
+    if not _is_signed_in(user):
+        return and_(clause, Document.visibility == DocumentVisibility.PUBLIC)
+    if _is_involved(user, subject):
+        return clause
+    return and_(
+        clause,
+        Document.visibility.in_([DocumentVisibility.PUBLIC, DocumentVisibility.NETWORK]),
+    )
