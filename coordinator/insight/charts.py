@@ -1,0 +1,58 @@
+"""Horizontal bar charts laid out on the server; templates/insight/_chart.html draws the SVG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coordinator.insight.reports import Figure
+
+WIDTH = 640
+LABEL_WIDTH = 210
+COUNT_WIDTH = 50
+BAR_HEIGHT = 20
+ROW_HEIGHT = 28
+PADDING = 8
+MAX_LABEL_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Bar:
+    y: int
+    width: float
+    label: str  # shortened to fit; the data table beside the chart has the full label
+    count: int
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    bars: list[Bar]
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def bar_chart(figures: list[Figure]) -> BarChart:
+    """Bars scaled to the largest count; a zero count draws no bar but keeps its row."""
+    largest = max((figure.count for figure in figures), default=0)
+    room = WIDTH - LABEL_WIDTH - COUNT_WIDTH - PADDING
+    bars = [
+        Bar(
+            y=PADDING + index * ROW_HEIGHT,
+            width=round(room * figure.count / largest, 1) if largest else 0,
+            label=_shorten(figure.label),
+            count=figure.count,
+        )
+        for index, figure in enumerate(figures)
+    ]
+    return BarChart(
+        width=WIDTH,
+        height=PADDING * 2 + max(len(figures), 1) * ROW_HEIGHT,
+        label_width=LABEL_WIDTH,
+        bar_height=BAR_HEIGHT,
+        bars=bars,
+    )
