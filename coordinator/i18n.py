@@ -16,8 +16,6 @@ from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import update
-
 from coordinator.access import public
 from coordinator.accounts.redirects import safe_next
 from coordinator.extensions import db
@@ -59,7 +57,8 @@ def is_rtl(locale_code: str) -> bool:
 
 def save_user_locale(user, language: str) -> None:
     """Remember a signed-in user's language (the view commits)."""
-    db.session.execute(update(type(user)).where(type(user).id == user.id).values(locale=language))
+    user.locale = language
+    db.session.flush()
 
 
 @bp.route("/language", methods=["POST"])
@@ -72,7 +71,7 @@ def set_language():
     if language is None:
         return response
     if current_user.is_authenticated:
-        save_user_locale(current_user, language)
+        save_user_locale(current_user._get_current_object(), language)
         db.session.commit()
     response.set_cookie(
         LANGUAGE_COOKIE,
