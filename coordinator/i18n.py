@@ -12,7 +12,17 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from babel import units as babel_units
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,6 +50,8 @@ def _supported(code: str | None) -> str | None:
 
 def select_locale() -> str:
     """The user's saved choice, else the cookie, else Accept-Language, else the default."""
+    if not has_request_context():  # commands and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_choice = None
     if getattr(current_user, "is_authenticated", False):
         user_choice = _supported(getattr(current_user, "locale", None))
@@ -119,8 +131,16 @@ def localized_number(value: int | float | None) -> str:
 
 
 def localized_age(value: timedelta) -> str:
-    """How long something has waited, e.g. "3 days", in the page's language."""
-    return babel_dates.format_timedelta(value, threshold=1.0, locale=_locale())
+    """How long something has waited, in whole days (else hours, else minutes): reviewers
+    compare ages, so "9 days" beats "1 week"."""
+    seconds = max(value.total_seconds(), 0)
+    if seconds >= 86400:
+        amount, unit = int(seconds // 86400), "duration-day"
+    elif seconds >= 3600:
+        amount, unit = int(seconds // 3600), "duration-hour"
+    else:
+        amount, unit = int(seconds // 60), "duration-minute"
+    return babel_units.format_unit(amount, unit, length="long", locale=_locale())
 
 
 def month_title(year: int, month: int) -> str:

@@ -65,7 +65,7 @@ def reports_csv():
         abort(403)
     form, period = _period_from_request()
     if period is None:
-        errors = "; ".join(error for field in form for error in field.errors)
+        errors = "; ".join(str(error) for field in form for error in field.errors)
         abort(400, description=errors)
     body = report_csv(build_report(current_user, period))
     filename = f"activities-{period.start.isoformat()}-{period.end.isoformat()}.csv"

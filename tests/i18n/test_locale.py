@@ -169,9 +169,9 @@ class TestFormatting:
     def test_ages_by_locale(self, app):
         with app.test_request_context():
             with force_locale("fr"):
-                assert i18n.localized_age(timedelta(days=3, hours=2)) == "3\u00a0jours"
+                assert i18n.localized_age(timedelta(days=9, hours=2)) == "9\u00a0jours"
             with force_locale("es"):
-                assert i18n.localized_age(timedelta(days=3)) == "3 días"
+                assert i18n.localized_age(timedelta(hours=5, minutes=50)) == "5 horas"
 
     def test_calendar_page_uses_french_month_and_weekday_names(self, client):
         page = client.get("/calendar/2026/3", headers={"Accept-Language": "fr"}).get_data(as_text=True)
