@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from coordinator.insight.reports import Figure
 
-WIDTH = 640
-LABEL_WIDTH = 210
-COUNT_WIDTH = 50
-BAR_HEIGHT = 20
-ROW_HEIGHT = 28
+# A narrow drawing keeps the text legible when a phone scales it down to ~330 px.
+WIDTH = 480
+LABEL_WIDTH = 170
+COUNT_WIDTH = 44
+BAR_HEIGHT = 22
+ROW_HEIGHT = 30
 PADDING = 8
-MAX_LABEL_CHARS = 30
+MAX_LABEL_CHARS = 20
+FONT_SIZE = 15
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class BarChart:
     height: int
     label_width: int
     bar_height: int
+    font_size: int
     bars: list[Bar]
 
 
@@ -54,5 +57,6 @@ def bar_chart(figures: list[Figure]) -> BarChart:
         height=PADDING * 2 + max(len(figures), 1) * ROW_HEIGHT,
         label_width=LABEL_WIDTH,
         bar_height=BAR_HEIGHT,
+        font_size=FONT_SIZE,
         bars=bars,
     )
