@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from coordinator.access import public
 from coordinator.accounts.redirects import safe_next
 from coordinator.extensions import db
@@ -36,7 +37,7 @@ bp = Blueprint("i18n", __name__)
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 RTL_LANGUAGES = frozenset({"ar"})
-# Each language is offered under its own name, so a reader finds theirs whatever the page's language.
+# Each language is offered under its own name, so readers find theirs in any page language.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
 
@@ -144,7 +145,7 @@ def localized_age(value: timedelta) -> str:
 
 
 def month_title(year: int, month: int) -> str:
-    """"November 2026", standalone month name as the locale writes it."""
+    """ "November 2026", standalone month name as the locale writes it."""
     return babel_dates.format_skeleton("yMMMM", date(year, month, 1), locale=_locale())
 
 
@@ -177,7 +178,9 @@ def init_app(app: Flask) -> None:
         locale_code = g.get("locale") or str(get_locale())
         g.locale = locale_code
         return {
-            "language_names": {code: LANGUAGE_NAMES.get(code, code) for code in app.config["LANGUAGES"]},
+            "language_names": {
+                code: LANGUAGE_NAMES.get(code, code) for code in app.config["LANGUAGES"]
+            },
             "text_direction": "rtl" if is_rtl(locale_code) else "ltr",
         }
 

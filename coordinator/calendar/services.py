@@ -33,7 +33,7 @@ class Month:
 
     @classmethod
     def parse(cls, raw: str | None) -> Month | None:
-        """"2026-11" into a Month; None for anything else."""
+        """ "2026-11" into a Month; None for anything else."""
         if not raw or len(raw) > 7:
             return None
         year_text, _, month_text = raw.partition("-")

@@ -41,12 +41,17 @@ def waiting_for_review(now: datetime) -> list[WaitingItem]:
     """Submitted events and projects and pending revisions, oldest first."""
     items: list[WaitingItem] = []
     events = db.session.scalars(
-        select(Event).where(Event.status == Status.SUBMITTED).options(joinedload(Event.lead_partner))
+        select(Event)
+        .where(Event.status == Status.SUBMITTED)
+        .options(joinedload(Event.lead_partner))
     ).all()
     for event in events:
         since = event.submitted_dt or event.status_changed_dt
-        items.append(WaitingItem("event", event.title, event.lead_partner.name, since, now - since,
-                                 event_id=event.id))
+        items.append(
+            WaitingItem(
+                "event", event.title, event.lead_partner.name, since, now - since, event_id=event.id
+            )
+        )
     projects = db.session.scalars(
         select(Project)
         .where(Project.status == Status.SUBMITTED)
@@ -54,17 +59,32 @@ def waiting_for_review(now: datetime) -> list[WaitingItem]:
     ).all()
     for project in projects:
         since = project.submitted_dt or project.status_changed_dt
-        items.append(WaitingItem("project", project.title, project.lead_partner.name, since,
-                                 now - since, project_slug=project.slug))
+        items.append(
+            WaitingItem(
+                "project",
+                project.title,
+                project.lead_partner.name,
+                since,
+                now - since,
+                project_slug=project.slug,
+            )
+        )
     revisions = db.session.scalars(
         select(EventRevision)
         .where(EventRevision.status == RevisionStatus.PENDING)
         .options(joinedload(EventRevision.event).joinedload(Event.lead_partner))
     ).all()
     for revision in revisions:
-        items.append(WaitingItem("revision", revision.event.title, revision.event.lead_partner.name,
-                                 revision.created_dt, now - revision.created_dt,
-                                 event_id=revision.event_id))
+        items.append(
+            WaitingItem(
+                "revision",
+                revision.event.title,
+                revision.event.lead_partner.name,
+                revision.created_dt,
+                now - revision.created_dt,
+                event_id=revision.event_id,
+            )
+        )
     items.sort(key=lambda item: item.since)
     return items
 
@@ -81,39 +101,60 @@ def recent_decisions(limit: int = 20) -> list[Decision]:
     """The latest review decisions from the audit log, newest first (three queries)."""
     entries = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.subject_type.in_(REVIEWED_SUBJECTS),
-               AuditEntry.to_state.in_(DECISION_STATES))
+        .where(
+            AuditEntry.subject_type.in_(REVIEWED_SUBJECTS), AuditEntry.to_state.in_(DECISION_STATES)
+        )
         .options(joinedload(AuditEntry.actor))
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
         .limit(limit)
     ).all()
-    revision_ids = {e.subject_id for e in entries if e.subject_type in ("event_revision", "revision")}
-    revision_events = dict(
-        db.session.execute(
-            select(EventRevision.id, EventRevision.event_id).where(EventRevision.id.in_(revision_ids))
-        ).all()
-    ) if revision_ids else {}
+    revision_ids = {
+        e.subject_id for e in entries if e.subject_type in ("event_revision", "revision")
+    }
+    revision_events = (
+        dict(
+            db.session.execute(
+                select(EventRevision.id, EventRevision.event_id).where(
+                    EventRevision.id.in_(revision_ids)
+                )
+            ).all()
+        )
+        if revision_ids
+        else {}
+    )
     event_ids = {e.subject_id for e in entries if e.subject_type == "event"}
     event_ids |= set(revision_events.values())
     project_ids = {e.subject_id for e in entries if e.subject_type == "project"}
-    events = dict(
-        db.session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids))).all()
-    ) if event_ids else {}
-    projects = {
-        row.id: row
-        for row in db.session.execute(
-            select(Project.id, Project.title, Project.slug).where(Project.id.in_(project_ids))
-        )
-    } if project_ids else {}
+    events = (
+        dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids))).all())
+        if event_ids
+        else {}
+    )
+    projects = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                select(Project.id, Project.title, Project.slug).where(Project.id.in_(project_ids))
+            )
+        }
+        if project_ids
+        else {}
+    )
     decisions = []
     for entry in entries:
         if entry.subject_type == "project":
             project = projects.get(entry.subject_id)
-            decisions.append(Decision(entry, project.title if project else "",
-                                      None, project.slug if project else None))
+            decisions.append(
+                Decision(
+                    entry, project.title if project else "", None, project.slug if project else None
+                )
+            )
         else:
-            event_id = revision_events.get(entry.subject_id) if entry.subject_type != "event" \
+            event_id = (
+                revision_events.get(entry.subject_id)
+                if entry.subject_type != "event"
                 else entry.subject_id
+            )
             decisions.append(Decision(entry, events.get(event_id, ""), event_id, None))
     return decisions
 
@@ -139,6 +180,7 @@ def count_upcoming_without_confirmed_partner(now: datetime) -> int:
         EventPartner.event_id == Event.id, EventPartner.confirmation == Confirmation.CONFIRMED
     )
     return db.session.scalar(
-        select(func.count(Event.id)).where(Event.status == Status.APPROVED, Event.start_dt >= now,
-                                           ~confirmed)
+        select(func.count(Event.id)).where(
+            Event.status == Status.APPROVED, Event.start_dt >= now, ~confirmed
+        )
     )

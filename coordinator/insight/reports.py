@@ -91,7 +91,9 @@ def _utc(column):
 
 
 def count_events(user, period: Period) -> int:
-    return db.session.scalar(select(func.count(Event.id)).where(counted_events_clause(user, period)))
+    return db.session.scalar(
+        select(func.count(Event.id)).where(counted_events_clause(user, period))
+    )
 
 
 def events_per_partner(user, period: Period) -> list[Figure]:
@@ -149,8 +151,11 @@ def events_per_month(user, period: Period) -> list[Figure]:
     counts = {(int(y), int(m)): count for y, m, count in rows}
     locale = get_locale()
     return [
-        Figure(f"{y:04d}-{m:02d}", format_skeleton("yMMM", date(y, m, 1), locale=locale),
-               counts.get((y, m), 0))
+        Figure(
+            f"{y:04d}-{m:02d}",
+            format_skeleton("yMMM", date(y, m, 1), locale=locale),
+            counts.get((y, m), 0),
+        )
         for y, m in period.months()
     ]
 
@@ -191,8 +196,14 @@ def report_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["section", "key", "label", "events"])
-    writer.writerow(["total", "", f"{report.period.start.isoformat()}/{report.period.end.isoformat()}",
-                     report.total])
+    writer.writerow(
+        [
+            "total",
+            "",
+            f"{report.period.start.isoformat()}/{report.period.end.isoformat()}",
+            report.total,
+        ]
+    )
     for section in SECTIONS:
         for figure in report.sections[section]:
             writer.writerow([section, _cell(figure.key), _cell(figure.label), figure.count])

@@ -72,6 +72,8 @@ def reports_csv():
     return Response(
         "\ufeff" + body,  # the byte-order mark lets spreadsheets read accented and Arabic names
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
     )

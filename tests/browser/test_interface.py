@@ -41,10 +41,16 @@ def network(app, staff):
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     first = now.replace(day=1, hour=9)
     marseille = PartnerFactory(name="Ville de Marseille", acronym="MRS", slug="marseille")
-    tunis = PartnerFactory(name="Municipalité de Tunis", acronym="TUN", slug="tunis", country="TN",
-                           timezone="Africa/Tunis")
-    beirut = PartnerFactory(name="بلدية بيروت", acronym="BEY", slug="beirut", country="LB",
-                            timezone="Asia/Beirut")
+    tunis = PartnerFactory(
+        name="Municipalité de Tunis",
+        acronym="TUN",
+        slug="tunis",
+        country="TN",
+        timezone="Africa/Tunis",
+    )
+    beirut = PartnerFactory(
+        name="بلدية بيروت", acronym="BEY", slug="beirut", country="LB", timezone="Asia/Beirut"
+    )
     water = ThemeFactory(name="Water and sanitation", slug="water")
     ProjectFactory(title="Blue Mediterranean cities", slug="blue", lead_partner=marseille)
     specs = [
@@ -52,25 +58,56 @@ def network(app, staff):
         ("Webinar: financing climate adaptation", tunis, "Africa/Tunis", EventKind.WEBINAR, 9, 2),
         ("ملتقى المدن المتوسطية", beirut, "Asia/Beirut", EventKind.FORUM, 15, 5),
         ("Field visit to the Sfax waterfront", tunis, "Africa/Tunis", EventKind.FIELD_VISIT, 15, 4),
-        ("Coordination meeting of focal points", marseille, "Europe/Madrid", EventKind.MEETING, 21, 2),
+        (
+            "Coordination meeting of focal points",
+            marseille,
+            "Europe/Madrid",
+            EventKind.MEETING,
+            21,
+            2,
+        ),
     ]
     for title, lead, zone, kind, day_offset, hours in specs:
         start = first + timedelta(days=day_offset)
-        event = EventFactory(title=title, lead_partner=lead, timezone=zone, kind=kind,
-                             start_dt=start, end_dt=start + timedelta(hours=hours),
-                             country=lead.country, city=lead.city)
+        event = EventFactory(
+            title=title,
+            lead_partner=lead,
+            timezone=zone,
+            kind=kind,
+            start_dt=start,
+            end_dt=start + timedelta(hours=hours),
+            country=lead.country,
+            city=lead.city,
+        )
         event.themes.append(water)
-        EventPartnerFactory(event=event, partner=beirut if lead is not beirut else marseille,
-                            confirmation=Confirmation.CONFIRMED if day_offset % 2 else
-                            Confirmation.PENDING)
-    EventFactory(title="Network-only strategy session", visibility=Visibility.NETWORK,
-                 lead_partner=marseille, start_dt=first + timedelta(days=5, hours=3),
-                 end_dt=first + timedelta(days=5, hours=5))
-    waiting = EventFactory(title="Proposed summer school", status=Status.SUBMITTED,
-                           lead_partner=tunis, submitted_dt=now - timedelta(days=6))
+        EventPartnerFactory(
+            event=event,
+            partner=beirut if lead is not beirut else marseille,
+            confirmation=Confirmation.CONFIRMED if day_offset % 2 else Confirmation.PENDING,
+        )
+    EventFactory(
+        title="Network-only strategy session",
+        visibility=Visibility.NETWORK,
+        lead_partner=marseille,
+        start_dt=first + timedelta(days=5, hours=3),
+        end_dt=first + timedelta(days=5, hours=5),
+    )
+    waiting = EventFactory(
+        title="Proposed summer school",
+        status=Status.SUBMITTED,
+        lead_partner=tunis,
+        submitted_dt=now - timedelta(days=6),
+    )
     decided = EventFactory(title="Approved exchange programme", lead_partner=beirut)
-    record(actor=staff, subject_type="event", subject_id=decided.id, action="approve",
-           from_state="submitted", to_state="approved", comment="Thank you, well prepared.")
+    record(
+        actor=staff,
+        subject_type="event",
+        subject_id=decided.id,
+        action="approve",
+        from_state="submitted",
+        to_state="approved",
+        comment="Thank you, well prepared.",
+    )
     assert waiting.id
     db.session.commit()
 
@@ -82,8 +119,12 @@ def run_axe(page) -> list[dict]:
              values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -94,8 +135,9 @@ def make_page(browser):
     contexts = []
 
     def _make(viewport: str, language: str, base_url: str, timezone: str = "Europe/Paris"):
-        context = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True,
-                                      locale="en-GB", timezone_id=timezone)
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport], bypass_csp=True, locale="en-GB", timezone_id=timezone
+        )
         context.add_cookies([{"name": "lang", "value": language, "url": base_url}])
         contexts.append(context)
         page = context.new_page()

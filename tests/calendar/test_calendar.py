@@ -49,29 +49,54 @@ def agenda_days(page: str) -> dict[str, str]:
 class TestLocalDays:
     def test_events_sit_on_their_own_local_day(self, client):
         # 23:30 UTC on 10 March is 08:30 on 11 March in Tokyo.
-        EventFactory(title="Tokyo breakfast", timezone="Asia/Tokyo",
-                     start_dt=at(2026, 3, 10, 23, 30), end_dt=at(2026, 3, 11, 1))
+        EventFactory(
+            title="Tokyo breakfast",
+            timezone="Asia/Tokyo",
+            start_dt=at(2026, 3, 10, 23, 30),
+            end_dt=at(2026, 3, 11, 1),
+        )
         # 03:00 UTC on 11 March is 20:00 on 10 March in Los Angeles.
-        EventFactory(title="LA evening", timezone="America/Los_Angeles",
-                     start_dt=at(2026, 3, 11, 3), end_dt=at(2026, 3, 11, 5))
+        EventFactory(
+            title="LA evening",
+            timezone="America/Los_Angeles",
+            start_dt=at(2026, 3, 11, 3),
+            end_dt=at(2026, 3, 11, 5),
+        )
         db.session.commit()
         cells = day_cells(client.get("/calendar/2026/3").get_data(as_text=True))
-        assert "Tokyo breakfast" in cells["2026-03-11"] and "Tokyo breakfast" not in cells["2026-03-10"]
+        assert (
+            "Tokyo breakfast" in cells["2026-03-11"]
+            and "Tokyo breakfast" not in cells["2026-03-10"]
+        )
         assert "LA evening" in cells["2026-03-10"] and "LA evening" not in cells["2026-03-11"]
 
     def test_each_time_is_shown_in_the_event_zone_with_the_zone_named(self, client):
-        EventFactory(title="Tokyo breakfast", timezone="Asia/Tokyo",
-                     start_dt=at(2026, 3, 10, 23, 30), end_dt=at(2026, 3, 11, 1))
+        EventFactory(
+            title="Tokyo breakfast",
+            timezone="Asia/Tokyo",
+            start_dt=at(2026, 3, 10, 23, 30),
+            end_dt=at(2026, 3, 11, 1),
+        )
         db.session.commit()
         for url in ("/calendar/2026/3", "/calendar/agenda?month=2026-03"):
             page = client.get(url).get_data(as_text=True)
-            assert '<time datetime="2026-03-10T23:30:00+00:00" data-zone="Asia/Tokyo">8:30\u202fAM</time>' in page
+            assert (
+                '<time datetime="2026-03-10T23:30:00+00:00" data-zone="Asia/Tokyo">'
+                "8:30\u202fAM</time>"
+                in page
+            )
             assert "JST" in page and "(Asia/Tokyo)" in page
 
     def test_multi_day_and_all_day_events_cover_each_of_their_days(self, client):
-        EventFactory(title="Summit", timezone="Europe/Madrid", is_all_day=True,
-                     start_date=date(2026, 3, 30), end_date=date(2026, 4, 1),
-                     start_dt=at(2026, 3, 29, 22), end_dt=at(2026, 4, 1, 22))
+        EventFactory(
+            title="Summit",
+            timezone="Europe/Madrid",
+            is_all_day=True,
+            start_date=date(2026, 3, 30),
+            end_date=date(2026, 4, 1),
+            start_dt=at(2026, 3, 29, 22),
+            end_dt=at(2026, 4, 1, 22),
+        )
         db.session.commit()
         march = day_cells(client.get("/calendar/2026/3").get_data(as_text=True))
         assert all("Summit" in march[d] for d in ("2026-03-30", "2026-03-31", "2026-04-01"))
@@ -81,15 +106,19 @@ class TestLocalDays:
         assert list(agenda) == ["2026-04-01"] and "Summit" in agenda["2026-04-01"]
 
     def test_an_event_ending_at_local_midnight_does_not_spill_over(self, app):
-        event = EventFactory(timezone="Europe/Paris", start_dt=at(2026, 3, 10, 21),
-                             end_dt=at(2026, 3, 10, 23))  # 22:00 to 00:00 in Paris
+        event = EventFactory(
+            timezone="Europe/Paris", start_dt=at(2026, 3, 10, 21), end_dt=at(2026, 3, 10, 23)
+        )  # 22:00 to 00:00 in Paris
         assert services.local_days(event) == (date(2026, 3, 10), date(2026, 3, 10))
 
     def test_today_is_marked(self, client):
         today = datetime.now(UTC).date()
         page = client.get(f"/calendar/{today.year}/{today.month}").get_data(as_text=True)
-        marked = re.findall(r'<td class="[^"]*"\s+aria-current="date">\s*<div class="day-label">\s*'
-                            r'<time datetime="([\d-]+)">', page)
+        marked = re.findall(
+            r'<td class="[^"]*"\s+aria-current="date">\s*<div class="day-label">\s*'
+            r'<time datetime="([\d-]+)">',
+            page,
+        )
         assert marked == [today.isoformat()]
 
 
@@ -106,8 +135,13 @@ class TestVisibility:
             ("Waiting review", Status.SUBMITTED, Visibility.PUBLIC),
             ("Was rejected", Status.REJECTED, Visibility.PUBLIC),
         ]:
-            EventFactory(title=title, status=status, visibility=visibility, start_dt=start,
-                         end_dt=start + timedelta(hours=2))
+            EventFactory(
+                title=title,
+                status=status,
+                visibility=visibility,
+                start_dt=start,
+                end_dt=start + timedelta(hours=2),
+            )
         db.session.commit()
         for url in ("/calendar/2026/5", "/calendar/agenda?month=2026-05"):
             anonymous = client.get(url).get_data(as_text=True)
@@ -130,17 +164,35 @@ class TestFilters:
         water = ThemeFactory(slug="water", name="Water")
         project = ProjectFactory(slug="blue-cities", title="Blue cities")
         start = at(2026, 6, 10, 8)
-        led = EventFactory(title="Marseille water workshop", lead_partner=marseille, country="FR",
-                           kind=EventKind.WORKSHOP, start_dt=start, end_dt=start + timedelta(hours=2),
-                           project=project)
+        led = EventFactory(
+            title="Marseille water workshop",
+            lead_partner=marseille,
+            country="FR",
+            kind=EventKind.WORKSHOP,
+            start_dt=start,
+            end_dt=start + timedelta(hours=2),
+            project=project,
+        )
         led.themes.append(water)
-        co_organised = EventFactory(title="Tunis webinar", lead_partner=tunis, country="TN",
-                                    kind=EventKind.WEBINAR, start_dt=start,
-                                    end_dt=start + timedelta(hours=2))
-        EventPartnerFactory(event=co_organised, partner=marseille,
-                            confirmation=Confirmation.CONFIRMED)
-        pending = EventFactory(title="Tunis forum", lead_partner=tunis, country="TN",
-                               kind=EventKind.FORUM, start_dt=start, end_dt=start + timedelta(hours=2))
+        co_organised = EventFactory(
+            title="Tunis webinar",
+            lead_partner=tunis,
+            country="TN",
+            kind=EventKind.WEBINAR,
+            start_dt=start,
+            end_dt=start + timedelta(hours=2),
+        )
+        EventPartnerFactory(
+            event=co_organised, partner=marseille, confirmation=Confirmation.CONFIRMED
+        )
+        pending = EventFactory(
+            title="Tunis forum",
+            lead_partner=tunis,
+            country="TN",
+            kind=EventKind.FORUM,
+            start_dt=start,
+            end_dt=start + timedelta(hours=2),
+        )
         EventPartnerFactory(event=pending, partner=marseille, confirmation=Confirmation.PENDING)
         db.session.commit()
 
@@ -151,7 +203,11 @@ class TestFilters:
             ("theme=water", ["Marseille water workshop"], ["Tunis webinar", "Tunis forum"]),
             ("project=blue-cities", ["Marseille water workshop"], ["Tunis webinar"]),
             ("country=TN", ["Tunis webinar", "Tunis forum"], ["Marseille water workshop"]),
-            ("kind=webinar&kind=forum", ["Tunis webinar", "Tunis forum"], ["Marseille water workshop"]),
+            (
+                "kind=webinar&kind=forum",
+                ["Tunis webinar", "Tunis forum"],
+                ["Marseille water workshop"],
+            ),
         ],
     )
     def test_filters_narrow_both_views(self, client, network, query, shown, hidden):
@@ -163,17 +219,26 @@ class TestFilters:
                 assert title not in page, (url, title)
 
     def test_month_navigation_keeps_the_filters(self, client, network):
-        page = client.get("/calendar/2026/6?partner=marseille&kind=webinar&kind=forum&country=TN"
-                          ).get_data(as_text=True)
+        page = client.get(
+            "/calendar/2026/6?partner=marseille&kind=webinar&kind=forum&country=TN"
+        ).get_data(as_text=True)
         nav = page.split('class="calendar-nav')[1].split("</nav>")[0]
         links = re.findall(r'href="([^"]+)"', nav)
         assert len(links) == 3
         paths = [urlsplit(link.replace("&amp;", "&")).path for link in links]
         today = datetime.now(UTC).date()
-        assert paths == ["/calendar/2026/5", f"/calendar/{today.year}/{today.month}", "/calendar/2026/7"]
+        assert paths == [
+            "/calendar/2026/5",
+            f"/calendar/{today.year}/{today.month}",
+            "/calendar/2026/7",
+        ]
         for link in links:
             args = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-            assert args == {"partner": ["marseille"], "kind": ["webinar", "forum"], "country": ["TN"]}
+            assert args == {
+                "partner": ["marseille"],
+                "kind": ["webinar", "forum"],
+                "country": ["TN"],
+            }
 
     def test_agenda_navigation_and_view_switch_keep_the_filters(self, client, network):
         page = client.get("/calendar/agenda?month=2026-06&theme=water").get_data(as_text=True)
@@ -186,16 +251,29 @@ class TestFilters:
         assert '<input type="hidden" name="month" value="2026-06">' in page
 
     def test_filter_form_shows_the_active_choices(self, client, network):
-        page = client.get("/calendar/2026/6?partner=marseille&kind=webinar&kind=forum").get_data(as_text=True)
+        page = client.get("/calendar/2026/6?partner=marseille&kind=webinar&kind=forum").get_data(
+            as_text=True
+        )
         assert '<option value="marseille" selected>' in page
         assert 'id="filter-kind" name="kind" multiple' in page
-        assert '<option value="webinar" selected>' in page and '<option value="forum" selected>' in page
+        assert (
+            '<option value="webinar" selected>' in page
+            and '<option value="forum" selected>' in page
+        )
 
 
 class TestRequests:
-    @pytest.mark.parametrize("url", ["/calendar/2026/13", "/calendar/2026/0", "/calendar/99999/1",
-                                     "/calendar/agenda?month=2026-13", "/calendar/agenda?month=%00",
-                                     "/calendar/agenda?month=" + "9" * 10_000])
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "/calendar/2026/13",
+            "/calendar/2026/0",
+            "/calendar/99999/1",
+            "/calendar/agenda?month=2026-13",
+            "/calendar/agenda?month=%00",
+            "/calendar/agenda?month=" + "9" * 10_000,
+        ],
+    )
     def test_bad_months_are_404(self, client, url):
         assert client.get(url).status_code == 404
 
@@ -208,10 +286,12 @@ class TestRequests:
 
         fresh = create_app(app.config)
         if "activities.event" not in fresh.view_functions:
-            fresh.add_url_rule("/events/<int:event_id>", endpoint="activities.event",
-                               view_func=lambda event_id: "")
-        event = EventFactory(title="Linked event", start_dt=at(2026, 7, 1, 9),
-                             end_dt=at(2026, 7, 1, 10))
+            fresh.add_url_rule(
+                "/events/<int:event_id>", endpoint="activities.event", view_func=lambda event_id: ""
+            )
+        event = EventFactory(
+            title="Linked event", start_dt=at(2026, 7, 1, 9), end_dt=at(2026, 7, 1, 10)
+        )
         db.session.commit()
         page = fresh.test_client().get("/calendar/2026/7").get_data(as_text=True)
         assert f'<a href="/events/{event.id}">Linked event</a>' in page
@@ -238,15 +318,18 @@ class TestQueryCount:
     def make_events(self, count: int, partners) -> None:
         start = at(2026, 8, 1, 8)
         for index in range(count):
-            event = EventFactory(lead_partner=partners[index % len(partners)],
-                                 start_dt=start + timedelta(hours=index * 2),
-                                 end_dt=start + timedelta(hours=index * 2 + 1),
-                                 timezone=["Europe/Paris", "Asia/Tokyo", "Africa/Tunis"][index % 3])
+            event = EventFactory(
+                lead_partner=partners[index % len(partners)],
+                start_dt=start + timedelta(hours=index * 2),
+                end_dt=start + timedelta(hours=index * 2 + 1),
+                timezone=["Europe/Paris", "Asia/Tokyo", "Africa/Tunis"][index % 3],
+            )
             EventPartnerFactory(event=event, partner=partners[(index + 1) % len(partners)])
 
     @pytest.mark.parametrize("url", ["/calendar/2026/8", "/calendar/agenda?month=2026-08"])
-    def test_ten_or_three_hundred_events_cost_the_same_queries(self, client, url, focal_point,
-                                                               login_as):
+    def test_ten_or_three_hundred_events_cost_the_same_queries(
+        self, client, url, focal_point, login_as
+    ):
         partners = [PartnerFactory() for _ in range(5)]
         self.make_events(10, partners)
         login_as(focal_point)

@@ -1,4 +1,4 @@
-"""The catalogs are complete, true to their placeholders, compiled, and cover every marked string."""
+"""The catalogs are complete, keep their placeholders, are compiled and cover every string."""
 
 from __future__ import annotations
 
@@ -31,8 +31,11 @@ def messages(catalog):
 def test_every_entry_is_translated_and_none_is_fuzzy(language):
     catalog = load_catalog(language)
     assert not catalog.fuzzy, f"{language}: the catalog header is marked fuzzy"
-    untranslated = [m.id for m in messages(catalog) if not (m.string if isinstance(m.string, str)
-                                                             else all(m.string))]
+    untranslated = [
+        m.id
+        for m in messages(catalog)
+        if not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     fuzzy = [m.id for m in messages(catalog) if m.fuzzy]
     assert untranslated == [], f"{language}: untranslated entries"
     assert fuzzy == [], f"{language}: fuzzy entries"
@@ -70,9 +73,16 @@ def test_compiled_catalog_matches_its_source(language):
 
 def extracted_message_ids() -> set[str]:
     method_map, options_map = parse_mapping_cfg(open(ROOT / "babel.cfg"))
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-                "_l": None, "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
-                "lazy_ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "lazy_gettext": None,
+        "_l": None,
+        "pgettext": ((1, "c"), 2),
+        "npgettext": ((1, "c"), 2, 3),
+        "lazy_ngettext": (1, 2),
+    }
     ids = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
@@ -85,6 +95,8 @@ def test_extraction_finds_no_string_missing_from_the_catalogs():
     extracted = extracted_message_ids()
     assert "Calendar" in extracted  # the extraction itself works
     for language in LANGUAGES:
-        known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in messages(load_catalog(language))}
+        known = {
+            m.id[0] if isinstance(m.id, tuple) else m.id for m in messages(load_catalog(language))
+        }
         missing = sorted(extracted - known)
         assert missing == [], f"{language}: run `make babel-update` and translate {missing}"

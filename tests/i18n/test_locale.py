@@ -24,7 +24,9 @@ def test_default_is_english(client):
 
 
 def test_unsupported_accept_language_falls_back_to_english(client):
-    assert html_lang(client.get("/calendar/", headers={"Accept-Language": "de, ja;q=0.8"}))[0] == "en"
+    assert (
+        html_lang(client.get("/calendar/", headers={"Accept-Language": "de, ja;q=0.8"}))[0] == "en"
+    )
 
 
 @pytest.mark.parametrize(
@@ -71,7 +73,9 @@ def test_arabic_is_right_to_left_with_the_rtl_stylesheets(client):
     page = response.get_data(as_text=True)
     assert html_lang(response) == ("ar", "rtl")
     assert "bootstrap.rtl.min.css" in page and "css/rtl.css" in page
-    english = client.get("/calendar/agenda", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = client.get("/calendar/agenda", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "bootstrap.rtl.min.css" not in english and "css/rtl.css" not in english
 
 
@@ -84,15 +88,26 @@ def test_every_page_offers_the_switch(client):
 
 
 def test_switching_sets_the_cookie_and_returns_to_the_page(client):
-    response = client.post("/language", data={"language": "fr", "next": "/calendar/agenda?kind=webinar"})
+    response = client.post(
+        "/language", data={"language": "fr", "next": "/calendar/agenda?kind=webinar"}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/calendar/agenda?kind=webinar"
     assert "lang=fr" in response.headers["Set-Cookie"]
     assert html_lang(client.get("/calendar/agenda"))[0] == "fr"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
-                                    "\\\\evil.example", "///evil.example", ""])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "///evil.example",
+        "",
+    ],
+)
 def test_switching_never_leaves_the_site(client, target):
     response = client.post("/language", data={"language": "es", "next": target})
     assert response.headers["Location"] == "/"
@@ -174,5 +189,7 @@ class TestFormatting:
                 assert i18n.localized_age(timedelta(hours=5, minutes=50)) == "5 horas"
 
     def test_calendar_page_uses_french_month_and_weekday_names(self, client):
-        page = client.get("/calendar/2026/3", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+        page = client.get("/calendar/2026/3", headers={"Accept-Language": "fr"}).get_data(
+            as_text=True
+        )
         assert "mars 2026" in page and "lundi" in page

@@ -42,30 +42,56 @@ class TestPermissions:
 
         anonymous = AnonymousUserMixin()
         assert [can_view_dashboard(u) for u in (anonymous, focal_point, staff, admin)] == [
-            False, False, True, True]
+            False,
+            False,
+            True,
+            True,
+        ]
         assert [can_view_reports(u) for u in (anonymous, focal_point, staff, admin)] == [
-            False, True, True, True]
+            False,
+            True,
+            True,
+            True,
+        ]
 
 
 def test_waiting_items_are_listed_oldest_first_with_their_age(client, staff, login_as):
-    EventFactory(title="Fresh proposal", status=Status.SUBMITTED, submitted_dt=NOW - timedelta(hours=3))
-    EventFactory(title="Old proposal", status=Status.SUBMITTED, submitted_dt=NOW - timedelta(days=9))
-    ProjectFactory(title="Project waiting", status=Status.SUBMITTED,
-                   submitted_dt=NOW - timedelta(days=4))
+    EventFactory(
+        title="Fresh proposal", status=Status.SUBMITTED, submitted_dt=NOW - timedelta(hours=3)
+    )
+    EventFactory(
+        title="Old proposal", status=Status.SUBMITTED, submitted_dt=NOW - timedelta(days=9)
+    )
+    ProjectFactory(
+        title="Project waiting", status=Status.SUBMITTED, submitted_dt=NOW - timedelta(days=4)
+    )
     published = EventFactory(title="Published with change", status=Status.APPROVED)
-    db.session.add(EventRevision(event=published, data={"title": "New title"},
-                                 created_dt=NOW - timedelta(days=2)))
-    db.session.add(EventRevision(event=published, data={"title": "Done"},
-                                 status=RevisionStatus.APPROVED, created_dt=NOW - timedelta(days=20)))
+    db.session.add(
+        EventRevision(
+            event=published, data={"title": "New title"}, created_dt=NOW - timedelta(days=2)
+        )
+    )
+    db.session.add(
+        EventRevision(
+            event=published,
+            data={"title": "Done"},
+            status=RevisionStatus.APPROVED,
+            created_dt=NOW - timedelta(days=20),
+        )
+    )
     EventFactory(title="A draft", status=Status.DRAFT)
     EventFactory(title="Was rejected", status=Status.REJECTED)
     login_as(staff)
     page = client.get("/staff/").get_data(as_text=True)
     waiting = page.split('id="waiting-heading"')[1].split("</section>")[0]
-    order = [waiting.index(t) for t in
-             ("Old proposal", "Project waiting", "Published with change", "Fresh proposal")]
+    order = [
+        waiting.index(t)
+        for t in ("Old proposal", "Project waiting", "Published with change", "Fresh proposal")
+    ]
     assert order == sorted(order)
-    assert "9 days" in waiting and "4 days" in waiting and "2 days" in waiting and "3 hours" in waiting
+    assert (
+        "9 days" in waiting and "4 days" in waiting and "2 days" in waiting and "3 hours" in waiting
+    )
     assert "Change to a published event" in waiting
     assert "A draft" not in page and "Was rejected" not in page
     assert waiting.count("<tr>") == 1 + 4  # header row and four items
@@ -78,37 +104,86 @@ def test_recent_decisions_come_from_the_audit_log(client, staff, login_as):
     revision = EventRevision(event=changed, data={}, status=RevisionStatus.APPROVED)
     db.session.add(revision)
     db.session.flush()
-    record(actor=staff, subject_type="event", subject_id=approved.id, action="approve",
-           from_state="submitted", to_state="approved", comment="Well prepared")
-    record(actor=staff, subject_type="project", subject_id=project.id, action="reject",
-           from_state="submitted", to_state="rejected", comment="Out of scope")
-    record(actor=staff, subject_type="event_revision", subject_id=revision.id, action="approve",
-           from_state="pending", to_state="approved")
-    record(actor=staff, subject_type="event", subject_id=approved.id, action="submit",
-           from_state="draft", to_state="submitted", comment="Not a decision")
+    record(
+        actor=staff,
+        subject_type="event",
+        subject_id=approved.id,
+        action="approve",
+        from_state="submitted",
+        to_state="approved",
+        comment="Well prepared",
+    )
+    record(
+        actor=staff,
+        subject_type="project",
+        subject_id=project.id,
+        action="reject",
+        from_state="submitted",
+        to_state="rejected",
+        comment="Out of scope",
+    )
+    record(
+        actor=staff,
+        subject_type="event_revision",
+        subject_id=revision.id,
+        action="approve",
+        from_state="pending",
+        to_state="approved",
+    )
+    record(
+        actor=staff,
+        subject_type="event",
+        subject_id=approved.id,
+        action="submit",
+        from_state="draft",
+        to_state="submitted",
+        comment="Not a decision",
+    )
     login_as(staff)
     page = client.get("/staff/").get_data(as_text=True)
     decisions = page.split('id="decisions-heading"')[1].split("</section>")[0]
-    for text in ("Approved event", "Refused project", "Changed event", "Well prepared",
-                 "Out of scope", "Rejected", staff.name):
+    for text in (
+        "Approved event",
+        "Refused project",
+        "Changed event",
+        "Well prepared",
+        "Out of scope",
+        "Rejected",
+        staff.name,
+    ):
         assert text in decisions
     assert "Not a decision" not in decisions
 
 
 def test_upcoming_events_without_a_confirmed_co_organiser(client, staff, login_as):
-    EventFactory(title="Alone soon", start_dt=NOW + timedelta(days=3),
-                 end_dt=NOW + timedelta(days=3, hours=2))
-    pending_only = EventFactory(title="Only pending partner", start_dt=NOW + timedelta(days=5),
-                                end_dt=NOW + timedelta(days=5, hours=2))
+    EventFactory(
+        title="Alone soon",
+        start_dt=NOW + timedelta(days=3),
+        end_dt=NOW + timedelta(days=3, hours=2),
+    )
+    pending_only = EventFactory(
+        title="Only pending partner",
+        start_dt=NOW + timedelta(days=5),
+        end_dt=NOW + timedelta(days=5, hours=2),
+    )
     EventPartnerFactory(event=pending_only, confirmation=Confirmation.PENDING)
-    declined = EventFactory(title="Declined partner", start_dt=NOW + timedelta(days=6),
-                            end_dt=NOW + timedelta(days=6, hours=1))
+    declined = EventFactory(
+        title="Declined partner",
+        start_dt=NOW + timedelta(days=6),
+        end_dt=NOW + timedelta(days=6, hours=1),
+    )
     EventPartnerFactory(event=declined, confirmation=Confirmation.DECLINED)
-    confirmed = EventFactory(title="Well supported", start_dt=NOW + timedelta(days=4),
-                             end_dt=NOW + timedelta(days=4, hours=1))
+    confirmed = EventFactory(
+        title="Well supported",
+        start_dt=NOW + timedelta(days=4),
+        end_dt=NOW + timedelta(days=4, hours=1),
+    )
     EventPartnerFactory(event=confirmed, confirmation=Confirmation.CONFIRMED)
-    EventFactory(title="Already over", start_dt=NOW - timedelta(days=3),
-                 end_dt=NOW - timedelta(days=3) + timedelta(hours=1))
+    EventFactory(
+        title="Already over",
+        start_dt=NOW - timedelta(days=3),
+        end_dt=NOW - timedelta(days=3) + timedelta(hours=1),
+    )
     EventFactory(title="Cancelled alone", status=Status.CANCELLED)
     EventFactory(title="Submitted alone", status=Status.SUBMITTED)
     login_as(staff)

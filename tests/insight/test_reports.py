@@ -34,10 +34,16 @@ def network(app):
     partners = [PartnerFactory() for _ in range(6)]
     themes = [ThemeFactory() for _ in range(4)]
     countries = ["FR", "ES", "TN", "MA", "LB", ""]
-    statuses = [Status.APPROVED] * 6 + [Status.CANCELLED, Status.SUBMITTED, Status.DRAFT,
-                                        Status.REJECTED]
+    statuses = [Status.APPROVED] * 6 + [
+        Status.CANCELLED,
+        Status.SUBMITTED,
+        Status.DRAFT,
+        Status.REJECTED,
+    ]
     for _ in range(160):
-        start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 60 * 24 * 500))
+        start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(
+            minutes=rng.randrange(0, 60 * 24 * 500)
+        )
         event = EventFactory(
             lead_partner=rng.choice(partners),
             status=rng.choice(statuses),
@@ -49,13 +55,24 @@ def network(app):
         )
         event.themes.extend(rng.sample(themes, rng.randrange(0, 3)))
         for partner in rng.sample(partners, rng.randrange(0, 3)):
-            db.session.add(EventPartner(event=event, partner=partner,
-                                        confirmation=rng.choice(list(Confirmation))))
+            db.session.add(
+                EventPartner(
+                    event=event, partner=partner, confirmation=rng.choice(list(Confirmation))
+                )
+            )
     # Exactly on the edges: the first instant counts, the instant after the last day does not.
-    EventFactory(title="First instant", start_dt=datetime(2025, 3, 1, tzinfo=UTC),
-                 end_dt=datetime(2025, 3, 1, 1, tzinfo=UTC), lead_partner=partners[0])
-    EventFactory(title="Just after", start_dt=datetime(2026, 3, 1, tzinfo=UTC),
-                 end_dt=datetime(2026, 3, 1, 1, tzinfo=UTC), lead_partner=partners[0])
+    EventFactory(
+        title="First instant",
+        start_dt=datetime(2025, 3, 1, tzinfo=UTC),
+        end_dt=datetime(2025, 3, 1, 1, tzinfo=UTC),
+        lead_partner=partners[0],
+    )
+    EventFactory(
+        title="Just after",
+        start_dt=datetime(2026, 3, 1, tzinfo=UTC),
+        end_dt=datetime(2026, 3, 1, 1, tzinfo=UTC),
+        lead_partner=partners[0],
+    )
     db.session.commit()
     return partners
 
@@ -63,11 +80,15 @@ def network(app):
 def expected_counts(signed_in: bool) -> dict[str, Counter]:
     """The same figures by plain Python over every loaded event."""
     events = db.session.scalars(
-        select(Event).options(selectinload(Event.partner_links), selectinload(Event.themes),
-                              selectinload(Event.lead_partner))
+        select(Event).options(
+            selectinload(Event.partner_links),
+            selectinload(Event.themes),
+            selectinload(Event.lead_partner),
+        )
     ).all()
     counted = [
-        e for e in events
+        e
+        for e in events
         if e.status == Status.APPROVED
         and (signed_in or e.visibility == Visibility.PUBLIC)
         and PERIOD.start <= e.start_dt.astimezone(UTC).date() <= PERIOD.end
@@ -78,14 +99,22 @@ def expected_counts(signed_in: bool) -> dict[str, Counter]:
     per_month: Counter = Counter()
     for event in counted:
         involved = {event.lead_partner.slug}
-        involved |= {link.partner.slug for link in event.partner_links
-                     if link.confirmation == Confirmation.CONFIRMED}
+        involved |= {
+            link.partner.slug
+            for link in event.partner_links
+            if link.confirmation == Confirmation.CONFIRMED
+        }
         per_partner.update(involved)
         per_theme.update(theme.slug for theme in event.themes)
         per_country[event.country] += 1
         per_month[event.start_dt.astimezone(UTC).strftime("%Y-%m")] += 1
-    return {"total": Counter({"": len(counted)}), "partner": per_partner, "theme": per_theme,
-            "country": per_country, "month": per_month}
+    return {
+        "total": Counter({"": len(counted)}),
+        "partner": per_partner,
+        "theme": per_theme,
+        "country": per_country,
+        "month": per_month,
+    }
 
 
 @pytest.mark.parametrize("signed_in", [True, False])
@@ -98,7 +127,9 @@ def test_figures_match_direct_counts(network, focal_point, signed_in):
     expected = expected_counts(signed_in)
     assert report.total == expected["total"][""] > 0
     for section in ("partner", "theme", "country"):
-        assert {f.key: f.count for f in report.sections[section]} == dict(expected[section]), section
+        assert {f.key: f.count for f in report.sections[section]} == dict(expected[section]), (
+            section
+        )
     months = {f.key: f.count for f in report.sections["month"]}
     assert list(months) == [f"{y}-{m:02d}" for y, m in PERIOD.months()]
     assert len(months) == 12
@@ -144,14 +175,21 @@ class TestPages:
             assert f'<desc id="chart-{section}-desc">' in page
         assert page.count("<table") == 4
         report = build_report(staff, PERIOD)
-        assert f">{report.total} activities from March 1, 2025 to February 28, 2026<" in page.replace(
-            "\n", "")
+        assert (
+            f">{report.total} activities from March 1, 2025 to February 28, 2026<"
+            in page.replace("\n", "")
+        )
         assert 'href="/reports/activities.csv?start=2025-03-01&amp;end=2026-02-28"' in page
 
     def test_period_form_errors_are_shown_not_raised(self, client, staff, login_as):
         login_as(staff)
-        for query in ("start=2026-02-01&end=2025-01-01", "start=nope&end=2026-01-01",
-                      "start=1900-01-01&end=2026-01-01", "start=%00&end=", "start=" + "9" * 10_000):
+        for query in (
+            "start=2026-02-01&end=2025-01-01",
+            "start=nope&end=2026-01-01",
+            "start=1900-01-01&end=2026-01-01",
+            "start=%00&end=",
+            "start=" + "9" * 10_000,
+        ):
             response = client.get(f"/reports/?{query}")
             assert response.status_code == 400, query
             assert "is-invalid" in response.get_data(as_text=True)
@@ -159,8 +197,9 @@ class TestPages:
 
     def test_french_page(self, client, staff, login_as):
         login_as(staff)
-        page = client.get("/reports/?start=2025-03-01&end=2026-02-28",
-                          headers={"Accept-Language": "fr"}).get_data(as_text=True)
+        page = client.get(
+            "/reports/?start=2025-03-01&end=2026-02-28", headers={"Accept-Language": "fr"}
+        ).get_data(as_text=True)
         assert "Activités par partenaire" in page and "1 mars 2025" in page and "févr. 2026" in page
 
 
@@ -179,7 +218,9 @@ class TestCsv:
         report = build_report(staff, PERIOD)
         assert rows[1] == ["total", "", "2025-03-01/2026-02-28", str(report.total)]
         from_csv = {(r[0], r[1]): int(r[3]) for r in rows[2:]}
-        from_report = {(s, f.key): f.count for s, figures in report.sections.items() for f in figures}
+        from_report = {
+            (s, f.key): f.count for s, figures in report.sections.items() for f in figures
+        }
         assert from_csv == from_report
         expected = expected_counts(signed_in=True)
         for (section, key), count in from_csv.items():
@@ -187,9 +228,12 @@ class TestCsv:
 
     def test_names_cannot_become_spreadsheet_formulas(self, client, staff, login_as):
         evil = PartnerFactory(name='=HYPERLINK("http://evil.example","x")', slug="evil")
-        EventFactory(lead_partner=evil, start_dt=datetime(2025, 6, 1, 9, tzinfo=UTC),
-                     end_dt=datetime(2025, 6, 1, 10, tzinfo=UTC))
+        EventFactory(
+            lead_partner=evil,
+            start_dt=datetime(2025, 6, 1, 9, tzinfo=UTC),
+            end_dt=datetime(2025, 6, 1, 10, tzinfo=UTC),
+        )
         login_as(staff)
         rows = self.read(client)
         partner_rows = [r for r in rows if r[0] == "partner"]
-        assert partner_rows == [["partner", "evil", "'=HYPERLINK(\"http://evil.example\",\"x\")", "1"]]
+        assert partner_rows == [["partner", "evil", '\'=HYPERLINK("http://evil.example","x")', "1"]]
