@@ -48,7 +48,7 @@ babel-extract: install
 	$(BABEL) extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project coordinator .
 
 babel-update: babel-extract
-	$(BABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --ignore-obsolete --no-fuzzy-matching
+	$(BABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching
 
 babel-compile: install
 	$(BABEL) compile -d $(TRANSLATIONS) --statistics

@@ -64,6 +64,15 @@ def select_locale() -> str:
     )
 
 
+def locale_for(user) -> str:
+    """The language to write to a user in when no request chooses it (e-mails): their saved
+    choice, else the default. Use as `with force_locale(locale_for(user)): ...`."""
+    saved = getattr(user, "locale", None)
+    if saved and saved in current_app.config["LANGUAGES"]:
+        return saved
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def is_rtl(locale_code: str) -> bool:
     return locale_code.split("_")[0] in RTL_LANGUAGES
 
@@ -169,6 +178,13 @@ def init_app(app: Flask) -> None:
         # was pushed around it (tests, CLI): choose afresh for every request.
         refresh()
         g.locale = str(get_locale())
+
+    @app.after_request
+    def vary_on_language(response):
+        # The same URL answers in several languages: shared caches must key on what chose it.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
 
     # First of all before_request hooks, so pages answered early (sign-in redirects) are localised.
     app.before_request_funcs.setdefault(None, []).insert(0, remember_locale)

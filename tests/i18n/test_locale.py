@@ -193,3 +193,31 @@ class TestFormatting:
             as_text=True
         )
         assert "mars 2026" in page and "lundi" in page
+
+
+@pytest.mark.parametrize("target", ["/calendar/\x00", "/" + "a" * 10_000, "/calendar/\r\nX: y"])
+def test_switching_with_hostile_next_goes_home(client, target):
+    response = client.post("/language", data={"language": "fr", "next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_error_pages_speak_the_language_too(client):
+    response = client.get("/calendar/2026/13", headers={"Accept-Language": "ar"})
+    assert response.status_code == 404
+    assert html_lang(response) == ("ar", "rtl")
+    assert "الانتقال إلى المحتوى الرئيسي" in response.get_data(as_text=True)
+
+
+def test_responses_vary_on_what_chooses_the_language(client):
+    vary = client.get("/calendar/").headers["Vary"]
+    assert "Accept-Language" in vary and "Cookie" in vary
+
+
+def test_locale_for_mail_uses_the_saved_choice(app, focal_point):
+    assert i18n.locale_for(focal_point) == "en"
+    focal_point.locale = "es"
+    assert i18n.locale_for(focal_point) == "es"
+    focal_point.locale = "xx"
+    assert i18n.locale_for(focal_point) == "en"
+    with force_locale(i18n.locale_for(User(locale="fr"))):
+        assert i18n.kind_label("field_visit") == "Visite de terrain"
