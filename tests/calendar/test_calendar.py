@@ -250,6 +250,14 @@ class TestFilters:
         # The filter form of the agenda stays on the month shown.
         assert '<input type="hidden" name="month" value="2026-06">' in page
 
+    def test_filter_panel_is_folded_until_filters_are_active(self, client, network):
+        assert '<details class="calendar-filters card mb-3">' in client.get(
+            "/calendar/2026/6"
+        ).get_data(as_text=True)
+        page = client.get("/calendar/2026/6?kind=webinar&kind=forum").get_data(as_text=True)
+        assert '<details class="calendar-filters card mb-3" open>' in page
+        assert "Active filters: 2" in page
+
     def test_filter_form_shows_the_active_choices(self, client, network):
         page = client.get("/calendar/2026/6?partner=marseille&kind=webinar&kind=forum").get_data(
             as_text=True
