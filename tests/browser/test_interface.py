@@ -214,3 +214,38 @@ def test_viewer_local_time_is_added_when_zones_differ(live_server, network, make
     same_zone.wait_for_load_state("load")
     assert "Urban water resilience workshop" in same_zone.content()
     assert same_zone.locator(".viewer-time").count() == 0
+
+
+def tab_to(page, predicate_js: str, limit: int = 60) -> None:
+    """Press Tab until the focused element satisfies predicate_js(el)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => {predicate_js})(document.activeElement)"):
+            return
+    raise AssertionError(f"never reached by Tab: {predicate_js}")
+
+
+def test_calendar_by_keyboard_alone(live_server, network, make_page):
+    page = make_page("desktop", "en", live_server)
+    page.goto(live_server + "/calendar/")
+    assert page.locator("details.calendar-filters[open]").count() == 0
+    # Open the filter panel, choose a kind, apply: all from the keyboard.
+    tab_to(page, "el.tagName === 'SUMMARY'")
+    page.keyboard.press("Enter")
+    tab_to(page, "el.id === 'filter-theme'")
+    page.keyboard.press("ArrowDown")  # the only theme: "Water and sanitation"
+    tab_to(page, "el.id === 'filter-kind'")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # the third option: "Workshop"
+    tab_to(page, "el.type === 'submit' && el.closest('.calendar-filters')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "kind=workshop" in page.url and "theme=water" in page.url
+    tab_to(page, "el.rel === 'next'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "kind=workshop" in page.url and "theme=water" in page.url
+    assert page.locator("details.calendar-filters[open]").count() == 1
+    today = datetime.now(UTC).date()
+    following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert f"/calendar/{following.year}/{following.month}?" in page.url
