@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app wsgi
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test test-browser test-postgres ci lint format migrate-check bench clean
+.PHONY: install run serve test test-browser test-postgres ci lint format migrate-check bench clean \
+	babel-extract babel-update babel-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,18 @@ format: install
 
 ci:
 	bash .ci/run
+
+# Translations: extract marked strings, merge them into each catalog, compile the .mo files.
+BABEL := $(VENV)/bin/pybabel
+TRANSLATIONS := coordinator/translations
+babel-extract: install
+	$(BABEL) extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project coordinator .
+
+babel-update: babel-extract
+	$(BABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching
+
+babel-compile: install
+	$(BABEL) compile -d $(TRANSLATIONS) --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

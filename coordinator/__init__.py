@@ -41,6 +41,9 @@ def register_extensions(app: Flask) -> None:
     from coordinator import templating
 
     templating.init_app(app)
+    from coordinator import i18n
+
+    i18n.init_app(app)
 
 
 def import_models() -> None:
@@ -64,12 +67,15 @@ def import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from coordinator.accounts.views import bp as accounts_bp
     from coordinator.activities.views import bp as activities_bp
+    from coordinator.calendar.views import bp as calendar_bp
     from coordinator.documents.views import bp as documents_bp
     from coordinator.feeds.views import bp as feeds_bp
+    from coordinator.insight.views import bp as insight_bp
     from coordinator.main.views import bp as main_bp
     from coordinator.partners.views import bp as partners_bp
 
-    for blueprint in (main_bp, accounts_bp, partners_bp, activities_bp, feeds_bp, documents_bp):
+    for blueprint in (main_bp, accounts_bp, partners_bp, activities_bp, feeds_bp, documents_bp,
+                      calendar_bp, insight_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,1 @@
+"""The month grid and the agenda of published network events."""

@@ -1,0 +1,178 @@
+"""Which events fall on which local day of a month, loaded in one query."""
+
+from __future__ import annotations
+
+import calendar as std_calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from coordinator.activities.filters import EventFilters
+from coordinator.activities.models import Event
+from coordinator.activities.permissions import published_events_clause
+from coordinator.extensions import db
+
+# Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
+# UTC window by a day on each side, then place events by their own local dates.
+_ZONE_MARGIN = timedelta(days=1)
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def containing(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Month | None:
+        """ "2026-11" into a Month; None for anything else."""
+        if not raw or len(raw) > 7:
+            return None
+        year_text, _, month_text = raw.partition("-")
+        if not (year_text.isdigit() and month_text.isdigit()):
+            return None
+        year, month = int(year_text), int(month_text)
+        if not is_valid_month(year, month):
+            return None
+        return cls(year, month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, std_calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def previous(self) -> Month:
+        return Month.containing(self.first_day - timedelta(days=1))
+
+    @property
+    def next(self) -> Month:
+        return Month.containing(self.last_day + timedelta(days=1))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def is_valid_month(year: int, month: int) -> bool:
+    # Stay inside the years datetime and the neighbour links can handle.
+    return MIN_YEAR < year < MAX_YEAR and 1 <= month <= 12
+
+
+def month_weeks(month: Month, first_weekday: int = 0) -> list[list[date]]:
+    """Whole weeks covering the month (days of neighbouring months included)."""
+    return std_calendar.Calendar(first_weekday).monthdatescalendar(month.year, month.month)
+
+
+@dataclass
+class CalendarEntry:
+    """One event on one local day; `continues` marks the days after its first."""
+
+    event: Event
+    day: date
+    continues: bool = False
+
+
+@dataclass
+class DaySchedule:
+    entries: dict[date, list[CalendarEntry]] = field(default_factory=lambda: defaultdict(list))
+
+    def on(self, day: date) -> list[CalendarEntry]:
+        return self.entries.get(day, [])
+
+    def days(self) -> list[date]:
+        return sorted(day for day, items in self.entries.items() if items)
+
+    @property
+    def event_count(self) -> int:
+        return len({entry.event.id for items in self.entries.values() for entry in items})
+
+
+def local_days(event: Event) -> tuple[date, date]:
+    """The first and last day the event covers in its own time zone."""
+    if event.is_all_day and event.start_date and event.end_date:
+        return event.start_date, event.end_date
+    zone = ZoneInfo(event.timezone)
+    first = event.start_dt.astimezone(zone).date()
+    # An event ending at local midnight does not occupy the next day.
+    last = (event.end_dt - timedelta(microseconds=1)).astimezone(zone).date()
+    return first, max(first, last)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def visible_events(user, filters: EventFilters, first_day: date, last_day: date) -> list[Event]:
+    """Published events the user may see that may touch [first_day, last_day] locally."""
+    query = (
+        select(Event)
+        .where(published_events_clause(user))
+        .where(Event.end_dt > _utc_midnight(first_day) - _ZONE_MARGIN)
+        .where(Event.start_dt < _utc_midnight(last_day + timedelta(days=1)) + _ZONE_MARGIN)
+        .options(joinedload(Event.lead_partner))
+        .order_by(Event.start_dt, Event.id)
+    )
+    # The page chooses the dates; the filters only narrow partner, project, theme, country, kind.
+    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(query)
+    return list(db.session.scalars(query).unique())
+
+
+def schedule(events: list[Event], first_day: date, last_day: date) -> DaySchedule:
+    """Place each event on every local day it covers inside [first_day, last_day]."""
+    result = DaySchedule()
+    for event in events:
+        start, end = local_days(event)
+        day = max(start, first_day)
+        while day <= min(end, last_day):
+            result.entries[day].append(CalendarEntry(event=event, day=day, continues=day > start))
+            day += timedelta(days=1)
+    for items in result.entries.values():
+        # All-day and multi-day entries first, then by start time.
+        items.sort(key=lambda e: (not (e.continues or e.event.is_all_day), e.event.start_dt))
+    return result
+
+
+@dataclass
+class FilterChoices:
+    """The options of the filter form: a fixed four queries whatever the number of events."""
+
+    partners: list
+    projects: list
+    themes: list
+    countries: list[str]
+
+
+def filter_choices(user) -> FilterChoices:
+    from coordinator.activities.models import Project, Theme
+    from coordinator.activities.permissions import published_projects_clause
+    from coordinator.partners.models import Partner
+
+    partners = db.session.execute(
+        select(Partner.slug, Partner.name).where(Partner.is_active).order_by(Partner.name)
+    ).all()
+    projects = db.session.execute(
+        select(Project.slug, Project.title)
+        .where(published_projects_clause(user))
+        .order_by(Project.title)
+    ).all()
+    themes = db.session.execute(
+        select(Theme.slug, Theme.name).where(Theme.is_active).order_by(Theme.name)
+    ).all()
+    countries = db.session.scalars(
+        select(Event.country)
+        .where(published_events_clause(user), Event.country != "")
+        .distinct()
+        .order_by(Event.country)
+    ).all()
+    return FilterChoices(list(partners), list(projects), list(themes), list(countries))

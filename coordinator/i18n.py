@@ -1,0 +1,231 @@
+"""Languages: Flask-Babel setup, the locale choice, the language switch and locale-aware filters.
+
+The locale comes from, in order: the signed-in user's saved choice (User.locale), the
+`lang` cookie set by the language switch, the browser's Accept-Language, then English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel import units as babel_units
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
+from flask_babel import Babel, get_locale, refresh
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coordinator.access import public
+from coordinator.accounts.redirects import safe_next
+from coordinator.extensions import db
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+RTL_LANGUAGES = frozenset({"ar"})
+# Each language is offered under its own name, so readers find theirs in any page language.
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+
+
+def supported_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def _supported(code: str | None) -> str | None:
+    return code if code and code in supported_languages() else None
+
+
+def select_locale() -> str:
+    """The user's saved choice, else the cookie, else Accept-Language, else the default."""
+    if not has_request_context():  # commands and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    user_choice = None
+    if getattr(current_user, "is_authenticated", False):
+        user_choice = _supported(getattr(current_user, "locale", None))
+    return (
+        user_choice
+        or _supported(request.cookies.get(LANGUAGE_COOKIE))
+        or request.accept_languages.best_match(supported_languages())
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def locale_for(user) -> str:
+    """The language to write to a user in when no request chooses it (e-mails): their saved
+    choice, else the default. Use as `with force_locale(locale_for(user)): ...`."""
+    saved = getattr(user, "locale", None)
+    if saved and saved in current_app.config["LANGUAGES"]:
+        return saved
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def is_rtl(locale_code: str) -> bool:
+    return locale_code.split("_")[0] in RTL_LANGUAGES
+
+
+def save_user_locale(user, language: str) -> None:
+    """Remember a signed-in user's language (the view commits)."""
+    user.locale = language
+    db.session.flush()
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch language and go back to the page the switch was pressed on (a local path only)."""
+    language = _supported(request.form.get("language"))
+    target = safe_next(request.form.get("next"), url_for("main.index"))
+    response = redirect(target, code=303)
+    if language is None:
+        return response
+    if current_user.is_authenticated:
+        save_user_locale(current_user._get_current_object(), language)
+        db.session.commit()
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+    )
+    return response
+
+
+# --- Locale-aware formatting (the templating.py filters format in English only) -------------
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def local_datetime(value: datetime | None, tz_name: str, format: str = "medium") -> str:
+    """A UTC instant shown in the given zone, formatted for the page's locale."""
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value, format, tzinfo=ZoneInfo(tz_name), locale=_locale())
+
+
+def local_time_only(value: datetime | None, tz_name: str, format: str = "short") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_time(value, format, tzinfo=ZoneInfo(tz_name), locale=_locale())
+
+
+def localized_date(value: date | datetime | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return babel_dates.format_date(value, format, locale=_locale())
+
+
+def localized_number(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return babel_numbers.format_decimal(value, locale=_locale())
+
+
+def localized_age(value: timedelta) -> str:
+    """How long something has waited, in whole days (else hours, else minutes): reviewers
+    compare ages, so "9 days" beats "1 week"."""
+    seconds = max(value.total_seconds(), 0)
+    if seconds >= 86400:
+        amount, unit = int(seconds // 86400), "duration-day"
+    elif seconds >= 3600:
+        amount, unit = int(seconds // 3600), "duration-hour"
+    else:
+        amount, unit = int(seconds // 60), "duration-minute"
+    return babel_units.format_unit(amount, unit, length="long", locale=_locale())
+
+
+def month_title(year: int, month: int) -> str:
+    """ "November 2026", standalone month name as the locale writes it."""
+    return babel_dates.format_skeleton("yMMMM", date(year, month, 1), locale=_locale())
+
+
+def weekday_name(weekday: int, width: str = "wide") -> str:
+    """Monday is 0, as in datetime.weekday()."""
+    return babel_dates.get_day_names(width, "format", _locale())[weekday]
+
+
+def country_name(code: str) -> str:
+    if not code:
+        return _("Not given")
+    return _locale().territories.get(code.upper(), code.upper())
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+
+    def remember_locale():
+        # Flask-Babel caches the locale on `g`, which outlives a request when an app context
+        # was pushed around it (tests, CLI): choose afresh for every request.
+        refresh()
+        g.locale = str(get_locale())
+
+    @app.after_request
+    def vary_on_language(response):
+        # The same URL answers in several languages: shared caches must key on what chose it.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
+
+    # First of all before_request hooks, so pages answered early (sign-in redirects) are localised.
+    app.before_request_funcs.setdefault(None, []).insert(0, remember_locale)
+
+    @app.context_processor
+    def inject_languages():
+        locale_code = g.get("locale") or str(get_locale())
+        g.locale = locale_code
+        return {
+            "language_names": {
+                code: LANGUAGE_NAMES.get(code, code) for code in app.config["LANGUAGES"]
+            },
+            "text_direction": "rtl" if is_rtl(locale_code) else "ltr",
+        }
+
+    app.jinja_env.filters["l_datetime"] = local_datetime
+    app.jinja_env.filters["l_time"] = local_time_only
+    app.jinja_env.filters["l_date"] = localized_date
+    app.jinja_env.filters["l_number"] = localized_number
+    app.jinja_env.filters["l_age"] = localized_age
+    app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.globals["month_title"] = month_title
+    app.jinja_env.globals["weekday_name"] = weekday_name
+    app.jinja_env.globals["kind_label"] = kind_label
+
+
+def first_weekday() -> int:
+    """The first day of the week for the page's locale (0 is Monday)."""
+    return _locale().first_week_day
+
+
+def kind_label(kind) -> str:
+    """An event kind in the page's language."""
+    labels = {
+        "conference": _("Conference"),
+        "workshop": _("Workshop"),
+        "webinar": _("Webinar"),
+        "meeting": _("Meeting"),
+        "training": _("Training"),
+        "field_visit": _("Field visit"),
+        "forum": _("Forum"),
+    }
+    value = getattr(kind, "value", kind)
+    return labels.get(value, str(value))

@@ -1,0 +1,1 @@
+"""Staff insight: the review dashboard and the activity reports (with SVG charts and CSV)."""

@@ -1,0 +1,186 @@
+"""What the staff dashboard shows: the review backlog, recent decisions, lonely events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventPartner,
+    EventRevision,
+    Project,
+    RevisionStatus,
+    Status,
+)
+from coordinator.audit.models import AuditEntry
+from coordinator.extensions import db
+
+DECISION_STATES = ("approved", "rejected", "changes_requested")
+REVIEWED_SUBJECTS = ("event", "project", "event_revision", "revision")
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """Something submitted and not yet decided."""
+
+    kind: str  # "event", "project" or "revision"
+    title: str
+    partner_name: str
+    since: datetime
+    age: timedelta
+    event_id: int | None = None
+    project_slug: str | None = None
+
+
+def waiting_for_review(now: datetime) -> list[WaitingItem]:
+    """Submitted events and projects and pending revisions, oldest first."""
+    items: list[WaitingItem] = []
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.status == Status.SUBMITTED)
+        .options(joinedload(Event.lead_partner))
+    ).all()
+    for event in events:
+        since = event.submitted_dt or event.status_changed_dt
+        items.append(
+            WaitingItem(
+                "event", event.title, event.lead_partner.name, since, now - since, event_id=event.id
+            )
+        )
+    projects = db.session.scalars(
+        select(Project)
+        .where(Project.status == Status.SUBMITTED)
+        .options(joinedload(Project.lead_partner))
+    ).all()
+    for project in projects:
+        since = project.submitted_dt or project.status_changed_dt
+        items.append(
+            WaitingItem(
+                "project",
+                project.title,
+                project.lead_partner.name,
+                since,
+                now - since,
+                project_slug=project.slug,
+            )
+        )
+    revisions = db.session.scalars(
+        select(EventRevision)
+        .where(EventRevision.status == RevisionStatus.PENDING)
+        .options(joinedload(EventRevision.event).joinedload(Event.lead_partner))
+    ).all()
+    for revision in revisions:
+        items.append(
+            WaitingItem(
+                "revision",
+                revision.event.title,
+                revision.event.lead_partner.name,
+                revision.created_dt,
+                now - revision.created_dt,
+                event_id=revision.event_id,
+            )
+        )
+    items.sort(key=lambda item: item.since)
+    return items
+
+
+@dataclass(frozen=True)
+class Decision:
+    entry: AuditEntry
+    title: str
+    event_id: int | None
+    project_slug: str | None
+
+
+def recent_decisions(limit: int = 20) -> list[Decision]:
+    """The latest review decisions from the audit log, newest first (three queries)."""
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject_type.in_(REVIEWED_SUBJECTS), AuditEntry.to_state.in_(DECISION_STATES)
+        )
+        .options(joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    revision_ids = {
+        e.subject_id for e in entries if e.subject_type in ("event_revision", "revision")
+    }
+    revision_events = (
+        dict(
+            db.session.execute(
+                select(EventRevision.id, EventRevision.event_id).where(
+                    EventRevision.id.in_(revision_ids)
+                )
+            ).all()
+        )
+        if revision_ids
+        else {}
+    )
+    event_ids = {e.subject_id for e in entries if e.subject_type == "event"}
+    event_ids |= set(revision_events.values())
+    project_ids = {e.subject_id for e in entries if e.subject_type == "project"}
+    events = (
+        dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids))).all())
+        if event_ids
+        else {}
+    )
+    projects = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                select(Project.id, Project.title, Project.slug).where(Project.id.in_(project_ids))
+            )
+        }
+        if project_ids
+        else {}
+    )
+    decisions = []
+    for entry in entries:
+        if entry.subject_type == "project":
+            project = projects.get(entry.subject_id)
+            decisions.append(
+                Decision(
+                    entry, project.title if project else "", None, project.slug if project else None
+                )
+            )
+        else:
+            event_id = (
+                revision_events.get(entry.subject_id)
+                if entry.subject_type != "event"
+                else entry.subject_id
+            )
+            decisions.append(Decision(entry, events.get(event_id, ""), event_id, None))
+    return decisions
+
+
+def upcoming_without_confirmed_partner(now: datetime, limit: int = 50) -> list[Event]:
+    """Approved events still to come that no co-organiser has confirmed, soonest first."""
+    confirmed = exists().where(
+        EventPartner.event_id == Event.id, EventPartner.confirmation == Confirmation.CONFIRMED
+    )
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.status == Status.APPROVED, Event.start_dt >= now, ~confirmed)
+            .options(joinedload(Event.lead_partner))
+            .order_by(Event.start_dt, Event.id)
+            .limit(limit)
+        )
+    )
+
+
+def count_upcoming_without_confirmed_partner(now: datetime) -> int:
+    confirmed = exists().where(
+        EventPartner.event_id == Event.id, EventPartner.confirmation == Confirmation.CONFIRMED
+    )
+    return db.session.scalar(
+        select(func.count(Event.id)).where(
+            Event.status == Status.APPROVED, Event.start_dt >= now, ~confirmed
+        )
+    )

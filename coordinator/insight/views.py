@@ -1,0 +1,79 @@
+"""The staff dashboard and the reports: thin views over insight.dashboard and insight.reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from coordinator.insight import dashboard as dashboard_data
+from coordinator.insight.charts import bar_chart
+from coordinator.insight.forms import ReportPeriodForm
+from coordinator.insight.permissions import can_view_dashboard, can_view_reports
+from coordinator.insight.reports import SECTIONS, Period, build_report, report_csv, section_title
+
+bp = Blueprint("insight", __name__)
+
+
+@bp.route("/staff/")
+def dashboard():
+    if not can_view_dashboard(current_user):
+        abort(403)
+    now = datetime.now(UTC)
+    return render_template(
+        "insight/dashboard.html",
+        waiting=dashboard_data.waiting_for_review(now),
+        decisions=dashboard_data.recent_decisions(),
+        lonely_events=dashboard_data.upcoming_without_confirmed_partner(now),
+        lonely_count=dashboard_data.count_upcoming_without_confirmed_partner(now),
+    )
+
+
+def _period_from_request() -> tuple[ReportPeriodForm, Period | None]:
+    """The period asked for, the last twelve months when none was, None when it is invalid."""
+    default = Period.last_twelve_months(datetime.now(UTC).date())
+    if "start" not in request.args and "end" not in request.args:
+        form = ReportPeriodForm(formdata=None, start=default.start, end=default.end)
+        return form, default
+    form = ReportPeriodForm(request.args)
+    if not form.validate():
+        return form, None
+    return form, Period(form.start.data, form.end.data)
+
+
+@bp.route("/reports/")
+def reports():
+    if not can_view_reports(current_user):
+        abort(403)
+    form, period = _period_from_request()
+    report = build_report(current_user, period) if period else None
+    status = 200 if period else 400
+    return render_template(
+        "insight/reports.html",
+        form=form,
+        report=report,
+        sections=SECTIONS,
+        section_title=section_title,
+        bar_chart=bar_chart,
+    ), status
+
+
+@bp.route("/reports/activities.csv")
+def reports_csv():
+    if not can_view_reports(current_user):
+        abort(403)
+    form, period = _period_from_request()
+    if period is None:
+        errors = "; ".join(str(error) for field in form for error in field.errors)
+        abort(400, description=errors)
+    body = report_csv(build_report(current_user, period))
+    filename = f"activities-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(
+        "\ufeff" + body,  # the byte-order mark lets spreadsheets read accented and Arabic names
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
