@@ -58,7 +58,9 @@ def zip_of(members: list[tuple[str, bytes | str]], first_stored: bool = False) -
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for index, (name, data) in enumerate(members):
             compress = zipfile.ZIP_STORED if first_stored and index == 0 else zipfile.ZIP_DEFLATED
-            archive.writestr(name, data, compress_type=compress)
+            # A fixed timestamp: the same sample must be the same bytes whenever it is built.
+            member = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(member, data, compress_type=compress)
     return buffer.getvalue()
 
 
