@@ -90,14 +90,19 @@ def event_card_options() -> list[LoaderOption]:
     ]
 
 
-def _paginate(query: Select, number: int, per_page: int = PAGE_SIZE) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def _paginate(query: Select, order: tuple, number: int, per_page: int = PAGE_SIZE) -> Page:
+    # Count and sort only ids: SQLite would otherwise materialise whole rows (with their
+    # descriptions) of every matching event to count them or to sort them.
+    total = db.session.scalar(query.with_only_columns(func.count(Event.id)).order_by(None))
     page = Page(items=[], number=number, per_page=per_page, total=total or 0)
     if number > page.pages or number > MAX_PAGE:
         raise PageOutOfRange(number)
+    ids = (query.with_only_columns(Event.id).order_by(*order)
+           .limit(per_page).offset((number - 1) * per_page).scalar_subquery())
     page.items = list(
         db.session.scalars(
-            query.options(*event_card_options()).limit(per_page).offset((number - 1) * per_page)
+            select(Event).where(Event.id.in_(ids)).order_by(*order)
+            .options(*event_card_options())
         ).all()
     )
     return page
@@ -107,20 +112,16 @@ def upcoming_events(user, filters: EventFilters, number: int = 1,
                     now: datetime | None = None) -> Page:
     """Published events the user may see that have not ended yet, soonest first."""
     now = now or utcnow()
-    query = filters.apply(
-        select(Event).where(published_events_clause(user), Event.end_dt >= now)
-    ).order_by(Event.start_dt, Event.id)
-    return _paginate(query, number)
+    query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt >= now))
+    return _paginate(query, (Event.start_dt, Event.id), number)
 
 
 def past_events(user, filters: EventFilters, number: int = 1,
                 now: datetime | None = None) -> Page:
     """Published events the user may see that have ended, most recent first."""
     now = now or utcnow()
-    query = filters.apply(
-        select(Event).where(published_events_clause(user), Event.end_dt < now)
-    ).order_by(Event.start_dt.desc(), Event.id.desc())
-    return _paginate(query, number)
+    query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt < now))
+    return _paginate(query, (Event.start_dt.desc(), Event.id.desc()), number)
 
 
 @dataclass
@@ -156,11 +157,20 @@ def filter_choices(user) -> FilterChoices:
         themes=list(db.session.scalars(
             select(Theme).where(Theme.is_active).order_by(Theme.name)
         ).all()),
-        countries=[c for c in db.session.scalars(
-            select(Event.country).where(published_events_clause(user), Event.country != "")
-            .distinct().order_by(Event.country)
-        ).all()],
+        countries=list(db.session.scalars(_visible_countries(user)).all()),
         kinds=list(EventKind),
+    )
+
+
+def _visible_countries(user) -> Select:
+    """Countries of the events the user may see. The distinct countries come from the
+    country index, and each is kept if one visible event has it (which stops at the first
+    match), rather than scanning every visible event."""
+    present = select(Event.country).where(Event.country != "").distinct().subquery()
+    return (
+        select(present.c.country)
+        .where(exists().where(Event.country == present.c.country, published_events_clause(user)))
+        .order_by(present.c.country)
     )
 
 
