@@ -64,7 +64,7 @@ def projects():
 @bp.route("/projects/<slug>")
 @public
 def project(slug: str):
-    project = queries.get_project(slug[:120])
+    project = queries.get_project(slug)
     if project is None or not can_view_project(current_user, project):
         abort(404)
     return render_template("activities/project.html", project=project,

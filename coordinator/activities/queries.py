@@ -7,6 +7,7 @@ number of events. Visibility always comes from activities.permissions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 PAGE_SIZE = 20
 # Pages beyond this are refused before any query: no offset arithmetic on absurd numbers.
 MAX_PAGE = 100_000
@@ -261,6 +263,10 @@ def get_event(event_id: int) -> Event | None:
 
 
 def get_project(slug: str) -> Project | None:
+    """The project with this slug; None for anything not shaped like a slug (PostgreSQL
+    refuses NUL bytes in a query parameter, so they must not reach it)."""
+    if not _SLUG.match(slug):
+        return None
     return db.session.scalar(
         select(Project).where(Project.slug == slug).options(*_project_options())
     )

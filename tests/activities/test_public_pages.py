@@ -336,7 +336,8 @@ def test_event_page_includes_the_shared_partials(client, app):
 
 @pytest.mark.parametrize("url", ["/events/0", "/events/99999", "/events/99999999999999",
                                  "/events/abc", "/events/-1", "/projects/nope",
-                                 "/projects/" + "x" * 5000, "/projects/%00"])
+                                 "/projects/" + "x" * 5000, "/projects/%00",
+                                 "/projects/%00abc", "/projects/Upper", "/projects/a%0Ab"])
 def test_unknown_events_and_projects_are_not_found(client, url):
     assert client.get(url).status_code == 404
 

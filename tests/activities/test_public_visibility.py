@@ -171,3 +171,16 @@ def test_cancelled_project_stays_visible_as_cancelled(client):
 @pytest.mark.parametrize("url", ["/events/", "/events/past", "/projects/"])
 def test_list_pages_are_public(client, url):
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("status, visible", [(Status.DRAFT, False), (Status.SUBMITTED, True),
+                                             (Status.REJECTED, True)])
+def test_a_listed_project_partner_sees_the_proposal_once_submitted(client, login_as, status,
+                                                                    visible):
+    from coordinator.activities.models import ProjectPartner
+
+    member = factories.PartnerFactory()
+    project = factories.ProjectFactory(slug="plan", status=status)
+    db.session.add(ProjectPartner(project=project, partner=member))
+    login_as(factories.UserFactory(role="focal_point", partner=member))
+    assert client.get("/projects/plan").status_code == (200 if visible else 404)
