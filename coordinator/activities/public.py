@@ -82,7 +82,7 @@ def partner_activities(partner) -> dict:
 
 
 @bp.app_template_global()
-def page_url(endpoint: str, filters: EventFilters, number: int) -> str:
+def events_page_url(endpoint: str, filters: EventFilters, number: int) -> str:
     """A link to another page of a filtered list, keeping the filters."""
     from flask import url_for
 
