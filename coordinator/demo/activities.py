@@ -348,13 +348,19 @@ def _description(spec: DemoEvent, city: str) -> str:
     where = f"in {city}" if city else "online"
     return (
         f"**{spec.title}** brings together practitioners of the network {where}.\n\n"
-        "## Programme\n\n"
+        "### Programme\n\n"
         "1. Welcome by the host and the organising partners\n"
         "2. Case studies from member cities\n"
         "3. Working groups and next steps\n\n"
         "Interpretation is provided in the languages listed. Materials are shared with "
         "participants after the session."
     )
+
+
+def _summary(spec: DemoEvent) -> str:
+    where = f"in {spec.city}" if spec.city else "online"
+    topics = " and ".join(name.lower() for name in spec.themes[:2])
+    return f"{spec.kind.label} {where} on {topics}." if topics else f"{spec.kind.label} {where}."
 
 
 def _local(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -504,7 +510,7 @@ def _load_event(spec: DemoEvent, network: _Network, projects: dict[str, Project]
     slug = spec.title.lower().replace(" ", "-").replace("'", "")[:60]
     event = Event(
         title=spec.title,
-        summary=spec.summary or f"A joint {spec.kind.label.lower()} of the network.",
+        summary=spec.summary or _summary(spec),
         description=_description(spec, spec.city),
         kind=spec.kind, timezone=zone_name, venue=venue, city=spec.city, country=country,
         online_url=f"https://meet.medcities.example/{slug}" if spec.online else "",
