@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/activities.py [--events 10000] [--rounds 40]
+    .venv/bin/python bench/activities.py [--events 10000] [--rounds 150]
 
 It builds a temporary SQLite database with the events, then requests GET /events/,
 GET /events/<id> and GET /healthz in the same app through the Flask test client,
@@ -98,7 +98,7 @@ def build(count: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=150)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
