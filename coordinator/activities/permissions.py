@@ -53,3 +53,23 @@ def can_view_event(user, event: Event) -> bool:
         return True
     co_organiser_ids = {link.partner_id for link in event.partner_links}
     return user.partner_id in co_organiser_ids and event.status != Status.DRAFT
+
+
+def can_view_project(user, project: Project) -> bool:
+    """The rule of can_view_event, for projects: published ones for everyone; unpublished
+    ones for staff (once submitted), the lead partner's focal points, and listed partners'
+    focal points (once submitted)."""
+    from coordinator.activities.models import Status
+
+    if project.is_published:
+        return True
+    if not _is_signed_in(user):
+        return False
+    if user.is_staff:
+        return project.status != Status.DRAFT
+    if user.partner_id is None:
+        return False
+    if user.partner_id == project.lead_partner_id:
+        return True
+    partner_ids = {link.partner_id for link in project.partner_links}
+    return user.partner_id in partner_ids and project.status != Status.DRAFT

@@ -1,1 +1,99 @@
-"""Public pages of events and projects (registered on the activities blueprint)."""
+"""Public pages of events and projects (registered on the activities blueprint).
+
+Anonymous visitors see public published activities; signed-in users also see network-only
+ones. Unpublished activities are shown only to those activities.permissions allows, and only
+on their own page, never in a list.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from coordinator.access import public
+from coordinator.activities import display, queries
+from coordinator.activities.filters import EventFilters
+from coordinator.activities.permissions import can_view_event, can_view_project
+from coordinator.activities.views import bp
+
+
+def _list_page(template: str, loader):
+    filters = EventFilters.from_args(request.args)
+    number = queries.parse_page_number(request.args.get("page"))
+    try:
+        page = loader(current_user, filters, number)
+    except queries.PageOutOfRange:
+        abort(404)
+    return render_template(
+        template,
+        page=page,
+        filters=filters,
+        choices=queries.filter_choices(current_user),
+    )
+
+
+@bp.route("/events/")
+@public
+def events():
+    return _list_page("activities/events.html", queries.upcoming_events)
+
+
+@bp.route("/events/past")
+@public
+def archive():
+    return _list_page("activities/archive.html", queries.past_events)
+
+
+@bp.route("/events/<int:event_id>")
+@public
+def event(event_id: int):
+    event = queries.get_event(event_id)
+    # 404, not 403: an unpublished event's existence is not disclosed.
+    if event is None or not can_view_event(current_user, event):
+        abort(404)
+    return render_template("activities/event.html", event=event)
+
+
+@bp.route("/projects/")
+@public
+def projects():
+    return render_template("activities/projects.html",
+                           projects=queries.published_projects(current_user))
+
+
+@bp.route("/projects/<slug>")
+@public
+def project(slug: str):
+    project = queries.get_project(slug)
+    if project is None or not can_view_project(current_user, project):
+        abort(404)
+    return render_template("activities/project.html", project=project,
+                           events=queries.project_events(current_user, project))
+
+
+@bp.app_template_global()
+def partner_activities(partner) -> dict:
+    """For the partner page: the partner's events and projects the viewer may see."""
+    return {
+        "events": queries.partner_events(current_user, partner),
+        "projects": queries.partner_projects(current_user, partner),
+        "limit": queries.PARTNER_PAGE_LIMIT,
+    }
+
+
+@bp.app_template_global()
+def events_page_url(endpoint: str, filters: EventFilters, number: int) -> str:
+    """A link to another page of a filtered list, keeping the filters."""
+    from flask import url_for
+
+    args = filters.to_args()
+    if number > 1:
+        args["page"] = str(number)
+    return url_for(endpoint, **args)
+
+
+bp.add_app_template_filter(display.event_when, "event_when")
+bp.add_app_template_filter(display.event_iso_start, "event_iso_start")
+bp.add_app_template_filter(display.country_name, "country_name")
+bp.add_app_template_filter(display.language_names, "language_names")
+bp.add_app_template_filter(display.web_url, "web_url")

@@ -1,0 +1,134 @@
+"""A list page runs a fixed number of SQL queries, whatever the number of events."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventKind,
+    EventPartner,
+    Project,
+    Status,
+    Theme,
+    event_themes,
+)
+from coordinator.activities.queries import Page, parse_page_number
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
+from tests import factories
+
+
+@contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def _network(count: int):
+    """`count` published events, half upcoming and half past, each with a confirmed
+    co-organiser, a theme and a project, so every eager load has work to do."""
+    lead = factories.PartnerFactory(slug="lead")
+    co = factories.PartnerFactory(slug="co")
+    theme = factories.ThemeFactory(slug="mobility")
+    project = factories.ProjectFactory(slug="hub", lead_partner=lead)
+    _add_events(count, lead, co, theme, project)
+
+
+def _add_events(count: int, lead, co, theme, project) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    events = []
+    for index in range(count):
+        offset = timedelta(days=index // 2 + 1, hours=index % 5)
+        start = now + offset if index % 2 == 0 else now - offset
+        event = Event(title=f"Event {index}", kind=EventKind.WORKSHOP, timezone="Africa/Tunis",
+                      start_dt=start, end_dt=start + timedelta(hours=2), lead_partner=lead,
+                      status=Status.APPROVED, country="TN", city="Tunis", project=project)
+        event.themes.append(theme)
+        event.partner_links.append(EventPartner(partner=co, confirmation=Confirmation.CONFIRMED))
+        events.append(event)
+    db.session.add_all(events)
+    db.session.commit()
+
+
+PAGES = ["/events/", "/events/past", "/events/?theme=mobility&page=1", "/projects/hub",
+         "/partners/lead", "/partners/co", "/projects/"]
+
+
+def _query_counts(client) -> dict[str, int]:
+    counts = {}
+    for url in PAGES:
+        # Each request starts from an empty session, as in production: the test's app
+        # context would otherwise share its identity map across requests.
+        db.session.remove()
+        with count_queries() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[url] = len(statements)
+    return counts
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_list_pages_run_a_fixed_number_of_queries(app, client, login_as, signed_in):
+    _network(10)
+    if signed_in:
+        login_as(factories.UserFactory(role="staff"))
+    small = _query_counts(client)
+    # The same network with 1,000 events instead of 10.
+    db.session.execute(EventPartner.__table__.delete())
+    db.session.execute(event_themes.delete())
+    db.session.execute(Event.__table__.delete())
+    db.session.commit()
+    lead, co = (db.session.scalar(select(Partner).where(Partner.slug == slug))
+                for slug in ("lead", "co"))
+    project = db.session.scalar(select(Project).where(Project.slug == "hub"))
+    theme = db.session.scalar(select(Theme).where(Theme.slug == "mobility"))
+    _add_events(1000, lead, co, theme, project)
+    large = _query_counts(client)
+    assert large == small
+    # The pages really listed the events (a page of 20, with its co-organiser and theme).
+    body = client.get("/events/").get_data(as_text=True)
+    assert body.count('class="card mb-3 event-card') == 20
+    assert "500 events" in body
+
+
+def test_query_count_is_not_hidden_by_an_empty_page(app, client):
+    """Guards the test above: the counter does see the eager loads of a filled page."""
+    db.session.remove()
+    with count_queries() as empty:
+        client.get("/events/")
+    _network(4)
+    db.session.remove()
+    with count_queries() as filled:
+        client.get("/events/")
+    assert len(filled) > len(empty)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (None, 1), ("", 1), ("abc", 1), ("-1", 1), ("0", 1), ("3", 3), ("٣", 1),
+    ("9" * 40, 1), ("1.5", 1),
+])
+def test_page_numbers_parse_safely(raw, expected):
+    assert parse_page_number(raw) == expected
+
+
+def test_page_window_marks_gaps():
+    page = Page(items=[], number=10, per_page=20, total=20 * 30)
+    assert page.pages == 30
+    assert page.window() == [1, None, 8, 9, 10, 11, 12, None, 30]
+    assert Page(items=[], number=1, per_page=20, total=0).pages == 1
