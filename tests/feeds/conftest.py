@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import pytest
+
+from coordinator.extensions import db
+from coordinator.feeds.services import feed_cache
+
+
+@pytest.fixture
+def fetch(client):
+    """fetch(url, **kw) -> response, after committing what the test set up."""
+
+    def _fetch(url: str, **kwargs):
+        db.session.commit()
+        return client.get(url, **kwargs)
+
+    return _fetch
+
+
+@pytest.fixture
+def builds(app):
+    """How many times this app built a feed (cache misses)."""
+    return lambda: feed_cache().builds
