@@ -48,8 +48,8 @@ def build_atom(
         f"  <id>{_text(feed_id)}</id>",
         f"  <title>{_text(title)}</title>",
         f"  <updated>{_time(updated)}</updated>",
-        f"  <link rel=\"self\" type=\"application/atom+xml\" href={_attr(self_url)}/>",
-        f"  <link rel=\"alternate\" type=\"text/html\" href={_attr(site_url)}/>",
+        f'  <link rel="self" type="application/atom+xml" href={_attr(self_url)}/>',
+        f'  <link rel="alternate" type="text/html" href={_attr(site_url)}/>',
         "  <generator>coordinator</generator>",
     ]
     for entry in entries:
@@ -57,7 +57,7 @@ def build_atom(
             "  <entry>",
             f"    <id>{_text(entry.id)}</id>",
             f"    <title>{_text(entry.title)}</title>",
-            f"    <link rel=\"alternate\" type=\"text/html\" href={_attr(entry.url)}/>",
+            f'    <link rel="alternate" type="text/html" href={_attr(entry.url)}/>',
             f"    <published>{_time(entry.published_dt)}</published>",
             f"    <updated>{_time(entry.updated_dt)}</updated>",
             f"    <author><name>{_text(entry.author)}</name></author>",
@@ -66,7 +66,7 @@ def build_atom(
         if entry.summary:
             out.append(f"    <summary>{_text(entry.summary)}</summary>")
         # Already sanitised HTML (markdown-it + nh3), escaped once more as Atom's type="html".
-        out.append(f"    <content type=\"html\">{_text(entry.content_html)}</content>")
+        out.append(f'    <content type="html">{_text(entry.content_html)}</content>')
         out.append("  </entry>")
     out.append("</feed>")
     return ("\n".join(out) + "\n").encode("utf-8")

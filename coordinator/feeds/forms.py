@@ -9,8 +9,9 @@ from coordinator.forms import BaseForm
 
 
 class FeedTokenForm(BaseForm):
-    name = StringField("Name of the feed", validators=[DataRequired(), Length(max=100)],
-                       default="My calendar")
+    name = StringField(
+        "Name of the feed", validators=[DataRequired(), Length(max=100)], default="My calendar"
+    )
 
 
 class FeedActionForm(BaseForm):

@@ -77,9 +77,7 @@ def clean_text(value: str, single_line: bool = False) -> str:
 def escape_text(value: str, single_line: bool = False) -> str:
     """A TEXT value: cleaned, then \\ ; , and newlines escaped (RFC 5545 3.3.11)."""
     value = clean_text(value, single_line)
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-    )
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def clean_uri(value: str) -> str:

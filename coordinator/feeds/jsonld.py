@@ -42,8 +42,11 @@ def event_jsonld(event: Event) -> dict[str, Any]:
             },
         }
         if event.latitude is not None and event.longitude is not None:
-            place["geo"] = {"@type": "GeoCoordinates", "latitude": event.latitude,
-                            "longitude": event.longitude}
+            place["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": event.latitude,
+                "longitude": event.longitude,
+            }
         locations.append(place)
     if online:
         locations.append({"@type": "VirtualLocation", "url": online})
@@ -58,12 +61,16 @@ def event_jsonld(event: Event) -> dict[str, Any]:
         "description": clean_text(event.summary or ""),
         "startDate": start,
         "endDate": end,
-        "eventStatus": "https://schema.org/EventCancelled" if event.is_cancelled
+        "eventStatus": "https://schema.org/EventCancelled"
+        if event.is_cancelled
         else "https://schema.org/EventScheduled",
         "eventAttendanceMode": mode,
         "url": event_url(event.id),
-        "organizer": {"@type": "Organization", "name": event.lead_partner.name,
-                      **({"url": event.lead_partner.website} if event.lead_partner.website else {})},
+        "organizer": {
+            "@type": "Organization",
+            "name": event.lead_partner.name,
+            **({"url": event.lead_partner.website} if event.lead_partner.website else {}),
+        },
     }
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
@@ -77,7 +84,10 @@ def jsonld_script(event: Event) -> Markup:
     can close the element or open a comment."""
     payload = json.dumps(event_jsonld(event), ensure_ascii=False, sort_keys=True)
     payload = (
-        payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        payload.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )
     return Markup(f'<script type="application/ld+json">{payload}</script>')

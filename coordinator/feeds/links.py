@@ -45,7 +45,8 @@ def links_for(https: str, name: str) -> SubscribeLinks:
         name=name,
         https=https,
         webcal=webcal,
-        google="https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}, quote_via=quote),
+        google="https://calendar.google.com/calendar/r?"
+        + urlencode({"cid": webcal}, quote_via=quote),
         outlook="https://outlook.live.com/calendar/0/addfromweb?"
         + urlencode({"url": https, "name": name}, quote_via=quote),
     )

@@ -37,7 +37,9 @@ class FeedToken(db.Model):
     owner: Mapped[User] = relationship()
 
     def __repr__(self) -> str:
-        return f"<FeedToken {self.id} of user {self.owner_id}{' revoked' if self.revoked_dt else ''}>"
+        return (
+            f"<FeedToken {self.id} of user {self.owner_id}{' revoked' if self.revoked_dt else ''}>"
+        )
 
     @property
     def is_revoked(self) -> bool:

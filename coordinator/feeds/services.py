@@ -68,8 +68,9 @@ class FeedScope:
 
 
 def _filters_key(filters: EventFilters) -> tuple:
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                        for k, v in filters.to_args().items()))
+    return tuple(
+        sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.to_args().items())
+    )
 
 
 def network_scope(filters: EventFilters) -> FeedScope:
@@ -178,7 +179,9 @@ def uid_for(event_id: int) -> str:
 
 
 def location_of(event: Event) -> str:
-    parts = [part.strip() for part in (event.venue, event.city, event.country) if part and part.strip()]
+    parts = [
+        part.strip() for part in (event.venue, event.city, event.country) if part and part.strip()
+    ]
     if parts:
         return ", ".join(parts) + (" (and online)" if event.online_url else "")
     return "Online" if event.online_url else ""
@@ -288,7 +291,9 @@ def feed_cache() -> FeedCache:
     extensions = current_app.extensions
     cache = extensions.get("feeds.cache")
     if cache is None:
-        cache = extensions.setdefault("feeds.cache", FeedCache(current_app.config["FEED_CACHE_ENTRIES"]))
+        cache = extensions.setdefault(
+            "feeds.cache", FeedCache(current_app.config["FEED_CACHE_ENTRIES"])
+        )
     return cache
 
 
@@ -335,16 +340,20 @@ def _host_key() -> str:
         return ""
 
 
-def build_feed(scope: FeedScope, window: Window, version: tuple, previous: BuiltFeed | None) -> BuiltFeed:
+def build_feed(
+    scope: FeedScope, window: Window, version: tuple, previous: BuiltFeed | None
+) -> BuiltFeed:
     events = db.session.scalars(
         scoped(select(Event), scope)
         .where(window.clause())
         .options(selectinload(Event.themes))
         .order_by(Event.start_dt, Event.id)
     ).all()
-    body = fit_calendar(calendar_meta(scope.name, scope.description),
-                        [to_feed_event(event) for event in events],
-                        current_app.config["FEED_MAX_BYTES"])
+    body = fit_calendar(
+        calendar_meta(scope.name, scope.description),
+        [to_feed_event(event) for event in events],
+        current_app.config["FEED_MAX_BYTES"],
+    )
     etag = strong_etag(body)
     valid_until, last_boundary = _boundaries(scope, window, events)
     last_modified = max(d for d in (version[2], last_boundary, _EPOCH) if d is not None)
@@ -444,11 +453,14 @@ def create_feed_token(user, name: str) -> tuple[FeedToken, str]:
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("Give the feed a name.", field="name")
+    if len(name) > 100:
+        raise DomainError("Keep the name under 100 characters.", field="name")
     if len(user_tokens(user)) >= current_app.config["FEED_MAX_TOKENS_PER_USER"]:
-        raise DomainError("You have reached the number of private feeds allowed; revoke one first.",
-                          field="name")
+        raise DomainError(
+            "You have reached the number of private feeds allowed; revoke one first.", field="name"
+        )
     raw = new_token()
-    token = FeedToken(owner_id=user.id, name=name[:100], token_hash=hash_token(raw))
+    token = FeedToken(owner_id=user.id, name=name, token_hash=hash_token(raw))
     db.session.add(token)
     db.session.flush()
     return token, raw
@@ -482,7 +494,6 @@ def revoke_feed_token(user, token: FeedToken) -> None:
 
 def private_feed_url(raw: str) -> str:
     return url_for("feeds.private_calendar", token=raw, _external=True)
-
 
 
 # --- single events and Atom ---------------------------------------------------------------------

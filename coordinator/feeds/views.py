@@ -38,8 +38,14 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
-def conditional(body: bytes, etag: str, last_modified: datetime, content_type: str,
-                cache_control: str, disposition: str | None = None) -> Response:
+def conditional(
+    body: bytes,
+    etag: str,
+    last_modified: datetime,
+    content_type: str,
+    cache_control: str,
+    disposition: str | None = None,
+) -> Response:
     """200 with validators, or 304 when the client's copy is current. If-None-Match wins over
     If-Modified-Since; an unparsable or older If-Modified-Since gets the full answer."""
     if request.if_none_match:
@@ -48,8 +54,11 @@ def conditional(body: bytes, etag: str, last_modified: datetime, content_type: s
         not_modified = last_modified <= request.if_modified_since
     else:
         not_modified = False
-    response = Response(b"" if not_modified else body, status=304 if not_modified else 200,
-                        content_type=content_type)
+    response = Response(
+        b"" if not_modified else body,
+        status=304 if not_modified else 200,
+        content_type=content_type,
+    )
     if not_modified:
         response.headers.remove("Content-Type")
     response.set_etag(etag)
@@ -63,7 +72,10 @@ def conditional(body: bytes, etag: str, last_modified: datetime, content_type: s
 def feed_response(scope: services.FeedScope, private: bool = False) -> Response:
     built = services.current_feed(scope)
     response = conditional(
-        built.body, built.etag, built.last_modified, ICS_TYPE,
+        built.body,
+        built.etag,
+        built.last_modified,
+        ICS_TYPE,
         "private, max-age=300" if private else "public, max-age=300",
         'inline; filename="calendar.ics"',
     )
@@ -103,7 +115,10 @@ def event_ics(event_id: int):
     body = services.event_calendar(event)
     public_event = event.is_published and services.is_public_event(event)
     return conditional(
-        body, services.strong_etag(body), event.updated_dt.replace(microsecond=0), ICS_TYPE,
+        body,
+        services.strong_etag(body),
+        event.updated_dt.replace(microsecond=0),
+        ICS_TYPE,
         "public, max-age=300" if public_event else "private, no-cache",
         f'attachment; filename="event-{event.id}.ics"',
     )
@@ -135,8 +150,13 @@ def atom():
         entries=[services.atom_entry(event) for event in events],
     )
     last_modified = max((e.updated_dt for e in events), default=services.EPOCH)
-    return conditional(body, services.strong_etag(body), last_modified.replace(microsecond=0),
-                       ATOM_TYPE, "public, max-age=300")
+    return conditional(
+        body,
+        services.strong_etag(body),
+        last_modified.replace(microsecond=0),
+        ATOM_TYPE,
+        "public, max-age=300",
+    )
 
 
 # --- the private feed panel ---------------------------------------------------------------------
@@ -144,9 +164,12 @@ def atom():
 
 @bp.route("/account/feeds")
 def private_feeds():
-    return render_template("feeds/private_feeds.html", feed_form=FeedTokenForm(),
-                           action_form=FeedActionForm(),
-                           feed_tokens=services.user_tokens(current_user))
+    return render_template(
+        "feeds/private_feeds.html",
+        feed_form=FeedTokenForm(),
+        action_form=FeedActionForm(),
+        feed_tokens=services.user_tokens(current_user),
+    )
 
 
 @bp.route("/account/feeds", methods=["POST"])
@@ -160,9 +183,12 @@ def create_private_feed():
         else:
             db.session.commit()
             return _show_new_token(token, raw)
-    return render_template("feeds/private_feeds.html", feed_form=form,
-                           action_form=FeedActionForm(),
-                           feed_tokens=services.user_tokens(current_user)), 400
+    return render_template(
+        "feeds/private_feeds.html",
+        feed_form=form,
+        action_form=FeedActionForm(),
+        feed_tokens=services.user_tokens(current_user),
+    ), 400
 
 
 @bp.route("/account/feeds/<int:token_id>/rotate", methods=["POST"])
@@ -191,8 +217,11 @@ def _show_new_token(token, raw: str) -> Response:
     url = services.private_feed_url(raw)
     from coordinator.feeds.links import links_for
 
-    response = Response(render_template("feeds/token_created.html", feed_token=token,
-                                         links=links_for(url, token.name)))
+    response = Response(
+        render_template(
+            "feeds/token_created.html", feed_token=token, links=links_for(url, token.name)
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -213,5 +242,8 @@ def _event_jsonld(event):
 @bp.app_template_global("private_feed_panel")
 def _private_feed_panel():
     """Context for feeds/_private_feeds.html when another page (the account page) includes it."""
-    return {"feed_form": FeedTokenForm(), "action_form": FeedActionForm(),
-            "feed_tokens": services.user_tokens(current_user)}
+    return {
+        "feed_form": FeedTokenForm(),
+        "action_form": FeedActionForm(),
+        "feed_tokens": services.user_tokens(current_user),
+    }

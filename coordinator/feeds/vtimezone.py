@@ -92,7 +92,7 @@ def _tzname(name: str) -> str:
 
 @lru_cache(maxsize=512)
 def vtimezone_lines(tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
-    """The unfolded lines of a VTIMEZONE covering 1 January first_year to 1 January last_year + 1."""
+    """Unfolded VTIMEZONE lines covering 1 January first_year to 1 January last_year + 1."""
     zone = zone_for(tzid)
     if zone is None:
         raise ValueError(f"no VTIMEZONE for {tzid!r}: times in it are written in UTC")

@@ -36,26 +36,39 @@ def _at(days: int, hour: int = 9) -> datetime:
 def test_network_feed_is_valid_and_complete(fetch):
     theme = factories.ThemeFactory(name="Water, sanitation; cities")
     online = factories.EventFactory(
-        timezone="Asia/Beirut", online_url="https://meet.example.org/abc?x=1",
-        latitude=33.89, longitude=35.5, venue="Municipality hall", city="Beirut", country="LB",
+        timezone="Asia/Beirut",
+        online_url="https://meet.example.org/abc?x=1",
+        latitude=33.89,
+        longitude=35.5,
+        venue="Municipality hall",
+        city="Beirut",
+        country="LB",
         themes=[theme],
     )
     start = date.today() + timedelta(days=20)
     all_day = factories.EventFactory(
-        is_all_day=True, start_date=start, end_date=start + timedelta(days=2),
+        is_all_day=True,
+        start_date=start,
+        end_date=start + timedelta(days=2),
         start_dt=datetime(start.year, start.month, start.day, tzinfo=UTC) - timedelta(hours=1),
-        end_dt=datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=3, hours=-1),
+        end_dt=datetime(start.year, start.month, start.day, tzinfo=UTC)
+        + timedelta(days=3, hours=-1),
     )
     response = fetch("/calendar.ics")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert "Content-Encoding" not in response.headers
-    assert response.headers["ETag"].startswith('"') and not response.headers["ETag"].startswith("W/")
+    assert response.headers["ETag"].startswith('"') and not response.headers["ETag"].startswith(
+        "W/"
+    )
     body = response.data
     validate_feed(body)
     assert _uids(body) == {_uid(online), _uid(all_day)}
     lines = unfolded(body)
-    assert "CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:https://meet.example.org/abc?x=1" in lines
+    assert (
+        "CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:https://meet.example.org/abc?x=1"
+        in lines
+    )
     assert "GEO:33.890000;35.500000" in lines
     assert "CATEGORIES:Water\\, sanitation\\; cities,Workshop" in lines
     assert f"URL:http://localhost/events/{online.id}" in lines
@@ -90,10 +103,18 @@ def test_empty_feed_parses_everywhere(fetch):
 )
 def test_public_feeds_show_only_public_published_events(fetch, status, visibility, shown):
     project = factories.ProjectFactory()
-    event = factories.EventFactory(status=status, visibility=visibility, project=project,
-                                   cancelled_dt=_at(-1) if status == Status.CANCELLED else None)
-    for url in ("/calendar.ics", f"/partners/{event.lead_partner.slug}/calendar.ics",
-                f"/projects/{project.slug}/calendar.ics", "/calendar.ics?kind=workshop"):
+    event = factories.EventFactory(
+        status=status,
+        visibility=visibility,
+        project=project,
+        cancelled_dt=_at(-1) if status == Status.CANCELLED else None,
+    )
+    for url in (
+        "/calendar.ics",
+        f"/partners/{event.lead_partner.slug}/calendar.ics",
+        f"/projects/{project.slug}/calendar.ics",
+        "/calendar.ics?kind=workshop",
+    ):
         body = fetch(url).data
         validate_feed(body, with_js=False)
         assert (_uid(event) in _uids(body)) is shown, url
@@ -129,8 +150,9 @@ def test_filters_partner_and_project_feeds(fetch):
     assert fetch(f"/projects/{draft_project.slug}/calendar.ics").status_code == 404
 
 
-def test_single_event_download_follows_the_view_permission(client, fetch, login_as, focal_point,
-                                                           other_focal_point):
+def test_single_event_download_follows_the_view_permission(
+    client, fetch, login_as, focal_point, other_focal_point
+):
     public_event = factories.EventFactory()
     network_event = factories.EventFactory(visibility=Visibility.NETWORK)
     draft = factories.EventFactory(status=Status.DRAFT, lead_partner=focal_point.partner)
@@ -250,9 +272,13 @@ def test_feed_is_rebuilt_only_when_its_data_changes(fetch, builds):
 
 def test_cancelled_event_stays_for_the_grace_period_then_leaves(fetch, builds):
     now = datetime.now(UTC)
-    event = factories.EventFactory(start_dt=now + timedelta(days=90),
-                                   end_dt=now + timedelta(days=90, hours=2),
-                                   status=Status.CANCELLED, cancelled_dt=now, sequence=1)
+    event = factories.EventFactory(
+        start_dt=now + timedelta(days=90),
+        end_dt=now + timedelta(days=90, hours=2),
+        status=Status.CANCELLED,
+        cancelled_dt=now,
+        sequence=1,
+    )
     with time_machine.travel(now + timedelta(days=29), tick=False):
         inside = fetch("/calendar.ics")
         assert _uid(event) in _uids(inside.data)
@@ -272,9 +298,12 @@ def test_window_boundaries_move_events_in_and_out(fetch, builds, app):
     now = datetime.now(UTC)
     ahead = app.config["FEED_DAYS_AHEAD"]
     grace = app.config["FEED_PAST_GRACE_DAYS"]
-    soon = factories.EventFactory(start_dt=now + timedelta(days=1), end_dt=now + timedelta(days=1, hours=1))
-    far = factories.EventFactory(start_dt=now + timedelta(days=ahead + 30),
-                                 end_dt=now + timedelta(days=ahead + 30, hours=1))
+    soon = factories.EventFactory(
+        start_dt=now + timedelta(days=1), end_dt=now + timedelta(days=1, hours=1)
+    )
+    far = factories.EventFactory(
+        start_dt=now + timedelta(days=ahead + 30), end_dt=now + timedelta(days=ahead + 30, hours=1)
+    )
     assert _uids(fetch("/calendar.ics").data) == {_uid(soon)}
     with time_machine.travel(now + timedelta(days=1 + grace, minutes=30), tick=False):
         assert _uids(fetch("/calendar.ics").data) == {_uid(soon)}
@@ -288,16 +317,21 @@ def test_window_boundaries_move_events_in_and_out(fetch, builds, app):
 def test_a_feed_stays_under_a_megabyte(fetch, app):
     now = datetime.now(UTC)
     for index in range(400):
-        factories.EventFactory(description="Long text. " * 1000, summary="s" * 500,
-                               start_dt=now + timedelta(days=1, hours=index),
-                               end_dt=now + timedelta(days=1, hours=index + 1))
+        factories.EventFactory(
+            description="Long text. " * 1000,
+            summary="s" * 500,
+            start_dt=now + timedelta(days=1, hours=index),
+            end_dt=now + timedelta(days=1, hours=index + 1),
+        )
     body = fetch("/calendar.ics").data
     assert len(body) <= app.config["FEED_MAX_BYTES"]
     validate_feed(body, with_js=False)
     assert len(_uids(body)) == 400  # descriptions were shortened before any event was left out
     app.config["FEED_MAX_BYTES"] = 100_000
     db.session.commit()
-    factories.EventFactory(start_dt=now + timedelta(days=300), end_dt=now + timedelta(days=300, hours=1))
+    factories.EventFactory(
+        start_dt=now + timedelta(days=300), end_dt=now + timedelta(days=300, hours=1)
+    )
     body = fetch("/calendar.ics").data
     assert len(body) <= 100_000
     validate_feed(body, with_js=False)
@@ -313,8 +347,11 @@ def test_host_header_cannot_poison_the_cache(fetch):
 def test_atom_feed_of_newly_published_events(fetch):
     import xml.etree.ElementTree as ET
 
-    published = factories.EventFactory(title="<b>Forum</b> & \x01 μέρα", published_dt=_at(-1),
-                                       description="**bold** <script>alert(1)</script>")
+    published = factories.EventFactory(
+        title="<b>Forum</b> & \x01 μέρα",
+        published_dt=_at(-1),
+        description="**bold** <script>alert(1)</script>",
+    )
     factories.EventFactory(visibility=Visibility.NETWORK, published_dt=_at(-1))
     factories.EventFactory(status=Status.SUBMITTED, published_dt=None)
     response = fetch("/events.atom")
@@ -328,4 +365,7 @@ def test_atom_feed_of_newly_published_events(fetch):
     content = entries[0].find("a:content", ns).text
     assert "<strong>bold</strong>" in content and "<script>" not in content
     assert entries[0].find("a:link", ns).get("href") == f"http://localhost/events/{published.id}"
-    assert fetch("/events.atom", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert (
+        fetch("/events.atom", headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )

@@ -47,17 +47,28 @@ def _events_for(tzid: str) -> list[FeedEvent]:
             continue
         start = local.replace(tzinfo=zone).astimezone(UTC)
         end = end_local.replace(tzinfo=zone).astimezone(UTC)
-        events.append(FeedEvent(
-            uid=f"{tzid}-{index}@test", title=f"{tzid} {local:%Y-%m-%d %H:%M}", start_dt=start,
-            end_dt=end, timezone=tzid, updated_dt=datetime(2026, 11, 1, tzinfo=UTC),
-        ))
+        events.append(
+            FeedEvent(
+                uid=f"{tzid}-{index}@test",
+                title=f"{tzid} {local:%Y-%m-%d %H:%M}",
+                start_dt=start,
+                end_dt=end,
+                timezone=tzid,
+                updated_dt=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+        )
     return events
 
 
 def test_the_zones_to_exercise_are_enough():
     assert len(ZONES) >= 12
-    for required in ("Africa/Casablanca", "Africa/Cairo", "Asia/Beirut", "Asia/Jerusalem",
-                     "Europe/Istanbul"):
+    for required in (
+        "Africa/Casablanca",
+        "Africa/Cairo",
+        "Asia/Beirut",
+        "Asia/Jerusalem",
+        "Europe/Istanbul",
+    ):
         assert required in ZONES
 
 
@@ -107,9 +118,14 @@ def test_second_pass_through_a_repeated_hour_is_written_in_utc():
     zone = ZoneInfo("Europe/Paris")
     # 02:30 on 31 Oct 2027 happens twice in Paris; the event is at the second one.
     second = datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=zone).astimezone(UTC)
-    event = FeedEvent(uid="fold@test", title="Fold", start_dt=second,
-                      end_dt=second + timedelta(hours=1), timezone="Europe/Paris",
-                      updated_dt=datetime(2026, 1, 1, tzinfo=UTC))
+    event = FeedEvent(
+        uid="fold@test",
+        title="Fold",
+        start_dt=second,
+        end_dt=second + timedelta(hours=1),
+        timezone="Europe/Paris",
+        updated_dt=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     body = build_calendar(CalendarMeta(name="Fold"), [event])
     readings = validate_feed(body)
     for parser, reading in readings.items():

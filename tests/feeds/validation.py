@@ -100,6 +100,11 @@ def check_with_icalendar(body: bytes) -> icalendar.Calendar:
 
 
 def check_with_vobject(body: bytes):
+    # vobject keeps the first VTIMEZONE it ever saw per TZID in a process-wide registry; forget
+    # them so this feed is read from its own VTIMEZONE text, as a fresh client would.
+    registry = vars(vobject.icalendar)["__tzidMap"]
+    for tzid in [name for name in registry if name != "UTC"]:
+        del registry[tzid]
     return vobject.readOne(body.decode("utf-8"), validate=True)
 
 
@@ -123,7 +128,8 @@ def validate_feed(body: bytes, with_js: bool = True) -> dict:
     if with_js:
         js = read_with_ical_js(body)
         readings["ical.js"] = {
-            e["uid"]: (e["start"]["utc"], e["end"]["utc"]) for e in js["events"]
+            e["uid"]: (e["start"]["utc"], e["end"]["utc"])
+            for e in js["events"]
             if not e["start"]["isDate"]
         }
     return readings
