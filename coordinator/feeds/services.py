@@ -39,7 +39,10 @@ DEFAULTS = {
     # Google Calendar drops feeds over about 1 MB: past this, descriptions are shortened, then
     # the farthest events are left out.
     "FEED_MAX_BYTES": 900_000,
-    "FEED_CACHE_ENTRIES": 256,  # built feeds kept in memory per process
+    "FEED_CACHE_ENTRIES": 256,
+    # Under load, compare a cached feed's version with the database at most this often (seconds;
+    # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
+    "FEED_RECHECK_SECONDS": 1,  # built feeds kept in memory per process
     "FEED_MAX_TOKENS_PER_USER": 10,
 }
 
@@ -61,10 +64,15 @@ class FeedScope:
     """One feed: the events it may show (before the time window) and how it is titled."""
 
     identity: tuple
-    clause: ColumnElement[bool]
     filters: EventFilters
     name: str
     description: str
+    viewer: object | None = None  # None: what anyone may see; a user: what they may see
+
+    @property
+    def clause(self) -> ColumnElement[bool]:
+        # Built on use: a feed served from the cache never pays for the expression.
+        return published_events_clause(self.viewer)
 
 
 def _filters_key(filters: EventFilters) -> tuple:
@@ -80,7 +88,6 @@ def network_scope(filters: EventFilters) -> FeedScope:
         name += " (filtered)"
     return FeedScope(
         identity=("network", _filters_key(filters)),
-        clause=published_events_clause(None),
         filters=filters,
         name=name,
         description="Upcoming public events of MedCities and its partner institutions.",
@@ -91,7 +98,6 @@ def partner_scope(partner: Partner, filters: EventFilters) -> FeedScope:
     filters = _narrowed(filters, partners=[partner.slug])
     return FeedScope(
         identity=("partner", partner.id, _filters_key(filters)),
-        clause=published_events_clause(None),
         filters=filters,
         name=f"{partner.acronym or partner.name}: events",
         description=f"Upcoming public events organised or co-organised by {partner.name}.",
@@ -102,7 +108,6 @@ def project_scope(project: Project, filters: EventFilters) -> FeedScope:
     filters = _narrowed(filters, projects=[project.slug])
     return FeedScope(
         identity=("project", project.id, _filters_key(filters)),
-        clause=published_events_clause(None),
         filters=filters,
         name=f"{project.acronym or project.title}: events",
         description=f"Upcoming public events of the project {project.title}.",
@@ -115,7 +120,7 @@ def private_scope(token: FeedToken) -> FeedScope:
     site = current_app.config["SITE_NAME"]
     return FeedScope(
         identity=("private", token.id, owner.id),
-        clause=published_events_clause(owner),
+        viewer=owner,
         filters=EventFilters(),
         name=f"{site}: {token.name}",
         description="Your private feed of public and network-only events.",
@@ -174,6 +179,16 @@ def event_url(event_id: int) -> str:
         return url_for("main.index", _external=True) + f"events/{event_id}"
 
 
+_PLACEHOLDER_ID = 918273645
+
+
+def event_url_maker():
+    """event_url() for many events at once: one url_for, then the id put in its place."""
+    pattern = event_url(_PLACEHOLDER_ID)
+    head, _, tail = pattern.rpartition(str(_PLACEHOLDER_ID))
+    return lambda event_id: f"{head}{event_id}{tail}"
+
+
 def uid_for(event_id: int) -> str:
     return f"{event_id}@{current_app.config['CALENDAR_UID_HOST']}"
 
@@ -187,7 +202,7 @@ def location_of(event: Event) -> str:
     return "Online" if event.online_url else ""
 
 
-def to_feed_event(event: Event) -> FeedEvent:
+def to_feed_event(event: Event, url_of=None) -> FeedEvent:
     return FeedEvent(
         uid=uid_for(event.id),
         title=event.title,
@@ -205,7 +220,7 @@ def to_feed_event(event: Event) -> FeedEvent:
         location=location_of(event),
         latitude=event.latitude,
         longitude=event.longitude,
-        url=event_url(event.id),
+        url=(url_of or event_url)(event.id),
         online_url=event.online_url or "",
         registration_url=event.registration_url or "",
         categories=tuple(theme.name for theme in event.themes) + (event.kind.label,),
@@ -260,6 +275,7 @@ class BuiltFeed:
     version: tuple
     valid_until: datetime
     event_count: int
+    checked_dt: datetime  # when the version was last compared with the database
 
 
 @dataclass
@@ -323,9 +339,14 @@ def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     now = now or utcnow()
     identity = (*scope.identity, _host_key())
     cache = feed_cache()
-    version = feed_version(scope)
     cached = cache.get(identity)
+    if cached is not None and now < cached.valid_until:
+        recheck = timedelta(seconds=current_app.config["FEED_RECHECK_SECONDS"])
+        if timedelta(0) <= now - cached.checked_dt < recheck:
+            return cached
+    version = feed_version(scope)
     if cached is not None and cached.version == version and now < cached.valid_until:
+        cached.checked_dt = now
         return cached
     built = build_feed(scope, Window.at(now), version, cached)
     cache.put(identity, built)
@@ -369,6 +390,7 @@ def build_feed(
         version=version,
         valid_until=valid_until,
         event_count=len(events),
+        checked_dt=window.now,
     )
 
 

@@ -22,6 +22,7 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@lru_cache(maxsize=1024)
 def zone_for(tzid: str) -> ZoneInfo | None:
     """The zone to write times in, or None when times must be written in UTC (Z)."""
     if not tzid or tzid in _UTC_NAMES or tzid not in _known_zones():

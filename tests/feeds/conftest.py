@@ -21,3 +21,10 @@ def fetch(client):
 def builds(app):
     """How many times this app built a feed (cache misses)."""
     return lambda: feed_cache().builds
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Compare versions on every request, so a test sees each change at once; the recheck
+    # interval itself is tested in test_feeds.py.
+    return {**app_config, "FEED_RECHECK_SECONDS": 0}

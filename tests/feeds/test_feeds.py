@@ -369,3 +369,17 @@ def test_atom_feed_of_newly_published_events(fetch):
         fetch("/events.atom", headers={"If-None-Match": response.headers["ETag"]}).status_code
         == 304
     )
+
+
+def test_version_is_rechecked_at_most_once_per_interval(fetch, builds, app):
+    app.config["FEED_RECHECK_SECONDS"] = 60
+    event = factories.EventFactory(title="Before")
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        assert b"Before" in fetch("/calendar.ics").data
+        event.title = "After"
+        # Within the interval the cached bytes are served without asking the database.
+        assert b"Before" in fetch("/calendar.ics").data
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert b"After" in fetch("/calendar.ics").data
+    assert builds() == 2
