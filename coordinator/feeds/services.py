@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import Event, Project, Status
+from coordinator.activities.models import Event, Project, Status, Theme, event_themes
 from coordinator.activities.permissions import can_view_published_event, published_events_clause
 from coordinator.db import utcnow
 from coordinator.errors import DomainError, PermissionDenied
@@ -323,7 +323,19 @@ def feed_version(scope: FeedScope) -> tuple:
         func.coalesce(func.sum(Event.sequence), 0),
     )
     count, id_sum, latest, sequences = db.session.execute(scoped(query, scope)).one()
-    return (int(count), int(id_sum), _as_utc(latest), int(sequences))
+    # CATEGORIES come from themes: attaching one to an event does not touch the event's row,
+    # and renaming one touches no event at all.
+    links = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(event_themes.c.theme_id), 0),
+            func.coalesce(func.sum(event_themes.c.event_id), 0),
+        ).where(event_themes.c.event_id.in_(scoped(select(Event.id), scope)))
+    ).one()
+    names = hashlib.sha256(
+        repr(db.session.execute(select(Theme.id, Theme.name).order_by(Theme.id)).all()).encode()
+    ).hexdigest()
+    return (int(count), int(id_sum), _as_utc(latest), int(sequences), tuple(map(int, links)), names)
 
 
 def _as_utc(value) -> datetime | None:

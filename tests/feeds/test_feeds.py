@@ -383,3 +383,14 @@ def test_version_is_rechecked_at_most_once_per_interval(fetch, builds, app):
     with time_machine.travel(start + timedelta(seconds=61), tick=False):
         assert b"After" in fetch("/calendar.ics").data
     assert builds() == 2
+
+
+def test_theme_changes_reach_the_categories(fetch, builds):
+    theme = factories.ThemeFactory(name="Water")
+    event = factories.EventFactory()
+    assert "CATEGORIES:Workshop" in unfolded(fetch("/calendar.ics").data)
+    event.themes.append(theme)  # only the association table changes
+    assert "CATEGORIES:Water,Workshop" in unfolded(fetch("/calendar.ics").data)
+    theme.name = "Blue economy"  # no event row changes at all
+    assert "CATEGORIES:Blue economy,Workshop" in unfolded(fetch("/calendar.ics").data)
+    assert builds() == 3
