@@ -316,26 +316,33 @@ def feed_cache() -> FeedCache:
 def feed_version(scope: FeedScope) -> tuple:
     """A cheap fingerprint of everything the feed may show: any insert, edit, status or
     visibility change, deletion or filter membership change moves it."""
+    # CATEGORIES come from themes: attaching one to an event does not touch the event's row,
+    # and renaming one touches no event at all. Theme links are counted network-wide (one
+    # cheap scan, no join): a change anywhere rebuilds, which is rare.
+    links = (
+        select(func.count()).select_from(event_themes),
+        select(func.coalesce(func.sum(event_themes.c.theme_id), 0)),
+        select(func.coalesce(func.sum(event_themes.c.event_id), 0)),
+    )
     query = select(
         func.count(Event.id),
         func.coalesce(func.sum(Event.id), 0),
         func.max(Event.updated_dt),
         func.coalesce(func.sum(Event.sequence), 0),
+        *(link.scalar_subquery() for link in links),
     )
-    count, id_sum, latest, sequences = db.session.execute(scoped(query, scope)).one()
-    # CATEGORIES come from themes: attaching one to an event does not touch the event's row,
-    # and renaming one touches no event at all.
-    links = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(event_themes.c.theme_id), 0),
-            func.coalesce(func.sum(event_themes.c.event_id), 0),
-        ).where(event_themes.c.event_id.in_(scoped(select(Event.id), scope)))
-    ).one()
+    count, id_sum, latest, sequences, *link_sums = db.session.execute(scoped(query, scope)).one()
     names = hashlib.sha256(
         repr(db.session.execute(select(Theme.id, Theme.name).order_by(Theme.id)).all()).encode()
     ).hexdigest()
-    return (int(count), int(id_sum), _as_utc(latest), int(sequences), tuple(map(int, links)), names)
+    return (
+        int(count),
+        int(id_sum),
+        _as_utc(latest),
+        int(sequences),
+        tuple(int(v) for v in link_sums),
+        names,
+    )
 
 
 def _as_utc(value) -> datetime | None:
