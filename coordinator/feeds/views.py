@@ -113,8 +113,8 @@ def event_ics(event_id: int):
     if event is None or not can_view_event(current_user, event):
         abort(404)
     body = services.event_calendar(event)
-    public_event = event.is_published and services.is_public_event(event)
-    return conditional(
+    public_event = services.is_public_event(event)
+    response = conditional(
         body,
         services.strong_etag(body),
         event.updated_dt.replace(microsecond=0),
@@ -122,6 +122,9 @@ def event_ics(event_id: int):
         "public, max-age=300" if public_event else "private, no-cache",
         f'attachment; filename="event-{event.id}.ics"',
     )
+    if not public_event:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @bp.route("/feeds/<token>/calendar.ics")

@@ -166,7 +166,10 @@ def test_single_event_download_follows_the_view_permission(
     assert fetch(f"/events/{draft.id}.ics").status_code == 404
     assert fetch("/events/999999.ics").status_code == 404
     login_as(other_focal_point)
-    assert fetch(f"/events/{network_event.id}.ics").status_code == 200
+    response = fetch(f"/events/{network_event.id}.ics")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("private")
+    assert "noindex" in response.headers["X-Robots-Tag"]
     assert fetch(f"/events/{draft.id}.ics").status_code == 404
     client.post("/logout")
     login_as(focal_point)
