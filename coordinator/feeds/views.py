@@ -49,7 +49,8 @@ def conditional(
     """200 with validators, or 304 when the client's copy is current. If-None-Match wins over
     If-Modified-Since; an unparsable or older If-Modified-Since gets the full answer."""
     if request.if_none_match:
-        not_modified = request.if_none_match.contains(etag)
+        # RFC 9110: If-None-Match compares weakly (W/"x" matches "x").
+        not_modified = request.if_none_match.contains_weak(etag)
     elif request.if_modified_since is not None:
         not_modified = last_modified <= request.if_modified_since
     else:

@@ -181,6 +181,8 @@ def test_conditional_get(fetch):
     first = fetch("/calendar.ics")
     etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert fetch("/calendar.ics", headers={"If-None-Match": etag}).status_code == 304
+    assert fetch("/calendar.ics", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert fetch("/calendar.ics", headers={"If-None-Match": f'"other", {etag}'}).status_code == 304
     assert fetch("/calendar.ics", headers={"If-None-Match": '"stale"'}).status_code == 200
     assert fetch("/calendar.ics", headers={"If-Modified-Since": last_modified}).status_code == 304
     for stale in ("Mon, 01 Jan 2001 00:00:00 GMT", "garbage", "", "Thu, 99 Foo 2026 25:61:00 GMT"):
