@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -119,3 +120,19 @@ def test_private_feed_panel_renders_on_its_own(client, login_as, focal_point):
     page = client.get("/account/feeds").get_data(as_text=True)
     assert "Private calendar feeds" in page
     assert 'name="csrf_token"' in page and 'action="/account/feeds"' in page
+
+
+def test_private_feed_panel_included_without_context(app, focal_point):
+    """How the account page includes it: `{% include "feeds/_private_feeds.html" %}` alone."""
+    from flask import current_app
+    from flask_login import login_user
+
+    from tests.feeds.factories import FeedTokenFactory
+
+    FeedTokenFactory(owner=focal_point, name="Office PC")
+    FeedTokenFactory(owner=focal_point, name="Old one", revoked_dt=datetime.now(UTC))
+    with current_app.test_request_context("/account"):
+        login_user(focal_point)
+        page = render_template_string('{% include "feeds/_private_feeds.html" %}')
+    assert "Office PC" in page and "Old one" not in page
+    assert 'action="/account/feeds/' in page and "Revoke" in page
