@@ -229,6 +229,11 @@ def event_lines(event: FeedEvent, meta: CalendarMeta, zones: _ZoneRanges) -> lis
     return lines
 
 
+def event_size(event: FeedEvent, meta: CalendarMeta) -> int:
+    """Octets the event's VEVENT takes in a calendar."""
+    return sum(len(fold(line)) for line in event_lines(event, meta, _ZoneRanges()))
+
+
 def _valid_geo(latitude: float | None, longitude: float | None) -> bool:
     if latitude is None or longitude is None:
         return False

@@ -22,7 +22,7 @@ from coordinator.db import utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.feeds.atom import AtomEntry
-from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar
+from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, event_size
 from coordinator.feeds.models import FeedToken, hash_token
 from coordinator.partners.models import Partner
 from coordinator.text import render_markdown
@@ -253,14 +253,19 @@ def fit_calendar(meta: CalendarMeta, events: list[FeedEvent], max_bytes: int) ->
         return body
     meta = replace(meta, max_description=0)
     body = build_calendar(meta, events)
-    low, high = 0, len(events)  # the largest count of earliest events that fits
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(build_calendar(meta, events[:middle])) <= max_bytes:
-            low = middle
-        else:
-            high = middle - 1
-    return body if low == len(events) else build_calendar(meta, events[:low])
+    if len(body) <= max_bytes:
+        return body
+    # Everything but the events (header, every VTIMEZONE) is an upper bound for any prefix of
+    # the events: keep the longest prefix that fits next to it, in one more build.
+    sizes = [event_size(event, meta) for event in events]
+    budget = max_bytes - (len(body) - sum(sizes))
+    kept = 0
+    for size in sizes:
+        if size > budget:
+            break
+        budget -= size
+        kept += 1
+    return build_calendar(meta, events[:kept])
 
 
 def strong_etag(body: bytes) -> str:

@@ -111,3 +111,22 @@ def test_hostile_text_stored_in_every_field_never_breaks_the_route(client, app):
     db.session.commit()
     assert client.get(f"/events/{event.id}.ics").status_code == 200
     assert client.get("/events.atom").status_code == 200
+
+
+def test_fit_calendar_drops_descriptions_then_the_farthest_events():
+    from dataclasses import replace
+
+    from coordinator.feeds.services import fit_calendar
+
+    events = [
+        replace(_event("Walk", index), description="Długi opis; " * 50) for index in range(300)
+    ]
+    meta = CalendarMeta(name="Fit")
+    full = build_calendar(meta, events)
+    body = fit_calendar(meta, events, len(full) // 3)
+    assert len(body) <= len(full) // 3
+    validate_feed(body, with_js=False)
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+    assert uids == [f"{index}@test" for index in range(len(uids))]  # the earliest ones
+    assert 0 < len(uids) < 300
+    assert "Długi" not in str(icalendar.Calendar.from_ical(body).walk("VEVENT")[0]["DESCRIPTION"])
