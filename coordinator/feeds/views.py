@@ -1,5 +1,253 @@
-"""iCalendar and Atom feeds."""
+"""Feed routes: public, partner, project, single-event and private calendars, Atom, and the
+private feed panel under /account/feeds."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("feeds", __name__)
+from datetime import datetime
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from coordinator.access import public
+from coordinator.activities.filters import EventFilters
+from coordinator.activities.models import Event, Project
+from coordinator.activities.permissions import (
+    can_view_event,
+    public_events_clause,
+    published_projects_clause,
+)
+from coordinator.errors import DomainError, apply_to_form
+from coordinator.extensions import db
+from coordinator.feeds import bp, services
+from coordinator.feeds.atom import build_atom
+from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
+from coordinator.feeds.links import subscribe_links
+from coordinator.partners.models import Partner
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def conditional(
+    body: bytes,
+    etag: str,
+    last_modified: datetime,
+    content_type: str,
+    cache_control: str,
+    disposition: str | None = None,
+) -> Response:
+    """200 with validators, or 304 when the client's copy is current. If-None-Match wins over
+    If-Modified-Since; an unparsable or older If-Modified-Since gets the full answer."""
+    if request.if_none_match:
+        # RFC 9110: If-None-Match compares weakly (W/"x" matches "x").
+        not_modified = request.if_none_match.contains_weak(etag)
+    elif request.if_modified_since is not None:
+        not_modified = last_modified <= request.if_modified_since
+    else:
+        not_modified = False
+    response = Response(
+        b"" if not_modified else body,
+        status=304 if not_modified else 200,
+        content_type=content_type,
+    )
+    if not_modified:
+        response.headers.remove("Content-Type")
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = cache_control
+    if disposition and not not_modified:
+        response.headers["Content-Disposition"] = disposition
+    return response
+
+
+def feed_response(scope: services.FeedScope, private: bool = False) -> Response:
+    built = services.current_feed(scope)
+    response = conditional(
+        built.body,
+        built.etag,
+        built.last_modified,
+        ICS_TYPE,
+        "private, max-age=300" if private else "public, max-age=300",
+        'inline; filename="calendar.ics"',
+    )
+    if private:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/calendar.ics")
+@public
+def network_calendar():
+    return feed_response(services.network_scope(EventFilters.from_args(request.args)))
+
+
+@bp.route("/partners/<slug>/calendar.ics")
+@public
+def partner_calendar(slug: str):
+    partner = db.session.scalar(select(Partner).where(Partner.slug == slug)) or abort(404)
+    return feed_response(services.partner_scope(partner, EventFilters.from_args(request.args)))
+
+
+@bp.route("/projects/<slug>/calendar.ics")
+@public
+def project_calendar(slug: str):
+    project = db.session.scalar(
+        select(Project).where(Project.slug == slug, published_projects_clause())
+    ) or abort(404)
+    return feed_response(services.project_scope(project, EventFilters.from_args(request.args)))
+
+
+@bp.route("/events/<int:event_id>.ics")
+@public
+def event_ics(event_id: int):
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view_event(current_user, event):
+        abort(404)
+    body = services.event_calendar(event)
+    public_event = services.is_public_event(event)
+    response = conditional(
+        body,
+        services.strong_etag(body),
+        event.updated_dt.replace(microsecond=0),
+        ICS_TYPE,
+        "public, max-age=300" if public_event else "private, no-cache",
+        f'attachment; filename="event-{event.id}.ics"',
+    )
+    if not public_event:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/feeds/<token>/calendar.ics")
+@public
+def private_calendar(token: str):
+    feed_token = services.find_active_token(token) or abort(404)
+    if services.record_token_use(feed_token):
+        db.session.commit()
+    return feed_response(services.private_scope(feed_token), private=True)
+
+
+@bp.route("/events.atom")
+@public
+def atom():
+    events = db.session.scalars(
+        select(Event)
+        .where(public_events_clause(), Event.published_dt.is_not(None))
+        .order_by(Event.published_dt.desc(), Event.id.desc())
+        .limit(50)
+    ).all()
+    body = build_atom(
+        feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
+        title=f"{current_app.config['SITE_NAME']}: newly published events",
+        self_url=url_for("feeds.atom", _external=True),
+        site_url=url_for("main.index", _external=True),
+        entries=[services.atom_entry(event) for event in events],
+    )
+    last_modified = max((e.updated_dt for e in events), default=services.EPOCH)
+    return conditional(
+        body,
+        services.strong_etag(body),
+        last_modified.replace(microsecond=0),
+        ATOM_TYPE,
+        "public, max-age=300",
+    )
+
+
+# --- the private feed panel ---------------------------------------------------------------------
+
+
+@bp.route("/account/feeds")
+def private_feeds():
+    return render_template(
+        "feeds/private_feeds.html",
+        feed_form=FeedTokenForm(),
+        action_form=FeedActionForm(),
+        feed_tokens=services.user_tokens(current_user),
+    )
+
+
+@bp.route("/account/feeds", methods=["POST"])
+def create_private_feed():
+    form = FeedTokenForm()
+    if form.validate_on_submit():
+        try:
+            token, raw = services.create_feed_token(current_user, form.name.data)
+        except DomainError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            return _show_new_token(token, raw)
+    return render_template(
+        "feeds/private_feeds.html",
+        feed_form=form,
+        action_form=FeedActionForm(),
+        feed_tokens=services.user_tokens(current_user),
+    ), 400
+
+
+@bp.route("/account/feeds/<int:token_id>/rotate", methods=["POST"])
+def rotate_private_feed(token_id: int):
+    token = services.owned_token(current_user, token_id) or abort(404)
+    if not FeedActionForm().validate_on_submit():
+        abort(400)
+    raw = services.rotate_feed_token(current_user, token)
+    db.session.commit()
+    return _show_new_token(token, raw)
+
+
+@bp.route("/account/feeds/<int:token_id>/revoke", methods=["POST"])
+def revoke_private_feed(token_id: int):
+    token = services.owned_token(current_user, token_id) or abort(404)
+    if not FeedActionForm().validate_on_submit():
+        abort(400)
+    services.revoke_feed_token(current_user, token)
+    db.session.commit()
+    flash(f"The private feed “{token.name}” was revoked; its URL no longer works.", "success")
+    return redirect(url_for("feeds.private_feeds"))
+
+
+def _show_new_token(token, raw: str) -> Response:
+    # The token exists in clear only in this response: it is shown once, never stored.
+    url = services.private_feed_url(raw)
+    from coordinator.feeds.links import links_for
+
+    response = Response(
+        render_template(
+            "feeds/token_created.html", feed_token=token, links=links_for(url, token.name)
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.app_template_global("feed_subscribe_links")
+def _feed_subscribe_links(target=None, filters=None):
+    return subscribe_links(target, filters)
+
+
+@bp.app_template_global("event_jsonld")
+def _event_jsonld(event):
+    from coordinator.feeds.jsonld import jsonld_script
+
+    return jsonld_script(event)
+
+
+@bp.app_template_global("private_feed_panel")
+def _private_feed_panel():
+    """Context for feeds/_private_feeds.html when another page (the account page) includes it."""
+    return {
+        "feed_form": FeedTokenForm(),
+        "action_form": FeedActionForm(),
+        "feed_tokens": services.user_tokens(current_user),
+    }

@@ -1,0 +1,72 @@
+"""A pure Atom (RFC 4287) writer for newly published events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
+
+# Characters XML 1.0 forbids (controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class AtomEntry:
+    id: str
+    title: str
+    url: str
+    published_dt: datetime
+    updated_dt: datetime
+    summary: str
+    content_html: str
+    author: str
+    categories: tuple[str, ...] = ()
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("", value or ""))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(_NOT_XML.sub("", value or ""))
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_atom(
+    *, feed_id: str, title: str, self_url: str, site_url: str, entries: Iterable[AtomEntry]
+) -> bytes:
+    entries = list(entries)
+    updated = max((e.updated_dt for e in entries), default=datetime(2000, 1, 1, tzinfo=UTC))
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <id>{_text(feed_id)}</id>",
+        f"  <title>{_text(title)}</title>",
+        f"  <updated>{_time(updated)}</updated>",
+        f'  <link rel="self" type="application/atom+xml" href={_attr(self_url)}/>',
+        f'  <link rel="alternate" type="text/html" href={_attr(site_url)}/>',
+        "  <generator>coordinator</generator>",
+    ]
+    for entry in entries:
+        out += [
+            "  <entry>",
+            f"    <id>{_text(entry.id)}</id>",
+            f"    <title>{_text(entry.title)}</title>",
+            f'    <link rel="alternate" type="text/html" href={_attr(entry.url)}/>',
+            f"    <published>{_time(entry.published_dt)}</published>",
+            f"    <updated>{_time(entry.updated_dt)}</updated>",
+            f"    <author><name>{_text(entry.author)}</name></author>",
+        ]
+        out += [f"    <category term={_attr(term)}/>" for term in entry.categories if term]
+        if entry.summary:
+            out.append(f"    <summary>{_text(entry.summary)}</summary>")
+        # Already sanitised HTML (markdown-it + nh3), escaped once more as Atom's type="html".
+        out.append(f'    <content type="html">{_text(entry.content_html)}</content>')
+        out.append("  </entry>")
+    out.append("</feed>")
+    return ("\n".join(out) + "\n").encode("utf-8")

@@ -1,0 +1,18 @@
+"""Forms of the private feed panel."""
+
+from __future__ import annotations
+
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from coordinator.forms import BaseForm
+
+
+class FeedTokenForm(BaseForm):
+    name = StringField(
+        "Name of the feed", validators=[DataRequired(), Length(max=100)], default="My calendar"
+    )
+
+
+class FeedActionForm(BaseForm):
+    """Rotate and revoke carry nothing but the CSRF token."""

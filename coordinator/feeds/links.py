@@ -1,0 +1,52 @@
+"""Subscribe links for the feeds (webcal, Google, Outlook) used by the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from flask import url_for
+
+from coordinator.activities.filters import EventFilters
+
+
+@dataclass(frozen=True)
+class SubscribeLinks:
+    name: str
+    https: str
+    webcal: str
+    google: str
+    outlook: str
+
+
+def subscribe_links(target=None, filters: EventFilters | None = None) -> SubscribeLinks:
+    """Links for a partner, a project or (target None) the whole network with its filters."""
+    from coordinator.activities.models import Project
+    from coordinator.partners.models import Partner
+
+    args = filters.to_args(include_dates=False) if filters is not None else {}
+    if isinstance(target, Partner):
+        args.pop("partner", None)
+        https = url_for("feeds.partner_calendar", slug=target.slug, _external=True, **args)
+        name = f"{target.acronym or target.name} events"
+    elif isinstance(target, Project):
+        args.pop("project", None)
+        https = url_for("feeds.project_calendar", slug=target.slug, _external=True, **args)
+        name = f"{target.acronym or target.title} events"
+    else:
+        https = url_for("feeds.network_calendar", _external=True, **args)
+        name = "Network events" + (" (filtered)" if args else "")
+    return links_for(https, name)
+
+
+def links_for(https: str, name: str) -> SubscribeLinks:
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return SubscribeLinks(
+        name=name,
+        https=https,
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/r?"
+        + urlencode({"cid": webcal}, quote_via=quote),
+        outlook="https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": https, "name": name}, quote_via=quote),
+    )

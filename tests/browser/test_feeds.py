@@ -1,0 +1,42 @@
+"""Private feed journey in a browser: create, copy the address, subscribe, revoke."""
+
+from __future__ import annotations
+
+from coordinator.activities.models import Visibility
+from coordinator.extensions import db
+from tests import factories
+from tests.browser.conftest import sign_in
+from tests.conftest import DEFAULT_PASSWORD
+
+
+def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
+    event = factories.EventFactory(title="Network-only forum", visibility=Visibility.NETWORK)
+    db.session.commit()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, live_server, focal_point.email, DEFAULT_PASSWORD)
+
+    page.goto(f"{live_server}/account/feeds")
+    page.get_by_label("Name of the feed").fill("Phone")
+    page.get_by_role("button", name="Create a private feed").click()
+    address = page.get_by_label("Private feed address").input_value()
+    assert address.startswith(f"{live_server}/feeds/") and address.endswith("/calendar.ics")
+    assert page.get_by_role("link", name="Google Calendar").get_attribute("href").startswith(
+        "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F"
+    )
+
+    page.get_by_role("button", name="Copy").click()
+    page.get_by_text("Address copied to the clipboard.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    # No horizontal scrolling at 360px.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+    feed = page.request.get(address)
+    assert feed.status == 200
+    assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert f"UID:{event.id}@" in feed.text()
+
+    page.goto(f"{live_server}/account/feeds")
+    page.get_by_role("button", name="Revoke Phone").click()
+    page.get_by_text("was revoked").wait_for()
+    assert page.request.get(address).status == 404
