@@ -41,10 +41,10 @@ class BaseForm(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, StringField):
-                options["filters"] = [normalise_text, *options.get("filters", ())]
-                options["validators"] = [
-                    reject_control_characters,
-                    *options.get("validators", ()),
-                ]
-            return unbound_field.bind(form=form, **options)
+            # Wrap the bound field: passing validators/filters through `options` would
+            # replace the ones the form declared (DataRequired, Length, Email, ...).
+            field = unbound_field.bind(form=form, **options)
+            if isinstance(field, StringField):
+                field.filters = (normalise_text, *field.filters)
+                field.validators = [reject_control_characters, *field.validators]
+            return field
