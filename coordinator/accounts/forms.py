@@ -6,10 +6,18 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from coordinator.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from coordinator.accounts.redirects import is_safe_next
 from coordinator.forms import BaseForm
 
 _NAME = [DataRequired(), Length(max=200)]
 _NEW_PASSWORD = [DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+
+
+def _drop_unsafe_next(value):
+    """An unsafe `next` is forgotten, not an error: the user should not be stuck on it."""
+    return value if is_safe_next(value) else ""
+
+
 PASSWORD_HELP = f"{MIN_LENGTH} to {MAX_LENGTH} characters. A few unrelated words make a good one."
 
 
@@ -17,7 +25,7 @@ class LoginForm(BaseForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     remember = BooleanField("Keep me signed in on this device")
-    next = HiddenField()
+    next = HiddenField(filters=[_drop_unsafe_next])
 
 
 class LogoutForm(BaseForm):
@@ -33,7 +41,7 @@ class InviteForm(BaseForm):
     name = StringField("Name (optional)", validators=[Optional(), Length(max=200)])
     role = SelectField("Role", choices=[("focal_point", "Focal point")])
     partner = SelectField("Partner", coerce=int, choices=[], validate_choice=True)
-    next = HiddenField()
+    next = HiddenField(filters=[_drop_unsafe_next])
 
 
 class AcceptInvitationForm(BaseForm):

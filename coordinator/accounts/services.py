@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app, session, url_for
+from flask import current_app, g, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select, update
 
@@ -80,6 +80,7 @@ def authenticate(email: str, password: str, address: str) -> User:
 def sign_in(user: User, remember: bool = False) -> None:
     """Start a fresh session for the user (never reuse the anonymous one)."""
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's cached token belonged to the old session
     user.last_login_dt = utcnow()
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     login_user(user, remember=remember)

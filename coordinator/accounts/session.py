@@ -19,7 +19,9 @@ def init_login(app: Flask) -> None:
         # Flask-Login caches the user in `g`, which lives as long as the app context. A
         # server gives each request its own context, but a test that keeps one context
         # pushed would otherwise let one client's user answer for the next request.
+        # Flask-WTF caches the CSRF token there the same way.
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)
 
 
 @login_manager.user_loader
