@@ -21,10 +21,18 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--if-empty", is_flag=True,
+              help="Load only into a database without accounts; otherwise print the demo logins.")
+@click.pass_context
+def demo_command(context: click.Context, if_empty: bool) -> None:
     """Load the demo network (idempotent; refuses a database with real accounts)."""
+    from coordinator.accounts.models import User
     from coordinator.demo.network import DEMO_PASSWORD, load_demo_network
 
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        db.session.rollback()
+        context.invoke(demo_logins_command)
+        return
     try:
         logins = load_demo_network()
         try:

@@ -107,3 +107,22 @@ def test_users_create_refuses_a_duplicate(app, staff):
         args=["users", "create", "--email", staff.email, "--name", "X", "--role", "staff"],
         input="a fine passphrase\n")
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_demo_if_empty_loads_once_then_prints_the_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--if-empty"])
+    assert first.exit_code == 0 and "Demo network loaded" in first.output
+    users = _count(User)
+    second = runner.invoke(args=["demo", "--if-empty"])
+    assert second.exit_code == 0, second.output
+    assert "Demo network loaded" not in second.output and STAFF_EMAIL in second.output
+    assert _count(User) == users
+
+
+def test_demo_if_empty_leaves_a_real_database_alone(app):
+    UserFactory(role="staff", email="real.person@medcities.org")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "No demo accounts" in result.output
+    assert _count(User) == 1
