@@ -97,7 +97,9 @@ def demo_logins_command() -> None:
     from coordinator.accounts.models import User
     from coordinator.demo.network import DEMO_PASSWORD
 
-    users = db.session.scalars(select(User).where(User.is_demo).order_by(User.role, User.email)).all()
+    users = db.session.scalars(
+        select(User).where(User.is_demo).order_by(User.role, User.email)
+    ).all()
     if not users:
         click.echo("No demo accounts. Run `flask --app wsgi demo` to load the demo network.")
         return

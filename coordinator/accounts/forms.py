@@ -48,7 +48,8 @@ class AcceptInvitationForm(BaseForm):
     name = StringField("Your name", validators=_NAME)
     password = PasswordField("Choose a password", validators=_NEW_PASSWORD)
     confirm = PasswordField("Repeat the password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+                            validators=[DataRequired(),
+                                        EqualTo("password", "The passwords differ.")])
 
 
 class ForgotPasswordForm(BaseForm):
@@ -58,7 +59,8 @@ class ForgotPasswordForm(BaseForm):
 class ResetPasswordForm(BaseForm):
     password = PasswordField("New password", validators=_NEW_PASSWORD)
     confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+                            validators=[DataRequired(),
+                                        EqualTo("password", "The passwords differ.")])
 
 
 class ProfileForm(BaseForm):

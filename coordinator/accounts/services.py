@@ -193,7 +193,9 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
 
 def find_invitation(token: str) -> Invitation:
     """The open invitation for this token, or TokenUnusable."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
     _check_token_row(invitation, "invitation")
     return invitation
 

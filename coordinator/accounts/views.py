@@ -44,7 +44,8 @@ def login():
         return redirect(safe_next(form.next.data, url_for("main.index")))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+            user = services.authenticate(form.email.data, form.password.data,
+                                         request.remote_addr or "")
         except services.TooManyAttempts as error:
             db.session.commit()
             apply_to_form(form, error)
@@ -135,7 +136,8 @@ def invite():
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = [(role.value, role.label) for role in permissions.invitable_roles(current_user)]
+    roles = permissions.invitable_roles(current_user)
+    form.role.choices = [(role.value, role.label) for role in roles]
     partners = db.session.scalars(
         select(Partner).where(Partner.is_active).order_by(Partner.name)
     ).all()

@@ -51,7 +51,8 @@ class PartnerForm(BaseForm):
     slug = StringField(
         "Address name (slug)",
         validators=[Optional(), Length(max=80),
-                    Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens.")],
+                    Regexp(SLUG_PATTERN,
+                           message="Use lower-case letters, digits and single hyphens.")],
     )
     kind = StringField("Kind of institution", validators=[Optional(), Length(max=100)])
     city = StringField("City", validators=[Optional(), Length(max=120)])

@@ -52,7 +52,9 @@ def _apply(partner: Partner, data: PartnerData, actor) -> None:
         raise DomainError("Choose a time zone from the list.", field="timezone")
     if len(data.country) != 2 or not data.country.isalpha():
         raise DomainError("Choose a country from the list.", field="country")
-    groups = db.session.scalars(select(PartnerGroup).where(PartnerGroup.id.in_(data.group_ids))).all()
+    groups = db.session.scalars(
+        select(PartnerGroup).where(PartnerGroup.id.in_(data.group_ids))
+    ).all()
     if len(groups) != len(set(data.group_ids)):
         raise DomainError("Choose groups from the list.", field="groups")
     partner.name = data.name

@@ -1,4 +1,4 @@
-"""Staff invite focal points; the link is single-use, expiring, hashed and bound to email+partner."""
+"""Staff invite focal points: single-use, expiring, hashed links bound to email and partner."""
 
 import hashlib
 from datetime import timedelta
@@ -79,7 +79,8 @@ def test_an_unknown_token_is_a_clear_404(client, token):
     assert "not valid" in response.get_data(as_text=True)
 
 
-def test_a_weak_password_is_refused_and_the_invitation_stays_open(client, login_as, staff, partner):
+def test_a_weak_password_is_refused_and_the_invitation_stays_open(client, login_as, staff,
+                                                                  partner):
     token = _invite(client, login_as, staff, partner)
     for password in ("short", "password123"):
         response = client.post(f"/invite/{token}", data={
@@ -107,7 +108,8 @@ def test_a_new_invitation_replaces_the_open_one(client, login_as, staff, partner
     assert client.get(f"/invite/{second}").status_code == 200
 
 
-def test_inviting_an_existing_account_is_a_form_error(client, login_as, staff, partner, focal_point):
+def test_inviting_an_existing_account_is_a_form_error(client, login_as, staff, partner,
+                                                     focal_point):
     login_as(staff)
     response = client.post("/staff/users/invite", follow_redirects=True, data={
         "email": focal_point.email, "role": "focal_point", "partner": partner.id})

@@ -28,7 +28,8 @@ def test_staff_create_a_partner_with_a_slug_from_the_acronym(client, login_as, s
     response = client.post("/partners/new", data=_form(groups=[str(group.id)]))
     assert response.status_code == 302 and response.headers["Location"].endswith("/partners/amed")
     partner = _partner("amed")
-    assert partner.timezone == "Europe/Paris" and [g.name for g in partner.groups] == ["CMI Urban Hub"]
+    assert partner.timezone == "Europe/Paris"
+    assert [g.name for g in partner.groups] == ["CMI Urban Hub"]
     assert "Agence" in client.get("/partners/amed").get_data(as_text=True)
 
 
