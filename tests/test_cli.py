@@ -126,3 +126,13 @@ def test_demo_if_empty_leaves_a_real_database_alone(app):
     result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and "No demo accounts" in result.output
     assert _count(User) == 1
+
+
+def test_the_printed_demo_logins_work(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    focal_point_email = next(line.split()[-1] for line in result.output.splitlines()
+                             if line.strip().startswith("focal_point"))
+    for email in (STAFF_EMAIL, focal_point_email):
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (email, response.get_data(as_text=True)[-3000:])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from coordinator.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from coordinator.accounts.redirects import is_safe_next
@@ -11,6 +11,11 @@ from coordinator.forms import BaseForm
 
 _NAME = [DataRequired(), Length(max=200)]
 _NEW_PASSWORD = [DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+
+# Signing in and asking for a reset only look an address up, so they accept anything shaped
+# like one: the demo accounts live under the reserved ".test" domain, which Email() refuses.
+_ADDRESS_SHAPE = [DataRequired(), Length(max=254),
+                  Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter an email address.")]
 
 
 def _drop_unsafe_next(value):
@@ -22,7 +27,7 @@ PASSWORD_HELP = f"{MIN_LENGTH} to {MAX_LENGTH} characters. A few unrelated words
 
 
 class LoginForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
+    email = EmailField("Email", validators=_ADDRESS_SHAPE)
     password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField(filters=[_drop_unsafe_next])
@@ -53,7 +58,7 @@ class AcceptInvitationForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
+    email = EmailField("Email", validators=_ADDRESS_SHAPE)
 
 
 class ResetPasswordForm(BaseForm):
