@@ -23,10 +23,18 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--if-empty", is_flag=True,
+              help="Load only into a database without accounts; otherwise print the demo logins.")
+@click.pass_context
+def demo_command(context: click.Context, if_empty: bool) -> None:
     """Load the demo network (idempotent; refuses a database with real accounts)."""
+    from coordinator.accounts.models import User
     from coordinator.demo.network import DEMO_PASSWORD, load_demo_network
 
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        db.session.rollback()
+        context.invoke(demo_logins_command)
+        return
     try:
         logins = load_demo_network()
         try:
@@ -91,7 +99,9 @@ def demo_logins_command() -> None:
     from coordinator.accounts.models import User
     from coordinator.demo.network import DEMO_PASSWORD
 
-    users = db.session.scalars(select(User).where(User.is_demo).order_by(User.role, User.email)).all()
+    users = db.session.scalars(
+        select(User).where(User.is_demo).order_by(User.role, User.email)
+    ).all()
     if not users:
         click.echo("No demo accounts. Run `flask --app wsgi demo` to load the demo network.")
         return

@@ -11,6 +11,14 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    # Behind nginx every request comes from 127.0.0.1: trust X-Forwarded-For/-Proto from
+    # that many proxies, so login throttling sees the client address and TLS is detected.
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

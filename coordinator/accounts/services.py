@@ -1,18 +1,33 @@
-"""Every state change of accounts: sign-in, sign-out, throttling."""
+"""Every state change of accounts: sign-in and throttling, invitations, password resets,
+profile changes and deactivation. Services only flush; the view commits."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from flask import current_app, session
+from flask import current_app, g, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
-from coordinator.accounts.models import LoginFailure, User
-from coordinator.accounts.passwords import hash_password, needs_rehash, verify_password
+from coordinator.accounts.models import Invitation, LoginFailure, PasswordResetToken, Role, User
+from coordinator.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from coordinator.audit.models import record
 from coordinator.db import utcnow
-from coordinator.errors import DomainError
+from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
+from coordinator.forms import has_control_characters
+from coordinator.mail import queue_mail
+
+if TYPE_CHECKING:
+    from coordinator.partners.models import Partner
 
 
 class TooManyAttempts(DomainError):
@@ -65,6 +80,7 @@ def authenticate(email: str, password: str, address: str) -> User:
 def sign_in(user: User, remember: bool = False) -> None:
     """Start a fresh session for the user (never reuse the anonymous one)."""
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's cached token belonged to the old session
     user.last_login_dt = utcnow()
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     login_user(user, remember=remember)
@@ -82,3 +98,236 @@ def set_password(user: User, password: str) -> None:
     """Change the password and sign out every other session of this user."""
     user.password_hash = hash_password(password)
     user.rotate_session_nonce()
+
+
+# --- Random single-use tokens (invitations, password resets) ---------------------------
+
+def new_token() -> tuple[str, str]:
+    """A random URL token and the SHA-256 hash we store instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class TokenUnusable(DomainError):
+    """The link is unknown (404), or was used or has expired (410)."""
+
+    def __init__(self, message: str, status_code: int = 410):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def _check_token_row(row, what: str) -> None:
+    if row is None:
+        raise TokenUnusable(f"This {what} link is not valid. Check that you copied all of it.", 404)
+    if row.used_dt is not None:
+        raise TokenUnusable(f"This {what} link has already been used. Each link works once.")
+    if row.expires_dt <= utcnow():
+        raise TokenUnusable(f"This {what} link has expired. Please ask for a new one.")
+
+
+def _claim(model, row_id: int) -> None:
+    """Mark a token used with a conditional UPDATE, so two concurrent uses cannot both win."""
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.used_dt.is_(None))
+        .values(used_dt=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise TokenUnusable("This link has already been used. Each link works once.")
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+def invite_user(actor: User, *, email: str, name: str, role: Role | str,
+                partner: Partner | None) -> tuple[Invitation, str]:
+    """Invite someone by email; returns the invitation and its (never stored) token."""
+    from coordinator.accounts.permissions import can_invite
+
+    role = Role(role)
+    if not can_invite(actor, role):
+        raise PermissionDenied("You may not invite this kind of account.")
+    email = validated_email(email)
+    if role == Role.FOCAL_POINT:
+        if partner is None:
+            raise DomainError("Choose the partner this focal point belongs to.", field="partner")
+        if not partner.is_active:
+            raise DomainError("This partner is deactivated.", field="partner")
+    else:
+        partner = None
+    if find_user_by_email(email) is not None:
+        raise DomainError("An account with this email already exists.", field="email")
+    # A new invitation replaces any earlier one still open for this email.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == email, Invitation.used_dt.is_(None))
+        .values(used_dt=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    token, token_hash = new_token()
+    lifetime = timedelta(seconds=current_app.config["INVITATION_LIFETIME_SECONDS"])
+    invitation = Invitation(email=email, name=name, role=role, partner=partner,
+                            token_hash=token_hash, invited_by=actor,
+                            expires_dt=utcnow() + lifetime)
+    db.session.add(invitation)
+    db.session.flush()
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    where = f" as focal point of {partner.name}" if partner else f" as {role.label.lower()}"
+    queue_mail(
+        email,
+        f"You are invited to {current_app.config['SITE_NAME']}",
+        f"Hello{(' ' + name) if name else ''},\n\n"
+        f"{actor.name} invites you to join {current_app.config['SITE_NAME']}{where}.\n"
+        f"Open this link to choose your password (it works once and expires on "
+        f"{invitation.expires_dt:%d %b %Y %H:%M} UTC):\n\n{link}\n",
+    )
+    record(actor=actor, subject_type="invitation", subject_id=invitation.id, action="invite",
+           details={"email": email, "role": role.value,
+                    "partner_id": partner.id if partner else None})
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation:
+    """The open invitation for this token, or TokenUnusable."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    _check_token_row(invitation, "invitation")
+    return invitation
+
+
+def accept_invitation(token: str, *, name: str, password: str) -> User:
+    """Create the invited account (bound to the invitation's email and partner)."""
+    from coordinator.accounts.admin import create_user
+
+    invitation = find_invitation(token)
+    problem = password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    if find_user_by_email(invitation.email) is not None:
+        raise TokenUnusable("An account with this email already exists. Sign in instead.")
+    if invitation.partner is not None and not invitation.partner.is_active:
+        raise TokenUnusable("The partner of this invitation has been deactivated.")
+    _claim(Invitation, invitation.id)
+    user = create_user(email=invitation.email, name=name, role=invitation.role,
+                       partner=invitation.partner, password=password)
+    record(actor=user, subject_type="user", subject_id=user.id, action="accept_invitation",
+           details={"invitation_id": invitation.id})
+    return user
+
+
+# --- Password reset --------------------------------------------------------------------
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_enabled:
+        return
+    token, token_hash = new_token()
+    lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_LIFETIME_SECONDS"])
+    reset = PasswordResetToken(user=user, token_hash=token_hash, expires_dt=utcnow() + lifetime)
+    db.session.add(reset)
+    db.session.flush()
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    minutes = int(lifetime.total_seconds() // 60)
+    queue_mail(
+        user.email,
+        f"Reset your {current_app.config['SITE_NAME']} password",
+        f"Hello {user.name},\n\nSomeone (hopefully you) asked to reset your password.\n"
+        f"Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.\n",
+        user=user,
+    )
+
+
+def find_reset_token(token: str) -> PasswordResetToken:
+    reset = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
+    )
+    _check_token_row(reset, "password reset")
+    if not reset.user.is_enabled:
+        raise TokenUnusable("This account is deactivated.")
+    return reset
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password through a reset link; every other session is signed out."""
+    reset = find_reset_token(token)
+    problem = password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    _claim(PasswordResetToken, reset.id)
+    # Any other link still open for this account dies with this one.
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == reset.user_id, PasswordResetToken.used_dt.is_(None))
+        .values(used_dt=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    user = reset.user
+    set_password(user, password)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    record(actor=user, subject_type="user", subject_id=user.id, action="reset_password")
+    return user
+
+
+# --- Profile ---------------------------------------------------------------------------
+
+def update_profile(user: User, *, name: str) -> None:
+    """Change the display name."""
+    if not name or has_control_characters(name) or len(name) > 200:
+        raise DomainError("Give a name of 1 to 200 printable characters.", field="name")
+    user.name = name
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; other sessions are signed out."""
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError("Your current password is not right.", field="current_password")
+    problem = password_problem(new_password)
+    if problem:
+        raise DomainError(problem, field="new_password")
+    set_password(user, new_password)
+    record(actor=user, subject_type="user", subject_id=user.id, action="change_password")
+
+
+# --- Staff: deactivation ---------------------------------------------------------------
+
+def deactivate_user(actor: User, target: User) -> None:
+    """Disable an account and kill all its sessions."""
+    from coordinator.accounts.permissions import can_change_user
+
+    if not can_change_user(actor, target):
+        raise PermissionDenied("You may not change this account.")
+    if not target.is_enabled:
+        raise DomainError("This account is already deactivated.")
+    target.is_enabled = False
+    target.rotate_session_nonce()
+    record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
+           from_state="active", to_state="deactivated")
+
+
+def reactivate_user(actor: User, target: User) -> None:
+    """Enable a deactivated account again (its old sessions stay dead)."""
+    from coordinator.accounts.permissions import can_change_user
+
+    if not can_change_user(actor, target):
+        raise PermissionDenied("You may not change this account.")
+    if target.is_enabled:
+        raise DomainError("This account is already active.")
+    target.is_enabled = True
+    record(actor=actor, subject_type="user", subject_id=target.id, action="reactivate",
+           from_state="deactivated", to_state="active")
+
+
+def validated_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise DomainError(f"Invalid email: {error}", field="email") from error

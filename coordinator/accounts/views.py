@@ -1,18 +1,37 @@
-"""Sign-in and sign-out."""
+"""Sign-in and sign-out, invitations, password reset, the profile and the staff users page."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from coordinator.accounts import services
-from coordinator.accounts.forms import LoginForm, LogoutForm
 from coordinator.access import public
+from coordinator.accounts import permissions, services
+from coordinator.accounts.forms import (
+    PASSWORD_HELP,
+    AcceptInvitationForm,
+    ActionForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    LogoutForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from coordinator.accounts.models import Invitation, Role, User
 from coordinator.accounts.redirects import safe_next
-from coordinator.errors import apply_to_form
+from coordinator.db import utcnow
+from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
+from coordinator.partners.models import Partner
 
 bp = Blueprint("accounts", __name__)
+
+for _predicate in permissions.TEMPLATE_PREDICATES:
+    bp.add_app_template_global(_predicate)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,7 +44,8 @@ def login():
         return redirect(safe_next(form.next.data, url_for("main.index")))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+            user = services.authenticate(form.email.data, form.password.data,
+                                         request.remote_addr or "")
         except services.TooManyAttempts as error:
             db.session.commit()
             apply_to_form(form, error)
@@ -51,3 +71,218 @@ def logout():
     db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+def _token_problem(error: services.TokenUnusable):
+    db.session.rollback()
+    return render_template("accounts/token_problem.html", message=error.message), error.status_code
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    try:
+        invitation = services.find_invitation(token)
+    except services.TokenUnusable as error:
+        return _token_problem(error)
+    form = AcceptInvitationForm()
+    if request.method == "GET" and invitation.name:
+        form.name.data = invitation.name
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, name=form.name.data,
+                                              password=form.password.data)
+        except services.TokenUnusable as error:
+            return _token_problem(error)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            services.sign_in(user)
+            db.session.commit()
+            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation,
+                           password_help=PASSWORD_HELP)
+
+
+@bp.route("/staff/users/invite", methods=["POST"])
+def invite():
+    if not permissions.can_invite(current_user):
+        abort(403)
+    form = _invite_form()
+    back = safe_next(form.next.data, url_for("accounts.users"))
+    if form.validate_on_submit():
+        partner = db.session.get(Partner, form.partner.data) if form.partner.data else None
+        try:
+            services.invite_user(current_user, email=form.email.data, name=form.name.data or "",
+                                 role=form.role.data, partner=partner)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(back)
+    for field in (form.email, form.name, form.role, form.partner):
+        for message in field.errors:
+            flash(f"Invitation not sent — {field.label.text}: {message}", "danger")
+    for message in form.form_errors:
+        flash(f"Invitation not sent: {message}", "danger")
+    return redirect(back)
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    roles = permissions.invitable_roles(current_user)
+    form.role.choices = [(role.value, role.label) for role in roles]
+    partners = db.session.scalars(
+        select(Partner).where(Partner.is_active).order_by(Partner.name)
+    ).all()
+    form.partner.choices = [(0, "— none (staff and admins) —")] + [
+        (partner.id, partner.display_name) for partner in partners
+    ]
+    return form
+
+
+# --- Password reset --------------------------------------------------------------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash("If an account uses this address, we have sent it a link to choose a new "
+              "password. Check your inbox.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        services.find_reset_token(token)
+    except services.TokenUnusable as error:
+        return _token_problem(error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.TokenUnusable as error:
+            return _token_problem(error)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            services.sign_in(user)
+            db.session.commit()
+            flash("Your password is changed. Every other session has been signed out.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("accounts/reset_password.html", form=form, password_help=PASSWORD_HELP)
+
+
+# --- Profile ---------------------------------------------------------------------------
+
+@bp.route("/account", methods=["GET", "POST"])
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(prefix="profile")
+    password_form = ChangePasswordForm(prefix="password", formdata=None)
+    if request.method == "GET":
+        form.name.data = user.name
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, name=form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash("Your name is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(form, password_form)
+
+
+@bp.route("/account/password", methods=["POST"])
+def change_password():
+    user = current_user._get_current_object()
+    form = ProfileForm(prefix="profile", formdata=None, data={"name": user.name})
+    password_form = ChangePasswordForm(prefix="password")
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(user, current_password=password_form.current_password.data,
+                                     new_password=password_form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(password_form, error)
+        else:
+            services.sign_in(user)  # this session continues under the new nonce
+            db.session.commit()
+            flash("Your password is changed. Your other sessions have been signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    return _render_profile(form, password_form), 400
+
+
+def _render_profile(form, password_form):
+    return render_template("accounts/profile.html", form=form, password_form=password_form,
+                           password_help=PASSWORD_HELP)
+
+
+# --- Staff: users ----------------------------------------------------------------------
+
+@bp.route("/staff/users")
+def users():
+    if not permissions.can_manage_users(current_user):
+        abort(403)
+    accounts = db.session.scalars(
+        select(User).options(selectinload(User.partner)).order_by(User.role, User.name)
+    ).all()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.used_dt.is_(None), Invitation.expires_dt > utcnow())
+        .options(selectinload(Invitation.partner))
+        .order_by(Invitation.created_dt.desc())
+    ).all()
+    form = _invite_form()
+    form.partner.data = request.args.get("partner", type=int) or 0
+    return render_template("accounts/users.html", accounts=accounts, invitations=invitations,
+                           invite_form=form, action_form=ActionForm(), Role=Role)
+
+
+def _get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/staff/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id: int):
+    target = _get_user_or_404(user_id)
+    if not permissions.can_deactivate_user(current_user, target):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.deactivate_user(current_user, target)
+    db.session.commit()
+    flash(f"{target.name} is deactivated and signed out everywhere.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/staff/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id: int):
+    target = _get_user_or_404(user_id)
+    if not permissions.can_reactivate_user(current_user, target):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.reactivate_user(current_user, target)
+    db.session.commit()
+    flash(f"{target.name} can sign in again.", "success")
+    return redirect(url_for("accounts.users"))

@@ -1,33 +1,63 @@
-"""The partner directory and each partner's page."""
+"""The partner directory, each partner's page, and staff editing of partners and groups."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coordinator.access import public
+from coordinator.accounts.forms import ActionForm
+from coordinator.accounts.permissions import (
+    can_invite,
+    can_manage_partners,
+    can_see_inactive_partners,
+)
+from coordinator.accounts.redirects import safe_next
+from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
-from coordinator.partners.models import Partner
+from coordinator.partners import services
+from coordinator.partners.forms import PartnerForm, PartnerGroupForm
+from coordinator.partners.models import Partner, PartnerGroup
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
 
 def get_partner_or_404(slug: str) -> Partner:
     partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
-    if partner is None:
+    if partner is None or (not partner.is_active and not can_see_inactive_partners(current_user)):
         abort(404)
     return partner
+
+
+def _require_manager() -> None:
+    if not can_manage_partners(current_user):
+        abort(403)
+
+
+def _group_choices() -> list[tuple[int, str]]:
+    groups = db.session.scalars(select(PartnerGroup).order_by(PartnerGroup.name)).all()
+    return [(group.id, group.name) for group in groups]
+
+
+def _data(form: PartnerForm) -> services.PartnerData:
+    return services.PartnerData(
+        name=form.name.data, acronym=form.acronym.data, slug=form.slug.data or "",
+        kind=form.kind.data or "", city=form.city.data or "", country=form.country.data,
+        timezone=form.timezone.data, website=form.website.data or "",
+        summary=form.summary.data or "", group_ids=list(form.groups.data or []),
+    )
 
 
 @bp.route("/")
 @public
 def index():
+    query = select(Partner).options(selectinload(Partner.groups))
+    if not can_see_inactive_partners(current_user):
+        query = query.where(Partner.is_active)
     partners = db.session.scalars(
-        select(Partner)
-        .where(Partner.is_active)
-        .options(selectinload(Partner.groups))
-        .order_by(Partner.is_coordinator.desc(), Partner.name)
+        query.order_by(Partner.is_active.desc(), Partner.is_coordinator.desc(), Partner.name)
     ).all()
     return render_template("partners/index.html", partners=partners)
 
@@ -36,4 +66,97 @@ def index():
 @public
 def show(slug: str):
     partner = get_partner_or_404(slug)
-    return render_template("partners/show.html", partner=partner)
+    invite_form = None
+    if can_invite(current_user) and partner.is_active:
+        from coordinator.accounts.forms import InviteForm
+
+        invite_form = InviteForm(formdata=None)
+    return render_template("partners/show.html", partner=partner, invite_form=invite_form,
+                           action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    _require_manager()
+    form = PartnerForm(group_choices=_group_choices())
+    if form.validate_on_submit():
+        try:
+            partner = services.create_partner(current_user, _data(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"{partner.name} is added.", "success")
+            return redirect(url_for("partners.show", slug=partner.slug))
+    return render_template("partners/form.html", form=form, partner=None,
+                           group_form=PartnerGroupForm(formdata=None))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str):
+    _require_manager()
+    partner = get_partner_or_404(slug)
+    form = PartnerForm(obj=partner if request.method == "GET" else None,
+                       group_choices=_group_choices())
+    if request.method == "GET":
+        form.groups.data = [group.id for group in partner.groups]
+    if form.validate_on_submit():
+        try:
+            services.update_partner(current_user, partner, _data(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"{partner.name} is saved.", "success")
+            return redirect(url_for("partners.show", slug=partner.slug))
+    return render_template("partners/form.html", form=form, partner=partner,
+                           group_form=PartnerGroupForm(formdata=None))
+
+
+def _set_active(slug: str, active: bool):
+    _require_manager()
+    partner = get_partner_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_partner_active(current_user, partner, active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("partners.show", slug=partner.slug))
+    db.session.commit()
+    flash(f"{partner.name} is {'reactivated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("partners.show", slug=partner.slug))
+
+
+@bp.route("/<slug>/deactivate", methods=["POST"])
+def deactivate(slug: str):
+    return _set_active(slug, False)
+
+
+@bp.route("/<slug>/reactivate", methods=["POST"])
+def reactivate(slug: str):
+    return _set_active(slug, True)
+
+
+@bp.route("/groups", methods=["POST"])
+def create_group():
+    _require_manager()
+    form = PartnerGroupForm()
+    back = safe_next(request.form.get("next"), url_for("partners.index"))
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(f"The group “{group.name}” is created; you can now add partners to it.",
+                  "success")
+            return redirect(back)
+    for message in form.name.errors + form.form_errors:
+        flash(f"Group not created: {message}", "danger")
+    return redirect(back)

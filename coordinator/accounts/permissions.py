@@ -1,0 +1,80 @@
+"""Who may do what with accounts and partners: one predicate per rule.
+
+Views call these to refuse (403) and templates call the same functions (registered as
+Jinja globals) to hide the buttons a user may not use.
+"""
+
+from __future__ import annotations
+
+from coordinator.accounts.models import Role, User
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and getattr(user, "is_enabled", False))
+
+
+def _is_staff(user) -> bool:
+    return _signed_in(user) and user.is_staff
+
+
+def _is_admin(user) -> bool:
+    return _signed_in(user) and user.is_admin
+
+
+def can_manage_users(user) -> bool:
+    """See the staff users page and the pending invitations."""
+    return _is_staff(user)
+
+
+def can_invite(user, role: Role | str = Role.FOCAL_POINT) -> bool:
+    """Staff invite focal points; only admins invite (create) staff and admins."""
+    if Role(role) == Role.FOCAL_POINT:
+        return _is_staff(user)
+    return _is_admin(user)
+
+
+def invitable_roles(user) -> list[Role]:
+    return [role for role in Role if can_invite(user, role)]
+
+
+def can_change_user(user, target: User) -> bool:
+    """Deactivate or reactivate target: staff for focal points, admins for staff; never oneself."""
+    if not _signed_in(user) or target is None or target.id == user.id:
+        return False
+    if target.is_focal_point:
+        return _is_staff(user)
+    return _is_admin(user)
+
+
+def can_deactivate_user(user, target: User) -> bool:
+    return target.is_enabled and can_change_user(user, target)
+
+
+def can_reactivate_user(user, target: User) -> bool:
+    return not target.is_enabled and can_change_user(user, target)
+
+
+def can_manage_partners(user) -> bool:
+    """Create, edit, deactivate partners and create partner groups."""
+    return _is_staff(user)
+
+
+def can_see_focal_points(user) -> bool:
+    """The names and emails of a partner's focal points are for staff only."""
+    return _is_staff(user)
+
+
+def can_see_inactive_partners(user) -> bool:
+    return _is_staff(user)
+
+
+TEMPLATE_PREDICATES = (
+    can_manage_users,
+    can_invite,
+    can_deactivate_user,
+    can_reactivate_user,
+    can_manage_partners,
+    can_see_focal_points,
+    can_see_inactive_partners,
+)

@@ -1,0 +1,84 @@
+"""Failed sign-ins are throttled per account and per address, in the shared database."""
+
+import pytest
+
+from coordinator.accounts.models import LoginFailure
+from coordinator.extensions import db
+from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import UserFactory
+
+
+def _attempt(client, email, password="wrong-password", address="10.0.0.1"):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password(client, focal_point):
+    db.session.commit()
+    for _ in range(5):
+        assert _attempt(client, focal_point.email).status_code == 200
+    locked = _attempt(client, focal_point.email, DEFAULT_PASSWORD)
+    assert locked.status_code == 429
+    page = locked.get_data(as_text=True)
+    assert "Too many failed sign-in attempts" in page and "Traceback" not in page
+    # From another address too: the lock is on the account.
+    assert _attempt(client, focal_point.email, DEFAULT_PASSWORD, "10.9.9.9").status_code == 429
+
+
+def test_the_lock_ends_with_the_window(client, focal_point, time_machine_now):
+    db.session.commit()
+    for _ in range(5):
+        _attempt(client, focal_point.email)
+    assert _attempt(client, focal_point.email, DEFAULT_PASSWORD).status_code == 429
+    time_machine_now.shift(15 * 60 + 1)
+    assert _attempt(client, focal_point.email, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_twenty_failures_lock_the_address(client, app):
+    users = [UserFactory() for _ in range(5)]
+    db.session.commit()
+    for index in range(20):  # spread over accounts so no account reaches 5
+        assert _attempt(client, users[index % 5].email).status_code == 200
+    fresh = UserFactory()
+    db.session.commit()
+    assert _attempt(client, fresh.email, DEFAULT_PASSWORD).status_code == 429
+    assert _attempt(client, fresh.email, DEFAULT_PASSWORD, "10.0.0.2").status_code == 302
+
+
+def test_a_success_clears_the_account_failures(client, focal_point):
+    db.session.commit()
+    for _ in range(4):
+        _attempt(client, focal_point.email)
+    assert _attempt(client, focal_point.email, DEFAULT_PASSWORD).status_code == 302
+    client.post("/logout")
+    assert db.session.query(LoginFailure).filter_by(email=focal_point.email).count() == 0
+    for _ in range(4):
+        assert _attempt(client, focal_point.email).status_code == 200
+    assert _attempt(client, focal_point.email, DEFAULT_PASSWORD).status_code == 302
+
+
+def test_unknown_emails_get_the_same_answers(client, focal_point):
+    db.session.commit()
+    known = [_attempt(client, focal_point.email, address="10.1.1.1") for _ in range(6)]
+    unknown = [_attempt(client, "nobody@example.org", address="10.2.2.2") for _ in range(6)]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [200] * 5 + [429]
+    known_text = known[0].get_data(as_text=True).replace(focal_point.email, "X")
+    unknown_text = unknown[0].get_data(as_text=True).replace("nobody@example.org", "X")
+    assert known_text == unknown_text
+
+
+def test_failures_are_stored_in_the_database(client, focal_point):
+    """Stored rows (not process memory) is what lets every worker share the count."""
+    db.session.commit()
+    _attempt(client, focal_point.email)
+    db.session.rollback()
+    failure = db.session.query(LoginFailure).one()
+    assert failure.email == focal_point.email and failure.address == "10.0.0.1"
+
+
+@pytest.fixture
+def time_machine_now(time_machine):
+    from datetime import UTC, datetime
+
+    time_machine.move_to(datetime.now(UTC), tick=True)
+    return time_machine
