@@ -42,9 +42,13 @@ class BaseForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):
-                options["filters"] = [normalise_text, *options.get("filters", ())]
-                options["validators"] = [
-                    reject_control_characters,
-                    *options.get("validators", ()),
-                ]
+                # The field's own validators and filters live on the unbound field (keyword
+                # or positional: label, validators, filters); options would replace them.
+                args = list(unbound_field.args)
+                kwargs = dict(unbound_field.kwargs)
+                validators = args.pop(1) if len(args) > 1 else kwargs.pop("validators", None)
+                filters = args.pop(1) if len(args) > 1 else kwargs.pop("filters", ())
+                kwargs["filters"] = [normalise_text, *(filters or ())]
+                kwargs["validators"] = [reject_control_characters, *(validators or ())]
+                unbound_field = type(unbound_field)(unbound_field.field_class, *args, **kwargs)
             return unbound_field.bind(form=form, **options)
