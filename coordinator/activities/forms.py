@@ -94,7 +94,7 @@ class EventForm(BaseForm):
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
         self.project_id.choices = [(0, "None")] + [(p.id, p.title) for p in projects]
         self.timezone.choices = [(name, name) for name in zone_names()]
-        if not self.timezone.data:
+        if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
         self.start_dt: datetime | None = None
         self.end_dt: datetime | None = None
