@@ -28,17 +28,31 @@ def _iso_week(moment: datetime, zone: str) -> tuple[int, int]:
     return year, week
 
 
-def find_clashes(viewer, *, start_dt: datetime, end_dt: datetime, timezone: str, city: str,
-                 theme_ids: list[int], exclude_event_id: int | None = None,
-                 limit: int = 20) -> tuple[list[Clash], int]:
+def find_clashes(
+    viewer,
+    *,
+    start_dt: datetime,
+    end_dt: datetime,
+    timezone: str,
+    city: str,
+    theme_ids: list[int],
+    exclude_event_id: int | None = None,
+    limit: int = 20,
+) -> tuple[list[Clash], int]:
     """Clashes the viewer may see, and how many more exist among proposals hidden from them."""
     window = timedelta(days=8)  # wide enough for "same ISO week" in any zone
     query = (
         select(Event)
-        .where(Event.status.in_(CLASH_STATES), Event.start_dt < end_dt + window,
-               Event.end_dt > start_dt - window)
-        .options(selectinload(Event.themes), selectinload(Event.partner_links),
-                 selectinload(Event.lead_partner))
+        .where(
+            Event.status.in_(CLASH_STATES),
+            Event.start_dt < end_dt + window,
+            Event.end_dt > start_dt - window,
+        )
+        .options(
+            selectinload(Event.themes),
+            selectinload(Event.partner_links),
+            selectinload(Event.lead_partner),
+        )
         .order_by(Event.start_dt, Event.id)
     )
     if exclude_event_id is not None:
@@ -50,8 +64,11 @@ def find_clashes(viewer, *, start_dt: datetime, end_dt: datetime, timezone: str,
     hidden = 0
     for other in db.session.scalars(query):
         reasons = []
-        if city_key and other.city.strip().casefold() == city_key and (
-                other.start_dt < end_dt and other.end_dt > start_dt):
+        if (
+            city_key
+            and other.city.strip().casefold() == city_key
+            and (other.start_dt < end_dt and other.end_dt > start_dt)
+        ):
             reasons.append(f"same city ({other.city}) on overlapping dates")
         shared = [t.name for t in other.themes if t.id in wanted_themes]
         if shared and _iso_week(other.start_dt, other.timezone) == week:
@@ -67,6 +84,12 @@ def find_clashes(viewer, *, start_dt: datetime, end_dt: datetime, timezone: str,
 
 
 def clashes_for_event(viewer, event: Event) -> tuple[list[Clash], int]:
-    return find_clashes(viewer, start_dt=event.start_dt, end_dt=event.end_dt,
-                        timezone=event.timezone, city=event.city,
-                        theme_ids=[t.id for t in event.themes], exclude_event_id=event.id)
+    return find_clashes(
+        viewer,
+        start_dt=event.start_dt,
+        end_dt=event.end_dt,
+        timezone=event.timezone,
+        city=event.city,
+        theme_ids=[t.id for t in event.themes],
+        exclude_event_id=event.id,
+    )

@@ -12,12 +12,27 @@ from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
 FIELD_LABELS = {
-    "title": "Title", "summary": "Summary", "description": "Description", "kind": "Kind",
-    "timezone": "Time zone", "start_dt": "Starts", "end_dt": "Ends", "is_all_day": "All day",
-    "start_date": "First day", "end_date": "Last day", "venue": "Venue", "city": "City",
-    "country": "Country", "latitude": "Latitude", "longitude": "Longitude",
-    "online_url": "Online link", "languages": "Languages", "registration_url": "Registration link",
-    "visibility": "Visibility", "project_id": "Joint project", "theme_ids": "Themes",
+    "title": "Title",
+    "summary": "Summary",
+    "description": "Description",
+    "kind": "Kind",
+    "timezone": "Time zone",
+    "start_dt": "Starts",
+    "end_dt": "Ends",
+    "is_all_day": "All day",
+    "start_date": "First day",
+    "end_date": "Last day",
+    "venue": "Venue",
+    "city": "City",
+    "country": "Country",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "online_url": "Online link",
+    "languages": "Languages",
+    "registration_url": "Registration link",
+    "visibility": "Visibility",
+    "project_id": "Joint project",
+    "theme_ids": "Themes",
     "partner_ids": "Co-organising partners",
 }
 
@@ -45,9 +60,13 @@ def describe_value(name: str, value, event) -> str:
         project = db.session.get(Project, value)
         return project.title if project else f"#{value}"
     if name == "theme_ids":
-        return ", ".join(db.session.scalars(select(Theme.name).where(Theme.id.in_(value))
-                                            .order_by(Theme.name)))
+        return ", ".join(
+            db.session.scalars(select(Theme.name).where(Theme.id.in_(value)).order_by(Theme.name))
+        )
     if name == "partner_ids":
-        return ", ".join(db.session.scalars(select(Partner.name).where(Partner.id.in_(value))
-                                            .order_by(Partner.name)))
+        return ", ".join(
+            db.session.scalars(
+                select(Partner.name).where(Partner.id.in_(value)).order_by(Partner.name)
+            )
+        )
     return str(value)

@@ -55,14 +55,21 @@ class IntegerSelectMultipleField(SelectMultipleField):
 
 class EventForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)],
-                            description="One or two sentences shown in lists.")
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_DESCRIPTION)],
-                                description="Markdown: **bold**, *italic*, lists and links.")
+    summary = TextAreaField(
+        "Summary",
+        validators=[Optional(), Length(max=500)],
+        description="One or two sentences shown in lists.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
+        description="Markdown: **bold**, *italic*, lists and links.",
+    )
     kind = SelectField("Kind", choices=[(k.value, k.label) for k in EventKind])
     theme_ids = IntegerSelectMultipleField("Themes", coerce=int, validate_choice=True)
-    timezone = SelectField("Time zone", validate_choice=False,
-                           description="Times below are local times in this zone.")
+    timezone = SelectField(
+        "Time zone", validate_choice=False, description="Times below are local times in this zone."
+    )
     is_all_day = BooleanField("All-day event (over one or more dates)")
     start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
     start_time = TimeField("Start time", validators=[Optional()])
@@ -70,23 +77,36 @@ class EventForm(BaseForm):
     end_time = TimeField("End time", validators=[Optional()])
     venue = StringField("Venue", validators=[Optional(), Length(max=200)])
     city = StringField("City", validators=[Optional(), Length(max=120)])
-    country = StringField("Country code", validators=[Optional(), Length(max=2)],
-                          description="Two letters, e.g. FR, MA, LB.",
-                          filters=[lambda v: v.upper() if isinstance(v, str) else v])
+    country = StringField(
+        "Country code",
+        validators=[Optional(), Length(max=2)],
+        description="Two letters, e.g. FR, MA, LB.",
+        filters=[lambda v: v.upper() if isinstance(v, str) else v],
+    )
     latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
-    online_url = StringField("Online link", validators=[Optional(), Length(max=500), http_url, URL()])
-    languages = StringField("Languages", validators=[Optional(), Length(max=100)],
-                            description="Language codes separated by commas, e.g. en, fr, ar.")
-    registration_url = StringField("Registration link",
-                                   validators=[Optional(), Length(max=500), http_url, URL()])
-    visibility = SelectField("Visibility", choices=[
-        (Visibility.PUBLIC.value, "Public"),
-        (Visibility.NETWORK.value, "Network members only (signed-in users)"),
-    ])
+    online_url = StringField(
+        "Online link", validators=[Optional(), Length(max=500), http_url, URL()]
+    )
+    languages = StringField(
+        "Languages",
+        validators=[Optional(), Length(max=100)],
+        description="Language codes separated by commas, e.g. en, fr, ar.",
+    )
+    registration_url = StringField(
+        "Registration link", validators=[Optional(), Length(max=500), http_url, URL()]
+    )
+    visibility = SelectField(
+        "Visibility",
+        choices=[
+            (Visibility.PUBLIC.value, "Public"),
+            (Visibility.NETWORK.value, "Network members only (signed-in users)"),
+        ],
+    )
     project_id = SelectField("Joint project", coerce=int, choices=[(0, "None")])
-    partner_ids = IntegerSelectMultipleField("Co-organising partners", coerce=int,
-                                             validate_choice=True)
+    partner_ids = IntegerSelectMultipleField(
+        "Co-organising partners", coerce=int, validate_choice=True
+    )
 
     def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +147,9 @@ class EventForm(BaseForm):
                 self.end_date.errors.append("The last day cannot be before the first day.")
                 return False
             try:
-                self.start_dt, self.end_dt = all_day_span(self.start_date.data, self.end_date.data, zone)
+                self.start_dt, self.end_dt = all_day_span(
+                    self.start_date.data, self.end_date.data, zone
+                )
             except LocalTimeError as error:
                 self.timezone.errors.append(str(error))
                 return False
@@ -187,8 +209,19 @@ class EventForm(BaseForm):
         from zoneinfo import ZoneInfo
 
         zone = ZoneInfo(event.timezone)
-        for name in ("title", "summary", "description", "venue", "city", "country", "latitude",
-                     "longitude", "online_url", "languages", "registration_url"):
+        for name in (
+            "title",
+            "summary",
+            "description",
+            "venue",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "online_url",
+            "languages",
+            "registration_url",
+        ):
             getattr(self, name).data = getattr(event, name)
         self.kind.data = event.kind.value
         self.visibility.data = event.visibility.value
@@ -201,7 +234,10 @@ class EventForm(BaseForm):
             self.start_date.data, self.end_date.data = event.start_date, event.end_date
         else:
             start, end = event.start_dt.astimezone(zone), event.end_dt.astimezone(zone)
-            self.start_date.data, self.start_time.data = start.date(), start.time().replace(tzinfo=None)
+            self.start_date.data, self.start_time.data = (
+                start.date(),
+                start.time().replace(tzinfo=None),
+            )
             self.end_date.data, self.end_time.data = end.date(), end.time().replace(tzinfo=None)
 
 
@@ -209,8 +245,11 @@ class ProjectForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=MAX_DESCRIPTION)],
-                                description="Markdown: **bold**, *italic*, lists and links.")
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
+        description="Markdown: **bold**, *italic*, lists and links.",
+    )
     start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
     end_date = DateField("End date", validators=[DataRequired(message="Enter the end date.")])
     partner_ids = IntegerSelectMultipleField("Partners", coerce=int, validate_choice=True)
@@ -240,8 +279,15 @@ class ProjectForm(BaseForm):
         }
 
     def fill_from(self, project) -> None:
-        for name in ("title", "acronym", "summary", "description", "start_date", "end_date",
-                     "website"):
+        for name in (
+            "title",
+            "acronym",
+            "summary",
+            "description",
+            "start_date",
+            "end_date",
+            "website",
+        ):
             getattr(self, name).data = getattr(project, name)
         self.theme_ids.data = [t.id for t in project.themes]
         self.partner_ids.data = [link.partner_id for link in project.partner_links]

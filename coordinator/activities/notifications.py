@@ -19,7 +19,9 @@ def _kind(activity) -> str:
 
 
 def manage_link(activity) -> str:
-    endpoint = "activities.manage_event" if isinstance(activity, Event) else "activities.manage_project"
+    endpoint = (
+        "activities.manage_event" if isinstance(activity, Event) else "activities.manage_project"
+    )
     key = "event_id" if isinstance(activity, Event) else "project_id"
     try:
         return url_for(endpoint, _external=True, **{key: activity.id})
@@ -29,20 +31,26 @@ def manage_link(activity) -> str:
 
 
 def staff_users() -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.role.in_([Role.STAFF, Role.ADMIN]), User.is_enabled).order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([Role.STAFF, Role.ADMIN]), User.is_enabled)
+            .order_by(User.id)
+        )
+    )
 
 
 def focal_points_of(partner_ids: Iterable[int]) -> list[User]:
     ids = set(partner_ids)
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(User)
-        .where(User.partner_id.in_(ids), User.role == Role.FOCAL_POINT, User.is_enabled)
-        .order_by(User.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.partner_id.in_(ids), User.role == Role.FOCAL_POINT, User.is_enabled)
+            .order_by(User.id)
+        )
+    )
 
 
 def lead_team(activity) -> list[User]:
@@ -53,7 +61,8 @@ def lead_team(activity) -> list[User]:
 def co_organiser_team(activity) -> list[User]:
     """Focal points of named partners that have not declined."""
     return focal_points_of(
-        link.partner_id for link in activity.partner_links
+        link.partner_id
+        for link in activity.partner_links
         if link.confirmation != Confirmation.DECLINED
     )
 
@@ -72,7 +81,8 @@ def proposal_submitted(activity, actor, resubmitted: bool) -> None:
     _send(
         staff_users(),
         f"Proposal {verb}: {activity.title}",
-        f"{activity.lead_partner.name} {verb} the {_kind(activity)} “{activity.title}” for review.\n"
+        f"{activity.lead_partner.name} {verb} the {_kind(activity)} “{activity.title}” "
+        "for review.\n"
         f"Review it: {manage_link(activity)}",
     )
 
@@ -104,8 +114,7 @@ def decision_made(activity, action: Action, actor, comment: str) -> None:
     if comment:
         body += f"\n\n{label}:\n{comment}"
     body += f"\n\nSee it: {manage_link(activity)}"
-    _send([*lead_team(activity), *co_organiser_team(activity)],
-          f"{title}: {activity.title}", body)
+    _send([*lead_team(activity), *co_organiser_team(activity)], f"{title}: {activity.title}", body)
 
 
 def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:

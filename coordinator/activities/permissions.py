@@ -127,7 +127,9 @@ def can_perform(user, activity, action) -> bool:
     table in workflow.py is the rule)."""
     from coordinator.activities.workflow import may_perform
 
-    return _is_signed_in(user) and may_perform(user, activity.lead_partner_id, activity.status, action)
+    return _is_signed_in(user) and may_perform(
+        user, activity.lead_partner_id, activity.status, action
+    )
 
 
 def can_submit(user, activity) -> bool:

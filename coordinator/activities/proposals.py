@@ -26,8 +26,15 @@ from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
 # The order a focal point wants to see them: what needs their action first.
-STATE_ORDER = (Status.CHANGES_REQUESTED, Status.DRAFT, Status.SUBMITTED, Status.APPROVED,
-               Status.CANCELLED, Status.REJECTED, Status.WITHDRAWN)
+STATE_ORDER = (
+    Status.CHANGES_REQUESTED,
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.APPROVED,
+    Status.CANCELLED,
+    Status.REJECTED,
+    Status.WITHDRAWN,
+)
 
 
 def history(subject_type: str, subject_ids: list[int]) -> dict[int, list[AuditEntry]]:
@@ -47,14 +54,20 @@ def history(subject_type: str, subject_ids: list[int]) -> dict[int, list[AuditEn
 
 
 def _event_options():
-    return (selectinload(Event.lead_partner), selectinload(Event.themes),
-            selectinload(Event.partner_links).selectinload(EventPartner.partner),
-            selectinload(Event.revisions))
+    return (
+        selectinload(Event.lead_partner),
+        selectinload(Event.themes),
+        selectinload(Event.partner_links).selectinload(EventPartner.partner),
+        selectinload(Event.revisions),
+    )
 
 
 def _project_options():
-    return (selectinload(Project.lead_partner), selectinload(Project.themes),
-            selectinload(Project.partner_links).selectinload(ProjectPartner.partner))
+    return (
+        selectinload(Project.lead_partner),
+        selectinload(Project.themes),
+        selectinload(Project.partner_links).selectinload(ProjectPartner.partner),
+    )
 
 
 @dataclass
@@ -77,28 +90,44 @@ def _group(items) -> list[tuple[Status, list]]:
 
 def partner_space(partner_id: int) -> PartnerSpace:
     """Everything of one partner's activities that its focal points follow."""
-    events = list(db.session.scalars(
-        select(Event).where(Event.lead_partner_id == partner_id).options(*_event_options())
-        .order_by(Event.start_dt.desc(), Event.id)
-    ))
-    projects = list(db.session.scalars(
-        select(Project).where(Project.lead_partner_id == partner_id).options(*_project_options())
-        .order_by(Project.start_date.desc(), Project.id)
-    ))
-    event_links = list(db.session.scalars(
-        select(EventPartner).join(Event)
-        .where(EventPartner.partner_id == partner_id, Event.status.in_(ANSWERABLE_STATES))
-        .options(selectinload(EventPartner.event).selectinload(Event.lead_partner))
-        .order_by(Event.start_dt)
-    ))
-    project_requests = list(db.session.scalars(
-        select(ProjectPartner).join(Project)
-        .where(ProjectPartner.partner_id == partner_id,
-               ProjectPartner.confirmation == Confirmation.PENDING,
-               Project.status.in_(ANSWERABLE_STATES))
-        .options(selectinload(ProjectPartner.project).selectinload(Project.lead_partner))
-        .order_by(Project.start_date)
-    ))
+    events = list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.lead_partner_id == partner_id)
+            .options(*_event_options())
+            .order_by(Event.start_dt.desc(), Event.id)
+        )
+    )
+    projects = list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.lead_partner_id == partner_id)
+            .options(*_project_options())
+            .order_by(Project.start_date.desc(), Project.id)
+        )
+    )
+    event_links = list(
+        db.session.scalars(
+            select(EventPartner)
+            .join(Event)
+            .where(EventPartner.partner_id == partner_id, Event.status.in_(ANSWERABLE_STATES))
+            .options(selectinload(EventPartner.event).selectinload(Event.lead_partner))
+            .order_by(Event.start_dt)
+        )
+    )
+    project_requests = list(
+        db.session.scalars(
+            select(ProjectPartner)
+            .join(Project)
+            .where(
+                ProjectPartner.partner_id == partner_id,
+                ProjectPartner.confirmation == Confirmation.PENDING,
+                Project.status.in_(ANSWERABLE_STATES),
+            )
+            .options(selectinload(ProjectPartner.project).selectinload(Project.lead_partner))
+            .order_by(Project.start_date)
+        )
+    )
     return PartnerSpace(
         events_by_state=_group(events),
         projects_by_state=_group(projects),
@@ -130,7 +159,9 @@ class QueueItem:
 QUEUE_KINDS = ("event", "project", "revision")
 
 
-def review_queue(kinds: list[str], partner_slug: str | None, theme_slug: str | None) -> list[QueueItem]:
+def review_queue(
+    kinds: list[str], partner_slug: str | None, theme_slug: str | None
+) -> list[QueueItem]:
     """Submitted events and projects and pending revisions, the oldest waiting first."""
     kinds = [k for k in kinds if k in QUEUE_KINDS] or list(QUEUE_KINDS)
     partner_id = theme_id = None
@@ -148,25 +179,35 @@ def review_queue(kinds: list[str], partner_slug: str | None, theme_slug: str | N
 
     items: list[QueueItem] = []
     if "event" in kinds:
-        query = narrow_events(select(Event).where(Event.status == Status.SUBMITTED)
-                              .options(*_event_options()))
-        items += [QueueItem("event", e.submitted_dt or e.status_changed_dt, event=e)
-                  for e in db.session.scalars(query)]
+        query = narrow_events(
+            select(Event).where(Event.status == Status.SUBMITTED).options(*_event_options())
+        )
+        items += [
+            QueueItem("event", e.submitted_dt or e.status_changed_dt, event=e)
+            for e in db.session.scalars(query)
+        ]
     if "revision" in kinds:
         query = narrow_events(
-            select(EventRevision).join(Event)
+            select(EventRevision)
+            .join(Event)
             .where(EventRevision.status == RevisionStatus.PENDING, Event.status == Status.APPROVED)
             .options(selectinload(EventRevision.event).options(*_event_options()))
         )
-        items += [QueueItem("revision", r.created_dt, event=r.event, revision=r)
-                  for r in db.session.scalars(query)]
+        items += [
+            QueueItem("revision", r.created_dt, event=r.event, revision=r)
+            for r in db.session.scalars(query)
+        ]
     if "project" in kinds:
-        query = select(Project).where(Project.status == Status.SUBMITTED).options(*_project_options())
+        query = (
+            select(Project).where(Project.status == Status.SUBMITTED).options(*_project_options())
+        )
         if partner_id is not None:
             query = query.where(Project.lead_partner_id == partner_id)
         if theme_id is not None:
             query = query.where(Project.themes.any(Theme.id == theme_id))
-        items += [QueueItem("project", p.submitted_dt or p.status_changed_dt, project=p)
-                  for p in db.session.scalars(query)]
+        items += [
+            QueueItem("project", p.submitted_dt or p.status_changed_dt, project=p)
+            for p in db.session.scalars(query)
+        ]
     items.sort(key=lambda item: item.waiting_since)
     return items

@@ -64,8 +64,11 @@ def _kind_label(activity) -> str:
 
 def ensure_visible(user, activity) -> None:
     """404 for anyone who may not see the activity at all (another partner's draft)."""
-    visible = can_view_event(user, activity) if isinstance(activity, Event) else can_view_project(
-        user, activity)
+    visible = (
+        can_view_event(user, activity)
+        if isinstance(activity, Event)
+        else can_view_project(user, activity)
+    )
     if not visible:
         raise NotVisible()
 
@@ -77,8 +80,11 @@ def _active_themes(theme_ids: list[int]) -> list[Theme]:
     ids = set(theme_ids)
     if not ids:
         return []
-    themes = list(db.session.scalars(select(Theme).where(Theme.id.in_(ids), Theme.is_active)
-                                      .order_by(Theme.name)))
+    themes = list(
+        db.session.scalars(
+            select(Theme).where(Theme.id.in_(ids), Theme.is_active).order_by(Theme.name)
+        )
+    )
     if len(themes) != len(ids):
         raise DomainError("Choose themes from the list.", field="theme_ids")
     return themes
@@ -90,7 +96,9 @@ def _co_organiser_ids(partner_ids: list[int], lead_partner_id: int) -> list[int]
         raise DomainError("The lead partner cannot also be a co-organiser.", field="partner_ids")
     if not ids:
         return []
-    found = set(db.session.scalars(select(Partner.id).where(Partner.id.in_(ids), Partner.is_active)))
+    found = set(
+        db.session.scalars(select(Partner.id).where(Partner.id.in_(ids), Partner.is_active))
+    )
     if found != ids:
         raise DomainError("Choose partners from the list.", field="partner_ids")
     return sorted(ids)
@@ -107,9 +115,26 @@ def _check_project(project_id: int | None) -> None:
 # --- Events: proposal and edits ---------------------------------------------------------------
 
 EVENT_FIELDS = (
-    "title", "summary", "description", "kind", "timezone", "start_dt", "end_dt", "is_all_day",
-    "start_date", "end_date", "venue", "city", "country", "latitude", "longitude", "online_url",
-    "languages", "registration_url", "visibility", "project_id",
+    "title",
+    "summary",
+    "description",
+    "kind",
+    "timezone",
+    "start_dt",
+    "end_dt",
+    "is_all_day",
+    "start_date",
+    "end_date",
+    "venue",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "online_url",
+    "languages",
+    "registration_url",
+    "visibility",
+    "project_id",
 )
 LIST_FIELDS = ("theme_ids", "partner_ids")
 
@@ -122,14 +147,23 @@ def propose_event(actor, data: dict[str, Any]) -> Event:
     themes = _active_themes(data["theme_ids"])
     partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
     _check_project(data.get("project_id"))
-    event = Event(lead_partner_id=lead_partner_id, proposer_id=actor.id, status=Status.DRAFT,
-                  **{name: data[name] for name in EVENT_FIELDS})
+    event = Event(
+        lead_partner_id=lead_partner_id,
+        proposer_id=actor.id,
+        status=Status.DRAFT,
+        **{name: data[name] for name in EVENT_FIELDS},
+    )
     event.themes = themes
     event.partner_links = [EventPartner(partner_id=pid) for pid in partner_ids]
     db.session.add(event)
     db.session.flush()
-    record(actor=actor, subject_type="event", subject_id=event.id, action="create",
-           to_state=Status.DRAFT.value)
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="create",
+        to_state=Status.DRAFT.value,
+    )
     return event
 
 
@@ -150,8 +184,14 @@ def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | Non
     event.themes = themes
     _set_event_partners(event, data["partner_ids"])
     db.session.flush()
-    record(actor=actor, subject_type="event", subject_id=event.id, action="edit",
-           from_state=event.status.value, to_state=event.status.value)
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="edit",
+        from_state=event.status.value,
+        to_state=event.status.value,
+    )
     return None
 
 
@@ -221,10 +261,15 @@ def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevisio
     revision = EventRevision(event=event, proposer_id=actor.id, data=changes)
     db.session.add(revision)
     db.session.flush()
-    record(actor=actor, subject_type="event", subject_id=event.id, action="revision_proposed",
-           from_state=event.status.value, to_state=event.status.value,
-           details={"revision_id": revision.id, "fields": sorted(changes),
-                    "superseded": superseded})
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="revision_proposed",
+        from_state=event.status.value,
+        to_state=event.status.value,
+        details={"revision_id": revision.id, "fields": sorted(changes), "superseded": superseded},
+    )
     notifications.revision_proposed(revision)
     return revision
 
@@ -242,12 +287,14 @@ def revision_diff(revision: EventRevision) -> list[dict[str, Any]]:
     for name in [*EVENT_FIELDS, *LIST_FIELDS]:
         if name not in revision.data:
             continue
-        rows.append({
-            "field": name,
-            "label": field_label(name),
-            "old": describe_value(name, current.get(name), revision.event),
-            "new": describe_value(name, revision.data[name], revision.event),
-        })
+        rows.append(
+            {
+                "field": name,
+                "label": field_label(name),
+                "old": describe_value(name, current.get(name), revision.event),
+                "new": describe_value(name, revision.data[name], revision.event),
+            }
+        )
     return rows
 
 
@@ -271,10 +318,16 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
     if outcome == RevisionStatus.APPROVED:
         _apply_revision(event, revision.data, now)
     db.session.refresh(revision)
-    record(actor=actor, subject_type="event", subject_id=event.id,
-           action=f"revision_{outcome.value}", from_state=event.status.value,
-           to_state=event.status.value, comment=comment,
-           details={"revision_id": revision.id, "fields": sorted(revision.data)})
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action=f"revision_{outcome.value}",
+        from_state=event.status.value,
+        to_state=event.status.value,
+        comment=comment,
+        details={"revision_id": revision.id, "fields": sorted(revision.data)},
+    )
     notifications.revision_decided(revision, outcome == RevisionStatus.APPROVED, comment)
     db.session.flush()
 
@@ -323,8 +376,10 @@ RESERVED_SLUGS = {"new"}
 def _unique_project_slug(base: str) -> str:
     base = slugify(base, max_length=100)
     slug, n = base, 2
-    while slug in RESERVED_SLUGS or db.session.scalar(
-            select(Project.id).where(Project.slug == slug)) is not None:
+    while (
+        slug in RESERVED_SLUGS
+        or db.session.scalar(select(Project.id).where(Project.slug == slug)) is not None
+    ):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -336,15 +391,24 @@ def propose_project(actor, data: dict[str, Any]) -> Project:
     lead_partner_id = actor.partner_id
     themes = _active_themes(data["theme_ids"])
     partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
-    project = Project(lead_partner_id=lead_partner_id, proposer_id=actor.id, status=Status.DRAFT,
-                      slug=_unique_project_slug(data["acronym"] or data["title"]),
-                      **{name: data[name] for name in PROJECT_FIELDS})
+    project = Project(
+        lead_partner_id=lead_partner_id,
+        proposer_id=actor.id,
+        status=Status.DRAFT,
+        slug=_unique_project_slug(data["acronym"] or data["title"]),
+        **{name: data[name] for name in PROJECT_FIELDS},
+    )
     project.themes = themes
     project.partner_links = [ProjectPartner(partner_id=pid) for pid in partner_ids]
     db.session.add(project)
     db.session.flush()
-    record(actor=actor, subject_type="project", subject_id=project.id, action="create",
-           to_state=Status.DRAFT.value)
+    record(
+        actor=actor,
+        subject_type="project",
+        subject_id=project.id,
+        action="create",
+        to_state=Status.DRAFT.value,
+    )
     return project
 
 
@@ -360,10 +424,18 @@ def edit_project(actor, project: Project, data: dict[str, Any]) -> None:
     project.themes = themes
     project.partner_links = [link for link in project.partner_links if link.partner_id in wanted]
     existing = {link.partner_id for link in project.partner_links}
-    project.partner_links.extend(ProjectPartner(partner_id=pid) for pid in sorted(wanted - existing))
+    project.partner_links.extend(
+        ProjectPartner(partner_id=pid) for pid in sorted(wanted - existing)
+    )
     db.session.flush()
-    record(actor=actor, subject_type="project", subject_id=project.id, action="edit",
-           from_state=project.status.value, to_state=project.status.value)
+    record(
+        actor=actor,
+        subject_type="project",
+        subject_id=project.id,
+        action="edit",
+        from_state=project.status.value,
+        to_state=project.status.value,
+    )
 
 
 # --- The lifecycle ------------------------------------------------------------------------------
@@ -388,7 +460,9 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
         )
     comment = (comment or "").strip()
     if rule.comment_required and not comment:
-        what = "the reason for cancelling" if action == Action.CANCEL else "a comment for the proposer"
+        what = (
+            "the reason for cancelling" if action == Action.CANCEL else "a comment for the proposer"
+        )
         raise DomainError(f"Please give {what}.", field="comment")
 
     now = utcnow()
@@ -415,13 +489,20 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
     if won != 1:
         raise ConflictError("Someone else changed this at the same time; reload the page.")
     db.session.refresh(activity)
-    record(actor=actor, subject_type=subject_type(activity), subject_id=activity.id,
-           action=action.value, from_state=from_state.value, to_state=rule.to_state.value,
-           comment=comment)
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action=action.value,
+        from_state=from_state.value,
+        to_state=rule.to_state.value,
+        comment=comment,
+    )
 
     if action == Action.SUBMIT:
-        notifications.proposal_submitted(activity, actor,
-                                         resubmitted=from_state == Status.CHANGES_REQUESTED)
+        notifications.proposal_submitted(
+            activity, actor, resubmitted=from_state == Status.CHANGES_REQUESTED
+        )
         _invite(activity, [link for link in activity.partner_links if link.invited_dt is None], now)
     elif action in (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT, Action.CANCEL):
         notifications.decision_made(activity, action, actor, comment)
@@ -497,15 +578,20 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
     """A named partner's focal point confirms or declines (and may change the answer)."""
     ensure_visible(actor, activity)
     if not can_answer_co_organisation(actor, activity):
-        raise PermissionDenied("Only focal points of a named partner answer, while the "
-                               "activity is under review or published.")
+        raise PermissionDenied(
+            "Only focal points of a named partner answer, while the "
+            "activity is under review or published."
+        )
     link_model = EventPartner if isinstance(activity, Event) else ProjectPartner
     owner_column = link_model.event_id if link_model is EventPartner else link_model.project_id
     answer = Confirmation.CONFIRMED if confirm else Confirmation.DECLINED
     changed = db.session.execute(
         update(link_model)
-        .where(owner_column == activity.id, link_model.partner_id == actor.partner_id,
-               link_model.confirmation != answer)
+        .where(
+            owner_column == activity.id,
+            link_model.partner_id == actor.partner_id,
+            link_model.confirmation != answer,
+        )
         .values(confirmation=answer, responded_by_id=actor.id, responded_dt=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -515,12 +601,21 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
         db.session.refresh(link)
     if isinstance(activity, Event):
         # Public pages credit confirmed partners: calendars should refresh too.
-        db.session.execute(update(Event).where(Event.id == activity.id)
-                           .values(updated_dt=utcnow())
-                           .execution_options(synchronize_session=False))
-    record(actor=actor, subject_type=subject_type(activity), subject_id=activity.id,
-           action=f"co_organiser_{answer.value}", from_state=activity.status.value,
-           to_state=activity.status.value, details={"partner_id": actor.partner_id})
+        db.session.execute(
+            update(Event)
+            .where(Event.id == activity.id)
+            .values(updated_dt=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action=f"co_organiser_{answer.value}",
+        from_state=activity.status.value,
+        to_state=activity.status.value,
+        details={"partner_id": actor.partner_id},
+    )
     notifications.co_organiser_answered(activity, actor.partner, confirm, actor)
     db.session.flush()
 

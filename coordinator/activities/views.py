@@ -46,7 +46,8 @@ def _user():
 def _choices_for(lead_partner_id: int | None):
     themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.name)).all()
     partners = db.session.scalars(
-        select(Partner).where(Partner.is_active, Partner.id != (lead_partner_id or -1))
+        select(Partner)
+        .where(Partner.is_active, Partner.id != (lead_partner_id or -1))
         .order_by(Partner.name)
     ).all()
     projects = db.session.scalars(
@@ -57,8 +58,9 @@ def _choices_for(lead_partner_id: int | None):
 
 def _event_form(lead_partner_id: int | None, default_zone: str, **kwargs) -> EventForm:
     themes, partners, projects = _choices_for(lead_partner_id)
-    return EventForm(themes=themes, partners=partners, projects=projects,
-                     default_zone=default_zone, **kwargs)
+    return EventForm(
+        themes=themes, partners=partners, projects=projects, default_zone=default_zone, **kwargs
+    )
 
 
 def _load_event(event_id: int) -> Event:
@@ -78,9 +80,15 @@ def _load_project(project_id: int) -> Project:
 def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
     if form.start_dt is None:
         return None
-    return find_clashes(_user(), start_dt=form.start_dt, end_dt=form.end_dt,
-                        timezone=form.timezone.data, city=form.city.data or "",
-                        theme_ids=form.theme_ids.data or [], exclude_event_id=exclude_event_id)
+    return find_clashes(
+        _user(),
+        start_dt=form.start_dt,
+        end_dt=form.end_dt,
+        timezone=form.timezone.data,
+        city=form.city.data or "",
+        theme_ids=form.theme_ids.data or [],
+        exclude_event_id=exclude_event_id,
+    )
 
 
 # --- Events -------------------------------------------------------------------------------------
@@ -105,8 +113,9 @@ def propose_event():
                 flash("Draft saved. Submit it for review when it is ready.", "success")
                 return redirect(url_for("activities.manage_event", event_id=event.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/event_form.html", form=form, event=None,
-                           clashes=clashes), status
+    return render_template(
+        "activities/event_form.html", form=form, event=None, clashes=clashes
+    ), status
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -128,20 +137,28 @@ def edit_event(event_id: int):
                 apply_to_form(form, error)
             else:
                 db.session.commit()
-                flash("Your changes wait for review; the published version stays online meanwhile."
-                      if revision else "Changes saved.", "success")
+                flash(
+                    "Your changes wait for review; the published version stays online meanwhile."
+                    if revision
+                    else "Changes saved.",
+                    "success",
+                )
                 return redirect(url_for("activities.manage_event", event_id=event.id))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/event_form.html", form=form, event=event,
-                           clashes=clashes), status
+    return render_template(
+        "activities/event_form.html", form=form, event=event, clashes=clashes
+    ), status
 
 
 def _render_manage_event(event: Event, comment_form: CommentForm | None = None, status: int = 200):
     user = _user()
     revision = services.pending_revision(event)
     diff = services.revision_diff(revision) if revision is not None else []
-    show_clashes = can_review(user) or can_edit_event(user, event) or event.lead_partner_id == getattr(
-        user, "partner_id", None)
+    show_clashes = (
+        can_review(user)
+        or can_edit_event(user, event)
+        or event.lead_partner_id == getattr(user, "partner_id", None)
+    )
     return render_template(
         "activities/manage_event.html",
         event=event,
@@ -216,8 +233,12 @@ def answer_event(event_id: int, answer: str):
         abort(400)
     services.answer_co_organisation(user, event, confirm=answer == "confirm")
     db.session.commit()
-    flash("Thank you: your answer is recorded." if answer == "confirm"
-          else "You declined co-organising this event.", "success")
+    flash(
+        "Thank you: your answer is recorded."
+        if answer == "confirm"
+        else "You declined co-organising this event.",
+        "success",
+    )
     return redirect(url_for("activities.manage_event", event_id=event.id))
 
 
@@ -250,8 +271,12 @@ def decide_revision(revision_id: int, decision: str):
         apply_to_form(form, error)
         return _render_manage_event(revision.event, form, 400)
     db.session.commit()
-    flash("The changes are published." if decision == "approve"
-          else "The changes were sent back; the published version stays.", "success")
+    flash(
+        "The changes are published."
+        if decision == "approve"
+        else "The changes were sent back; the published version stays.",
+        "success",
+    )
     return redirect(url_for("activities.manage_event", event_id=revision.event_id))
 
 
@@ -304,8 +329,9 @@ def edit_project(project_id: int):
     return render_template("activities/project_form.html", form=form, project=project), status
 
 
-def _render_manage_project(project: Project, comment_form: CommentForm | None = None,
-                           status: int = 200):
+def _render_manage_project(
+    project: Project, comment_form: CommentForm | None = None, status: int = 200
+):
     return render_template(
         "activities/manage_project.html",
         project=project,
@@ -378,8 +404,9 @@ def my_activities():
     user = _user()
     if not can_propose_activity(user):
         abort(403)
-    return render_template("activities/my_activities.html", space=partner_space(user.partner_id),
-                           partner=user.partner)
+    return render_template(
+        "activities/my_activities.html", space=partner_space(user.partner_id), partner=user.partner
+    )
 
 
 @bp.route("/review/")
@@ -394,9 +421,16 @@ def review_queue():
         select(Partner).where(Partner.is_active).order_by(Partner.name)
     ).all()
     themes = db.session.scalars(select(Theme).order_by(Theme.name)).all()
-    return render_template("activities/review_queue.html", items=items,
-                           count=len(items), kinds=kinds, partner_slug=partner_slug,
-                           theme_slug=theme_slug, partners=partners, themes=themes)
+    return render_template(
+        "activities/review_queue.html",
+        items=items,
+        count=len(items),
+        kinds=kinds,
+        partner_slug=partner_slug,
+        theme_slug=theme_slug,
+        partners=partners,
+        themes=themes,
+    )
 
 
 # Public pages (list, archive, event and project pages) register on the same blueprint.

@@ -70,15 +70,30 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in (
         _t(Action.SUBMIT, {Status.DRAFT, Status.CHANGES_REQUESTED}, Status.SUBMITTED, {Actor.LEAD}),
         # Only undecided proposals can be withdrawn; a published one is cancelled instead.
-        _t(Action.WITHDRAW, {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED},
-           Status.WITHDRAWN, {Actor.LEAD}),
+        _t(
+            Action.WITHDRAW,
+            {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED},
+            Status.WITHDRAWN,
+            {Actor.LEAD},
+        ),
         _t(Action.APPROVE, {Status.SUBMITTED}, Status.APPROVED, {Actor.STAFF}),
-        _t(Action.REQUEST_CHANGES, {Status.SUBMITTED}, Status.CHANGES_REQUESTED, {Actor.STAFF},
-           comment_required=True),
-        _t(Action.REJECT, {Status.SUBMITTED}, Status.REJECTED, {Actor.STAFF},
-           comment_required=True),
-        _t(Action.CANCEL, {Status.APPROVED}, Status.CANCELLED, {Actor.LEAD, Actor.STAFF},
-           comment_required=True),
+        _t(
+            Action.REQUEST_CHANGES,
+            {Status.SUBMITTED},
+            Status.CHANGES_REQUESTED,
+            {Actor.STAFF},
+            comment_required=True,
+        ),
+        _t(
+            Action.REJECT, {Status.SUBMITTED}, Status.REJECTED, {Actor.STAFF}, comment_required=True
+        ),
+        _t(
+            Action.CANCEL,
+            {Status.APPROVED},
+            Status.CANCELLED,
+            {Actor.LEAD, Actor.STAFF},
+            comment_required=True,
+        ),
     )
 }
 

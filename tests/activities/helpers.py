@@ -67,10 +67,12 @@ class Cast:
         return getattr(self, role)
 
     def event(self, status: Status = Status.DRAFT, **kwargs):
-        event = factories.EventFactory(lead_partner=self.lead_partner, status=status,
-                                       proposer=self.lead, **kwargs)
-        factories.EventPartnerFactory(event=event, partner=self.co_partner,
-                                      confirmation=Confirmation.PENDING)
+        event = factories.EventFactory(
+            lead_partner=self.lead_partner, status=status, proposer=self.lead, **kwargs
+        )
+        factories.EventPartnerFactory(
+            event=event, partner=self.co_partner, confirmation=Confirmation.PENDING
+        )
         return event
 
 

@@ -28,8 +28,12 @@ def test_confirm_then_decline(app, client, login_as):
     client.post(f"/events/{event.id}/co-organiser/decline")
     db.session.refresh(link)
     assert link.confirmation == Confirmation.DECLINED
-    assert audit_count(subject_type="event", subject_id=event.id, action="co_organiser_confirmed") == 1
-    assert audit_count(subject_type="event", subject_id=event.id, action="co_organiser_declined") == 1
+    assert (
+        audit_count(subject_type="event", subject_id=event.id, action="co_organiser_confirmed") == 1
+    )
+    assert (
+        audit_count(subject_type="event", subject_id=event.id, action="co_organiser_declined") == 1
+    )
 
 
 def test_answering_twice_the_same_is_a_conflict(app):
@@ -50,8 +54,9 @@ def test_only_named_partners_answer(app, client, login_as, role):
     assert event.partner_links[0].confirmation == Confirmation.PENDING
 
 
-@pytest.mark.parametrize("status", [Status.DRAFT, Status.REJECTED, Status.WITHDRAWN,
-                                    Status.CANCELLED])
+@pytest.mark.parametrize(
+    "status", [Status.DRAFT, Status.REJECTED, Status.WITHDRAWN, Status.CANCELLED]
+)
 def test_no_answers_outside_the_live_states(app, status):
     cast = Cast()
     event = cast.event(status)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,8 +35,10 @@ def test_time_zone_defaults_to_the_proposers_partner(client, proposer):
 
 def test_a_proposal_is_saved_as_a_draft_in_utc(client, proposer, other_partner):
     theme = factories.ThemeFactory()
-    response = client.post("/events/new", data=event_form_data(
-        theme_ids=[str(theme.id)], partner_ids=[str(other_partner.id)]))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(theme_ids=[str(theme.id)], partner_ids=[str(other_partner.id)]),
+    )
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()
     assert event.status == Status.DRAFT
@@ -50,9 +52,15 @@ def test_a_proposal_is_saved_as_a_draft_in_utc(client, proposer, other_partner):
 
 
 def test_partner_and_status_are_never_read_from_the_form(client, proposer, other_partner):
-    response = client.post("/events/new", data=event_form_data(
-        lead_partner_id=str(other_partner.id), partner_id=str(other_partner.id),
-        status="approved", proposer_id="999"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(
+            lead_partner_id=str(other_partner.id),
+            partner_id=str(other_partner.id),
+            status="approved",
+            proposer_id="999",
+        ),
+    )
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()
     assert event.lead_partner_id == proposer.partner_id
@@ -60,9 +68,17 @@ def test_partner_and_status_are_never_read_from_the_form(client, proposer, other
 
 
 def test_all_day_event_over_several_dates(client, proposer):
-    response = client.post("/events/new", data=event_form_data(
-        is_all_day="y", start_time="", end_time="", start_date="2030-06-03",
-        end_date="2030-06-05", timezone="Africa/Casablanca"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(
+            is_all_day="y",
+            start_time="",
+            end_time="",
+            start_date="2030-06-03",
+            end_date="2030-06-05",
+            timezone="Africa/Casablanca",
+        ),
+    )
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()
     assert event.is_all_day
@@ -70,31 +86,43 @@ def test_all_day_event_over_several_dates(client, proposer):
     assert event.end_dt > event.start_dt
 
 
-@pytest.mark.parametrize("day,clock,needle", [
-    ("2030-03-31", "02:30", "does not exist in Europe/Paris"),   # last Sunday of March
-    ("2030-10-27", "02:30", "happens twice in Europe/Paris"),    # last Sunday of October
-])
+@pytest.mark.parametrize(
+    "day,clock,needle",
+    [
+        ("2030-03-31", "02:30", "does not exist in Europe/Paris"),  # last Sunday of March
+        ("2030-10-27", "02:30", "happens twice in Europe/Paris"),  # last Sunday of October
+    ],
+)
 def test_dst_gap_and_fold_get_clear_errors(client, proposer, day, clock, needle):
-    response = client.post("/events/new", data=event_form_data(
-        start_date=day, start_time=clock, end_date=day, end_time="18:00"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(start_date=day, start_time=clock, end_date=day, end_time="18:00"),
+    )
     assert response.status_code == 400
     assert needle in response.get_data(as_text=True)
     assert events_count() == 0
 
 
 def test_dst_gap_on_the_end_time_is_reported_on_the_end(client, proposer):
-    response = client.post("/events/new", data=event_form_data(
-        start_date="2030-03-30", start_time="20:00", end_date="2030-03-31", end_time="02:15"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(
+            start_date="2030-03-30", start_time="20:00", end_date="2030-03-31", end_time="02:15"
+        ),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="end_time-error"' in html and "does not exist" in html
 
 
-@pytest.mark.parametrize("overrides", [
-    {"end_time": "09:30"},                                         # end equals start
-    {"end_time": "08:00"},                                         # end before start
-    {"end_date": "2030-06-02"},                                    # a day earlier
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"end_time": "09:30"},  # end equals start
+        {"end_time": "08:00"},  # end before start
+        {"end_date": "2030-06-02"},  # a day earlier
+    ],
+)
 def test_end_must_come_after_start(client, proposer, overrides):
     response = client.post("/events/new", data=event_form_data(**overrides))
     assert response.status_code == 400
@@ -103,14 +131,25 @@ def test_end_must_come_after_start(client, proposer, overrides):
 
 
 def test_all_day_last_day_before_first_is_rejected(client, proposer):
-    response = client.post("/events/new", data=event_form_data(
-        is_all_day="y", start_date="2030-06-03", end_date="2030-06-01"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(is_all_day="y", start_date="2030-06-03", end_date="2030-06-01"),
+    )
     assert response.status_code == 400
     assert "last day cannot be before the first day" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "../../etc/passwd", "posix/Europe/Paris",
-                                  "Europe/Paris\x00", "x" * 300])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Mars/Olympus_Mons",
+        "",
+        "../../etc/passwd",
+        "posix/Europe/Paris",
+        "Europe/Paris\x00",
+        "x" * 300,
+    ],
+)
 def test_unknown_time_zones_are_form_errors(client, proposer, zone):
     response = client.post("/events/new", data=event_form_data(timezone=zone))
     assert response.status_code == 400
@@ -123,21 +162,24 @@ def test_missing_time_for_a_timed_event(client, proposer):
     assert "Enter a time" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("online_url", "javascript:alert(1)"),
-    ("registration_url", "data:text/html,<script>alert(1)</script>"),
-    ("country", "France"),
-    ("languages", "english; <b>"),
-    ("latitude", "91"),
-    ("title", "A\x00B"),
-    ("title", "x" * 10_000),
-    ("description", "x" * 20_001),
-    ("summary", "bad\x07bell"),
-    ("theme_ids", "not-a-number"),
-    ("partner_ids", "99999"),
-    ("project_id", "abc"),
-    ("kind", "party"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("online_url", "javascript:alert(1)"),
+        ("registration_url", "data:text/html,<script>alert(1)</script>"),
+        ("country", "France"),
+        ("languages", "english; <b>"),
+        ("latitude", "91"),
+        ("title", "A\x00B"),
+        ("title", "x" * 10_000),
+        ("description", "x" * 20_001),
+        ("summary", "bad\x07bell"),
+        ("theme_ids", "not-a-number"),
+        ("partner_ids", "99999"),
+        ("project_id", "abc"),
+        ("kind", "party"),
+    ],
+)
 def test_hostile_fields_are_form_errors(client, proposer, field, value):
     response = client.post("/events/new", data=event_form_data(**{field: value}))
     assert response.status_code == 400
@@ -145,7 +187,9 @@ def test_hostile_fields_are_form_errors(client, proposer, field, value):
 
 
 def test_lead_partner_cannot_be_named_co_organiser(client, proposer):
-    response = client.post("/events/new", data=event_form_data(partner_ids=[str(proposer.partner_id)]))
+    response = client.post(
+        "/events/new", data=event_form_data(partner_ids=[str(proposer.partner_id)])
+    )
     assert response.status_code == 400
     assert events_count() == 0
 
@@ -167,18 +211,20 @@ XSS = [
     "[click](javascript:alert(1))",
     "<img src=x onerror=alert(1)>",
     "[x](data:text/html;base64,PHNjcmlwdD4=)",
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">x</a>',
     "![x](javascript:alert(1))",
     "<svg/onload=alert(1)>",
     "[x](  JaVaScRiPt:alert(1))",
-    "\"><iframe src=//evil.example>",
+    '"><iframe src=//evil.example>',
 ]
 
 
 def test_xss_in_markdown_is_rendered_harmless(client, proposer):
     description = "\n\n".join(XSS) + "\n\n[ok](https://example.org)"
-    response = client.post("/events/new", data=event_form_data(
-        description=description, title="<script>alert('t')</script>"))
+    response = client.post(
+        "/events/new",
+        data=event_form_data(description=description, title="<script>alert('t')</script>"),
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     lowered = page.lower()
@@ -194,12 +240,32 @@ def test_xss_in_markdown_is_rendered_harmless(client, proposer):
     assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;" in page
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
-    field=st.sampled_from(["title", "summary", "description", "timezone", "start_date",
-                           "start_time", "end_date", "end_time", "city", "country", "languages",
-                           "online_url", "latitude", "theme_ids", "partner_ids", "visibility"]),
+    field=st.sampled_from(
+        [
+            "title",
+            "summary",
+            "description",
+            "timezone",
+            "start_date",
+            "start_time",
+            "end_date",
+            "end_time",
+            "city",
+            "country",
+            "languages",
+            "online_url",
+            "latitude",
+            "theme_ids",
+            "partner_ids",
+            "visibility",
+        ]
+    ),
     value=st.text(max_size=300),
 )
 def test_random_text_never_gives_a_500(client, proposer, field, value):

@@ -41,8 +41,11 @@ def test_decisions_reach_the_lead_partner_and_co_organisers_with_the_comment(app
     event = cast.event(Status.SUBMITTED)
     services.request_changes_event(cast.staff, event, "Add the registration link, please.")
     messages = [m for m in outbox() if "Changes requested" in m.subject]
-    assert {m.recipient for m in messages} == {cast.lead.email, colleague.email,
-                                               cast.co_organiser.email}
+    assert {m.recipient for m in messages} == {
+        cast.lead.email,
+        colleague.email,
+        cast.co_organiser.email,
+    }
     assert all("Add the registration link, please." in m.body_text for m in messages)
     assert all(f"/events/{event.id}/manage" in m.body_text for m in messages)
 

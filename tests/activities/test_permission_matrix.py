@@ -12,19 +12,26 @@ from coordinator.extensions import db
 from tests import factories
 from tests.activities.helpers import event_form_data, project_form_data
 
-UNPUBLISHED = [Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.REJECTED,
-               Status.WITHDRAWN]
+UNPUBLISHED = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.CHANGES_REQUESTED,
+    Status.REJECTED,
+    Status.WITHDRAWN,
+]
 
 
 @pytest.fixture
 def b_event(app, other_partner, other_focal_point):
-    return lambda status: factories.EventFactory(lead_partner=other_partner, status=status,
-                                                 proposer=other_focal_point)
+    return lambda status: factories.EventFactory(
+        lead_partner=other_partner, status=status, proposer=other_focal_point
+    )
 
 
 @pytest.mark.parametrize("status", UNPUBLISHED)
 def test_services_answer_not_visible_for_another_partners_unpublished_event(
-        app, focal_point, b_event, status):
+    app, focal_point, b_event, status
+):
     event = b_event(status)
     assert not can_view_event(focal_point, event)
     assert not can_manage_event(focal_point, event)
@@ -43,17 +50,21 @@ def test_services_answer_not_visible_for_another_partners_unpublished_event(
 
 
 @pytest.mark.parametrize("status", UNPUBLISHED)
-@pytest.mark.parametrize("method,path", [
-    ("get", "/events/{id}/manage"),
-    ("get", "/events/{id}/edit"),
-    ("post", "/events/{id}/edit"),
-    ("post", "/events/{id}/workflow/submit"),
-    ("post", "/events/{id}/workflow/withdraw"),
-    ("post", "/events/{id}/workflow/cancel"),
-    ("post", "/events/{id}/co-organiser/confirm"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/events/{id}/manage"),
+        ("get", "/events/{id}/edit"),
+        ("post", "/events/{id}/edit"),
+        ("post", "/events/{id}/workflow/submit"),
+        ("post", "/events/{id}/workflow/withdraw"),
+        ("post", "/events/{id}/workflow/cancel"),
+        ("post", "/events/{id}/co-organiser/confirm"),
+    ],
+)
 def test_http_answers_404_for_another_partners_unpublished_event(
-        client, login_as, focal_point, b_event, status, method, path):
+    client, login_as, focal_point, b_event, status, method, path
+):
     event = b_event(status)
     login_as(focal_point)
     response = getattr(client, method)(path.format(id=event.id), data=event_form_data())
@@ -69,10 +80,12 @@ def test_drafts_stay_hidden_from_staff_until_submitted(client, login_as, staff, 
     assert event.title not in client.get("/review/").get_data(as_text=True)
 
 
-def test_my_activities_lists_only_my_partners_activities(client, login_as, focal_point,
-                                                        other_partner, b_event):
-    mine = factories.EventFactory(lead_partner=focal_point.partner, status=Status.DRAFT,
-                                  title="Our own draft")
+def test_my_activities_lists_only_my_partners_activities(
+    client, login_as, focal_point, other_partner, b_event
+):
+    mine = factories.EventFactory(
+        lead_partner=focal_point.partner, status=Status.DRAFT, title="Our own draft"
+    )
     theirs = b_event(Status.DRAFT)
     theirs.title = "Their secret draft"
     login_as(focal_point)
@@ -105,8 +118,17 @@ def test_only_staff_see_the_review_queue(request, client, login_as, user_fixture
     assert client.get("/review/").status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/events/new", "/my/activities", "/review/", "/events/1/manage",
-                                  "/projects/new", "/projects/1/manage"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/new",
+        "/my/activities",
+        "/review/",
+        "/events/1/manage",
+        "/projects/new",
+        "/projects/1/manage",
+    ],
+)
 def test_anonymous_users_are_sent_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code in (302, 401)

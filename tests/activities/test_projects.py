@@ -19,16 +19,28 @@ def lead(app, partner):
 def test_project_journey(client, login_as, lead, other_partner, other_focal_point, staff):
     theme = factories.ThemeFactory()
     login_as(lead)
-    response = client.post("/projects/new", data=project_form_data(
-        partner_ids=[str(other_partner.id)], theme_ids=[str(theme.id)],
-        lead_partner_id="999", status="approved"))
+    response = client.post(
+        "/projects/new",
+        data=project_form_data(
+            partner_ids=[str(other_partner.id)],
+            theme_ids=[str(theme.id)],
+            lead_partner_id="999",
+            status="approved",
+        ),
+    )
     assert response.status_code == 302
     project = db.session.scalars(select(Project)).one()
     assert project.status == Status.DRAFT and project.lead_partner_id == lead.partner_id
     assert project.slug == "blue"
-    assert client.post(f"/projects/{project.id}/edit",
-                       data=project_form_data(title="Blue Cities Network",
-                                              partner_ids=[str(other_partner.id)])).status_code == 302
+    assert (
+        client.post(
+            f"/projects/{project.id}/edit",
+            data=project_form_data(
+                title="Blue Cities Network", partner_ids=[str(other_partner.id)]
+            ),
+        ).status_code
+        == 302
+    )
     assert client.post(f"/projects/{project.id}/workflow/submit").status_code == 302
     db.session.refresh(project)
     assert project.status == Status.SUBMITTED and project.title == "Blue Cities Network"
@@ -44,26 +56,36 @@ def test_project_journey(client, login_as, lead, other_partner, other_focal_poin
     client.post("/logout")
 
     login_as(staff)
-    assert client.post(f"/projects/{project.id}/workflow/reject", data={"comment": ""}).status_code == 400
+    assert (
+        client.post(f"/projects/{project.id}/workflow/reject", data={"comment": ""}).status_code
+        == 400
+    )
     assert client.post(f"/projects/{project.id}/workflow/approve").status_code == 302
     db.session.refresh(project)
     assert project.status == Status.APPROVED and project.published_dt is not None
     assert audit_count(subject_type="project", subject_id=project.id, action="approve") == 1
-    assert client.post(f"/projects/{project.id}/workflow/cancel",
-                       data={"comment": "Funding ended."}).status_code == 302
+    assert (
+        client.post(
+            f"/projects/{project.id}/workflow/cancel", data={"comment": "Funding ended."}
+        ).status_code
+        == 302
+    )
     db.session.refresh(project)
     assert project.status == Status.CANCELLED and project.cancel_reason == "Funding ended."
 
 
-@pytest.mark.parametrize("overrides", [
-    {"end_date": "2029-12-31"},
-    {"website": "javascript:alert(1)"},
-    {"title": ""},
-    {"title": "x" * 10_000},
-    {"acronym": "A\x00"},
-    {"start_date": "not a date"},
-    {"partner_ids": "abc"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"end_date": "2029-12-31"},
+        {"website": "javascript:alert(1)"},
+        {"title": ""},
+        {"title": "x" * 10_000},
+        {"acronym": "A\x00"},
+        {"start_date": "not a date"},
+        {"partner_ids": "abc"},
+    ],
+)
 def test_bad_project_input_is_a_form_error(client, login_as, lead, overrides):
     login_as(lead)
     response = client.post("/projects/new", data=project_form_data(**overrides))

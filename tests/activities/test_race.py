@@ -56,8 +56,9 @@ def test_eight_simultaneous_approvals_have_one_winner(app):
     event_id, reviewer_ids = event.id, [r.id for r in reviewers]
     db.session.close()  # the test thread holds no transaction while the workers run
 
-    outcomes = _race(app, event_id, reviewer_ids,
-                     lambda user, event: services.approve_event(user, event, "Yes."))
+    outcomes = _race(
+        app, event_id, reviewer_ids, lambda user, event: services.approve_event(user, event, "Yes.")
+    )
 
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
     assert db.session.get(Event, event_id).status == Status.APPROVED
@@ -80,6 +81,7 @@ def test_approve_racing_reject_leaves_one_decision(app):
 
     outcomes = _race(app, event_id, reviewer_ids, decide)
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
-    decisions = (audit_count(subject_type="event", subject_id=event_id, action="approve")
-                 + audit_count(subject_type="event", subject_id=event_id, action="reject"))
+    decisions = audit_count(
+        subject_type="event", subject_id=event_id, action="approve"
+    ) + audit_count(subject_type="event", subject_id=event_id, action="reject")
     assert decisions == 1

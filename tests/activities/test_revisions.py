@@ -22,12 +22,17 @@ def cast(app):
 
 @pytest.fixture
 def published(cast):
-    event = cast.event(Status.APPROVED, title="Water forum",
-                       start_dt=datetime(2030, 6, 3, 7, 30, tzinfo=UTC),
-                       end_dt=datetime(2030, 6, 3, 15, 0, tzinfo=UTC), city="Marseille",
-                       venue="Villa Méditerranée", languages="en, fr",
-                       summary="Cities compare how they save water.",
-                       description="Three sessions, **one** field visit.")
+    event = cast.event(
+        Status.APPROVED,
+        title="Water forum",
+        start_dt=datetime(2030, 6, 3, 7, 30, tzinfo=UTC),
+        end_dt=datetime(2030, 6, 3, 15, 0, tzinfo=UTC),
+        city="Marseille",
+        venue="Villa Méditerranée",
+        languages="en, fr",
+        summary="Cities compare how they save water.",
+        description="Three sessions, **one** field visit.",
+    )
     db.session.commit()
     return event
 
@@ -83,16 +88,22 @@ def test_approving_applies_the_changes_and_raises_the_sequence(client, login_as,
         services.approve_revision(cast.staff, revision)
 
 
-@pytest.mark.parametrize("decision,outcome", [("reject", RevisionStatus.REJECTED),
-                                              ("request-changes", RevisionStatus.CHANGES_REQUESTED)])
+@pytest.mark.parametrize(
+    "decision,outcome",
+    [("reject", RevisionStatus.REJECTED), ("request-changes", RevisionStatus.CHANGES_REQUESTED)],
+)
 def test_refusing_keeps_the_published_version(client, login_as, cast, published, decision, outcome):
     login_as(cast.lead)
     _edit(client, published, title="Renamed")
     revision = db.session.scalars(select(EventRevision)).one()
     client.post("/logout")
     login_as(cast.staff)
-    assert client.post(f"/revisions/{revision.id}/{decision}", data={"comment": ""}).status_code == 400
-    response = client.post(f"/revisions/{revision.id}/{decision}", data={"comment": "Keep the name."})
+    assert (
+        client.post(f"/revisions/{revision.id}/{decision}", data={"comment": ""}).status_code == 400
+    )
+    response = client.post(
+        f"/revisions/{revision.id}/{decision}", data={"comment": "Keep the name."}
+    )
     assert response.status_code == 302
     db.session.refresh(published)
     db.session.refresh(revision)
@@ -124,7 +135,8 @@ def test_only_staff_decide_revisions(client, login_as, cast, published):
     login_as(cast.lead)
     assert client.post(f"/revisions/{revision.id}/approve").status_code == 403
     assert "Approve the changes" not in client.get(f"/events/{published.id}/manage").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_revision_adding_a_partner_invites_it_on_approval(cast, published):

@@ -32,25 +32,47 @@ def test_review_queue_oldest_first_and_filters(app, client, login_as):
     cast = Cast()
     theme = factories.ThemeFactory(slug="water")
     newer = cast.event(Status.SUBMITTED, title="Newer proposal", submitted_dt=utcnow())
-    older = cast.event(Status.SUBMITTED, title="Older proposal", themes=[theme],
-                       submitted_dt=utcnow() - timedelta(days=3))
-    other = factories.EventFactory(status=Status.SUBMITTED, title="Elsewhere proposal",
-                                   submitted_dt=utcnow() - timedelta(days=1))
-    project = factories.ProjectFactory(lead_partner=cast.lead_partner, status=Status.SUBMITTED,
-                                       title="Project proposal",
-                                       submitted_dt=utcnow() - timedelta(days=2))
+    older = cast.event(
+        Status.SUBMITTED,
+        title="Older proposal",
+        themes=[theme],
+        submitted_dt=utcnow() - timedelta(days=3),
+    )
+    other = factories.EventFactory(
+        status=Status.SUBMITTED,
+        title="Elsewhere proposal",
+        submitted_dt=utcnow() - timedelta(days=1),
+    )
+    project = factories.ProjectFactory(
+        lead_partner=cast.lead_partner,
+        status=Status.SUBMITTED,
+        title="Project proposal",
+        submitted_dt=utcnow() - timedelta(days=2),
+    )
     published = cast.event(Status.APPROVED, title="Published one")
     data = {name: getattr(published, name) for name in services.EVENT_FIELDS}
-    revision = services.edit_event(cast.lead, published, {**data, "title": "Published renamed",
-                                                          "theme_ids": [], "partner_ids": [
-                                                              cast.co_partner.id]})
+    revision = services.edit_event(
+        cast.lead,
+        published,
+        {
+            **data,
+            "title": "Published renamed",
+            "theme_ids": [],
+            "partner_ids": [cast.co_partner.id],
+        },
+    )
     cast.event(Status.DRAFT, title="Draft never shown")
     db.session.commit()
     login_as(cast.staff)
 
     html = client.get("/review/").get_data(as_text=True)
-    titles = ["Older proposal", "Project proposal", "Elsewhere proposal", "Newer proposal",
-              "Published one"]
+    titles = [
+        "Older proposal",
+        "Project proposal",
+        "Elsewhere proposal",
+        "Newer proposal",
+        "Published one",
+    ]
     positions = [html.index(t) for t in titles]
     assert positions == sorted(positions)
     assert "Draft never shown" not in html

@@ -89,8 +89,9 @@ def test_http_transition(app, client, login_as, status, action, role):
     cast = Cast()
     event = cast.event(status)
     login_as(cast.user(role))
-    response = client.post(f"/events/{event.id}/workflow/{action.slug}",
-                           data={"comment": "A reason given."})
+    response = client.post(
+        f"/events/{event.id}/workflow/{action.slug}", data={"comment": "A reason given."}
+    )
     db.session.refresh(event)
     if role in ALLOWED.get((action, status), set()):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -146,8 +147,9 @@ def test_transitions_stamp_who_and_when(app):
 
     from coordinator.audit.models import AuditEntry
 
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.subject_id == event.id)
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.subject_id == event.id).order_by(AuditEntry.id)
+    ).all()
     assert [(e.action, e.from_state, e.to_state, e.actor_id) for e in entries] == [
         ("submit", "draft", "submitted", cast.lead.id),
         ("approve", "submitted", "approved", cast.staff.id),

@@ -45,10 +45,16 @@ def check_public_list(app, page, base_url: str, *texts: str) -> None:
 
 
 def test_joint_event_journey(app, live_server, page):
-    lead_partner = factories.PartnerFactory(name="Beirut Municipality", acronym="BM",
-                                            city="Beirut", country="LB", timezone="Asia/Beirut")
-    co_partner = factories.PartnerFactory(name="Ville de Tunis", acronym="VT", city="Tunis",
-                                          country="TN", timezone="Africa/Tunis")
+    lead_partner = factories.PartnerFactory(
+        name="Beirut Municipality",
+        acronym="BM",
+        city="Beirut",
+        country="LB",
+        timezone="Asia/Beirut",
+    )
+    co_partner = factories.PartnerFactory(
+        name="Ville de Tunis", acronym="VT", city="Tunis", country="TN", timezone="Africa/Tunis"
+    )
     lead = factories.UserFactory(role="focal_point", partner=lead_partner, name="Rania Lead")
     co = factories.UserFactory(role="focal_point", partner=co_partner, name="Sami Co")
     staff = factories.UserFactory(role="staff", name="Marta Staff")
@@ -116,8 +122,9 @@ def test_joint_event_journey(app, live_server, page):
     expect(page.get_by_test_id("event-when")).to_contain_text("09:30")
     expect(page.get_by_test_id("event-when")).to_contain_text("(Asia/Beirut)")
     check_public_list(app, page, base, "Coastal resilience workshop", "09:30")
-    check_public_event_page(app, page, base, event_id, "Coastal resilience workshop", "09:30",
-                            "Ville de Tunis")
+    check_public_event_page(
+        app, page, base, event_id, "Coastal resilience workshop", "09:30", "Ville de Tunis"
+    )
 
     # (7) An edit of the published event waits as a revision; the published version stays.
     switch_user(page, base, lead)
@@ -139,7 +146,9 @@ def test_joint_event_journey(app, live_server, page):
     page.get_by_role("button", name="Cancel the event").click()
     expect(page.get_by_test_id("event-status")).to_have_text("Cancelled")
     expect(page.get_by_text("This event is cancelled.")).to_be_visible()
-    check_public_event_page(app, page, base, event_id, "ancelled", "The venue is closed for repairs.")
+    check_public_event_page(
+        app, page, base, event_id, "ancelled", "The venue is closed for repairs."
+    )
     check_public_list(app, page, base, "Coastal resilience workshop")
 
     event = db.session.get(Event, event_id)
