@@ -87,6 +87,15 @@ def proposal_submitted(activity, actor, resubmitted: bool) -> None:
     )
 
 
+def proposal_withdrawn(activity) -> None:
+    _send(
+        staff_users(),
+        f"Proposal withdrawn: {activity.title}",
+        f"{activity.lead_partner.name} withdrew the {_kind(activity)} “{activity.title}”; "
+        "it no longer waits for review.",
+    )
+
+
 def co_organisers_invited(activity, links) -> None:
     partner_ids = [link.partner_id for link in links]
     _send(

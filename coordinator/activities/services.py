@@ -504,6 +504,8 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
             activity, actor, resubmitted=from_state == Status.CHANGES_REQUESTED
         )
         _invite(activity, [link for link in activity.partner_links if link.invited_dt is None], now)
+    elif action == Action.WITHDRAW and from_state == Status.SUBMITTED:
+        notifications.proposal_withdrawn(activity)  # it leaves the staff's queue
     elif action in (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT, Action.CANCEL):
         notifications.decision_made(activity, action, actor, comment)
     db.session.flush()

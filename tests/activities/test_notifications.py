@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from coordinator.activities import services
 from coordinator.activities.models import Confirmation, Status
+from coordinator.errors import DomainError
 from coordinator.extensions import db
 from tests import factories
 from tests.activities.helpers import Cast, outbox, recipients
@@ -68,10 +71,20 @@ def test_cancellation_tells_everyone_involved_with_the_reason(app):
     assert all("The venue is closed." in m.body_text for m in cancelled)
 
 
-def test_withdrawal_and_refused_actions_send_nothing(app):
+def test_withdrawing_a_draft_tells_nobody_but_a_submitted_one_tells_staff(app):
     cast = Cast()
-    event = cast.event(Status.DRAFT)
-    services.withdraw_event(cast.lead, event)
+    services.withdraw_event(cast.lead, cast.event(Status.DRAFT))
+    assert outbox() == []
+    services.withdraw_event(cast.lead, cast.event(Status.SUBMITTED))
+    assert recipients("Proposal withdrawn") == {cast.staff.email, cast.admin.email}
+
+
+def test_refused_actions_queue_no_mail(app):
+    cast = Cast()
+    event = cast.event(Status.SUBMITTED)
+    with pytest.raises(DomainError):
+        services.approve_event(cast.lead, event)
+    db.session.rollback()
     assert outbox() == []
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from coordinator.activities.models import Confirmation, Project, Status
@@ -99,3 +101,22 @@ def test_slugs_are_unique_and_never_new(client, login_as, lead):
     client.post("/projects/new", data=project_form_data(acronym="", title="New"))
     slugs = sorted(db.session.scalars(select(Project.slug)))
     assert slugs == ["new-2", "new-3"]
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    field=st.sampled_from(
+        ["title", "acronym", "summary", "description", "start_date", "end_date", "website",
+         "partner_ids", "theme_ids"]
+    ),
+    value=st.text(max_size=300),
+)
+def test_random_project_input_never_gives_a_500(client, login_as, lead, field, value):
+    login_as(lead)
+    response = client.post("/projects/new", data=project_form_data(**{field: value}))
+    assert response.status_code in (200, 302, 400)
+    db.session.rollback()

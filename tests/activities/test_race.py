@@ -85,3 +85,31 @@ def test_approve_racing_reject_leaves_one_decision(app):
         subject_type="event", subject_id=event_id, action="approve"
     ) + audit_count(subject_type="event", subject_id=event_id, action="reject")
     assert decisions == 1
+
+
+def test_eight_simultaneous_revision_approvals_apply_it_once(app):
+    cast = Cast()
+    event = cast.event(Status.APPROVED, title="Before")
+    data = {name: getattr(event, name) for name in services.EVENT_FIELDS}
+    data.update(title="After", theme_ids=[], partner_ids=[cast.co_partner.id])
+    revision = services.edit_event(cast.lead, event, data)
+    reviewers = [factories.UserFactory(role="staff") for _ in range(THREADS)]
+    db.session.commit()
+    event_id, revision_id = event.id, revision.id
+    reviewer_ids = [r.id for r in reviewers]
+    db.session.close()
+
+    from coordinator.activities.models import EventRevision
+
+    outcomes = _race(
+        app,
+        event_id,
+        reviewer_ids,
+        lambda user, event: services.approve_revision(
+            user, db.session.get(EventRevision, revision_id)
+        ),
+    )
+    assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
+    event = db.session.get(Event, event_id)
+    assert event.title == "After" and event.sequence == 1
+    assert audit_count(subject_type="event", subject_id=event_id, action="revision_approved") == 1

@@ -164,3 +164,16 @@ def test_unknown_action_is_404(app, client, login_as):
     login_as(cast.staff)
     assert client.post(f"/events/{event.id}/workflow/publish-now").status_code == 404
     assert client.get(f"/events/{event.id}/workflow/approve").status_code == 405
+
+
+@pytest.mark.parametrize("comment", ["x" * 10_000, "bad\x00byte", "bell\x07"])
+def test_hostile_comments_are_form_errors(app, client, login_as, comment):
+    cast = Cast()
+    event = cast.event(Status.SUBMITTED)
+    login_as(cast.staff)
+    response = client.post(
+        f"/events/{event.id}/workflow/request-changes", data={"comment": comment}
+    )
+    assert response.status_code == 400
+    db.session.refresh(event)
+    assert event.status == Status.SUBMITTED
