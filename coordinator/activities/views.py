@@ -23,7 +23,7 @@ from coordinator.activities.permissions import (
     can_review,
 )
 from coordinator.activities.proposals import QUEUE_KINDS, history, partner_space
-from coordinator.activities.workflow import TRANSITIONS, Action
+from coordinator.activities.workflow import Action
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
@@ -154,11 +154,8 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
     user = _user()
     revision = services.pending_revision(event)
     diff = services.revision_diff(revision) if revision is not None else []
-    show_clashes = (
-        can_review(user)
-        or can_edit_event(user, event)
-        or event.lead_partner_id == getattr(user, "partner_id", None)
-    )
+    # The clash warning helps those who plan (the lead partner) and decide (staff).
+    show_clashes = can_review(user) or event.lead_partner_id == user.partner_id
     return render_template(
         "activities/manage_event.html",
         event=event,
@@ -168,7 +165,6 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
         past_revisions=[r for r in event.revisions if r is not revision],
         clashes=clashes_for_event(user, event) if show_clashes else None,
         comment_form=comment_form or CommentForm(),
-        transitions=TRANSITIONS,
     ), status
 
 
