@@ -80,8 +80,13 @@ class Confirmation(enum.StrEnum):
 class RevisionStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+    WITHDRAWN = "withdrawn"  # superseded by a newer edit
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 event_themes = Table(
@@ -164,6 +169,8 @@ class ProjectPartner(db.Model):
     )
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its focal points were asked to confirm (set at the first submission naming it).
+    invited_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship(back_populates="partner_links")
     partner: Mapped[Partner] = relationship()
@@ -266,6 +273,8 @@ class EventPartner(db.Model):
     )
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its focal points were asked to confirm (set at the first submission naming it).
+    invited_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="partner_links")
     partner: Mapped[Partner] = relationship()
@@ -290,3 +299,4 @@ class EventRevision(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="revisions")
     proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -55,21 +55,131 @@ def can_view_event(user, event: Event) -> bool:
     return user.partner_id in co_organiser_ids and event.status != Status.DRAFT
 
 
-def can_view_project(user, project: Project) -> bool:
-    """The rule of can_view_event, for projects: published ones for everyone; unpublished
-    ones for staff (once submitted), the lead partner's focal points, and listed partners'
-    focal points (once submitted)."""
+# --- The proposal workflow: who may manage, edit, decide and answer -----------------------
+# Views guard with these, templates hide buttons with these, services re-check with these.
+
+
+def _is_lead_focal_point(user, activity) -> bool:
+    return bool(
+        _is_signed_in(user)
+        and user.is_focal_point
+        and user.partner_id is not None
+        and user.partner_id == activity.lead_partner_id
+    )
+
+
+def _is_named_partner(user, activity) -> bool:
+    if not (_is_signed_in(user) and user.is_focal_point and user.partner_id is not None):
+        return False
+    return any(link.partner_id == user.partner_id for link in activity.partner_links)
+
+
+def can_propose_activity(user) -> bool:
+    """Focal points propose for their own partner; staff review rather than propose."""
+    return bool(_is_signed_in(user) and user.is_focal_point and user.partner_id is not None)
+
+
+def can_manage_event(user, event: Event) -> bool:
+    """The workflow page (status, history, comments): the lead partner always, staff and
+    co-organisers once the proposal has left the draft stage."""
+    return _can_manage(user, event)
+
+
+def can_manage_project(user, project: Project) -> bool:
+    return _can_manage(user, project)
+
+
+def _can_manage(user, activity) -> bool:
     from coordinator.activities.models import Status
 
-    if project.is_published:
-        return True
     if not _is_signed_in(user):
         return False
-    if user.is_staff:
-        return project.status != Status.DRAFT
-    if user.partner_id is None:
-        return False
-    if user.partner_id == project.lead_partner_id:
+    if _is_lead_focal_point(user, activity):
         return True
-    partner_ids = {link.partner_id for link in project.partner_links}
-    return user.partner_id in partner_ids and project.status != Status.DRAFT
+    if activity.status == Status.DRAFT:
+        return False
+    return bool(user.is_staff) or _is_named_partner(user, activity)
+
+
+def can_view_project(user, project: Project) -> bool:
+    return project.is_published or _can_manage(user, project)
+
+
+def can_edit_event(user, event: Event) -> bool:
+    """The lead partner edits a draft or a proposal sent back; an edit of a published
+    event becomes a revision for staff to review."""
+    from coordinator.activities.models import Status
+    from coordinator.activities.workflow import EDITABLE_STATES
+
+    return _is_lead_focal_point(user, event) and (
+        event.status in EDITABLE_STATES or event.status == Status.APPROVED
+    )
+
+
+def can_edit_project(user, project: Project) -> bool:
+    from coordinator.activities.workflow import EDITABLE_STATES
+
+    return _is_lead_focal_point(user, project) and project.status in EDITABLE_STATES
+
+
+def can_perform(user, activity, action) -> bool:
+    """Whether the user may take this workflow action on the activity now (the transition
+    table in workflow.py is the rule)."""
+    from coordinator.activities.workflow import may_perform
+
+    return _is_signed_in(user) and may_perform(
+        user, activity.lead_partner_id, activity.status, action
+    )
+
+
+def can_submit(user, activity) -> bool:
+    from coordinator.activities.workflow import Action
+
+    return can_perform(user, activity, Action.SUBMIT)
+
+
+def can_withdraw(user, activity) -> bool:
+    from coordinator.activities.workflow import Action
+
+    return can_perform(user, activity, Action.WITHDRAW)
+
+
+def can_decide(user, activity) -> bool:
+    """Staff decide (approve, request changes, reject) on submitted proposals."""
+    from coordinator.activities.workflow import Action
+
+    return can_perform(user, activity, Action.APPROVE)
+
+
+def can_cancel(user, activity) -> bool:
+    from coordinator.activities.workflow import Action
+
+    return can_perform(user, activity, Action.CANCEL)
+
+
+def can_answer_co_organisation(user, activity) -> bool:
+    """A named partner's focal points confirm or decline while the activity is alive."""
+    from coordinator.activities.workflow import ANSWERABLE_STATES
+
+    return _is_named_partner(user, activity) and activity.status in ANSWERABLE_STATES
+
+
+def can_review(user) -> bool:
+    return bool(_is_signed_in(user) and user.is_staff)
+
+
+def can_decide_revision(user, revision) -> bool:
+    from coordinator.activities.models import RevisionStatus, Status
+
+    return (
+        can_review(user)
+        and revision.status == RevisionStatus.PENDING
+        and revision.event.status == Status.APPROVED
+    )
+
+
+WORKFLOW_PREDICATES = (
+    can_propose_activity, can_manage_event, can_manage_project, can_view_project,
+    can_edit_event, can_edit_project, can_perform, can_submit, can_withdraw, can_decide,
+    can_cancel, can_answer_co_organisation, can_review, can_decide_revision, can_view_event,
+)

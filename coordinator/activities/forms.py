@@ -1,0 +1,304 @@
+"""Forms of the proposal workflow: they check shapes and turn input into plain data.
+
+Rules that need the database (is this theme active, may this partner co-organise) live in
+services. partner_id, status and reviewer fields are never fields here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from coordinator.activities.models import EventKind, Visibility
+from coordinator.activities.times import (
+    LocalTimeError,
+    all_day_span,
+    is_known_zone,
+    local_to_utc,
+    zone_names,
+)
+from coordinator.forms import BaseForm
+
+MAX_DESCRIPTION = 20_000
+_LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def http_url(form, field):
+    """Only http and https links (no javascript:, data: or mailto: in a link field)."""
+    if field.data and not re.match(r"^https?://[^\s/]+", field.data, re.IGNORECASE):
+        raise ValidationError("Enter a web address starting with http:// or https://.")
+
+
+class IntegerSelectMultipleField(SelectMultipleField):
+    """A multiple select of ids whose unparsable values are a form error, never a 500."""
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [int(v) for v in valuelist]
+        except (TypeError, ValueError):
+            self.data = []
+            raise ValueError("Choose from the list.") from None
+
+
+class EventForm(BaseForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(
+        "Summary",
+        validators=[Optional(), Length(max=500)],
+        description="One or two sentences shown in lists.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
+        description="Markdown: **bold**, *italic*, lists and links.",
+    )
+    kind = SelectField("Kind", choices=[(k.value, k.label) for k in EventKind])
+    theme_ids = IntegerSelectMultipleField("Themes", coerce=int, validate_choice=True)
+    timezone = SelectField(
+        "Time zone", validate_choice=False, description="Times below are local times in this zone."
+    )
+    is_all_day = BooleanField("All-day event (over one or more dates)")
+    start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
+    start_time = TimeField("Start time", validators=[Optional()])
+    end_date = DateField("End date", validators=[DataRequired(message="Enter the end date.")])
+    end_time = TimeField("End time", validators=[Optional()])
+    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[Optional(), Length(max=120)])
+    country = StringField(
+        "Country code",
+        validators=[Optional(), Length(max=2)],
+        description="Two letters, e.g. FR, MA, LB.",
+        filters=[lambda v: v.upper() if isinstance(v, str) else v],
+    )
+    latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
+    online_url = StringField(
+        "Online link", validators=[Optional(), Length(max=500), http_url, URL()]
+    )
+    languages = StringField(
+        "Languages",
+        validators=[Optional(), Length(max=100)],
+        description="Language codes separated by commas, e.g. en, fr, ar.",
+    )
+    registration_url = StringField(
+        "Registration link", validators=[Optional(), Length(max=500), http_url, URL()]
+    )
+    visibility = SelectField(
+        "Visibility",
+        choices=[
+            (Visibility.PUBLIC.value, "Public"),
+            (Visibility.NETWORK.value, "Network members only (signed-in users)"),
+        ],
+    )
+    project_id = SelectField("Joint project", coerce=int, choices=[(0, "None")])
+    partner_ids = IntegerSelectMultipleField(
+        "Co-organising partners", coerce=int, validate_choice=True
+    )
+
+    def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme_ids.choices = [(t.id, t.name) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
+        self.project_id.choices = [(0, "None")] + [(p.id, p.title) for p in projects]
+        self.timezone.choices = [(name, name) for name in zone_names()]
+        if self.timezone.data is None:  # nothing posted: the partner's own zone
+            self.timezone.data = default_zone
+        self.start_dt: datetime | None = None
+        self.end_dt: datetime | None = None
+
+    def validate_timezone(self, field):
+        if not is_known_zone(field.data):
+            raise ValidationError("Choose a time zone from the list.")
+
+    def validate_country(self, field):
+        if field.data and not _COUNTRY.match(field.data):
+            raise ValidationError("Enter a two-letter country code such as FR.")
+
+    def validate_languages(self, field):
+        codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
+        for code in codes:
+            if not _LANGUAGES.match(code):
+                raise ValidationError(f"“{code[:20]}” is not a language code such as en or fr.")
+        field.data = ", ".join(codes)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid or self.timezone.errors or self.start_date.errors or self.end_date.errors:
+            return False
+        return self._compute_times()
+
+    def _compute_times(self) -> bool:
+        zone = self.timezone.data
+        if self.is_all_day.data:
+            if self.end_date.data < self.start_date.data:
+                self.end_date.errors.append("The last day cannot be before the first day.")
+                return False
+            try:
+                self.start_dt, self.end_dt = all_day_span(
+                    self.start_date.data, self.end_date.data, zone
+                )
+            except LocalTimeError as error:
+                self.timezone.errors.append(str(error))
+                return False
+            return True
+        ok = True
+        for field in (self.start_time, self.end_time):
+            if field.data is None and not field.errors:
+                field.errors.append("Enter a time, or tick “All-day event”.")
+                ok = False
+        if not ok or self.start_time.errors or self.end_time.errors:
+            return False
+        try:
+            self.start_dt = local_to_utc(self.start_date.data, self.start_time.data, zone)
+        except LocalTimeError as error:
+            self.start_time.errors.append(str(error))
+            ok = False
+        try:
+            self.end_dt = local_to_utc(self.end_date.data, self.end_time.data, zone)
+        except LocalTimeError as error:
+            self.end_time.errors.append(str(error))
+            ok = False
+        if ok and self.end_dt <= self.start_dt:
+            self.end_time.errors.append("The event must end after it starts.")
+            ok = False
+        return ok
+
+    def to_data(self) -> dict:
+        """The validated input as plain data for the services."""
+        is_all_day = bool(self.is_all_day.data)
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data or "",
+            "description": self.description.data or "",
+            "kind": EventKind(self.kind.data),
+            "timezone": self.timezone.data,
+            "start_dt": self.start_dt,
+            "end_dt": self.end_dt,
+            "is_all_day": is_all_day,
+            "start_date": self.start_date.data if is_all_day else None,
+            "end_date": self.end_date.data if is_all_day else None,
+            "venue": self.venue.data or "",
+            "city": self.city.data or "",
+            "country": self.country.data or "",
+            "latitude": self.latitude.data,
+            "longitude": self.longitude.data,
+            "online_url": self.online_url.data or "",
+            "languages": self.languages.data or "",
+            "registration_url": self.registration_url.data or "",
+            "visibility": Visibility(self.visibility.data),
+            "project_id": self.project_id.data or None,
+            "theme_ids": list(self.theme_ids.data or []),
+            "partner_ids": list(self.partner_ids.data or []),
+        }
+
+    def fill_from(self, event, zone_name: str | None = None) -> None:
+        """Show an existing event in its own time zone."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(event.timezone)
+        for name in (
+            "title",
+            "summary",
+            "description",
+            "venue",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "online_url",
+            "languages",
+            "registration_url",
+        ):
+            getattr(self, name).data = getattr(event, name)
+        self.kind.data = event.kind.value
+        self.visibility.data = event.visibility.value
+        self.timezone.data = event.timezone
+        self.is_all_day.data = event.is_all_day
+        self.project_id.data = event.project_id or 0
+        self.theme_ids.data = [t.id for t in event.themes]
+        self.partner_ids.data = [link.partner_id for link in event.partner_links]
+        if event.is_all_day:
+            self.start_date.data, self.end_date.data = event.start_date, event.end_date
+        else:
+            start, end = event.start_dt.astimezone(zone), event.end_dt.astimezone(zone)
+            self.start_date.data, self.start_time.data = (
+                start.date(),
+                start.time().replace(tzinfo=None),
+            )
+            self.end_date.data, self.end_time.data = end.date(), end.time().replace(tzinfo=None)
+
+
+class ProjectForm(BaseForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
+    summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)])
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=MAX_DESCRIPTION)],
+        description="Markdown: **bold**, *italic*, lists and links.",
+    )
+    start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
+    end_date = DateField("End date", validators=[DataRequired(message="Enter the end date.")])
+    partner_ids = IntegerSelectMultipleField("Partners", coerce=int, validate_choice=True)
+    theme_ids = IntegerSelectMultipleField("Themes", coerce=int, validate_choice=True)
+    website = StringField("Website", validators=[Optional(), Length(max=500), http_url, URL()])
+
+    def __init__(self, *args, themes=(), partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme_ids.choices = [(t.id, t.name) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("The project cannot end before it starts.")
+
+    def to_data(self) -> dict:
+        return {
+            "title": self.title.data,
+            "acronym": self.acronym.data or "",
+            "summary": self.summary.data or "",
+            "description": self.description.data or "",
+            "start_date": self.start_date.data,
+            "end_date": self.end_date.data,
+            "website": self.website.data or "",
+            "theme_ids": list(self.theme_ids.data or []),
+            "partner_ids": list(self.partner_ids.data or []),
+        }
+
+    def fill_from(self, project) -> None:
+        for name in (
+            "title",
+            "acronym",
+            "summary",
+            "description",
+            "start_date",
+            "end_date",
+            "website",
+        ):
+            getattr(self, name).data = getattr(project, name)
+        self.theme_ids.data = [t.id for t in project.themes]
+        self.partner_ids.data = [link.partner_id for link in project.partner_links]
+
+
+class CommentForm(BaseForm):
+    """A decision or cancellation: the comment is required where the transition says so
+    (checked by the service, shown on this form)."""
+
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])
+
+
+class EmptyForm(BaseForm):
+    """CSRF only (submit, withdraw, confirm, decline)."""

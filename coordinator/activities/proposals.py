@@ -1,0 +1,213 @@
+"""Read queries of the proposal workflow: history, the focal point's space, the review queue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventPartner,
+    EventRevision,
+    Project,
+    ProjectPartner,
+    RevisionStatus,
+    Status,
+    Theme,
+)
+from coordinator.activities.workflow import ANSWERABLE_STATES
+from coordinator.audit.models import AuditEntry
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
+
+# The order a focal point wants to see them: what needs their action first.
+STATE_ORDER = (
+    Status.CHANGES_REQUESTED,
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.APPROVED,
+    Status.CANCELLED,
+    Status.REJECTED,
+    Status.WITHDRAWN,
+)
+
+
+def history(subject_type: str, subject_ids: list[int]) -> dict[int, list[AuditEntry]]:
+    """Audit entries of several activities in one query, oldest first, keyed by id."""
+    grouped: dict[int, list[AuditEntry]] = defaultdict(list)
+    if not subject_ids:
+        return grouped
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id.in_(subject_ids))
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_dt, AuditEntry.id)
+    )
+    for entry in entries:
+        grouped[entry.subject_id].append(entry)
+    return grouped
+
+
+def _event_options():
+    return (
+        selectinload(Event.lead_partner),
+        selectinload(Event.themes),
+        selectinload(Event.partner_links).selectinload(EventPartner.partner),
+        selectinload(Event.revisions),
+    )
+
+
+def _project_options():
+    return (
+        selectinload(Project.lead_partner),
+        selectinload(Project.themes),
+        selectinload(Project.partner_links).selectinload(ProjectPartner.partner),
+    )
+
+
+@dataclass
+class PartnerSpace:
+    events_by_state: list[tuple[Status, list[Event]]]
+    projects_by_state: list[tuple[Status, list[Project]]]
+    event_history: dict[int, list[AuditEntry]]
+    project_history: dict[int, list[AuditEntry]]
+    event_requests: list[EventPartner]
+    project_requests: list[ProjectPartner]
+    co_organised: list[EventPartner]
+
+
+def _group(items) -> list[tuple[Status, list]]:
+    by_state: dict[Status, list] = defaultdict(list)
+    for item in items:
+        by_state[item.status].append(item)
+    return [(state, by_state[state]) for state in STATE_ORDER if by_state.get(state)]
+
+
+def partner_space(partner_id: int) -> PartnerSpace:
+    """Everything of one partner's activities that its focal points follow."""
+    events = list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.lead_partner_id == partner_id)
+            .options(*_event_options())
+            .order_by(Event.start_dt.desc(), Event.id)
+        )
+    )
+    projects = list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.lead_partner_id == partner_id)
+            .options(*_project_options())
+            .order_by(Project.start_date.desc(), Project.id)
+        )
+    )
+    event_links = list(
+        db.session.scalars(
+            select(EventPartner)
+            .join(Event)
+            .where(EventPartner.partner_id == partner_id, Event.status.in_(ANSWERABLE_STATES))
+            .options(selectinload(EventPartner.event).selectinload(Event.lead_partner))
+            .order_by(Event.start_dt)
+        )
+    )
+    project_requests = list(
+        db.session.scalars(
+            select(ProjectPartner)
+            .join(Project)
+            .where(
+                ProjectPartner.partner_id == partner_id,
+                ProjectPartner.confirmation == Confirmation.PENDING,
+                Project.status.in_(ANSWERABLE_STATES),
+            )
+            .options(selectinload(ProjectPartner.project).selectinload(Project.lead_partner))
+            .order_by(Project.start_date)
+        )
+    )
+    return PartnerSpace(
+        events_by_state=_group(events),
+        projects_by_state=_group(projects),
+        event_history=history("event", [e.id for e in events]),
+        project_history=history("project", [p.id for p in projects]),
+        event_requests=[link for link in event_links if link.confirmation == Confirmation.PENDING],
+        project_requests=project_requests,
+        co_organised=[link for link in event_links if link.confirmation == Confirmation.CONFIRMED],
+    )
+
+
+@dataclass
+class QueueItem:
+    kind: str  # "event", "project", "revision"
+    waiting_since: datetime
+    event: Event | None = None
+    project: Project | None = None
+    revision: EventRevision | None = None
+
+    @property
+    def title(self) -> str:
+        return (self.project or self.event).title  # type: ignore[union-attr]
+
+    @property
+    def lead_partner(self) -> Partner:
+        return (self.project or self.event).lead_partner  # type: ignore[union-attr]
+
+
+QUEUE_KINDS = ("event", "project", "revision")
+
+
+def review_queue(
+    kinds: list[str], partner_slug: str | None, theme_slug: str | None
+) -> list[QueueItem]:
+    """Submitted events and projects and pending revisions, the oldest waiting first."""
+    kinds = [k for k in kinds if k in QUEUE_KINDS] or list(QUEUE_KINDS)
+    partner_id = theme_id = None
+    if partner_slug:
+        partner_id = db.session.scalar(select(Partner.id).where(Partner.slug == partner_slug)) or -1
+    if theme_slug:
+        theme_id = db.session.scalar(select(Theme.id).where(Theme.slug == theme_slug)) or -1
+
+    def narrow_events(query):
+        if partner_id is not None:
+            query = query.where(Event.lead_partner_id == partner_id)
+        if theme_id is not None:
+            query = query.where(Event.themes.any(Theme.id == theme_id))
+        return query
+
+    items: list[QueueItem] = []
+    if "event" in kinds:
+        query = narrow_events(
+            select(Event).where(Event.status == Status.SUBMITTED).options(*_event_options())
+        )
+        items += [
+            QueueItem("event", e.submitted_dt or e.status_changed_dt, event=e)
+            for e in db.session.scalars(query)
+        ]
+    if "revision" in kinds:
+        query = narrow_events(
+            select(EventRevision)
+            .join(Event)
+            .where(EventRevision.status == RevisionStatus.PENDING, Event.status == Status.APPROVED)
+            .options(selectinload(EventRevision.event).options(*_event_options()))
+        )
+        items += [
+            QueueItem("revision", r.created_dt, event=r.event, revision=r)
+            for r in db.session.scalars(query)
+        ]
+    if "project" in kinds:
+        query = (
+            select(Project).where(Project.status == Status.SUBMITTED).options(*_project_options())
+        )
+        if partner_id is not None:
+            query = query.where(Project.lead_partner_id == partner_id)
+        if theme_id is not None:
+            query = query.where(Project.themes.any(Theme.id == theme_id))
+        items += [
+            QueueItem("project", p.submitted_dt or p.status_changed_dt, project=p)
+            for p in db.session.scalars(query)
+        ]
+    items.sort(key=lambda item: item.waiting_since)
+    return items

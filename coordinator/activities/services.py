@@ -1,0 +1,630 @@
+"""Every change to events and joint projects: proposals, edits, revisions, transitions, answers.
+
+Services only flush(); the view commits once (or the request rolls back on any error).
+State changes are conditional UPDATEs (`WHERE id = :id AND status = :expected`) whose row
+count must be 1, so two concurrent decisions can never both win.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from coordinator.activities import notifications
+from coordinator.activities.models import (
+    Confirmation,
+    Event,
+    EventKind,
+    EventPartner,
+    EventRevision,
+    Project,
+    ProjectPartner,
+    RevisionStatus,
+    Status,
+    Theme,
+    Visibility,
+)
+from coordinator.activities.permissions import (
+    can_answer_co_organisation,
+    can_edit_event,
+    can_edit_project,
+    can_manage_event,
+    can_propose_activity,
+    can_review,
+    can_view_event,
+    can_view_project,
+)
+from coordinator.activities.workflow import TRANSITIONS, Action, actor_roles
+from coordinator.audit.models import record
+from coordinator.db import utcnow
+from coordinator.errors import ConflictError, DomainError, PermissionDenied
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
+from coordinator.slugs import slugify
+
+
+class NotVisible(DomainError):
+    """The activity is not the user's to see: answer as if it did not exist."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "There is nothing here."):
+        super().__init__(message)
+
+
+def subject_type(activity) -> str:
+    return "event" if isinstance(activity, Event) else "project"
+
+
+def _kind_label(activity) -> str:
+    return "event" if isinstance(activity, Event) else "joint project"
+
+
+def ensure_visible(user, activity) -> None:
+    """404 for anyone who may not see the activity at all (another partner's draft)."""
+    visible = (
+        can_view_event(user, activity)
+        if isinstance(activity, Event)
+        else can_view_project(user, activity)
+    )
+    if not visible:
+        raise NotVisible()
+
+
+# --- References given by the proposer -------------------------------------------------------
+
+
+def _active_themes(theme_ids: list[int]) -> list[Theme]:
+    ids = set(theme_ids)
+    if not ids:
+        return []
+    themes = list(
+        db.session.scalars(
+            select(Theme).where(Theme.id.in_(ids), Theme.is_active).order_by(Theme.name)
+        )
+    )
+    if len(themes) != len(ids):
+        raise DomainError("Choose themes from the list.", field="theme_ids")
+    return themes
+
+
+def _co_organiser_ids(partner_ids: list[int], lead_partner_id: int) -> list[int]:
+    ids = set(partner_ids)
+    if lead_partner_id in ids:
+        raise DomainError("The lead partner cannot also be a co-organiser.", field="partner_ids")
+    if not ids:
+        return []
+    found = set(
+        db.session.scalars(select(Partner.id).where(Partner.id.in_(ids), Partner.is_active))
+    )
+    if found != ids:
+        raise DomainError("Choose partners from the list.", field="partner_ids")
+    return sorted(ids)
+
+
+def _check_project(project_id: int | None) -> None:
+    if project_id is None:
+        return
+    project = db.session.get(Project, project_id)
+    if project is None or not project.is_published:
+        raise DomainError("Choose a published joint project.", field="project_id")
+
+
+# --- Events: proposal and edits ---------------------------------------------------------------
+
+EVENT_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "kind",
+    "timezone",
+    "start_dt",
+    "end_dt",
+    "is_all_day",
+    "start_date",
+    "end_date",
+    "venue",
+    "city",
+    "country",
+    "latitude",
+    "longitude",
+    "online_url",
+    "languages",
+    "registration_url",
+    "visibility",
+    "project_id",
+)
+LIST_FIELDS = ("theme_ids", "partner_ids")
+
+
+def propose_event(actor, data: dict[str, Any]) -> Event:
+    """A draft event led by the proposer's partner (never a partner chosen in the form)."""
+    if not can_propose_activity(actor):
+        raise PermissionDenied("Only focal points of a partner propose events.")
+    lead_partner_id = actor.partner_id
+    themes = _active_themes(data["theme_ids"])
+    partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
+    _check_project(data.get("project_id"))
+    event = Event(
+        lead_partner_id=lead_partner_id,
+        proposer_id=actor.id,
+        status=Status.DRAFT,
+        **{name: data[name] for name in EVENT_FIELDS},
+    )
+    event.themes = themes
+    event.partner_links = [EventPartner(partner_id=pid) for pid in partner_ids]
+    db.session.add(event)
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="create",
+        to_state=Status.DRAFT.value,
+    )
+    return event
+
+
+def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | None:
+    """Edit a draft or a proposal sent back in place; an edit of a published event becomes a
+    revision for staff to review (returned), while the approved version stays published."""
+    ensure_visible(actor, event)
+    if not can_edit_event(actor, event):
+        raise PermissionDenied("This event cannot be edited now.")
+    themes = _active_themes(data["theme_ids"])
+    data = {**data, "partner_ids": _co_organiser_ids(data["partner_ids"], event.lead_partner_id)}
+    if data.get("project_id") != event.project_id:
+        _check_project(data.get("project_id"))
+    if event.status == Status.APPROVED:
+        return _propose_revision(actor, event, data)
+    for name in EVENT_FIELDS:
+        setattr(event, name, data[name])
+    event.themes = themes
+    _set_event_partners(event, data["partner_ids"])
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="edit",
+        from_state=event.status.value,
+        to_state=event.status.value,
+    )
+    return None
+
+
+def _set_event_partners(event: Event, partner_ids: list[int]) -> list[EventPartner]:
+    """Keep the answers of partners still named; returns the newly named links."""
+    wanted = set(partner_ids)
+    event.partner_links = [link for link in event.partner_links if link.partner_id in wanted]
+    existing = {link.partner_id for link in event.partner_links}
+    added = [EventPartner(partner_id=pid) for pid in sorted(wanted - existing)]
+    event.partner_links.extend(added)
+    return added
+
+
+# --- Revisions of published events ---------------------------------------------------------
+
+
+def _serialise(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, EventKind | Visibility):
+        return value.value
+    return value
+
+
+def event_snapshot(event: Event) -> dict[str, Any]:
+    """The reviewable fields of an event as JSON values (the shape of EventRevision.data)."""
+    snapshot = {name: _serialise(getattr(event, name)) for name in EVENT_FIELDS}
+    snapshot["theme_ids"] = sorted(t.id for t in event.themes)
+    snapshot["partner_ids"] = sorted(link.partner_id for link in event.partner_links)
+    return snapshot
+
+
+def _snapshot_of_data(data: dict[str, Any]) -> dict[str, Any]:
+    snapshot = {name: _serialise(data[name]) for name in EVENT_FIELDS}
+    snapshot["theme_ids"] = sorted(set(data["theme_ids"]))
+    snapshot["partner_ids"] = sorted(set(data["partner_ids"]))
+    return snapshot
+
+
+def _deserialise(name: str, value):
+    if value is None:
+        return None
+    if name in ("start_dt", "end_dt"):
+        return datetime.fromisoformat(value)
+    if name in ("start_date", "end_date"):
+        return date.fromisoformat(value)
+    if name == "kind":
+        return EventKind(value)
+    if name == "visibility":
+        return Visibility(value)
+    return value
+
+
+def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevision:
+    current = event_snapshot(event)
+    proposed = _snapshot_of_data(data)
+    changes = {name: value for name, value in proposed.items() if current.get(name) != value}
+    if not changes:
+        raise DomainError("Nothing changed: the published version already says this.")
+    # A newer edit supersedes a pending one, so staff review one coherent set of changes.
+    superseded = db.session.execute(
+        update(EventRevision)
+        .where(EventRevision.event_id == event.id, EventRevision.status == RevisionStatus.PENDING)
+        .values(status=RevisionStatus.WITHDRAWN)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    revision = EventRevision(event=event, proposer_id=actor.id, data=changes)
+    db.session.add(revision)
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action="revision_proposed",
+        from_state=event.status.value,
+        to_state=event.status.value,
+        details={"revision_id": revision.id, "fields": sorted(changes), "superseded": superseded},
+    )
+    notifications.revision_proposed(revision)
+    return revision
+
+
+def pending_revision(event: Event) -> EventRevision | None:
+    return next((r for r in event.revisions if r.status == RevisionStatus.PENDING), None)
+
+
+def revision_diff(revision: EventRevision) -> list[dict[str, Any]]:
+    """Field by field: what the published version says and what the revision proposes."""
+    from coordinator.activities.revision_wording import describe_value, field_label
+
+    current = event_snapshot(revision.event)
+    rows = []
+    for name in [*EVENT_FIELDS, *LIST_FIELDS]:
+        if name not in revision.data:
+            continue
+        rows.append(
+            {
+                "field": name,
+                "label": field_label(name),
+                "old": describe_value(name, current.get(name), revision.event),
+                "new": describe_value(name, revision.data[name], revision.event),
+            }
+        )
+    return rows
+
+
+def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, comment: str) -> None:
+    event = revision.event
+    ensure_visible(actor, event)
+    if not can_review(actor):
+        raise PermissionDenied("Only network staff decide on changes.")
+    comment = (comment or "").strip()
+    if outcome != RevisionStatus.APPROVED and not comment:
+        raise DomainError("Please say what should change or why.", field="comment")
+    now = utcnow()
+    won = db.session.execute(
+        update(EventRevision)
+        .where(EventRevision.id == revision.id, EventRevision.status == RevisionStatus.PENDING)
+        .values(status=outcome, review_comment=comment, decided_by_id=actor.id, decided_dt=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise ConflictError("These changes were already decided or replaced by newer ones.")
+    if outcome == RevisionStatus.APPROVED:
+        _apply_revision(event, revision.data, now)
+    db.session.refresh(revision)
+    record(
+        actor=actor,
+        subject_type="event",
+        subject_id=event.id,
+        action=f"revision_{outcome.value}",
+        from_state=event.status.value,
+        to_state=event.status.value,
+        comment=comment,
+        details={"revision_id": revision.id, "fields": sorted(revision.data)},
+    )
+    notifications.revision_decided(revision, outcome == RevisionStatus.APPROVED, comment)
+    db.session.flush()
+
+
+def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> None:
+    scalars = {name: _deserialise(name, changes[name]) for name in EVENT_FIELDS if name in changes}
+    # The published event changes and its iCalendar SEQUENCE rises in one conditional UPDATE.
+    applied = db.session.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.status == Status.APPROVED)
+        .values(sequence=Event.sequence + 1, updated_dt=now, **scalars)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if applied != 1:
+        raise ConflictError("The event is no longer published; the changes cannot be applied.")
+    db.session.refresh(event)
+    if "theme_ids" in changes:
+        event.themes = _active_themes(changes["theme_ids"])
+    if "partner_ids" in changes:
+        added = _set_event_partners(event, changes["partner_ids"])
+        db.session.flush()
+        _invite(event, added, now)
+
+
+def approve_revision(actor, revision: EventRevision, comment: str = "") -> None:
+    """Apply the changes to the published event and raise its sequence."""
+    _decide_revision(actor, revision, RevisionStatus.APPROVED, comment)
+
+
+def request_changes_revision(actor, revision: EventRevision, comment: str) -> None:
+    """Send the changes back; the published version stays as it is."""
+    _decide_revision(actor, revision, RevisionStatus.CHANGES_REQUESTED, comment)
+
+
+def reject_revision(actor, revision: EventRevision, comment: str) -> None:
+    """Refuse the changes; the published version stays as it is."""
+    _decide_revision(actor, revision, RevisionStatus.REJECTED, comment)
+
+
+# --- Joint projects: proposal and edits -----------------------------------------------------
+
+PROJECT_FIELDS = ("title", "acronym", "summary", "description", "start_date", "end_date", "website")
+RESERVED_SLUGS = {"new"}
+
+
+def _unique_project_slug(base: str) -> str:
+    base = slugify(base, max_length=100)
+    slug, n = base, 2
+    while (
+        slug in RESERVED_SLUGS
+        or db.session.scalar(select(Project.id).where(Project.slug == slug)) is not None
+    ):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def propose_project(actor, data: dict[str, Any]) -> Project:
+    """A draft joint project led by the proposer's partner."""
+    if not can_propose_activity(actor):
+        raise PermissionDenied("Only focal points of a partner propose joint projects.")
+    lead_partner_id = actor.partner_id
+    themes = _active_themes(data["theme_ids"])
+    partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
+    project = Project(
+        lead_partner_id=lead_partner_id,
+        proposer_id=actor.id,
+        status=Status.DRAFT,
+        slug=_unique_project_slug(data["acronym"] or data["title"]),
+        **{name: data[name] for name in PROJECT_FIELDS},
+    )
+    project.themes = themes
+    project.partner_links = [ProjectPartner(partner_id=pid) for pid in partner_ids]
+    db.session.add(project)
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type="project",
+        subject_id=project.id,
+        action="create",
+        to_state=Status.DRAFT.value,
+    )
+    return project
+
+
+def edit_project(actor, project: Project, data: dict[str, Any]) -> None:
+    """Edit a draft or a proposal sent back (published projects are not edited here)."""
+    ensure_visible(actor, project)
+    if not can_edit_project(actor, project):
+        raise PermissionDenied("This project cannot be edited now.")
+    themes = _active_themes(data["theme_ids"])
+    wanted = set(_co_organiser_ids(data["partner_ids"], project.lead_partner_id))
+    for name in PROJECT_FIELDS:
+        setattr(project, name, data[name])
+    project.themes = themes
+    project.partner_links = [link for link in project.partner_links if link.partner_id in wanted]
+    existing = {link.partner_id for link in project.partner_links}
+    project.partner_links.extend(
+        ProjectPartner(partner_id=pid) for pid in sorted(wanted - existing)
+    )
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type="project",
+        subject_id=project.id,
+        action="edit",
+        from_state=project.status.value,
+        to_state=project.status.value,
+    )
+
+
+# --- The lifecycle ------------------------------------------------------------------------------
+
+
+def transition(actor, activity: Event | Project, action: Action, comment: str = "") -> None:
+    """Move an event or project along the transition table, or raise.
+
+    NotVisible (404) if the actor may not see it, PermissionDenied (403) if the table does not
+    give the actor's role this action, ConflictError (409) if the state is not (or no longer)
+    one the action starts from, DomainError on a missing required comment.
+    """
+    ensure_visible(actor, activity)
+    rule = TRANSITIONS[action]
+    if not actor_roles(actor, activity.lead_partner_id) & rule.actors:
+        raise PermissionDenied(f"You may not {action.label.lower()} this {_kind_label(activity)}.")
+    from_state = activity.status
+    if from_state not in rule.from_states:
+        raise ConflictError(
+            f"This {_kind_label(activity)} is “{from_state.label}”, so “{action.label}” "
+            "does not apply to it (any more)."
+        )
+    comment = (comment or "").strip()
+    if rule.comment_required and not comment:
+        what = (
+            "the reason for cancelling" if action == Action.CANCEL else "a comment for the proposer"
+        )
+        raise DomainError(f"Please give {what}.", field="comment")
+
+    now = utcnow()
+    model = type(activity)
+    values: dict[str, Any] = {"status": rule.to_state, "status_changed_dt": now, "updated_dt": now}
+    if action == Action.SUBMIT:
+        values["submitted_dt"] = now
+    elif action == Action.APPROVE:
+        values["published_dt"] = now
+        values["review_comment"] = comment
+    elif action in (Action.REQUEST_CHANGES, Action.REJECT):
+        values["review_comment"] = comment
+    elif action == Action.CANCEL:
+        values["cancelled_dt"] = now
+        values["cancel_reason"] = comment
+        if model is Event:
+            values["sequence"] = Event.sequence + 1  # calendars must see the cancellation
+    won = db.session.execute(
+        update(model)
+        .where(model.id == activity.id, model.status == from_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise ConflictError("Someone else changed this at the same time; reload the page.")
+    db.session.refresh(activity)
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action=action.value,
+        from_state=from_state.value,
+        to_state=rule.to_state.value,
+        comment=comment,
+    )
+
+    if action == Action.SUBMIT:
+        notifications.proposal_submitted(
+            activity, actor, resubmitted=from_state == Status.CHANGES_REQUESTED
+        )
+        _invite(activity, [link for link in activity.partner_links if link.invited_dt is None], now)
+    elif action == Action.WITHDRAW and from_state == Status.SUBMITTED:
+        notifications.proposal_withdrawn(activity)  # it leaves the staff's queue
+    elif action in (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT, Action.CANCEL):
+        notifications.decision_made(activity, action, actor, comment)
+    db.session.flush()
+
+
+def _invite(activity, links, now: datetime) -> None:
+    """Ask newly named partners to confirm, once."""
+    links = [link for link in links if link.invited_dt is None]
+    if not links:
+        return
+    for link in links:
+        link.invited_dt = now
+    notifications.co_organisers_invited(activity, links)
+
+
+def submit_event(actor, event: Event) -> None:
+    """Send a draft (or a proposal sent back) to staff for review."""
+    transition(actor, event, Action.SUBMIT)
+
+
+def withdraw_event(actor, event: Event) -> None:
+    """The lead partner takes back a proposal not decided yet."""
+    transition(actor, event, Action.WITHDRAW)
+
+
+def approve_event(actor, event: Event, comment: str = "") -> None:
+    """Staff publish a submitted event."""
+    transition(actor, event, Action.APPROVE, comment)
+
+
+def request_changes_event(actor, event: Event, comment: str) -> None:
+    transition(actor, event, Action.REQUEST_CHANGES, comment)
+
+
+def reject_event(actor, event: Event, comment: str) -> None:
+    transition(actor, event, Action.REJECT, comment)
+
+
+def cancel_event(actor, event: Event, reason: str) -> None:
+    """A published event is called off; it stays visible as cancelled."""
+    transition(actor, event, Action.CANCEL, reason)
+
+
+def submit_project(actor, project: Project) -> None:
+    transition(actor, project, Action.SUBMIT)
+
+
+def withdraw_project(actor, project: Project) -> None:
+    transition(actor, project, Action.WITHDRAW)
+
+
+def approve_project(actor, project: Project, comment: str = "") -> None:
+    transition(actor, project, Action.APPROVE, comment)
+
+
+def request_changes_project(actor, project: Project, comment: str) -> None:
+    transition(actor, project, Action.REQUEST_CHANGES, comment)
+
+
+def reject_project(actor, project: Project, comment: str) -> None:
+    transition(actor, project, Action.REJECT, comment)
+
+
+def cancel_project(actor, project: Project, reason: str) -> None:
+    transition(actor, project, Action.CANCEL, reason)
+
+
+# --- Co-organisers ----------------------------------------------------------------------------
+
+
+def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> None:
+    """A named partner's focal point confirms or declines (and may change the answer)."""
+    ensure_visible(actor, activity)
+    if not can_answer_co_organisation(actor, activity):
+        raise PermissionDenied(
+            "Only focal points of a named partner answer, while the "
+            "activity is under review or published."
+        )
+    link_model = EventPartner if isinstance(activity, Event) else ProjectPartner
+    owner_column = link_model.event_id if link_model is EventPartner else link_model.project_id
+    answer = Confirmation.CONFIRMED if confirm else Confirmation.DECLINED
+    changed = db.session.execute(
+        update(link_model)
+        .where(
+            owner_column == activity.id,
+            link_model.partner_id == actor.partner_id,
+            link_model.confirmation != answer,
+        )
+        .values(confirmation=answer, responded_by_id=actor.id, responded_dt=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise ConflictError(f"Your partner already {answer.value} this.")
+    for link in activity.partner_links:
+        db.session.refresh(link)
+    if isinstance(activity, Event):
+        # Public pages credit confirmed partners: calendars should refresh too.
+        db.session.execute(
+            update(Event)
+            .where(Event.id == activity.id)
+            .values(updated_dt=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action=f"co_organiser_{answer.value}",
+        from_state=activity.status.value,
+        to_state=activity.status.value,
+        details={"partner_id": actor.partner_id},
+    )
+    notifications.co_organiser_answered(activity, actor.partner, confirm, actor)
+    db.session.flush()
+
+
+def get_event_for(actor, event_id: int) -> Event:
+    """Load an event the actor may manage, else NotVisible (404)."""
+    event = db.session.get(Event, event_id)
+    if event is None or not can_manage_event(actor, event):
+        raise NotVisible()
+    return event

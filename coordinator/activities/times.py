@@ -1,0 +1,74 @@
+"""Local wall-clock times to UTC instants, refusing the ones a time zone skips or repeats."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class LocalTimeError(ValueError):
+    """A local time that cannot name exactly one instant; the message is shown on the form."""
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """IANA zones offered in forms (the 'posix/' and 'right/' aliases left out)."""
+    return tuple(sorted(n for n in available_timezones() if not n.startswith(("posix", "right"))))
+
+
+def is_known_zone(name: str | None) -> bool:
+    return bool(name) and name in zone_names()
+
+
+def get_zone(name: str) -> ZoneInfo:
+    if not is_known_zone(name):
+        raise LocalTimeError(f"“{name[:64]}” is not a time zone we know; choose one from the list.")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:  # tzdata missing the key
+        raise LocalTimeError("This time zone is not available; choose another.") from error
+
+
+def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
+    """The UTC instant of a local date and time in zone_name.
+
+    Raises LocalTimeError when the time falls in a DST gap (it never happens) or in a
+    DST fold (it happens twice), because guessing would put the event at the wrong hour.
+    """
+    zone = get_zone(zone_name)
+    naive = datetime.combine(day, clock.replace(tzinfo=None, fold=0))
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    when = f"{clock.strftime('%H:%M')} on {day.strftime('%d %B %Y')}"
+    # A time in the gap does not survive the round trip through UTC.
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise LocalTimeError(
+            f"{when} does not exist in {zone_name}: the clocks go forward then. "
+            "Choose a time outside the skipped hour."
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise LocalTimeError(
+            f"{when} happens twice in {zone_name}: the clocks go back then. "
+            "Choose a time outside the repeated hour."
+        )
+    return first.astimezone(UTC)
+
+
+def local_midnight_utc(day: date, zone_name: str) -> datetime:
+    """Start of a local day as a UTC instant (midnight itself may be skipped by DST, e.g.
+    in America/Santiago; then the day starts at the first instant that exists)."""
+    zone = get_zone(zone_name)
+    naive = datetime.combine(day, time(0, 0))
+    moment = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if moment.astimezone(zone).date() != day:  # midnight was skipped: take the gap's end
+        moment = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    return moment
+
+
+def all_day_span(first_day: date, last_day: date, zone_name: str) -> tuple[datetime, datetime]:
+    """UTC instants of the local midnight of the first day and of the day after the last."""
+    return (
+        local_midnight_utc(first_day, zone_name),
+        local_midnight_utc(last_day + timedelta(days=1), zone_name),
+    )

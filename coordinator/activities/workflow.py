@@ -1,0 +1,124 @@
+"""The lifecycle of proposals: the one table saying which action moves which state, and who may.
+
+Services (coordinator.activities.services) perform transitions; permissions
+(coordinator.activities.permissions) answer "may this user do it now?". Both read this table,
+so the rule lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from coordinator.activities.models import Status
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    CANCEL = "cancel"
+
+    @property
+    def label(self) -> str:
+        return {
+            "submit": "Submit for review",
+            "withdraw": "Withdraw",
+            "approve": "Approve and publish",
+            "request_changes": "Request changes",
+            "reject": "Reject",
+            "cancel": "Cancel the activity",
+        }[self.value]
+
+    @property
+    def slug(self) -> str:
+        """The form used in URLs (/events/1/request-changes)."""
+        return self.value.replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, slug: str) -> Action | None:
+        try:
+            return cls(slug.replace("-", "_"))
+        except ValueError:
+            return None
+
+
+class Actor(enum.StrEnum):
+    """Who, relative to one activity, may perform a transition."""
+
+    LEAD = "lead"  # a focal point of the lead partner
+    STAFF = "staff"  # staff or admin of the network
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    from_states: frozenset[Status]
+    to_state: Status
+    actors: frozenset[Actor]
+    comment_required: bool = False
+
+
+def _t(action, from_states, to_state, actors, comment_required=False) -> Transition:
+    return Transition(action, frozenset(from_states), to_state, frozenset(actors), comment_required)
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        _t(Action.SUBMIT, {Status.DRAFT, Status.CHANGES_REQUESTED}, Status.SUBMITTED, {Actor.LEAD}),
+        # Only undecided proposals can be withdrawn; a published one is cancelled instead.
+        _t(
+            Action.WITHDRAW,
+            {Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED},
+            Status.WITHDRAWN,
+            {Actor.LEAD},
+        ),
+        _t(Action.APPROVE, {Status.SUBMITTED}, Status.APPROVED, {Actor.STAFF}),
+        _t(
+            Action.REQUEST_CHANGES,
+            {Status.SUBMITTED},
+            Status.CHANGES_REQUESTED,
+            {Actor.STAFF},
+            comment_required=True,
+        ),
+        _t(
+            Action.REJECT, {Status.SUBMITTED}, Status.REJECTED, {Actor.STAFF}, comment_required=True
+        ),
+        _t(
+            Action.CANCEL,
+            {Status.APPROVED},
+            Status.CANCELLED,
+            {Actor.LEAD, Actor.STAFF},
+            comment_required=True,
+        ),
+    )
+}
+
+# The states in which the lead partner edits the proposal itself (not through a revision).
+EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
+# Co-organisers may answer while the activity is alive.
+ANSWERABLE_STATES = frozenset({Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.APPROVED})
+# Decisions of staff (they notify the lead and the co-organisers).
+DECISIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT})
+
+
+def actor_roles(user, lead_partner_id: int) -> set[Actor]:
+    """The roles a user holds towards an activity led by lead_partner_id."""
+    roles: set[Actor] = set()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return roles
+    if user.is_staff:
+        roles.add(Actor.STAFF)
+    if user.is_focal_point and user.partner_id == lead_partner_id:
+        roles.add(Actor.LEAD)
+    return roles
+
+
+def may_perform(user, lead_partner_id: int, status: Status, action: Action) -> bool:
+    transition = TRANSITIONS[action]
+    return status in transition.from_states and bool(
+        actor_roles(user, lead_partner_id) & transition.actors
+    )
