@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from coordinator.access import is_public_endpoint, public
 from coordinator.accounts import permissions
@@ -113,9 +113,16 @@ def test_http_permission_matrix(app, role, partner):
 
 # --- Deny by default: a walk over every route -------------------------------------------
 
+def _sample_value(converter):
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "x"
+
+
 def _sample_url(app, rule) -> str:
-    values = {name: 1 if isinstance(converter, IntegerConverter) else "x"
-              for name, converter in rule._converters.items()}
+    values = {name: _sample_value(converter) for name, converter in rule._converters.items()}
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         method = next(iter(rule.methods - {"HEAD", "OPTIONS"}))

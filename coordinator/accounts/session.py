@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request_started
 
 from coordinator.extensions import db, login_manager
 
@@ -14,14 +14,18 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @app.before_request
-    def _forget_cached_user():
-        # Flask-Login caches the user in `g`, which lives as long as the app context. A
-        # server gives each request its own context, but a test that keeps one context
-        # pushed would otherwise let one client's user answer for the next request.
-        # Flask-WTF caches the CSRF token there the same way.
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
+    # On request_started, so it runs before every before_request hook (the locale selector
+    # reads current_user in one of them).
+    request_started.connect(_forget_cached_user, app)
+
+
+def _forget_cached_user(sender, **extra) -> None:
+    # Flask-Login caches the user in `g`, which lives as long as the app context. A
+    # server gives each request its own context, but a test that keeps one context
+    # pushed would otherwise let one client's user answer for the next request.
+    # Flask-WTF caches the CSRF token there the same way.
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 @login_manager.user_loader

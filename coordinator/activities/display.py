@@ -50,10 +50,10 @@ def event_iso_start(event: Event) -> str:
 
 
 def country_name(code: str) -> str:
-    """English name of an ISO 3166 country code (the code itself if unknown)."""
-    if not code:
-        return ""
-    return Locale("en").territories.get(code.upper(), code)
+    """Name of an ISO 3166 country code in the page's language ("" if none given)."""
+    from coordinator import i18n
+
+    return i18n.country_name(code) if code else ""
 
 
 def language_names(codes: str) -> list[str]:

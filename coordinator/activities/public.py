@@ -94,6 +94,5 @@ def events_page_url(endpoint: str, filters: EventFilters, number: int) -> str:
 
 bp.add_app_template_filter(display.event_when, "event_when")
 bp.add_app_template_filter(display.event_iso_start, "event_iso_start")
-bp.add_app_template_filter(display.country_name, "country_name")
 bp.add_app_template_filter(display.language_names, "language_names")
 bp.add_app_template_filter(display.web_url, "web_url")

@@ -59,7 +59,7 @@ def test_all_day_events_read_as_dates():
 
 @pytest.mark.parametrize("code, name", [("TN", "Tunisia"), ("eg", "Egypt"), ("", ""),
                                         ("ZZ", "Unknown Region"), ("QQ", "QQ")])
-def test_country_names(code, name):
+def test_country_names(app, code, name):
     assert country_name(code) == name
 
 

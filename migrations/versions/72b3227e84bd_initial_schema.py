@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bc6576a2cc13
+Revision ID: 72b3227e84bd
 Revises: 
-Create Date: 2026-11-27 00:18:05.738241
+Create Date: 2026-11-27 01:17:57.600355
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import coordinator.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'bc6576a2cc13'
+revision = '72b3227e84bd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,6 +110,22 @@ def upgrade():
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entries_subject', ['subject_type', 'subject_id'], unique=False)
+
+    op.create_table('feed_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_dt', coordinator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rotated_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_feed_tokens_owner_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_feed_tokens_token_hash'))
+    )
+    with op.batch_alter_table('feed_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feed_tokens_owner_id'), ['owner_id'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -246,6 +262,7 @@ def upgrade():
     sa.Column('confirmation', sa.Enum('pending', 'confirmed', 'declined', name='confirmation', native_enum=False, length=30), nullable=False),
     sa.Column('responded_by_id', sa.Integer(), nullable=True),
     sa.Column('responded_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('invited_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_project_partners_partner_id_partners')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_partners_project_id_projects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['responded_by_id'], ['users.id'], name=op.f('fk_project_partners_responded_by_id_users')),
@@ -258,12 +275,44 @@ def upgrade():
     sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_project_themes_theme_id_themes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('project_id', 'theme_id', name=op.f('pk_project_themes'))
     )
+    op.create_table('documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('visibility', sa.Enum('public', 'network', 'partners', name='documentvisibility', native_enum=False, length=20), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_partner_id', sa.Integer(), nullable=True),
+    sa.Column('current_version_number', sa.Integer(), nullable=False),
+    sa.Column('created_dt', coordinator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_dt', coordinator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('(CASE WHEN event_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN partner_id IS NULL THEN 0 ELSE 1 END) = 1', name=op.f('ck_documents_one_subject')),
+    sa.CheckConstraint('current_version_number >= 1', name=op.f('ck_documents_current_version_positive')),
+    sa.CheckConstraint('deleted_by_id IS NULL OR deleted_dt IS NOT NULL', name=op.f('ck_documents_deleted_stamped')),
+    sa.ForeignKeyConstraint(['deleted_by_id'], ['users.id'], name=op.f('fk_documents_deleted_by_id_users')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_documents_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_documents_partner_id_partners'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_documents_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_documents_uploaded_by_id_users')),
+    sa.ForeignKeyConstraint(['uploader_partner_id'], ['partners.id'], name=op.f('fk_documents_uploader_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
+    )
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_documents_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_project_id'), ['project_id'], unique=False)
+
     op.create_table('event_partners',
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.Column('confirmation', sa.Enum('pending', 'confirmed', 'declined', name='confirmation', native_enum=False, length=30), nullable=False),
     sa.Column('responded_by_id', sa.Integer(), nullable=True),
     sa.Column('responded_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('invited_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_partners_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_event_partners_partner_id_partners')),
     sa.ForeignKeyConstraint(['responded_by_id'], ['users.id'], name=op.f('fk_event_partners_responded_by_id_users')),
@@ -277,7 +326,7 @@ def upgrade():
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('proposer_id', sa.Integer(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'approved', 'rejected', 'withdrawn', name='revisionstatus', native_enum=False, length=30), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'approved', 'changes_requested', 'rejected', 'withdrawn', name='revisionstatus', native_enum=False, length=30), nullable=False),
     sa.Column('review_comment', sa.Text(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_dt', coordinator.db.UTCDateTime(timezone=True), nullable=True),
@@ -297,11 +346,35 @@ def upgrade():
     sa.ForeignKeyConstraint(['theme_id'], ['themes.id'], name=op.f('fk_event_themes_theme_id_themes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', 'theme_id', name=op.f('pk_event_themes'))
     )
+    op.create_table('document_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('original_filename', sa.String(length=255), nullable=False),
+    sa.Column('mime_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=128), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', coordinator.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('size >= 0', name=op.f('ck_document_versions_size_not_negative')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_versions_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_document_versions_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_versions')),
+    sa.UniqueConstraint('document_id', 'number', name='uq_document_versions_document_number')
+    )
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.create_index('ix_document_versions_storage_key', ['storage_key'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.drop_index('ix_document_versions_storage_key')
+
+    op.drop_table('document_versions')
     op.drop_table('event_themes')
     with op.batch_alter_table('event_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_revisions_event_id'))
@@ -311,6 +384,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_event_partners_partner_id'))
 
     op.drop_table('event_partners')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_documents_project_id'))
+        batch_op.drop_index(batch_op.f('ix_documents_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_documents_event_id'))
+
+    op.drop_table('documents')
     op.drop_table('project_themes')
     op.drop_table('project_partners')
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -338,6 +417,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitations_email'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('feed_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feed_tokens_owner_id'))
+
+    op.drop_table('feed_tokens')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_subject')
 
