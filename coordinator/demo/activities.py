@@ -422,7 +422,7 @@ def _history(network: _Network, subject_type: str, subject, proposer: User | Non
             entries += [
                 (middle, staff, "request_changes", Status.SUBMITTED, Status.CHANGES_REQUESTED,
                  CHANGES_COMMENT),
-                (again, proposer, "resubmit", Status.CHANGES_REQUESTED, Status.SUBMITTED,
+                (again, proposer, "submit", Status.CHANGES_REQUESTED, Status.SUBMITTED,
                  "Venue confirmed and registration link added."),
             ]
         entries.append((decided, staff, "approve", Status.SUBMITTED, Status.APPROVED,

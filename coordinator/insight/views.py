@@ -14,6 +14,9 @@ from coordinator.insight.permissions import can_view_dashboard, can_view_reports
 from coordinator.insight.reports import SECTIONS, Period, build_report, report_csv, section_title
 
 bp = Blueprint("insight", __name__)
+# The navigation shows these pages with the same predicates that guard them.
+bp.add_app_template_global(can_view_dashboard)
+bp.add_app_template_global(can_view_reports)
 
 
 @bp.route("/staff/")
