@@ -102,6 +102,11 @@ def test_a_failed_sign_in_says_why_in_french(client, focal_point):
     assert "L’adresse électronique ou le mot de passe est incorrect." in page(response)
 
 
+def test_wtforms_own_messages_follow_the_page_language(client):
+    response = client.post("/login", headers=AR, data={"email": "", "password": ""})
+    assert "هذا الحقل مطلوب." in page(response)
+
+
 def test_the_sign_in_request_is_flashed_in_spanish(client):
     response = client.get("/account", headers=ES, follow_redirects=True)
     assert "Inicie sesión para ver esta página." in page(response)
