@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
@@ -28,7 +29,9 @@ def reject_control_characters(form, field):
         return
     pattern = _CONTROL_MULTI_LINE if isinstance(field, TextAreaField) else _CONTROL_SINGLE_LINE
     if pattern.search(field.data):
-        raise ValidationError("This field contains invisible control characters; please retype it.")
+        raise ValidationError(
+            _l("This field contains invisible control characters; please retype it.")
+        )
 
 
 def has_control_characters(value: str, multi_line: bool = False) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
@@ -15,7 +16,7 @@ _NEW_PASSWORD = [DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
 # Signing in and asking for a reset only look an address up, so they accept anything shaped
 # like one: the demo accounts live under the reserved ".test" domain, which Email() refuses.
 _ADDRESS_SHAPE = [DataRequired(), Length(max=254),
-                  Regexp(r"^[^@\s]+@[^@\s]+$", message="Enter an email address.")]
+                  Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an email address."))]
 
 
 def _drop_unsafe_next(value):
@@ -23,13 +24,14 @@ def _drop_unsafe_next(value):
     return value if is_safe_next(value) else ""
 
 
-PASSWORD_HELP = f"{MIN_LENGTH} to {MAX_LENGTH} characters. A few unrelated words make a good one."
+PASSWORD_HELP = _l("%(min)s to %(max)s characters. A few unrelated words make a good one.",
+                   min=MIN_LENGTH, max=MAX_LENGTH)
 
 
 class LoginForm(BaseForm):
-    email = EmailField("Email", validators=_ADDRESS_SHAPE)
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
-    remember = BooleanField("Keep me signed in on this device")
+    email = EmailField(_l("Email"), validators=_ADDRESS_SHAPE)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField(filters=[_drop_unsafe_next])
 
 
@@ -42,40 +44,40 @@ class ActionForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
-    name = StringField("Name (optional)", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=[("focal_point", "Focal point")])
-    partner = SelectField("Partner", coerce=int, choices=[], validate_choice=True)
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()])
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[("focal_point", _l("Focal point"))])
+    partner = SelectField(_l("Partner"), coerce=int, choices=[], validate_choice=True)
     next = HiddenField(filters=[_drop_unsafe_next])
 
 
 class AcceptInvitationForm(BaseForm):
-    name = StringField("Your name", validators=_NAME)
-    password = PasswordField("Choose a password", validators=_NEW_PASSWORD)
-    confirm = PasswordField("Repeat the password",
+    name = StringField(_l("Your name"), validators=_NAME)
+    password = PasswordField(_l("Choose a password"), validators=_NEW_PASSWORD)
+    confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(),
-                                        EqualTo("password", "The passwords differ.")])
+                                        EqualTo("password", _l("The passwords differ."))])
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField("Email", validators=_ADDRESS_SHAPE)
+    email = EmailField(_l("Email"), validators=_ADDRESS_SHAPE)
 
 
 class ResetPasswordForm(BaseForm):
-    password = PasswordField("New password", validators=_NEW_PASSWORD)
-    confirm = PasswordField("Repeat the new password",
+    password = PasswordField(_l("New password"), validators=_NEW_PASSWORD)
+    confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(),
-                                        EqualTo("password", "The passwords differ.")])
+                                        EqualTo("password", _l("The passwords differ."))])
 
 
 class ProfileForm(BaseForm):
-    name = StringField("Name", validators=_NAME)
+    name = StringField(_l("Name"), validators=_NAME)
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField("Current password",
+    current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    new_password = PasswordField("New password", validators=_NEW_PASSWORD)
-    confirm = PasswordField("Repeat the new password",
+    new_password = PasswordField(_l("New password"), validators=_NEW_PASSWORD)
+    confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(),
-                                        EqualTo("new_password", "The passwords differ.")])
+                                        EqualTo("new_password", _l("The passwords differ."))])

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,7 +26,12 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"focal_point": "Focal point", "staff": "Staff", "admin": "Administrator"}[self.value]
+        """The role's name in the page's (or the e-mail's) language."""
+        return {
+            "focal_point": _("Focal point"),
+            "staff": _("Staff"),
+            "admin": _("Administrator"),
+        }[self.value]
 
 
 def new_session_nonce() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's (OWASP-compliant) defaults
 
@@ -46,11 +47,11 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None if it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     if password.lower() in COMMON_PASSWORDS:
-        return "This password is too common; choose another."
+        return _("This password is too common; choose another.")
     return None
 
 

@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app, g, session, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select, update
 
@@ -24,6 +26,7 @@ from coordinator.db import utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.forms import has_control_characters
+from coordinator.i18n import local_time_only, locale_for, localized_date
 from coordinator.mail import queue_mail
 
 if TYPE_CHECKING:
@@ -60,7 +63,7 @@ def check_throttle(email: str, address: str) -> None:
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     ):
         raise TooManyAttempts(
-            "Too many failed sign-in attempts. Please wait a few minutes and try again."
+            _("Too many failed sign-in attempts. Please wait a few minutes and try again.")
         )
 
 
@@ -71,7 +74,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     password_hash = user.password_hash if user is not None else None
     if not verify_password(password_hash, password) or user is None or not user.is_enabled:
         db.session.add(LoginFailure(email=normalise_email(email)[:254], address=address[:64]))
-        raise DomainError("The email or password is not right.")
+        raise DomainError(_("The email or password is not right."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -120,13 +123,30 @@ class TokenUnusable(DomainError):
         self.status_code = status_code
 
 
-def _check_token_row(row, what: str) -> None:
+def _token_messages(kind: str) -> tuple[str, str, str]:
+    """Why a link is unusable (unknown, used, expired), as whole sentences per kind of link:
+    gluing "invitation" into one sentence would not translate."""
+    if kind == "invitation":
+        return (
+            _("This invitation link is not valid. Check that you copied all of it."),
+            _("This invitation link has already been used. Each link works once."),
+            _("This invitation link has expired. Please ask for a new one."),
+        )
+    return (
+        _("This password reset link is not valid. Check that you copied all of it."),
+        _("This password reset link has already been used. Each link works once."),
+        _("This password reset link has expired. Please ask for a new one."),
+    )
+
+
+def _check_token_row(row, kind: str) -> None:
+    unknown, used, expired = _token_messages(kind)
     if row is None:
-        raise TokenUnusable(f"This {what} link is not valid. Check that you copied all of it.", 404)
+        raise TokenUnusable(unknown, 404)
     if row.used_dt is not None:
-        raise TokenUnusable(f"This {what} link has already been used. Each link works once.")
+        raise TokenUnusable(used)
     if row.expires_dt <= utcnow():
-        raise TokenUnusable(f"This {what} link has expired. Please ask for a new one.")
+        raise TokenUnusable(expired)
 
 
 def _claim(model, row_id: int) -> None:
@@ -138,7 +158,7 @@ def _claim(model, row_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise TokenUnusable("This link has already been used. Each link works once.")
+        raise TokenUnusable(_("This link has already been used. Each link works once."))
 
 
 # --- Invitations -----------------------------------------------------------------------
@@ -150,17 +170,17 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
 
     role = Role(role)
     if not can_invite(actor, role):
-        raise PermissionDenied("You may not invite this kind of account.")
+        raise PermissionDenied(_("You may not invite this kind of account."))
     email = validated_email(email)
     if role == Role.FOCAL_POINT:
         if partner is None:
-            raise DomainError("Choose the partner this focal point belongs to.", field="partner")
+            raise DomainError(_("Choose the partner this focal point belongs to."), field="partner")
         if not partner.is_active:
-            raise DomainError("This partner is deactivated.", field="partner")
+            raise DomainError(_("This partner is deactivated."), field="partner")
     else:
         partner = None
     if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email already exists.", field="email")
+        raise DomainError(_("An account with this email already exists."), field="email")
     # A new invitation replaces any earlier one still open for this email.
     db.session.execute(
         update(Invitation)
@@ -176,19 +196,33 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
     db.session.add(invitation)
     db.session.flush()
     link = url_for("accounts.accept_invitation", token=token, _external=True)
-    where = f" as focal point of {partner.name}" if partner else f" as {role.label.lower()}"
-    queue_mail(
-        email,
-        f"You are invited to {current_app.config['SITE_NAME']}",
-        f"Hello{(' ' + name) if name else ''},\n\n"
-        f"{actor.name} invites you to join {current_app.config['SITE_NAME']}{where}.\n"
-        f"Open this link to choose your password (it works once and expires on "
-        f"{invitation.expires_dt:%d %b %Y %H:%M} UTC):\n\n{link}\n",
-    )
+    # The invitee has no account, hence no saved language yet: write in the language the
+    # inviting user works in (the locale of this request).
+    with force_locale(str(get_locale())):
+        subject, body = _invitation_mail(invitation, actor, link)
+    queue_mail(email, subject, body)
     record(actor=actor, subject_type="invitation", subject_id=invitation.id, action="invite",
            details={"email": email, "role": role.value,
                     "partner_id": partner.id if partner else None})
     return invitation, token
+
+
+def _invitation_mail(invitation: Invitation, actor: User, link: str) -> tuple[str, str]:
+    """Subject and body of an invitation, in the current locale."""
+    site = current_app.config["SITE_NAME"]
+    greeting = (_("Hello %(name)s,", name=invitation.name) if invitation.name
+                else _("Hello,"))
+    if invitation.partner is not None:
+        invites = _("%(inviter)s invites you to join %(site)s as focal point of %(partner)s.",
+                    inviter=actor.name, site=site, partner=invitation.partner.name)
+    else:
+        invites = _("%(inviter)s invites you to join %(site)s with the role: %(role)s.",
+                    inviter=actor.name, site=site, role=invitation.role.label)
+    instructions = _("Open this link to choose your password (it works once and expires on "
+                     "%(date)s at %(time)s UTC):", date=localized_date(invitation.expires_dt),
+                     time=local_time_only(invitation.expires_dt, "UTC"))
+    subject = _("You are invited to %(site)s", site=site)
+    return subject, f"{greeting}\n\n{invites}\n{instructions}\n\n{link}\n"
 
 
 def find_invitation(token: str) -> Invitation:
@@ -209,9 +243,9 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     if problem:
         raise DomainError(problem, field="password")
     if find_user_by_email(invitation.email) is not None:
-        raise TokenUnusable("An account with this email already exists. Sign in instead.")
+        raise TokenUnusable(_("An account with this email already exists. Sign in instead."))
     if invitation.partner is not None and not invitation.partner.is_active:
-        raise TokenUnusable("The partner of this invitation has been deactivated.")
+        raise TokenUnusable(_("The partner of this invitation has been deactivated."))
     _claim(Invitation, invitation.id)
     user = create_user(email=invitation.email, name=name, role=invitation.role,
                        partner=invitation.partner, password=password)
@@ -234,23 +268,32 @@ def request_password_reset(email: str) -> None:
     db.session.flush()
     link = url_for("accounts.reset_password", token=token, _external=True)
     minutes = int(lifetime.total_seconds() // 60)
-    queue_mail(
-        user.email,
-        f"Reset your {current_app.config['SITE_NAME']} password",
-        f"Hello {user.name},\n\nSomeone (hopefully you) asked to reset your password.\n"
-        f"Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
-        "If you did not ask for this, ignore this message: your password stays as it is.\n",
-        user=user,
-    )
+    # The recipient's saved language; without one, the language of the page they asked from.
+    language = locale_for(user) if user.locale else str(get_locale())
+    with force_locale(language):
+        subject = _("Reset your %(site)s password", site=current_app.config["SITE_NAME"])
+        body = "\n".join([
+            _("Hello %(name)s,", name=user.name),
+            "",
+            _("Someone (hopefully you) asked to reset your password."),
+            _("Open this link within %(minutes)s minutes to choose a new one:",
+              minutes=minutes),
+            "",
+            link,
+            "",
+            _("If you did not ask for this, ignore this message: your password stays as it is."),
+            "",
+        ])
+    queue_mail(user.email, subject, body, user=user)
 
 
 def find_reset_token(token: str) -> PasswordResetToken:
     reset = db.session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
     )
-    _check_token_row(reset, "password reset")
+    _check_token_row(reset, "password_reset")
     if not reset.user.is_enabled:
-        raise TokenUnusable("This account is deactivated.")
+        raise TokenUnusable(_("This account is deactivated."))
     return reset
 
 
@@ -280,14 +323,14 @@ def reset_password(token: str, password: str) -> User:
 def update_profile(user: User, *, name: str) -> None:
     """Change the display name."""
     if not name or has_control_characters(name) or len(name) > 200:
-        raise DomainError("Give a name of 1 to 200 printable characters.", field="name")
+        raise DomainError(_("Give a name of 1 to 200 printable characters."), field="name")
     user.name = name
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change the password after checking the current one; other sessions are signed out."""
     if not verify_password(user.password_hash, current_password):
-        raise DomainError("Your current password is not right.", field="current_password")
+        raise DomainError(_("Your current password is not right."), field="current_password")
     problem = password_problem(new_password)
     if problem:
         raise DomainError(problem, field="new_password")
@@ -302,9 +345,9 @@ def deactivate_user(actor: User, target: User) -> None:
     from coordinator.accounts.permissions import can_change_user
 
     if not can_change_user(actor, target):
-        raise PermissionDenied("You may not change this account.")
+        raise PermissionDenied(_("You may not change this account."))
     if not target.is_enabled:
-        raise DomainError("This account is already deactivated.")
+        raise DomainError(_("This account is already deactivated."))
     target.is_enabled = False
     target.rotate_session_nonce()
     record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
@@ -316,9 +359,9 @@ def reactivate_user(actor: User, target: User) -> None:
     from coordinator.accounts.permissions import can_change_user
 
     if not can_change_user(actor, target):
-        raise PermissionDenied("You may not change this account.")
+        raise PermissionDenied(_("You may not change this account."))
     if target.is_enabled:
-        raise DomainError("This account is already active.")
+        raise DomainError(_("This account is already active."))
     target.is_enabled = True
     record(actor=actor, subject_type="user", subject_id=target.id, action="reactivate",
            from_state="deactivated", to_state="active")
@@ -330,4 +373,4 @@ def validated_email(email: str) -> str:
     try:
         return normalise_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise DomainError(f"Invalid email: {error}", field="email") from error
+        raise DomainError(_("Invalid email: %(reason)s", reason=error), field="email") from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request_started
+from flask_babel import lazy_gettext as _l
 
 from coordinator.extensions import db, login_manager
 
@@ -10,7 +11,10 @@ from coordinator.extensions import db, login_manager
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to see this page."
+    # Flask-Login flashes the message into the session, which stores plain strings only:
+    # the lazy message is turned into text (in the page's language) when it is flashed.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 

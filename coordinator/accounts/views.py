@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -56,7 +58,8 @@ def login():
             return render_template("accounts/login.html", form=form), 200
         services.sign_in(user, remember=form.remember.data)
         db.session.commit()
-        flash(f"Welcome, {user.name}.", "success")
+        refresh_locale()  # the locale was chosen while anonymous: greet in the user's own
+        flash(_("Welcome, %(name)s.", name=user.name), "success")
         return redirect(safe_next(form.next.data, url_for("main.index")))
     return render_template("accounts/login.html", form=form)
 
@@ -69,7 +72,7 @@ def logout():
         abort(400)
     services.sign_out(current_user._get_current_object())
     db.session.commit()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -102,7 +105,7 @@ def accept_invitation(token: str):
         else:
             services.sign_in(user)
             db.session.commit()
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation,
                            password_help=PASSWORD_HELP)
@@ -124,13 +127,14 @@ def invite():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(back)
     for field in (form.email, form.name, form.role, form.partner):
         for message in field.errors:
-            flash(f"Invitation not sent — {field.label.text}: {message}", "danger")
+            flash(_("Invitation not sent — %(field)s: %(problem)s", field=field.label.text,
+                    problem=message), "danger")
     for message in form.form_errors:
-        flash(f"Invitation not sent: {message}", "danger")
+        flash(_("Invitation not sent: %(problem)s", problem=message), "danger")
     return redirect(back)
 
 
@@ -141,7 +145,7 @@ def _invite_form() -> InviteForm:
     partners = db.session.scalars(
         select(Partner).where(Partner.is_active).order_by(Partner.name)
     ).all()
-    form.partner.choices = [(0, "— none (staff and admins) —")] + [
+    form.partner.choices = [(0, _("— none (staff and admins) —"))] + [
         (partner.id, partner.display_name) for partner in partners
     ]
     return form
@@ -157,8 +161,8 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         db.session.commit()
         # The same answer whether or not the address has an account.
-        flash("If an account uses this address, we have sent it a link to choose a new "
-              "password. Check your inbox.", "info")
+        flash(_("If an account uses this address, we have sent it a link to choose a new "
+                "password. Check your inbox."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -182,7 +186,8 @@ def reset_password(token: str):
         else:
             services.sign_in(user)
             db.session.commit()
-            flash("Your password is changed. Every other session has been signed out.", "success")
+            flash(_("Your password is changed. Every other session has been signed out."),
+                  "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/reset_password.html", form=form, password_help=PASSWORD_HELP)
 
@@ -204,7 +209,7 @@ def profile():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Your name is saved.", "success")
+            flash(_("Your name is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form)
 
@@ -224,7 +229,8 @@ def change_password():
         else:
             services.sign_in(user)  # this session continues under the new nonce
             db.session.commit()
-            flash("Your password is changed. Your other sessions have been signed out.", "success")
+            flash(_("Your password is changed. Your other sessions have been signed out."),
+                  "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form), 400
 
@@ -271,7 +277,7 @@ def deactivate(user_id: int):
         abort(400)
     services.deactivate_user(current_user, target)
     db.session.commit()
-    flash(f"{target.name} is deactivated and signed out everywhere.", "success")
+    flash(_("%(name)s is deactivated and signed out everywhere.", name=target.name), "success")
     return redirect(url_for("accounts.users"))
 
 
@@ -284,5 +290,5 @@ def reactivate(user_id: int):
         abort(400)
     services.reactivate_user(current_user, target)
     db.session.commit()
-    flash(f"{target.name} can sign in again.", "success")
+    flash(_("%(name)s can sign in again.", name=target.name), "success")
     return redirect(url_for("accounts.users"))

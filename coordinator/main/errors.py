@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 
+# Lazy: each page is written in the language of the request that failed.
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Not allowed", "You do not have permission to do this."),
-    404: ("Not found", "There is nothing here. It may have moved or never existed."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    409: ("Changed meanwhile", "Someone changed this at the same time. Reload the page and try again."),
-    413: ("File too large", "The file is larger than this site accepts. Please choose a smaller one."),
-    429: ("Too many requests", "You have tried too often. Please wait a few minutes."),
-    500: ("Something went wrong", "We could not complete this request. It has been logged."),
+    400: (_l("Bad request"),
+          _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Not found"), _l("There is nothing here. It may have moved or never existed.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Changed meanwhile"),
+          _l("Someone changed this at the same time. Reload the page and try again.")),
+    413: (_l("File too large"),
+          _l("The file is larger than this site accepts. Please choose a smaller one.")),
+    429: (_l("Too many requests"), _l("You have tried too often. Please wait a few minutes.")),
+    500: (_l("Something went wrong"),
+          _l("We could not complete this request. It has been logged.")),
 }
 
 
 def render_error(code: int, description: str | None = None):
-    title, default = MESSAGES.get(code, (f"Error {code}", ""))
+    title, default = MESSAGES.get(code, (_("Error %(code)s", code=code), ""))
     return render_template("errors/error.html", code=code, title=title,
                            message=description or default), code
 
@@ -30,8 +37,8 @@ def render_error(code: int, description: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, "Your form expired or was sent from elsewhere. "
-                                 "Please reload the page and try again.")
+        return render_error(400, _("Your form expired or was sent from elsewhere. "
+                                   "Please reload the page and try again."))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -16,14 +19,21 @@ _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 
 
 @cache
-def country_choices() -> list[tuple[str, str]]:
+def country_choices(language: str = "en") -> list[tuple[str, str]]:
+    """Countries named in the given language, in that language's alphabetical order."""
     from babel import Locale
 
-    territories = Locale("en").territories
+    territories = Locale.parse(language).territories
     codes = [code for code in territories
              if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
     return sorted(((code, f"{territories[code]} ({code})") for code in codes),
-                  key=lambda item: item[1])
+                  key=lambda item: _sort_key(item[1]))
+
+
+def _sort_key(name: str) -> str:
+    # "Égypte" sorts with the E's: compare letters without their accents.
+    return "".join(char for char in unicodedata.normalize("NFKD", name.casefold())
+                   if not unicodedata.combining(char))
 
 
 @cache
@@ -39,35 +49,37 @@ def http_url(form, field) -> None:
         return
     parts = urlsplit(field.data)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Give a web address starting with http:// or https://.")
+        raise ValidationError(_l("Give a web address starting with http:// or https://."))
 
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class PartnerForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    acronym = StringField("Acronym", validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    acronym = StringField(_l("Acronym"), validators=[DataRequired(), Length(max=40)])
     slug = StringField(
-        "Address name (slug)",
+        _l("Address name (slug)"),
         validators=[Optional(), Length(max=80),
                     Regexp(SLUG_PATTERN,
-                           message="Use lower-case letters, digits and single hyphens.")],
+                           message=_l("Use lower-case letters, digits and single hyphens."))],
     )
-    kind = StringField("Kind of institution", validators=[Optional(), Length(max=100)])
-    city = StringField("City", validators=[Optional(), Length(max=120)])
-    country = SelectField("Country", validators=[DataRequired()])
-    timezone = SelectField("Time zone", validators=[DataRequired()], default="UTC")
-    website = URLField("Website", validators=[Optional(), Length(max=500), http_url])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=2000)])
-    groups = SelectMultipleField("Groups", coerce=int)
+    kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=100)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default="UTC")
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=500), http_url])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    groups = SelectMultipleField(_l("Groups"), coerce=int)
 
     def __init__(self, *args, group_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "— choose a country —")] + country_choices()
+        self.country.choices = [("", _l("— choose a country —"))] + country_choices(
+            str(get_locale() or "en")
+        )
         self.timezone.choices = timezone_choices()
         self.groups.choices = list(group_choices)
 
 
 class PartnerGroupForm(BaseForm):
-    name = StringField("New group name", validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("New group name"), validators=[DataRequired(), Length(max=200)])

@@ -63,4 +63,6 @@ class Partner(db.Model):
 
     @property
     def display_name(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym and self.acronym != self.name else self.name
+        if self.acronym and self.acronym != self.name:
+            return f"{self.name} ({self.acronym})"
+        return self.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coordinator.audit.models import record
@@ -49,14 +50,14 @@ def _free_slug(base: str) -> str:
 
 def _apply(partner: Partner, data: PartnerData, actor) -> None:
     if data.timezone not in available_timezones():
-        raise DomainError("Choose a time zone from the list.", field="timezone")
+        raise DomainError(_("Choose a time zone from the list."), field="timezone")
     if len(data.country) != 2 or not data.country.isalpha():
-        raise DomainError("Choose a country from the list.", field="country")
+        raise DomainError(_("Choose a country from the list."), field="country")
     groups = db.session.scalars(
         select(PartnerGroup).where(PartnerGroup.id.in_(data.group_ids))
     ).all()
     if len(groups) != len(set(data.group_ids)):
-        raise DomainError("Choose groups from the list.", field="groups")
+        raise DomainError(_("Choose groups from the list."), field="groups")
     partner.name = data.name
     partner.acronym = data.acronym
     partner.kind = data.kind
@@ -71,9 +72,9 @@ def _apply(partner: Partner, data: PartnerData, actor) -> None:
 def _chosen_slug(data: PartnerData, exclude_id: int | None) -> str:
     slug = data.slug
     if slug in RESERVED_SLUGS:
-        raise DomainError(f"“{slug}” is reserved; choose another.", field="slug")
+        raise DomainError(_("“%(slug)s” is reserved; choose another.", slug=slug), field="slug")
     if _slug_taken(slug, exclude_id):
-        raise DomainError("Another partner already uses this address name.", field="slug")
+        raise DomainError(_("Another partner already uses this address name."), field="slug")
     return slug
 
 
@@ -100,9 +101,10 @@ def update_partner(actor, partner: Partner, data: PartnerData) -> None:
 def set_partner_active(actor, partner: Partner, active: bool) -> None:
     """Deactivate (hide from the directory, no new invitations) or reactivate a partner."""
     if partner.is_coordinator and not active:
-        raise DomainError("The coordinating network cannot be deactivated.")
+        raise DomainError(_("The coordinating network cannot be deactivated."))
     if partner.is_active == active:
-        raise DomainError("The partner is already " + ("active." if active else "deactivated."))
+        raise DomainError(_("The partner is already active.") if active
+                          else _("The partner is already deactivated."))
     partner.is_active = active
     db.session.flush()
     record(actor=actor, subject_type="partner", subject_id=partner.id,
@@ -118,7 +120,7 @@ def create_group(actor, name: str) -> PartnerGroup:
         select(PartnerGroup.id).where((PartnerGroup.name == name) | (PartnerGroup.slug == slug))
     )
     if taken is not None:
-        raise DomainError("A group with this name already exists.", field="name")
+        raise DomainError(_("A group with this name already exists."), field="name")
     group = PartnerGroup(name=name, slug=slug)
     db.session.add(group)
     db.session.flush()

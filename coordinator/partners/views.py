@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -87,7 +88,7 @@ def create():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"{partner.name} is added.", "success")
+            flash(_("%(name)s is added.", name=partner.name), "success")
             return redirect(url_for("partners.show", slug=partner.slug))
     return render_template("partners/form.html", form=form, partner=None,
                            group_form=PartnerGroupForm(formdata=None))
@@ -109,7 +110,7 @@ def edit(slug: str):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"{partner.name} is saved.", "success")
+            flash(_("%(name)s is saved.", name=partner.name), "success")
             return redirect(url_for("partners.show", slug=partner.slug))
     return render_template("partners/form.html", form=form, partner=partner,
                            group_form=PartnerGroupForm(formdata=None))
@@ -127,7 +128,8 @@ def _set_active(slug: str, active: bool):
         flash(error.message, "danger")
         return redirect(url_for("partners.show", slug=partner.slug))
     db.session.commit()
-    flash(f"{partner.name} is {'reactivated' if active else 'deactivated'}.", "success")
+    flash(_("%(name)s is reactivated.", name=partner.name) if active
+          else _("%(name)s is deactivated.", name=partner.name), "success")
     return redirect(url_for("partners.show", slug=partner.slug))
 
 
@@ -154,9 +156,9 @@ def create_group():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(f"The group “{group.name}” is created; you can now add partners to it.",
-                  "success")
+            flash(_("The group “%(name)s” is created; you can now add partners to it.",
+                    name=group.name), "success")
             return redirect(back)
     for message in form.name.errors + form.form_errors:
-        flash(f"Group not created: {message}", "danger")
+        flash(_("Group not created: %(problem)s", problem=message), "danger")
     return redirect(back)
