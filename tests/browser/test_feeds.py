@@ -56,7 +56,11 @@ def french_catalogs(tmp_path_factory):
 class TestInFrench:
     @pytest.fixture
     def app_config(self, app_config, french_catalogs):
-        return {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(french_catalogs)}
+        from tests.i18n.parts_catalog import forget_loaded_translations
+
+        forget_loaded_translations()
+        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(french_catalogs)}
+        forget_loaded_translations()
 
     def test_the_copy_button_reports_in_french(self, live_server, page, focal_point):
         db.session.commit()  # the live server must see the user (and no lock held)

@@ -4,7 +4,8 @@ Engineers write their translations to coordinator/translations/_parts/<name>.jso
 merges them into the catalogs. A test that renders a page in French must pass both before that
 merge (on the engineer's branch) and after it (when the part may be gone): point
 BABEL_TRANSLATION_DIRECTORIES at `compiled_catalogs(tmp_dir)`, which is the committed catalogs
-with any parts laid over entries they leave empty.
+with any parts laid over entries they leave empty, and call `forget_loaded_translations()`
+before and after: Flask-Babel keeps loaded catalogs per process, by language only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from coordinator import i18n
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "coordinator" / "translations"
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -44,3 +47,8 @@ def compiled_catalogs(directory: Path) -> Path:
         with open(target / "messages.mo", "wb") as handle:
             write_mo(handle, catalog)
     return directory
+
+
+def forget_loaded_translations() -> None:
+    """Drop the catalogs Flask-Babel loaded, so the next lookup reads the configured directory."""
+    i18n.babel.domain_instance.cache.clear()
