@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -9,12 +10,13 @@ from wtforms.validators import Length, Optional
 from coordinator.documents.models import DEFAULT_VISIBILITY, DocumentVisibility
 from coordinator.forms import BaseForm
 
+# Labels are lazy strings: each page shows them in its own language.
 VISIBILITY_CHOICES = [(v.value, v.label) for v in DocumentVisibility]
 
 
 def _visibility_field():
     return SelectField(
-        "Who may see it",
+        _l("Who may see it"),
         choices=VISIBILITY_CHOICES,
         default=DEFAULT_VISIBILITY.value,
     )
@@ -22,15 +24,17 @@ def _visibility_field():
 
 class UploadForm(BaseForm):
     title = StringField(
-        "Title", validators=[Optional(), Length(max=200)], description="Defaults to the file name."
+        _l("Title"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Defaults to the file name."),
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     visibility = _visibility_field()
-    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
 class VersionForm(BaseForm):
-    file = FileField("New version", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(_l("New version"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
 class VisibilityForm(BaseForm):

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -35,17 +36,19 @@ class DocumentVisibility(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        # Lazy: the upload form builds its choices at import time, before any locale exists.
         return {
-            "public": "Public",
-            "network": "Network (signed-in users)",
-            "partners": "Partners involved only",
+            "public": _l("Public"),
+            "network": _l("Network (signed-in users)"),
+            "partners": _l("Partners involved only"),
         }[self.value]
 
 
 # What a new document gets unless the uploader chooses otherwise: the narrowest audience.
 DEFAULT_VISIBILITY = DocumentVisibility.PARTNERS
 
-# Human names of the types the allowlist accepts (see documents.validation).
+# Human names of the types the allowlist accepts (see documents.validation); product names
+# read the same in every language, the others are translated when shown.
 TYPE_LABELS = {
     "application/pdf": "PDF",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
@@ -54,15 +57,15 @@ TYPE_LABELS = {
     "application/msword": "Word",
     "application/vnd.ms-excel": "Excel",
     "application/vnd.ms-powerpoint": "PowerPoint",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet",
-    "application/vnd.oasis.opendocument.presentation": "OpenDocument presentation",
-    "image/png": "PNG image",
-    "image/jpeg": "JPEG image",
-    "image/gif": "GIF image",
-    "image/webp": "WebP image",
+    "application/vnd.oasis.opendocument.text": _l("OpenDocument text"),
+    "application/vnd.oasis.opendocument.spreadsheet": _l("OpenDocument spreadsheet"),
+    "application/vnd.oasis.opendocument.presentation": _l("OpenDocument presentation"),
+    "image/png": _l("PNG image"),
+    "image/jpeg": _l("JPEG image"),
+    "image/gif": _l("GIF image"),
+    "image/webp": _l("WebP image"),
     "text/csv": "CSV",
-    "text/plain": "Text",
+    "text/plain": _l("Text"),
 }
 
 
@@ -172,4 +175,4 @@ class DocumentVersion(db.Model):
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS.get(self.mime_type, self.mime_type)
+        return str(TYPE_LABELS.get(self.mime_type, self.mime_type))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from coordinator.activities.models import Event, Project
@@ -76,7 +77,7 @@ def create_document(
     elif isinstance(subject, Partner):
         document.partner = subject
     else:
-        raise DomainError("Documents attach to an event, a project or a partner.")
+        raise DomainError(_("Documents attach to an event, a project or a partner."))
     db.session.add(document)
     _new_version(document, 1, checked, key, user)
     db.session.flush()
@@ -106,7 +107,7 @@ def add_version(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("Someone changed this document at the same time; please try again.")
+        raise ConflictError(_("Someone changed this document at the same time; please try again."))
     version = _new_version(document, expected + 1, checked, key, user)
     db.session.flush()
     db.session.refresh(document)
@@ -148,7 +149,7 @@ def delete_document(*, document: Document, user) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("This document was already deleted.")
+        raise ConflictError(_("This document was already deleted."))
     db.session.refresh(document)
     record(
         actor=user,
@@ -169,7 +170,7 @@ def restore_document(*, document: Document, user) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ConflictError("This document is not deleted.")
+        raise ConflictError(_("This document is not deleted."))
     db.session.refresh(document)
     record(
         actor=user,

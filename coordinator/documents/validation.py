@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import magic
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from coordinator.errors import DomainError
 
@@ -88,41 +90,55 @@ class CheckedFile:
 def check_filename(raw: str | None) -> tuple[str, str]:
     """Return (NFC file name, lower-case extension) or raise a DomainError saying why not."""
     if not raw:
-        raise DomainError("Choose a file to upload.", field="file")
+        raise DomainError(_("Choose a file to upload."), field="file")
     if "\x00" in raw:
-        raise DomainError("The file name contains a NUL character; rename the file.", "file")
+        raise DomainError(_("The file name contains a NUL character; rename the file."), "file")
     if _CONTROL.search(raw):
         raise DomainError(
-            "The file name contains invisible control characters; rename the file.", "file"
+            _("The file name contains invisible control characters; rename the file."), "file"
         )
     if _BIDI_AND_INVISIBLE.search(raw):
         raise DomainError(
-            "The file name contains invisible direction or formatting characters that can "
-            "disguise its real type; rename the file.",
+            _(
+                "The file name contains invisible direction or formatting characters that can "
+                "disguise its real type; rename the file."
+            ),
             "file",
         )
     if "/" in raw or "\\" in raw:
-        raise DomainError("The file name may not contain a folder path (/ or \\).", "file")
+        raise DomainError(_("The file name may not contain a folder path (/ or \\)."), "file")
     name = unicodedata.normalize("NFC", raw).strip()
     if name in {"", ".", ".."} or name.startswith(".") or ".." in name:
         raise DomainError(
-            "The file name may not start with a dot or contain “..”; rename the file.", "file"
+            _("The file name may not start with a dot or contain “..”; rename the file."), "file"
         )
     if len(name) > MAX_FILENAME_LENGTH:
         raise DomainError(
-            f"The file name is {len(name)} characters long; the limit is "
-            f"{MAX_FILENAME_LENGTH}. Rename the file.",
+            _(
+                "The file name is %(length)s characters long; the limit is %(limit)s. "
+                "Rename the file.",
+                length=len(name),
+                limit=MAX_FILENAME_LENGTH,
+            ),
             "file",
         )
     stem, dot, extension = name.rpartition(".")
     extension = extension.lower()
     if not dot or not stem.strip():
         raise DomainError(
-            f"The file name needs an extension. Accepted: {ALLOWED_EXTENSIONS_TEXT}.", "file"
+            _(
+                "The file name needs an extension. Accepted: %(extensions)s.",
+                extensions=ALLOWED_EXTENSIONS_TEXT,
+            ),
+            "file",
         )
     if extension not in ALLOWED_TYPES:
         raise DomainError(
-            f"Files of type .{extension} are not accepted. Accepted: {ALLOWED_EXTENSIONS_TEXT}.",
+            _(
+                "Files of type .%(extension)s are not accepted. Accepted: %(extensions)s.",
+                extension=extension,
+                extensions=ALLOWED_EXTENSIONS_TEXT,
+            ),
             "file",
         )
     return name, extension
@@ -149,14 +165,20 @@ def check_zip_container(stream: BinaryIO, extension: str) -> None:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise DomainError(
-            f"The .{extension} file is damaged (not a readable archive).", "file"
+            _("The .%(extension)s file is damaged (not a readable archive).", extension=extension),
+            "file",
         ) from error
     try:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
             raise DomainError(
-                f"The .{extension} file holds {len(members)} parts; at most {MAX_ZIP_MEMBERS} "
-                "are accepted.",
+                _(
+                    "The .%(extension)s file holds %(parts)s parts; at most %(limit)s "
+                    "are accepted.",
+                    extension=extension,
+                    parts=len(members),
+                    limit=MAX_ZIP_MEMBERS,
+                ),
                 "file",
             )
         total = 0
@@ -167,25 +189,40 @@ def check_zip_container(stream: BinaryIO, extension: str) -> None:
                 member.file_size > 1024 * 1024 and ratio > MAX_ZIP_MEMBER_RATIO
             ):
                 raise DomainError(
-                    f"The .{extension} file would expand to an unreasonable size when opened "
-                    "(a compression bomb); it was refused.",
+                    _(
+                        "The .%(extension)s file would expand to an unreasonable size when "
+                        "opened (a compression bomb); it was refused.",
+                        extension=extension,
+                    ),
                     "file",
                 )
         names = {member.filename for member in members}
         if extension in OOXML:
             if "[Content_Types].xml" not in names:
                 raise DomainError(
-                    f"The file is a zip archive, not a real .{extension} document.", "file"
+                    _(
+                        "The file is a zip archive, not a real .%(extension)s document.",
+                        extension=extension,
+                    ),
+                    "file",
                 )
         elif extension in OPENDOCUMENT:
             if "mimetype" not in names:
                 raise DomainError(
-                    f"The file is a zip archive, not a real .{extension} document.", "file"
+                    _(
+                        "The file is a zip archive, not a real .%(extension)s document.",
+                        extension=extension,
+                    ),
+                    "file",
                 )
             declared = archive.read("mimetype").decode("ascii", "replace").strip()
             if declared != OPENDOCUMENT[extension]:
                 raise DomainError(
-                    f"The file's content does not match its .{extension} extension.", "file"
+                    _(
+                        "The file’s content does not match its .%(extension)s extension.",
+                        extension=extension,
+                    ),
+                    "file",
                 )
     finally:
         archive.close()
@@ -197,12 +234,16 @@ def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
     name, extension = check_filename(filename)
     size = stream_size(stream)
     if size == 0:
-        raise DomainError("The file is empty.", "file")
+        raise DomainError(_("The file is empty."), "file")
     detected = sniff(stream)
     if detected not in ALLOWED_TYPES[extension]:
         raise DomainError(
-            f"The file's content ({_describe(detected)}) does not match its .{extension} "
-            "extension; it was refused.",
+            _(
+                "The file’s content (%(content)s) does not match its .%(extension)s extension; "
+                "it was refused.",
+                content=_describe(detected),
+                extension=extension,
+            ),
             "file",
         )
     if extension in OOXML or extension in OPENDOCUMENT:
@@ -213,9 +254,11 @@ def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
 
 
 def _describe(mime_type: str) -> str:
-    return {
-        "text/html": "a web page (HTML)",
-        "image/svg+xml": "an SVG image",
-        "application/zip": "a zip archive",
-        "application/x-empty": "empty",
-    }.get(mime_type, mime_type)
+    return str(
+        {
+            "text/html": _l("a web page (HTML)"),
+            "image/svg+xml": _l("an SVG image"),
+            "application/zip": _l("a zip archive"),
+            "application/x-empty": _l("empty"),
+        }.get(mime_type, mime_type)
+    )

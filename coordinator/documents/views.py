@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.units import format_unit
 from flask import (
     Blueprint,
     abort,
@@ -13,6 +14,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -120,6 +123,27 @@ def document_upload_url(subject) -> str:
     return url_for("documents.upload", **subject_route(subject))
 
 
+_SIZE_UNITS = ("digital-kilobyte", "digital-megabyte", "digital-gigabyte")
+
+
+@bp.app_template_filter("l_filesize")
+def localized_file_size(size: int | None) -> str:
+    """A file size in the page's language ("1.2 MB", "1,2 Mo", "1.2 م.ب"): decimal units, as
+    Jinja's filesizeformat counts them, and as the upload script does in the browser."""
+    if size is None:
+        return ""
+    locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if size < 1000:
+        return format_unit(size, "digital-byte", length="long", locale=locale)
+    value = size / 1000
+    unit = _SIZE_UNITS[0]
+    for unit in _SIZE_UNITS:
+        if value < 1000 or unit == _SIZE_UNITS[-1]:
+            break
+        value /= 1000
+    return format_unit(value, unit, length="short", format="#,##0.0", locale=locale)
+
+
 @bp.app_context_processor
 def document_helpers():
     return {"document_permissions": permissions, "document_subject_page": subject_page_url}
@@ -173,7 +197,7 @@ def upload(kind: str, ref: str):
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            flash(f"“{document.title}” was uploaded.", "success")
+            flash(_("“%(title)s” was uploaded.", title=document.title), "success")
             return redirect(url_for("documents.show", document_id=document.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
@@ -269,7 +293,10 @@ def new_version(document_id: int):
             db.session.rollback()
             apply_to_form(form, error)
         else:
-            flash(f"Version {version.number} is now the current version.", "success")
+            flash(
+                _("Version %(number)s is now the current version.", number=version.number),
+                "success",
+            )
             return redirect(url_for("documents.show", document_id=document.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
@@ -294,7 +321,7 @@ def change_visibility(document_id: int):
         document=document, user=current_user, visibility=DocumentVisibility(form.visibility.data)
     )
     db.session.commit()
-    flash(f"Visibility is now: {document.visibility.label}.", "success")
+    flash(_("Visibility is now: %(audience)s.", audience=document.visibility.label), "success")
     return redirect(url_for("documents.show", document_id=document.id))
 
 
@@ -306,7 +333,7 @@ def delete(document_id: int):
     subject = document.subject
     services.delete_document(document=document, user=current_user)
     db.session.commit()
-    flash(f"“{document.title}” was deleted. Staff can restore it.", "success")
+    flash(_("“%(title)s” was deleted. Staff can restore it.", title=document.title), "success")
     return redirect(subject_page_url(subject))
 
 
@@ -317,7 +344,7 @@ def restore(document_id: int):
         abort(403)
     services.restore_document(document=document, user=current_user)
     db.session.commit()
-    flash(f"“{document.title}” was restored.", "success")
+    flash(_("“%(title)s” was restored.", title=document.title), "success")
     return redirect(url_for("documents.show", document_id=document.id))
 
 

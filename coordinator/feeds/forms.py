@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -10,7 +11,9 @@ from coordinator.forms import BaseForm
 
 class FeedTokenForm(BaseForm):
     name = StringField(
-        "Name of the feed", validators=[DataRequired(), Length(max=100)], default="My calendar"
+        _l("Name of the feed"),
+        validators=[DataRequired(), Length(max=100)],
+        default=_l("My calendar"),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from coordinator.activities.filters import EventFilters
 
@@ -20,7 +21,10 @@ class SubscribeLinks:
 
 
 def subscribe_links(target=None, filters: EventFilters | None = None) -> SubscribeLinks:
-    """Links for a partner, a project or (target None) the whole network with its filters."""
+    """Links for a partner, a project or (target None) the whole network with its filters.
+
+    The name is in the page's language: it titles the panel and Outlook's copy of the calendar,
+    both chosen by this reader (the feed's own bytes stay in one language for everyone)."""
     from coordinator.activities.models import Project
     from coordinator.partners.models import Partner
 
@@ -28,14 +32,14 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     if isinstance(target, Partner):
         args.pop("partner", None)
         https = url_for("feeds.partner_calendar", slug=target.slug, _external=True, **args)
-        name = f"{target.acronym or target.name} events"
+        name = _("%(partner)s events", partner=target.acronym or target.name)
     elif isinstance(target, Project):
         args.pop("project", None)
         https = url_for("feeds.project_calendar", slug=target.slug, _external=True, **args)
-        name = f"{target.acronym or target.title} events"
+        name = _("%(project)s events", project=target.acronym or target.title)
     else:
         https = url_for("feeds.network_calendar", _external=True, **args)
-        name = "Network events" + (" (filtered)" if args else "")
+        name = _("Network events (filtered)") if args else _("Network events")
     return links_for(https, name)
 
 

@@ -7,10 +7,14 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
@@ -54,6 +58,15 @@ _TOUCH_EVERY = timedelta(hours=1)
 def init_config(app) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+
+
+@contextmanager
+def feed_language() -> Iterator[None]:
+    """Feed bytes are cached and shared by every subscriber, so they never follow the language
+    of the request that happened to build them: anything translatable inside (event kinds in
+    CATEGORIES, say) is written in the network's default language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield
 
 
 # --- scopes -------------------------------------------------------------------------------------
@@ -242,7 +255,8 @@ def calendar_meta(name: str, description: str) -> CalendarMeta:
 def event_calendar(event: Event) -> bytes:
     """The one-event calendar behind "Add to calendar"."""
     meta = calendar_meta(event.title, "")
-    return build_calendar(meta, [to_feed_event(event)])
+    with feed_language():
+        return build_calendar(meta, [to_feed_event(event)])
 
 
 def fit_calendar(meta: CalendarMeta, events: list[FeedEvent], max_bytes: int) -> bytes:
@@ -394,11 +408,12 @@ def build_feed(
         .options(selectinload(Event.themes))
         .order_by(Event.start_dt, Event.id)
     ).all()
-    body = fit_calendar(
-        calendar_meta(scope.name, scope.description),
-        [to_feed_event(event) for event in events],
-        current_app.config["FEED_MAX_BYTES"],
-    )
+    with feed_language():
+        body = fit_calendar(
+            calendar_meta(scope.name, scope.description),
+            [to_feed_event(event) for event in events],
+            current_app.config["FEED_MAX_BYTES"],
+        )
     etag = strong_etag(body)
     valid_until, last_boundary = _boundaries(scope, window, events)
     last_modified = max(d for d in (version[2], last_boundary, _EPOCH) if d is not None)
@@ -498,12 +513,13 @@ def create_feed_token(user, name: str) -> tuple[FeedToken, str]:
     """A new private feed for the user; returns the row and the token (shown once)."""
     name = " ".join((name or "").split())
     if not name:
-        raise DomainError("Give the feed a name.", field="name")
+        raise DomainError(_("Give the feed a name."), field="name")
     if len(name) > 100:
-        raise DomainError("Keep the name under 100 characters.", field="name")
+        raise DomainError(_("Keep the name under 100 characters."), field="name")
     if len(user_tokens(user)) >= current_app.config["FEED_MAX_TOKENS_PER_USER"]:
         raise DomainError(
-            "You have reached the number of private feeds allowed; revoke one first.", field="name"
+            _("You have reached the number of private feeds allowed; revoke one first."),
+            field="name",
         )
     raw = new_token()
     token = FeedToken(owner_id=user.id, name=name, token_hash=hash_token(raw))
@@ -522,7 +538,7 @@ def owned_token(user, token_id: int) -> FeedToken | None:
 def rotate_feed_token(user, token: FeedToken) -> str:
     """Replace the token (the old URL stops working at once); returns the new one."""
     if token.owner_id != user.id:
-        raise PermissionDenied("Not your feed.")
+        raise PermissionDenied(_("Not your feed."))
     raw = new_token()
     token.token_hash = hash_token(raw)
     token.rotated_dt = utcnow()
@@ -533,7 +549,7 @@ def rotate_feed_token(user, token: FeedToken) -> str:
 
 def revoke_feed_token(user, token: FeedToken) -> None:
     if token.owner_id != user.id:
-        raise PermissionDenied("Not your feed.")
+        raise PermissionDenied(_("Not your feed."))
     token.revoked_dt = utcnow()
     db.session.flush()
 

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -146,13 +147,14 @@ def atom():
         .order_by(Event.published_dt.desc(), Event.id.desc())
         .limit(50)
     ).all()
-    body = build_atom(
-        feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
-        title=f"{current_app.config['SITE_NAME']}: newly published events",
-        self_url=url_for("feeds.atom", _external=True),
-        site_url=url_for("main.index", _external=True),
-        entries=[services.atom_entry(event) for event in events],
-    )
+    with services.feed_language():
+        body = build_atom(
+            feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
+            title=f"{current_app.config['SITE_NAME']}: newly published events",
+            self_url=url_for("feeds.atom", _external=True),
+            site_url=url_for("main.index", _external=True),
+            entries=[services.atom_entry(event) for event in events],
+        )
     last_modified = max((e.updated_dt for e in events), default=services.EPOCH)
     return conditional(
         body,
@@ -212,7 +214,10 @@ def revoke_private_feed(token_id: int):
         abort(400)
     services.revoke_feed_token(current_user, token)
     db.session.commit()
-    flash(f"The private feed “{token.name}” was revoked; its URL no longer works.", "success")
+    flash(
+        _("The private feed “%(name)s” was revoked; its URL no longer works.", name=token.name),
+        "success",
+    )
     return redirect(url_for("feeds.private_feeds"))
 
 

@@ -1,17 +1,34 @@
 // Document uploads: refuse a file over the size limit before sending it, so the form (and
 // what the user typed) stays exactly as it is; and the 413 page's "Back to your form" button.
+// The warning is the alert's data-template, translated by the page; sizes are written in the
+// page's language (<html lang>) with the browser's own unit names.
 (function () {
   "use strict";
 
+  var pageLanguage = document.documentElement.lang || "en";
+
+  // Decimal units, as the server's l_filesize filter counts them.
   function humanSize(bytes) {
-    var units = ["bytes", "kB", "MB", "GB"];
+    var units = ["byte", "kilobyte", "megabyte", "gigabyte"];
     var value = bytes;
     var unit = 0;
     while (value >= 1000 && unit < units.length - 1) {
       value /= 1000;
       unit += 1;
     }
-    return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
+    var options = { style: "unit", unit: units[unit] };
+    if (unit === 0) {
+      options.unitDisplay = "long";
+    } else {
+      options.unitDisplay = "short";
+      options.minimumFractionDigits = 1;
+      options.maximumFractionDigits = 1;
+    }
+    try {
+      return new Intl.NumberFormat(pageLanguage, options).format(value);
+    } catch (error) {
+      return new Intl.NumberFormat(undefined, options).format(value);
+    }
   }
 
   document.querySelectorAll("form.js-document-upload").forEach(function (form) {
@@ -35,9 +52,10 @@
     function check() {
       var file = tooLargeFile();
       if (file) {
+        // Functions as replacements, so a "$&" in a file name is not read as a pattern.
         alertBox.textContent = alertBox.dataset.template
-          .replace("{name}", file.name)
-          .replace("{size}", humanSize(file.size));
+          .replace("{name}", function () { return file.name; })
+          .replace("{size}", function () { return humanSize(file.size); });
         alertBox.classList.remove("d-none");
         input.classList.add("is-invalid");
         input.setAttribute("aria-invalid", "true");

@@ -1,13 +1,16 @@
 // Copy buttons of the feed panels: <button data-feeds-copy="INPUT_ID"> copies that input's value
 // and reports it in the element with data-feeds-copy-status="INPUT_ID" (an aria-live region).
+// The messages come, already translated, from that element's data-copied-message and
+// data-copy-failed-message attributes: this script holds no text of its own.
 (function () {
   "use strict";
   if (window.feedsCopyReady) return; // the partial may be included more than once
   window.feedsCopyReady = true;
 
-  function report(id, message) {
+  function report(id, copied) {
     var status = document.querySelector('[data-feeds-copy-status="' + id + '"]');
-    if (status) status.textContent = message;
+    if (!status) return;
+    status.textContent = copied ? status.dataset.copiedMessage : status.dataset.copyFailedMessage;
   }
 
   function fallbackCopy(input) {
@@ -26,10 +29,10 @@
     var id = button.getAttribute("data-feeds-copy");
     var input = document.getElementById(id);
     if (!input) return;
-    var done = function () { report(id, "Address copied to the clipboard."); };
+    var done = function () { report(id, true); };
     var failed = function () {
       input.select();
-      report(id, fallbackCopy(input) ? "Address copied to the clipboard." : "Select the address and copy it.");
+      report(id, fallbackCopy(input));
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(done, failed);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from coordinator.activities.models import Visibility
 from coordinator.extensions import db
 from tests import factories
@@ -21,8 +23,10 @@ def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
     page.get_by_role("button", name="Create a private feed").click()
     address = page.get_by_label("Private feed address").input_value()
     assert address.startswith(f"{live_server}/feeds/") and address.endswith("/calendar.ics")
-    assert page.get_by_role("link", name="Google Calendar").get_attribute("href").startswith(
-        "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F"
+    assert (
+        page.get_by_role("link", name="Google Calendar")
+        .get_attribute("href")
+        .startswith("https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F")
     )
 
     page.get_by_role("button", name="Copy").click()
@@ -40,3 +44,35 @@ def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
     page.get_by_role("button", name="Revoke Phone").click()
     page.get_by_text("was revoked").wait_for()
     assert page.request.get(address).status == 404
+
+
+@pytest.fixture
+def french_catalogs(tmp_path_factory):
+    from tests.i18n.parts_catalog import compiled_catalogs
+
+    return compiled_catalogs(tmp_path_factory.mktemp("catalogs"))
+
+
+class TestInFrench:
+    @pytest.fixture
+    def app_config(self, app_config, french_catalogs):
+        from tests.i18n.parts_catalog import forget_loaded_translations
+
+        forget_loaded_translations()
+        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(french_catalogs)}
+        forget_loaded_translations()
+
+    def test_the_copy_button_reports_in_french(self, live_server, page, focal_point):
+        db.session.commit()  # the live server must see the user (and no lock held)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+        sign_in(page, live_server, focal_point.email, DEFAULT_PASSWORD)
+        page.context.add_cookies([{"name": "lang", "value": "fr", "url": live_server}])
+        page.goto(f"{live_server}/account/feeds")
+        page.get_by_label("Nom du flux").fill("Téléphone")
+        page.get_by_role("button", name="Créer un flux privé").click()
+        page.get_by_role("button", name="Copier").click()
+        page.get_by_text("Adresse copiée dans le presse-papiers.").wait_for()
+        assert (
+            page.evaluate("navigator.clipboard.readText()")
+            == page.get_by_label("Adresse du flux privé").input_value()
+        )

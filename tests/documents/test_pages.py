@@ -32,7 +32,7 @@ def test_the_partner_page_lists_what_the_viewer_may_see(client, login_as, networ
     assert "Annual report" in page and "Board minutes" not in page
     assert "Upload a document" not in page
     assert (
-        "PDF" in page and f"{len(samples.pdf('Annual report'))} Bytes" in page
+        "PDF" in page and f"{len(samples.pdf('Annual report'))} bytes" in page
     )  # type and human-readable size
 
     login_as(network.lead_fp)
