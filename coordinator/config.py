@@ -48,6 +48,11 @@ class DefaultConfig:
     INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600
     PASSWORD_RESET_LIFETIME_SECONDS = 3600
 
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Fetches of one private feed address per client address (guessing and hammering).
+    PRIVATE_FEED_RATE_LIMIT = "60 per minute"
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     HSTS = False  # set True behind TLS
 

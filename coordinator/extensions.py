@@ -1,5 +1,7 @@
 """Extensions, created without an app and bound in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,3 +13,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Request-rate limits (private feed addresses). Storage comes from RATELIMIT_STORAGE_URI:
+# memory:// for one process, redis:// when several workers must share the counts.
+limiter = Limiter(key_func=get_remote_address)

@@ -28,7 +28,7 @@ from coordinator.activities.permissions import (
     published_projects_clause,
 )
 from coordinator.errors import DomainError, apply_to_form
-from coordinator.extensions import db
+from coordinator.extensions import db, limiter
 from coordinator.feeds import bp, services
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
@@ -129,8 +129,13 @@ def event_ics(event_id: int):
     return response
 
 
+def _private_feed_rate_limit() -> str:
+    return current_app.config["PRIVATE_FEED_RATE_LIMIT"]
+
+
 @bp.route("/feeds/<token>/calendar.ics")
 @public
+@limiter.limit(_private_feed_rate_limit)
 def private_calendar(token: str):
     feed_token = services.find_active_token(token) or abort(404)
     if services.record_token_use(feed_token):
