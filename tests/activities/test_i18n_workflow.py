@@ -295,3 +295,42 @@ def test_parts_file_translates_everything_and_keeps_placeholders(language):
         text = translations[language]
         assert text.strip(), (language, msgid)
         assert set(placeholder.findall(text)) == set(placeholder.findall(msgid)), (msgid, text)
+
+
+# --- Every workflow page answers in every language --------------------------------------------
+
+# One English sentence per page that must not survive the translation.
+PAGE_CHECKS = {
+    "new_event": ("Propose a joint event", "/events/new"),
+    "edit_published": ("This event is published.", "/events/{event}/edit"),
+    "manage_with_revision": ("Changes waiting for review", "/events/{event}/manage"),
+    "new_project": ("Propose a joint project", "/projects/new"),
+    "manage_project": ("What you can do", "/projects/{project}/manage"),
+    "my_activities": ("Waiting for your answer", "/my/activities"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+@pytest.mark.parametrize("page", sorted(PAGE_CHECKS))
+def test_workflow_pages_answer_in_each_language(app, client, login_as, language, page):
+    cast = Cast()
+    event = cast.event(
+        Status.APPROVED,
+        start_dt=datetime(2030, 6, 3, 7, 30, tzinfo=UTC),
+        end_dt=datetime(2030, 6, 3, 15, 0, tzinfo=UTC),
+    )
+    data = {name: getattr(event, name) for name in services.EVENT_FIELDS}
+    data.update(title="New", theme_ids=[], partner_ids=[cast.co_partner.id])
+    services.edit_event(cast.lead, event, data)  # a revision waits on the manage page
+    project = factories.ProjectFactory(
+        lead_partner=cast.lead_partner, status=Status.DRAFT, proposer=cast.lead
+    )
+    english, path = PAGE_CHECKS[page]
+    login_as(cast.lead)
+    response = client.get(
+        path.format(event=event.id, project=project.id), headers={"Accept-Language": language}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<html lang="{language}"' in html
+    assert english not in html
