@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -69,10 +70,10 @@ def find_clashes(
             and other.city.strip().casefold() == city_key
             and (other.start_dt < end_dt and other.end_dt > start_dt)
         ):
-            reasons.append(f"same city ({other.city}) on overlapping dates")
+            reasons.append(_("same city (%(city)s) on overlapping dates", city=other.city))
         shared = [t.name for t in other.themes if t.id in wanted_themes]
         if shared and _iso_week(other.start_dt, other.timezone) == week:
-            reasons.append("same week, shared theme: " + ", ".join(shared))
+            reasons.append(_("same week, shared theme: %(themes)s", themes=", ".join(shared)))
         if not reasons:
             continue
         if can_view_event(viewer, other):

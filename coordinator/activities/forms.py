@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,6 +32,7 @@ from coordinator.activities.times import (
     zone_names,
 )
 from coordinator.forms import BaseForm
+from coordinator.i18n import kind_label
 
 MAX_DESCRIPTION = 20_000
 _LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -39,7 +42,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 def http_url(form, field):
     """Only http and https links (no javascript:, data: or mailto: in a link field)."""
     if field.data and not re.match(r"^https?://[^\s/]+", field.data, re.IGNORECASE):
-        raise ValidationError("Enter a web address starting with http:// or https://.")
+        raise ValidationError(_("Enter a web address starting with http:// or https://."))
 
 
 class IntegerSelectMultipleField(SelectMultipleField):
@@ -50,69 +53,77 @@ class IntegerSelectMultipleField(SelectMultipleField):
             self.data = [int(v) for v in valuelist]
         except (TypeError, ValueError):
             self.data = []
-            raise ValueError("Choose from the list.") from None
+            raise ValueError(_("Choose from the list.")) from None
 
 
 class EventForm(BaseForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
-        "Summary",
+        _l("Summary"),
         validators=[Optional(), Length(max=500)],
-        description="One or two sentences shown in lists.",
+        description=_l("One or two sentences shown in lists."),
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=MAX_DESCRIPTION)],
-        description="Markdown: **bold**, *italic*, lists and links.",
+        description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in EventKind])
-    theme_ids = IntegerSelectMultipleField("Themes", coerce=int, validate_choice=True)
+    # Choices in the page's language are set per request in __init__.
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in EventKind])
+    theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)
     timezone = SelectField(
-        "Time zone", validate_choice=False, description="Times below are local times in this zone."
+        _l("Time zone"),
+        validate_choice=False,
+        description=_l("Times below are local times in this zone."),
     )
-    is_all_day = BooleanField("All-day event (over one or more dates)")
-    start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
-    start_time = TimeField("Start time", validators=[Optional()])
-    end_date = DateField("End date", validators=[DataRequired(message="Enter the end date.")])
-    end_time = TimeField("End time", validators=[Optional()])
-    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
-    city = StringField("City", validators=[Optional(), Length(max=120)])
+    is_all_day = BooleanField(_l("All-day event (over one or more dates)"))
+    start_date = DateField(
+        _l("Start date"), validators=[DataRequired(message=_l("Enter the start date."))]
+    )
+    start_time = TimeField(_l("Start time"), validators=[Optional()])
+    end_date = DateField(
+        _l("End date"), validators=[DataRequired(message=_l("Enter the end date."))]
+    )
+    end_time = TimeField(_l("End time"), validators=[Optional()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     country = StringField(
-        "Country code",
+        _l("Country code"),
         validators=[Optional(), Length(max=2)],
-        description="Two letters, e.g. FR, MA, LB.",
+        description=_l("Two letters, e.g. FR, MA, LB."),
         filters=[lambda v: v.upper() if isinstance(v, str) else v],
     )
-    latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
+    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     online_url = StringField(
-        "Online link", validators=[Optional(), Length(max=500), http_url, URL()]
+        _l("Online link"), validators=[Optional(), Length(max=500), http_url, URL()]
     )
     languages = StringField(
-        "Languages",
+        _l("Languages"),
         validators=[Optional(), Length(max=100)],
-        description="Language codes separated by commas, e.g. en, fr, ar.",
+        description=_l("Language codes separated by commas, e.g. en, fr, ar."),
     )
     registration_url = StringField(
-        "Registration link", validators=[Optional(), Length(max=500), http_url, URL()]
+        _l("Registration link"), validators=[Optional(), Length(max=500), http_url, URL()]
     )
     visibility = SelectField(
-        "Visibility",
+        _l("Visibility"),
         choices=[
-            (Visibility.PUBLIC.value, "Public"),
-            (Visibility.NETWORK.value, "Network members only (signed-in users)"),
+            (Visibility.PUBLIC.value, _l("Public")),
+            (Visibility.NETWORK.value, _l("Network members only (signed-in users)")),
         ],
     )
-    project_id = SelectField("Joint project", coerce=int, choices=[(0, "None")])
+    project_id = SelectField(_l("Joint project"), coerce=int, choices=[(0, _l("None"))])
     partner_ids = IntegerSelectMultipleField(
-        "Co-organising partners", coerce=int, validate_choice=True
+        _l("Co-organising partners"), coerce=int, validate_choice=True
     )
 
     def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, kind_label(k)) for k in EventKind]
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
-        self.project_id.choices = [(0, "None")] + [(p.id, p.title) for p in projects]
+        self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
         self.timezone.choices = [(name, name) for name in zone_names()]
         if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
@@ -121,17 +132,19 @@ class EventForm(BaseForm):
 
     def validate_timezone(self, field):
         if not is_known_zone(field.data):
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(_("Choose a time zone from the list."))
 
     def validate_country(self, field):
         if field.data and not _COUNTRY.match(field.data):
-            raise ValidationError("Enter a two-letter country code such as FR.")
+            raise ValidationError(_("Enter a two-letter country code such as FR."))
 
     def validate_languages(self, field):
         codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
         for code in codes:
             if not _LANGUAGES.match(code):
-                raise ValidationError(f"“{code[:20]}” is not a language code such as en or fr.")
+                raise ValidationError(
+                    _("“%(code)s” is not a language code such as en or fr.", code=code[:20])
+                )
         field.data = ", ".join(codes)
 
     def validate(self, extra_validators=None) -> bool:
@@ -144,7 +157,7 @@ class EventForm(BaseForm):
         zone = self.timezone.data
         if self.is_all_day.data:
             if self.end_date.data < self.start_date.data:
-                self.end_date.errors.append("The last day cannot be before the first day.")
+                self.end_date.errors.append(_("The last day cannot be before the first day."))
                 return False
             try:
                 self.start_dt, self.end_dt = all_day_span(
@@ -157,7 +170,7 @@ class EventForm(BaseForm):
         ok = True
         for field in (self.start_time, self.end_time):
             if field.data is None and not field.errors:
-                field.errors.append("Enter a time, or tick “All-day event”.")
+                field.errors.append(_("Enter a time, or tick “All-day event”."))
                 ok = False
         if not ok or self.start_time.errors or self.end_time.errors:
             return False
@@ -172,7 +185,7 @@ class EventForm(BaseForm):
             self.end_time.errors.append(str(error))
             ok = False
         if ok and self.end_dt <= self.start_dt:
-            self.end_time.errors.append("The event must end after it starts.")
+            self.end_time.errors.append(_("The event must end after it starts."))
             ok = False
         return ok
 
@@ -242,19 +255,23 @@ class EventForm(BaseForm):
 
 
 class ProjectForm(BaseForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=MAX_DESCRIPTION)],
-        description="Markdown: **bold**, *italic*, lists and links.",
+        description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
-    start_date = DateField("Start date", validators=[DataRequired(message="Enter the start date.")])
-    end_date = DateField("End date", validators=[DataRequired(message="Enter the end date.")])
-    partner_ids = IntegerSelectMultipleField("Partners", coerce=int, validate_choice=True)
-    theme_ids = IntegerSelectMultipleField("Themes", coerce=int, validate_choice=True)
-    website = StringField("Website", validators=[Optional(), Length(max=500), http_url, URL()])
+    start_date = DateField(
+        _l("Start date"), validators=[DataRequired(message=_l("Enter the start date."))]
+    )
+    end_date = DateField(
+        _l("End date"), validators=[DataRequired(message=_l("Enter the end date."))]
+    )
+    partner_ids = IntegerSelectMultipleField(_l("Partners"), coerce=int, validate_choice=True)
+    theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=500), http_url, URL()])
 
     def __init__(self, *args, themes=(), partners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,7 +280,7 @@ class ProjectForm(BaseForm):
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError("The project cannot end before it starts.")
+            raise ValidationError(_("The project cannot end before it starts."))
 
     def to_data(self) -> dict:
         return {
@@ -297,7 +314,7 @@ class CommentForm(BaseForm):
     """A decision or cancellation: the comment is required where the transition says so
     (checked by the service, shown on this form)."""
 
-    comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=5000)])
 
 
 class EmptyForm(BaseForm):

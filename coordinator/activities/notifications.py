@@ -1,21 +1,24 @@
-"""Who hears about what in the proposal workflow; every message goes through queue_mail."""
+"""Who hears about what in the proposal workflow; every message goes through queue_mail.
+
+Each message is composed for its recipient, in the recipient's own language (their saved
+choice, else the default): the staff told of a submission may each read a different one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from coordinator import i18n
 from coordinator.accounts.models import Role, User
 from coordinator.activities.models import Confirmation, Event, EventRevision
 from coordinator.activities.workflow import Action
 from coordinator.extensions import db
 from coordinator.mail import queue_mail
-
-
-def _kind(activity) -> str:
-    return "event" if isinstance(activity, Event) else "joint project"
 
 
 def manage_link(activity) -> str:
@@ -67,91 +70,201 @@ def co_organiser_team(activity) -> list[User]:
     )
 
 
-def _send(users: Iterable[User], subject: str, body: str, skip: User | None = None) -> None:
+# A composer returns (subject, body) in whatever language is active when it is called.
+Composer = Callable[[], tuple[str, str]]
+
+
+def _send(users: Iterable[User], compose: Composer, skip: User | None = None) -> None:
     seen: set[int] = set()
     for user in users:
         if user.id in seen or (skip is not None and user.id == skip.id):
             continue
         seen.add(user.id)
-        queue_mail(user.email, subject, f"Hello {user.name},\n\n{body}\n", user=user)
+        with force_locale(i18n.locale_for(user)):
+            subject, body = compose()
+            greeting = _("Hello %(name)s,", name=user.name)
+        queue_mail(user.email, subject, f"{greeting}\n\n{body}\n", user=user)
+
+
+def _is_event(activity) -> bool:
+    return isinstance(activity, Event)
 
 
 def proposal_submitted(activity, actor, resubmitted: bool) -> None:
-    verb = "resubmitted" if resubmitted else "submitted"
-    _send(
-        staff_users(),
-        f"Proposal {verb}: {activity.title}",
-        f"{activity.lead_partner.name} {verb} the {_kind(activity)} “{activity.title}” "
-        "for review.\n"
-        f"Review it: {manage_link(activity)}",
-    )
+    values = {"partner": activity.lead_partner.name, "title": activity.title}
+    link = manage_link(activity)
+
+    def compose() -> tuple[str, str]:
+        if resubmitted:
+            subject = _("Proposal resubmitted: %(title)s", **values)
+            body = (
+                _("%(partner)s resubmitted the event “%(title)s” for review.", **values)
+                if _is_event(activity)
+                else _(
+                    "%(partner)s resubmitted the joint project “%(title)s” for review.", **values
+                )
+            )
+        else:
+            subject = _("Proposal submitted: %(title)s", **values)
+            body = (
+                _("%(partner)s submitted the event “%(title)s” for review.", **values)
+                if _is_event(activity)
+                else _("%(partner)s submitted the joint project “%(title)s” for review.", **values)
+            )
+        return subject, body + "\n" + _("Review it: %(link)s", link=link)
+
+    _send(staff_users(), compose)
 
 
 def proposal_withdrawn(activity) -> None:
-    _send(
-        staff_users(),
-        f"Proposal withdrawn: {activity.title}",
-        f"{activity.lead_partner.name} withdrew the {_kind(activity)} “{activity.title}”; "
-        "it no longer waits for review.",
-    )
+    values = {"partner": activity.lead_partner.name, "title": activity.title}
+
+    def compose() -> tuple[str, str]:
+        body = (
+            _(
+                "%(partner)s withdrew the event “%(title)s”; it no longer waits for review.",
+                **values,
+            )
+            if _is_event(activity)
+            else _(
+                "%(partner)s withdrew the joint project “%(title)s”; "
+                "it no longer waits for review.",
+                **values,
+            )
+        )
+        return _("Proposal withdrawn: %(title)s", **values), body
+
+    _send(staff_users(), compose)
 
 
 def co_organisers_invited(activity, links) -> None:
     partner_ids = [link.partner_id for link in links]
-    _send(
-        focal_points_of(partner_ids),
-        f"Co-organise “{activity.title}”?",
-        f"{activity.lead_partner.name} names your institution as a partner of the "
-        f"{_kind(activity)} “{activity.title}”.\n"
-        f"Please confirm or decline: {manage_link(activity)}",
-    )
+    values = {"partner": activity.lead_partner.name, "title": activity.title}
+    link = manage_link(activity)
+
+    def compose() -> tuple[str, str]:
+        body = (
+            _(
+                "%(partner)s names your institution as a partner of the event “%(title)s”.",
+                **values,
+            )
+            if _is_event(activity)
+            else _(
+                "%(partner)s names your institution as a partner of the joint project “%(title)s”.",
+                **values,
+            )
+        )
+        return (
+            _("Co-organise “%(title)s”?", **values),
+            body + "\n" + _("Please confirm or decline: %(link)s", link=link),
+        )
+
+    _send(focal_points_of(partner_ids), compose)
 
 
-_DECISION_TEXT = {
-    Action.APPROVE: ("approved and published", "Approved"),
-    Action.REQUEST_CHANGES: ("sent back with requested changes", "Changes requested"),
-    Action.REJECT: ("rejected", "Rejected"),
-    Action.CANCEL: ("cancelled", "Cancelled"),
-}
+def _decision_subject(action: Action, title: str) -> str:
+    return {
+        Action.APPROVE: _("Approved: %(title)s", title=title),
+        Action.REQUEST_CHANGES: _("Changes requested: %(title)s", title=title),
+        Action.REJECT: _("Rejected: %(title)s", title=title),
+        Action.CANCEL: _("Cancelled: %(title)s", title=title),
+    }[action]
+
+
+def _decision_sentence(action: Action, is_event: bool, title: str) -> str:
+    """Whole sentences per kind: "event" and "joint project" differ in gender elsewhere."""
+    if is_event:
+        sentences = {
+            Action.APPROVE: _("The event “%(title)s” was approved and published.", title=title),
+            Action.REQUEST_CHANGES: _(
+                "The event “%(title)s” was sent back with requested changes.", title=title
+            ),
+            Action.REJECT: _("The event “%(title)s” was rejected.", title=title),
+            Action.CANCEL: _("The event “%(title)s” was cancelled.", title=title),
+        }
+    else:
+        sentences = {
+            Action.APPROVE: _(
+                "The joint project “%(title)s” was approved and published.", title=title
+            ),
+            Action.REQUEST_CHANGES: _(
+                "The joint project “%(title)s” was sent back with requested changes.",
+                title=title,
+            ),
+            Action.REJECT: _("The joint project “%(title)s” was rejected.", title=title),
+            Action.CANCEL: _("The joint project “%(title)s” was cancelled.", title=title),
+        }
+    return sentences[action]
 
 
 def decision_made(activity, action: Action, actor, comment: str) -> None:
     """The proposer's partner and the co-organisers hear of every decision and cancellation."""
-    text, title = _DECISION_TEXT[action]
-    label = "Reason" if action == Action.CANCEL else "Comment from the network staff"
-    body = f"The {_kind(activity)} “{activity.title}” was {text}."
-    if comment:
-        body += f"\n\n{label}:\n{comment}"
-    body += f"\n\nSee it: {manage_link(activity)}"
-    _send([*lead_team(activity), *co_organiser_team(activity)], f"{title}: {activity.title}", body)
+    link = manage_link(activity)
+
+    def compose() -> tuple[str, str]:
+        body = _decision_sentence(action, _is_event(activity), activity.title)
+        if comment:
+            label = (
+                _("Reason:") if action == Action.CANCEL else _("Comment from the network staff:")
+            )
+            body += f"\n\n{label}\n{comment}"
+        body += "\n\n" + _("See it: %(link)s", link=link)
+        return _decision_subject(action, activity.title), body
+
+    _send([*lead_team(activity), *co_organiser_team(activity)], compose)
 
 
 def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:
-    answer = "confirmed" if confirmed else "declined"
-    _send(
-        lead_team(activity),
-        f"{partner.name} {answer}: {activity.title}",
-        f"{partner.name} {answer} co-organising “{activity.title}”.\n{manage_link(activity)}",
-        skip=actor,
-    )
+    values = {"partner": partner.name, "title": activity.title}
+    link = manage_link(activity)
+
+    def compose() -> tuple[str, str]:
+        if confirmed:
+            subject = _("%(partner)s confirmed: %(title)s", **values)
+            body = _("%(partner)s confirmed co-organising “%(title)s”.", **values)
+        else:
+            subject = _("%(partner)s declined: %(title)s", **values)
+            body = _("%(partner)s declined co-organising “%(title)s”.", **values)
+        return subject, f"{body}\n{link}"
+
+    _send(lead_team(activity), compose, skip=actor)
 
 
 def revision_proposed(revision: EventRevision) -> None:
     event = revision.event
-    _send(
-        staff_users(),
-        f"Changes proposed to a published event: {event.title}",
-        f"{event.lead_partner.name} proposed changes to the published event “{event.title}”.\n"
-        f"The published version stays online until you decide.\nReview: {manage_link(event)}",
-    )
+    values = {"partner": event.lead_partner.name, "title": event.title}
+    link = manage_link(event)
+
+    def compose() -> tuple[str, str]:
+        body = "\n".join(
+            (
+                _("%(partner)s proposed changes to the published event “%(title)s”.", **values),
+                _("The published version stays online until you decide."),
+                _("Review: %(link)s", link=link),
+            )
+        )
+        return _("Changes proposed to a published event: %(title)s", **values), body
+
+    _send(staff_users(), compose)
 
 
 def revision_decided(revision: EventRevision, approved: bool, comment: str) -> None:
     event = revision.event
-    outcome = "approved and published" if approved else "not applied"
-    body = f"The changes proposed to “{event.title}” were {outcome}."
-    if comment:
-        body += f"\n\nComment from the network staff:\n{comment}"
-    body += f"\n\n{manage_link(event)}"
+    link = manage_link(event)
+
+    def compose() -> tuple[str, str]:
+        if approved:
+            subject = _("Changes approved: %(title)s", title=event.title)
+            body = _(
+                "The changes proposed to “%(title)s” were approved and published.",
+                title=event.title,
+            )
+        else:
+            subject = _("Changes not applied: %(title)s", title=event.title)
+            body = _("The changes proposed to “%(title)s” were not applied.", title=event.title)
+        if comment:
+            body += "\n\n" + _("Comment from the network staff:") + f"\n{comment}"
+        return subject, f"{body}\n\n{link}"
+
     recipients = [*lead_team(event)] + (co_organiser_team(event) if approved else [])
-    _send(recipients, f"Changes {'approved' if approved else 'not applied'}: {event.title}", body)
+    _send(recipients, compose)

@@ -5,57 +5,68 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from coordinator.activities.models import EventKind, Project, Theme
+from coordinator import i18n
+from coordinator.activities.models import Project, Theme
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
 FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "description": "Description",
-    "kind": "Kind",
-    "timezone": "Time zone",
-    "start_dt": "Starts",
-    "end_dt": "Ends",
-    "is_all_day": "All day",
-    "start_date": "First day",
-    "end_date": "Last day",
-    "venue": "Venue",
-    "city": "City",
-    "country": "Country",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "online_url": "Online link",
-    "languages": "Languages",
-    "registration_url": "Registration link",
-    "visibility": "Visibility",
-    "project_id": "Joint project",
-    "theme_ids": "Themes",
-    "partner_ids": "Co-organising partners",
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "description": _l("Description"),
+    "kind": _l("Kind"),
+    "timezone": _l("Time zone"),
+    "start_dt": _l("Starts"),
+    "end_dt": _l("Ends"),
+    "is_all_day": _l("All day"),
+    "start_date": _l("First day"),
+    "end_date": _l("Last day"),
+    "venue": _l("Venue"),
+    "city": _l("City"),
+    "country": _l("Country"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "online_url": _l("Online link"),
+    "languages": _l("Languages"),
+    "registration_url": _l("Registration link"),
+    "visibility": _l("Visibility"),
+    "project_id": _l("Joint project"),
+    "theme_ids": _l("Themes"),
+    "partner_ids": _l("Co-organising partners"),
 }
 
 
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ").capitalize()
 
 
 def describe_value(name: str, value, event) -> str:
-    """A JSON value of a revision as a person reads it (times in the event's own zone)."""
+    """A JSON value of a revision as a person reads it (times in the event's own zone), in the
+    page's language."""
     if value is None or value == "" or value == []:
         return "—"
     if name in ("start_dt", "end_dt"):
-        moment = datetime.fromisoformat(value).astimezone(ZoneInfo(event.timezone))
-        return moment.strftime("%a %d %b %Y, %H:%M %Z") + f" ({event.timezone})"
+        moment = datetime.fromisoformat(value)
+        # The zone's abbreviation (CEST) beside the clock time: reviewers compare like with like.
+        zone = ZoneInfo(event.timezone)
+        when = i18n.local_datetime(moment, event.timezone, "EEE d MMM y, HH:mm")
+        abbreviation = moment.astimezone(zone).strftime("%Z")
+        return f"{when} {abbreviation} ({event.timezone})"
     if name in ("start_date", "end_date"):
-        return date.fromisoformat(value).strftime("%a %d %b %Y")
+        return i18n.localized_date(date.fromisoformat(value), "EEE d MMM y")
     if name == "is_all_day":
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
+    if name == "country":
+        return i18n.country_name(value)
     if name == "kind":
-        return EventKind(value).label
+        return i18n.kind_label(value)
     if name == "visibility":
-        return "Public" if value == "public" else "Network members only"
+        return _("Public") if value == "public" else _("Network members only")
     if name == "project_id":
         project = db.session.get(Project, value)
         return project.title if project else f"#{value}"

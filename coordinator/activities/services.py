@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from coordinator.activities import notifications
@@ -50,16 +51,12 @@ class NotVisible(DomainError):
 
     status_code = 404
 
-    def __init__(self, message: str = "There is nothing here."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("There is nothing here."))
 
 
 def subject_type(activity) -> str:
     return "event" if isinstance(activity, Event) else "project"
-
-
-def _kind_label(activity) -> str:
-    return "event" if isinstance(activity, Event) else "joint project"
 
 
 def ensure_visible(user, activity) -> None:
@@ -86,21 +83,23 @@ def _active_themes(theme_ids: list[int]) -> list[Theme]:
         )
     )
     if len(themes) != len(ids):
-        raise DomainError("Choose themes from the list.", field="theme_ids")
+        raise DomainError(_("Choose themes from the list."), field="theme_ids")
     return themes
 
 
 def _co_organiser_ids(partner_ids: list[int], lead_partner_id: int) -> list[int]:
     ids = set(partner_ids)
     if lead_partner_id in ids:
-        raise DomainError("The lead partner cannot also be a co-organiser.", field="partner_ids")
+        raise DomainError(
+            _("The lead partner cannot also be a co-organiser."), field="partner_ids"
+        )
     if not ids:
         return []
     found = set(
         db.session.scalars(select(Partner.id).where(Partner.id.in_(ids), Partner.is_active))
     )
     if found != ids:
-        raise DomainError("Choose partners from the list.", field="partner_ids")
+        raise DomainError(_("Choose partners from the list."), field="partner_ids")
     return sorted(ids)
 
 
@@ -109,7 +108,7 @@ def _check_project(project_id: int | None) -> None:
         return
     project = db.session.get(Project, project_id)
     if project is None or not project.is_published:
-        raise DomainError("Choose a published joint project.", field="project_id")
+        raise DomainError(_("Choose a published joint project."), field="project_id")
 
 
 # --- Events: proposal and edits ---------------------------------------------------------------
@@ -142,7 +141,7 @@ LIST_FIELDS = ("theme_ids", "partner_ids")
 def propose_event(actor, data: dict[str, Any]) -> Event:
     """A draft event led by the proposer's partner (never a partner chosen in the form)."""
     if not can_propose_activity(actor):
-        raise PermissionDenied("Only focal points of a partner propose events.")
+        raise PermissionDenied(_("Only focal points of a partner propose events."))
     lead_partner_id = actor.partner_id
     themes = _active_themes(data["theme_ids"])
     partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
@@ -172,7 +171,7 @@ def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | Non
     revision for staff to review (returned), while the approved version stays published."""
     ensure_visible(actor, event)
     if not can_edit_event(actor, event):
-        raise PermissionDenied("This event cannot be edited now.")
+        raise PermissionDenied(_("This event cannot be edited now."))
     themes = _active_themes(data["theme_ids"])
     data = {**data, "partner_ids": _co_organiser_ids(data["partner_ids"], event.lead_partner_id)}
     if data.get("project_id") != event.project_id:
@@ -250,7 +249,7 @@ def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevisio
     proposed = _snapshot_of_data(data)
     changes = {name: value for name, value in proposed.items() if current.get(name) != value}
     if not changes:
-        raise DomainError("Nothing changed: the published version already says this.")
+        raise DomainError(_("Nothing changed: the published version already says this."))
     # A newer edit supersedes a pending one, so staff review one coherent set of changes.
     superseded = db.session.execute(
         update(EventRevision)
@@ -302,10 +301,10 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
     event = revision.event
     ensure_visible(actor, event)
     if not can_review(actor):
-        raise PermissionDenied("Only network staff decide on changes.")
+        raise PermissionDenied(_("Only network staff decide on changes."))
     comment = (comment or "").strip()
     if outcome != RevisionStatus.APPROVED and not comment:
-        raise DomainError("Please say what should change or why.", field="comment")
+        raise DomainError(_("Please say what should change or why."), field="comment")
     now = utcnow()
     won = db.session.execute(
         update(EventRevision)
@@ -314,7 +313,7 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        raise ConflictError("These changes were already decided or replaced by newer ones.")
+        raise ConflictError(_("These changes were already decided or replaced by newer ones."))
     if outcome == RevisionStatus.APPROVED:
         _apply_revision(event, revision.data, now)
     db.session.refresh(revision)
@@ -342,7 +341,9 @@ def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> Non
         .execution_options(synchronize_session=False)
     ).rowcount
     if applied != 1:
-        raise ConflictError("The event is no longer published; the changes cannot be applied.")
+        raise ConflictError(
+            _("The event is no longer published; the changes cannot be applied.")
+        )
     db.session.refresh(event)
     if "theme_ids" in changes:
         event.themes = _active_themes(changes["theme_ids"])
@@ -387,7 +388,7 @@ def _unique_project_slug(base: str) -> str:
 def propose_project(actor, data: dict[str, Any]) -> Project:
     """A draft joint project led by the proposer's partner."""
     if not can_propose_activity(actor):
-        raise PermissionDenied("Only focal points of a partner propose joint projects.")
+        raise PermissionDenied(_("Only focal points of a partner propose joint projects."))
     lead_partner_id = actor.partner_id
     themes = _active_themes(data["theme_ids"])
     partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
@@ -416,7 +417,7 @@ def edit_project(actor, project: Project, data: dict[str, Any]) -> None:
     """Edit a draft or a proposal sent back (published projects are not edited here)."""
     ensure_visible(actor, project)
     if not can_edit_project(actor, project):
-        raise PermissionDenied("This project cannot be edited now.")
+        raise PermissionDenied(_("This project cannot be edited now."))
     themes = _active_themes(data["theme_ids"])
     wanted = set(_co_organiser_ids(data["partner_ids"], project.lead_partner_id))
     for name in PROJECT_FIELDS:
@@ -451,19 +452,24 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
     ensure_visible(actor, activity)
     rule = TRANSITIONS[action]
     if not actor_roles(actor, activity.lead_partner_id) & rule.actors:
-        raise PermissionDenied(f"You may not {action.label.lower()} this {_kind_label(activity)}.")
+        raise PermissionDenied(_("You may not do this here: “%(action)s”.", action=action.label))
     from_state = activity.status
     if from_state not in rule.from_states:
         raise ConflictError(
-            f"This {_kind_label(activity)} is “{from_state.label}”, so “{action.label}” "
-            "does not apply to it (any more)."
+            _(
+                "This is “%(status)s” now, so “%(action)s” does not apply to it (any more).",
+                status=from_state.label,
+                action=action.label,
+            )
         )
     comment = (comment or "").strip()
     if rule.comment_required and not comment:
-        what = (
-            "the reason for cancelling" if action == Action.CANCEL else "a comment for the proposer"
+        raise DomainError(
+            _("Please give the reason for cancelling.")
+            if action == Action.CANCEL
+            else _("Please give a comment for the proposer."),
+            field="comment",
         )
-        raise DomainError(f"Please give {what}.", field="comment")
 
     now = utcnow()
     model = type(activity)
@@ -487,7 +493,7 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        raise ConflictError("Someone else changed this at the same time; reload the page.")
+        raise ConflictError(_("Someone else changed this at the same time; reload the page."))
     db.session.refresh(activity)
     record(
         actor=actor,
@@ -581,8 +587,10 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
     ensure_visible(actor, activity)
     if not can_answer_co_organisation(actor, activity):
         raise PermissionDenied(
-            "Only focal points of a named partner answer, while the "
-            "activity is under review or published."
+            _(
+                "Only focal points of a named partner answer, while the "
+                "activity is under review or published."
+            )
         )
     link_model = EventPartner if isinstance(activity, Event) else ProjectPartner
     owner_column = link_model.event_id if link_model is EventPartner else link_model.project_id
@@ -598,7 +606,11 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise ConflictError(f"Your partner already {answer.value} this.")
+        raise ConflictError(
+            _("Your partner already confirmed this.")
+            if confirm
+            else _("Your partner already declined this.")
+        )
     for link in activity.partner_links:
         db.session.refresh(link)
     if isinstance(activity, Event):

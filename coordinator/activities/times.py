@@ -6,6 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import dates as babel_dates
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 
 class LocalTimeError(ValueError):
     """A local time that cannot name exactly one instant; the message is shown on the form."""
@@ -23,11 +27,13 @@ def is_known_zone(name: str | None) -> bool:
 
 def get_zone(name: str) -> ZoneInfo:
     if not is_known_zone(name):
-        raise LocalTimeError(f"“{name[:64]}” is not a time zone we know; choose one from the list.")
+        raise LocalTimeError(
+            _("“%(zone)s” is not a time zone we know; choose one from the list.", zone=name[:64])
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:  # tzdata missing the key
-        raise LocalTimeError("This time zone is not available; choose another.") from error
+        raise LocalTimeError(_("This time zone is not available; choose another.")) from error
 
 
 def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
@@ -40,19 +46,33 @@ def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
     naive = datetime.combine(day, clock.replace(tzinfo=None, fold=0))
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
-    when = f"{clock.strftime('%H:%M')} on {day.strftime('%d %B %Y')}"
     # A time in the gap does not survive the round trip through UTC.
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise LocalTimeError(
-            f"{when} does not exist in {zone_name}: the clocks go forward then. "
-            "Choose a time outside the skipped hour."
+            _(
+                "%(time)s on %(date)s does not exist in %(zone)s: the clocks go forward then. "
+                "Choose a time outside the skipped hour.",
+                **_when(day, clock, zone_name),
+            )
         )
     if first.utcoffset() != second.utcoffset():
         raise LocalTimeError(
-            f"{when} happens twice in {zone_name}: the clocks go back then. "
-            "Choose a time outside the repeated hour."
+            _(
+                "%(time)s on %(date)s happens twice in %(zone)s: the clocks go back then. "
+                "Choose a time outside the repeated hour.",
+                **_when(day, clock, zone_name),
+            )
         )
     return first.astimezone(UTC)
+
+
+def _when(day: date, clock: time, zone_name: str) -> dict[str, str]:
+    """The wall-clock time, the date (written as the page's language writes it) and the zone."""
+    return {
+        "time": clock.strftime("%H:%M"),
+        "date": babel_dates.format_date(day, "long", locale=get_locale() or "en"),
+        "zone": zone_name,
+    }
 
 
 def local_midnight_utc(day: date, zone_name: str) -> datetime:

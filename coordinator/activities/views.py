@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +25,13 @@ from coordinator.activities.permissions import (
     can_review,
 )
 from coordinator.activities.proposals import QUEUE_KINDS, history, partner_space
-from coordinator.activities.workflow import Action
+from coordinator.activities.revision_wording import field_label
+from coordinator.activities.workflow import (
+    Action,
+    confirmation_label,
+    history_action_label,
+    state_label,
+)
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
@@ -37,6 +45,9 @@ def _register_template_predicates(state) -> None:
     for predicate in WORKFLOW_PREDICATES:
         state.app.jinja_env.globals.setdefault(predicate.__name__, predicate)
     state.app.jinja_env.globals.setdefault("WorkflowAction", Action)
+    for helper in (confirmation_label, history_action_label, state_label):
+        state.app.jinja_env.globals.setdefault(helper.__name__, helper)
+    state.app.jinja_env.filters.setdefault("revision_field_label", field_label)
 
 
 def _user():
@@ -110,7 +121,7 @@ def propose_event():
                 apply_to_form(form, error)
             else:
                 db.session.commit()
-                flash("Draft saved. Submit it for review when it is ready.", "success")
+                flash(_("Draft saved. Submit it for review when it is ready."), "success")
                 return redirect(url_for("activities.manage_event", event_id=event.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
@@ -138,9 +149,9 @@ def edit_event(event_id: int):
             else:
                 db.session.commit()
                 flash(
-                    "Your changes wait for review; the published version stays online meanwhile."
+                    _("Your changes wait for review; the published version stays online meanwhile.")
                     if revision
-                    else "Changes saved.",
+                    else _("Changes saved."),
                     "success",
                 )
                 return redirect(url_for("activities.manage_event", event_id=event.id))
@@ -183,12 +194,12 @@ _EVENT_SERVICES = {
 }
 
 _DONE = {
-    Action.SUBMIT: "Submitted for review. Staff have been told.",
-    Action.WITHDRAW: "The proposal is withdrawn.",
-    Action.APPROVE: "Approved and published.",
-    Action.REQUEST_CHANGES: "Sent back to the proposer with your comment.",
-    Action.REJECT: "Rejected. The proposer sees your comment.",
-    Action.CANCEL: "Cancelled. It stays visible, marked as cancelled.",
+    Action.SUBMIT: _l("Submitted for review. Staff have been told."),
+    Action.WITHDRAW: _l("The proposal is withdrawn."),
+    Action.APPROVE: _l("Approved and published."),
+    Action.REQUEST_CHANGES: _l("Sent back to the proposer with your comment."),
+    Action.REJECT: _l("Rejected. The proposer sees your comment."),
+    Action.CANCEL: _l("Cancelled. It stays visible, marked as cancelled."),
 }
 
 
@@ -213,7 +224,7 @@ def event_transition(event_id: int, action_slug: str):
         apply_to_form(form, error)
         return _render_manage_event(event, form, 400)
     db.session.commit()
-    flash(_DONE[action], "success")
+    flash(str(_DONE[action]), "success")
     return redirect(url_for("activities.manage_event", event_id=event.id))
 
 
@@ -230,9 +241,9 @@ def answer_event(event_id: int, answer: str):
     services.answer_co_organisation(user, event, confirm=answer == "confirm")
     db.session.commit()
     flash(
-        "Thank you: your answer is recorded."
+        _("Thank you: your answer is recorded.")
         if answer == "confirm"
-        else "You declined co-organising this event.",
+        else _("You declined co-organising this event."),
         "success",
     )
     return redirect(url_for("activities.manage_event", event_id=event.id))
@@ -268,9 +279,9 @@ def decide_revision(revision_id: int, decision: str):
         return _render_manage_event(revision.event, form, 400)
     db.session.commit()
     flash(
-        "The changes are published."
+        _("The changes are published.")
         if decision == "approve"
-        else "The changes were sent back; the published version stays.",
+        else _("The changes were sent back; the published version stays."),
         "success",
     )
     return redirect(url_for("activities.manage_event", event_id=revision.event_id))
@@ -297,7 +308,7 @@ def propose_project():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Draft saved. Submit it for review when it is ready.", "success")
+            flash(_("Draft saved. Submit it for review when it is ready."), "success")
             return redirect(url_for("activities.manage_project", project_id=project.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("activities/project_form.html", form=form, project=None), status
@@ -319,7 +330,7 @@ def edit_project(project_id: int):
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash("Changes saved.", "success")
+            flash(_("Changes saved."), "success")
             return redirect(url_for("activities.manage_project", project_id=project.id))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("activities/project_form.html", form=form, project=project), status
@@ -372,7 +383,7 @@ def project_transition(project_id: int, action_slug: str):
         apply_to_form(form, error)
         return _render_manage_project(project, form, 400)
     db.session.commit()
-    flash(_DONE[action], "success")
+    flash(str(_DONE[action]), "success")
     return redirect(url_for("activities.manage_project", project_id=project.id))
 
 
@@ -388,7 +399,7 @@ def answer_project(project_id: int, answer: str):
         abort(400)
     services.answer_co_organisation(user, project, confirm=answer == "confirm")
     db.session.commit()
-    flash("Your answer is recorded.", "success")
+    flash(_("Your answer is recorded."), "success")
     return redirect(url_for("activities.manage_project", project_id=project.id))
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from coordinator.activities.models import Status
+from flask_babel import gettext as _
+
+from coordinator.activities.models import Confirmation, Status
 
 
 class Action(enum.StrEnum):
@@ -23,13 +25,14 @@ class Action(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The button's words in the current language (read at request time, never cached)."""
         return {
-            "submit": "Submit for review",
-            "withdraw": "Withdraw",
-            "approve": "Approve and publish",
-            "request_changes": "Request changes",
-            "reject": "Reject",
-            "cancel": "Cancel the activity",
+            "submit": _("Submit for review"),
+            "withdraw": _("Withdraw"),
+            "approve": _("Approve and publish"),
+            "request_changes": _("Request changes"),
+            "reject": _("Reject"),
+            "cancel": _("Cancel the activity"),
         }[self.value]
 
     @property
@@ -122,3 +125,42 @@ def may_perform(user, lead_partner_id: int, status: Status, action: Action) -> b
     return status in transition.from_states and bool(
         actor_roles(user, lead_partner_id) & transition.actors
     )
+
+
+def confirmation_label(confirmation: Confirmation | str) -> str:
+    """A co-organiser's answer in the current language."""
+    value = getattr(confirmation, "value", confirmation)
+    return {
+        "pending": _("Pending"),
+        "confirmed": _("Confirmed"),
+        "declined": _("Declined"),
+    }.get(value, str(value))
+
+
+def history_action_label(action: str) -> str:
+    """An audit entry's action as the history shows it (the stored names stay English)."""
+    labels = {
+        "create": _("created"),
+        "edit": _("edited"),
+        "submit": _("submitted for review"),
+        "withdraw": _("withdrawn"),
+        "approve": _("approved and published"),
+        "request_changes": _("request changes"),
+        "reject": _("rejected"),
+        "cancel": _("cancelled"),
+        "revision_proposed": _("changes proposed"),
+        "revision_approved": _("changes approved"),
+        "revision_changes_requested": _("changes sent back"),
+        "revision_rejected": _("changes rejected"),
+        "co_organiser_confirmed": _("co-organising confirmed"),
+        "co_organiser_declined": _("co-organising declined"),
+    }
+    return labels.get(action, action.replace("_", " "))
+
+
+def state_label(state: str) -> str:
+    """A stored state name (history entries keep strings) as its label."""
+    try:
+        return Status(state).label
+    except ValueError:
+        return state.replace("_", " ")
