@@ -14,6 +14,7 @@ from sqlalchemy import text
 from coordinator import create_app
 from coordinator.config import normalise_database_url
 from coordinator.extensions import db
+from coordinator.mail import wait_for_deliveries
 from tests import factories
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -72,6 +73,8 @@ def app(_schema, app_config):
     app = create_app(app_config)
     with app.app_context():
         yield app
+        # Mail is delivered from a thread after each request: let it finish before the wipe.
+        wait_for_deliveries()
         db.session.remove()
         wipe_tables()
         db.session.remove()
