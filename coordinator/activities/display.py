@@ -1,45 +1,87 @@
-"""How events read on pages: when they happen in their own zone, and country names."""
+"""How events read on pages, in the page's language: when they happen in their own zone, places,
+languages, date spans and lists."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel import dates as babel_dates
+from babel.lists import format_list
+from flask import current_app, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from coordinator.activities.models import Event
 
-_DAY = "%a %d %b %Y"
-_TIME = "%H:%M"
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def _day(value: date) -> str:
-    return value.strftime(_DAY)
+def _day(value: date | datetime, locale: Locale) -> str:
+    """A day as the locale abbreviates it, weekday included ("Wed, Apr 14, 2027")."""
+    return babel_dates.format_skeleton("yMMMEd", value, locale=locale)
+
+
+def _time(value: datetime, locale: Locale) -> str:
+    """A local wall-clock time in the locale's own style (24-hour or not)."""
+    return babel_dates.format_time(value, "short", locale=locale)
 
 
 def event_when(event: Event) -> str:
-    """The event's time in its own zone, with the zone's name.
+    """The event's time in its own zone, in the page's language, with the zone named.
 
-    Timed: "Tue 14 Apr 2027, 10:00–12:30 (Africa/Cairo, EET)".
-    All-day: "Tue 14 Apr 2027" or "Tue 14 Apr 2027 – Thu 16 Apr 2027 (all day)".
+    Timed (English): "Wed, Apr 14, 2027, 10:00 AM–12:30 PM (Africa/Cairo, EET)".
+    All-day: "Tue, May 18, 2027 (all day)" or "Mon, Jun 7, 2027 – Wed, Jun 9, 2027 (all day)".
     """
+    locale = _locale()
     if event.is_all_day and event.start_date is not None:
         last_day = event.end_date or event.start_date
         if last_day == event.start_date:
-            return f"{_day(event.start_date)} (all day)"
-        return f"{_day(event.start_date)} – {_day(last_day)} (all day)"
+            return _("%(day)s (all day)", day=_day(event.start_date, locale))
+        return _("%(first_day)s – %(last_day)s (all day)",
+                 first_day=_day(event.start_date, locale), last_day=_day(last_day, locale))
     zone = ZoneInfo(event.timezone)
     start = event.start_dt.astimezone(zone)
     end = event.end_dt.astimezone(zone)
+    # The abbreviation stays as the zone database writes it ("EET", "+03"): people match it
+    # against their other calendars, and the IANA name beside it is unambiguous.
     start_abbr, end_abbr = start.strftime("%Z"), end.strftime("%Z")
     # A clock change inside the event shows both names, e.g. "CET/CEST".
     abbreviation = start_abbr if start_abbr == end_abbr else f"{start_abbr}/{end_abbr}"
-    zone_label = f"({event.timezone}, {abbreviation})"
     # An event ending at midnight still reads as one day.
     if end.date() == start.date() or (end - timedelta(microseconds=1)).date() == start.date():
-        return f"{_day(start)}, {start.strftime(_TIME)}–{end.strftime(_TIME)} {zone_label}"
-    return (f"{_day(start)}, {start.strftime(_TIME)} – {_day(end)}, {end.strftime(_TIME)} "
-            f"{zone_label}")
+        return _("%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
+                 day=_day(start, locale), start=_time(start, locale), end=_time(end, locale),
+                 zone=event.timezone, abbreviation=abbreviation)
+    return _("%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
+             start_day=_day(start, locale), start=_time(start, locale),
+             end_day=_day(end, locale), end=_time(end, locale),
+             zone=event.timezone, abbreviation=abbreviation)
+
+
+def date_range(first: date, last: date) -> str:
+    """Two dates as the locale writes a span ("Jan 1 – Dec 31, 2027", "1 janv. – 31 déc. 2027")."""
+    return babel_dates.format_interval(first, last, "yMMMd", locale=_locale())
+
+
+def list_text(items: list[str]) -> str:
+    """Items joined as the page's language lists them ("A, B, and C", "A, B et C", "A وB وC")."""
+    return format_list([str(item) for item in items], locale=_locale()) if items else ""
+
+
+def partner_links(partners) -> Markup:
+    """Links to the partners' pages, listed as the page's language lists them."""
+    links = [
+        str(Markup('<a href="{}">{}</a>').format(
+            url_for("partners.show", slug=partner.slug), partner.acronym or partner.name))
+        for partner in partners
+    ]
+    # Each link is already escaped; format_list only adds the locale's separators.
+    return Markup(format_list(links, locale=_locale())) if links else Markup("")
 
 
 def event_iso_start(event: Event) -> str:
@@ -57,9 +99,9 @@ def country_name(code: str) -> str:
 
 
 def language_names(codes: str) -> list[str]:
-    """English names of the comma-separated language codes of an event."""
+    """Names, in the page's language, of the comma-separated language codes of an event."""
     names = []
-    languages = Locale("en").languages
+    languages = _locale().languages
     for code in (c.strip() for c in (codes or "").split(",")):
         if code:
             names.append(languages.get(code.lower(), code))

@@ -6,6 +6,8 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import LazyString, pgettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordinator import i18n
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
 
@@ -44,8 +47,23 @@ class Status(enum.StrEnum):
     CANCELLED = "cancelled"
 
     @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+    def label(self) -> LazyString:
+        """The state's name in the page's language (lazy: safe in module-level choices)."""
+        return _STATUS_LABELS[self.value]
+
+
+# Lazy strings, so each is translated when shown, in the language of whoever reads it.
+_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    # The catalogs' plain "Submitted" heads a date column ("Submitted on"): the state needs
+    # its own entry, hence a context (a lambda keeps it lazy and visible to the extractor).
+    "submitted": LazyString(lambda: pgettext("activity status", "Submitted")),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 # Approved activities are published; cancelled ones stay visible, marked as cancelled.
@@ -55,6 +73,13 @@ PUBLISHED_STATES = (Status.APPROVED, Status.CANCELLED)
 class Visibility(enum.StrEnum):
     PUBLIC = "public"
     NETWORK = "network"  # signed-in users only
+
+    @property
+    def label(self) -> LazyString:
+        return _VISIBILITY_LABELS[self.value]
+
+
+_VISIBILITY_LABELS = {"public": _l("Public"), "network": _l("Network members only")}
 
 
 class EventKind(enum.StrEnum):
@@ -67,14 +92,26 @@ class EventKind(enum.StrEnum):
     FORUM = "forum"
 
     @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+    def label(self) -> LazyString:
+        # The kind names live in i18n.kind_label (the calendar and reports use it too).
+        return LazyString(i18n.kind_label, self.value)
 
 
 class Confirmation(enum.StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+
+    @property
+    def label(self) -> LazyString:
+        return _CONFIRMATION_LABELS[self.value]
+
+
+_CONFIRMATION_LABELS = {
+    "pending": _l("Pending"),
+    "confirmed": _l("Confirmed"),
+    "declined": _l("Declined"),
+}
 
 
 class RevisionStatus(enum.StrEnum):
@@ -85,8 +122,17 @@ class RevisionStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # superseded by a newer edit
 
     @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+    def label(self) -> LazyString:
+        return _REVISION_STATUS_LABELS[self.value]
+
+
+_REVISION_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "approved": _l("Approved"),
+    "changes_requested": _l("Changes requested"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
 
 
 event_themes = Table(

@@ -236,7 +236,7 @@ def to_feed_event(event: Event, url_of=None) -> FeedEvent:
         url=(url_of or event_url)(event.id),
         online_url=event.online_url or "",
         registration_url=event.registration_url or "",
-        categories=tuple(theme.name for theme in event.themes) + (event.kind.label,),
+        categories=tuple(theme.name for theme in event.themes) + (str(event.kind.label),),
         is_cancelled=event.status == Status.CANCELLED,
         cancel_reason=event.cancel_reason or "",
     )
@@ -579,5 +579,5 @@ def atom_entry(event: Event) -> AtomEntry:
         summary=event.summary or "",
         content_html=render_markdown(event.description or ""),
         author=event.lead_partner.name,
-        categories=tuple(theme.name for theme in event.themes) + (event.kind.label,),
+        categories=tuple(theme.name for theme in event.themes) + (str(event.kind.label),),
     )

@@ -140,7 +140,7 @@ def test_pagination_pages_of_twenty_keeping_filters(client):
     first = client.get("/events/?country=TN")
     assert _titles(first) == [f"Event {i:02d}" for i in range(20)]
     body = _text(first)
-    assert "45 events match the filters" in body and "page 1 of 3" in body
+    assert "Events matching the filters: 45 · page 1 of 3" in body
     assert 'href="/events/?country=TN&amp;page=2"' in body
     assert 'href="/events/?country=TN&amp;page=3"' in body
     third = client.get("/events/?country=TN&page=3")
@@ -200,16 +200,16 @@ def test_event_page_shows_time_in_the_event_zone_with_its_name(client):
     )
     db.session.commit()
     body = _text(client.get(f"/events/{event.id}"))
-    assert "Wed 14 Apr 2027, 10:00–12:30 (Africa/Cairo, EET)" in body
+    assert "Wed, Apr 14, 2027, 10:00\u202fAM–12:30\u202fPM (Africa/Cairo, EET)" in body
 
 
 @pytest.mark.parametrize("zone, start_utc, expected", [
     ("America/New_York", datetime(2027, 7, 1, 14, 0, tzinfo=UTC),
-     "Thu 01 Jul 2027, 10:00–12:00 (America/New_York, EDT)"),
+     "Thu, Jul 1, 2027, 10:00\u202fAM–12:00\u202fPM (America/New_York, EDT)"),
     ("Europe/Madrid", datetime(2027, 1, 12, 8, 30, tzinfo=UTC),
-     "Tue 12 Jan 2027, 09:30–11:30 (Europe/Madrid, CET)"),
+     "Tue, Jan 12, 2027, 9:30\u202fAM–11:30\u202fAM (Europe/Madrid, CET)"),
     ("Asia/Beirut", datetime(2027, 6, 3, 7, 0, tzinfo=UTC),
-     "Thu 03 Jun 2027, 10:00–12:00 (Asia/Beirut, EEST)"),
+     "Thu, Jun 3, 2027, 10:00\u202fAM–12:00\u202fPM (Asia/Beirut, EEST)"),
 ])
 def test_event_times_on_list_and_page_use_the_event_zone(client, zone, start_utc, expected):
     event = factories.EventFactory(title="Zoned", timezone=zone, start_dt=start_utc,
@@ -235,11 +235,11 @@ def test_multi_day_and_all_day_events(client):
         start_dt=datetime(2027, 6, 6, 22, 0, tzinfo=UTC),
         end_dt=datetime(2027, 6, 9, 22, 0, tzinfo=UTC))
     db.session.commit()
-    assert ("Tue 09 Mar 2027, 09:00 – Wed 10 Mar 2027, 17:00 (Europe/Athens, EET)"
+    assert ("Tue, Mar 9, 2027, 9:00\u202fAM – Wed, Mar 10, 2027, 5:00\u202fPM (Europe/Athens, EET)"
             in _text(client.get(f"/events/{timed.id}")))
-    assert "Tue 18 May 2027 (all day)" in _text(client.get(f"/events/{one_day.id}"))
+    assert "Tue, May 18, 2027 (all day)" in _text(client.get(f"/events/{one_day.id}"))
     page = _text(client.get(f"/events/{several.id}"))
-    assert "Mon 07 Jun 2027 – Wed 09 Jun 2027 (all day)" in page
+    assert "Mon, Jun 7, 2027 – Wed, Jun 9, 2027 (all day)" in page
     assert 'datetime="2027-06-07"' in page
 
 
@@ -267,7 +267,7 @@ def test_event_page_shows_place_partners_project_and_details(client):
     assert "EIB" not in body and "GIZ" not in body  # only confirmed co-organisers are credited
     assert 'href="/projects/urban-hub"' in body
     assert "Mobility" in body and "Workshop" in body
-    assert "French, Arabic, English" in body
+    assert "French, Arabic, and English" in body
     assert 'href="https://example.org/register"' in body
     assert "<strong>bold</strong>" in body
     assert "<script>alert(1)" not in body and 'href="javascript:' not in body
@@ -386,7 +386,7 @@ def test_project_page_gathers_its_events_partners_and_details(client):
     assert 'href="/partners/afd"' in body and "Pending Bank" not in body
     assert "Climate and environment" in body and "https://hub.example.org" in body
     assert "<strong>hub</strong>" in body and "<em>urban</em>" not in body
-    assert "01 Jan 2026 – 31 Dec 2028" in body
+    assert "Jan 1, 2026\u2009–\u2009Dec 31, 2028" in body
 
 
 # --- Partner pages ------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_list_pages_run_a_fixed_number_of_queries(app, client, login_as, signed_
     # The pages really listed the events (a page of 20, with its co-organiser and theme).
     body = client.get("/events/").get_data(as_text=True)
     assert body.count('class="card mb-3 event-card') == 20
-    assert "500 events" in body
+    assert "Events: 500" in body
 
 
 def test_query_count_is_not_hidden_by_an_empty_page(app, client):

@@ -29,7 +29,7 @@ def test_visitor_filters_pages_and_opens_an_event_at_360px(live_server, browser)
         page.get_by_role("button", name="Filter").click()
         page.wait_for_load_state()
         assert "country=TN" in page.url
-        assert page.get_by_text("25 events match the filters").is_visible()
+        assert page.get_by_text("Events matching the filters: 25").is_visible()
         assert page.get_by_text("Rome webinar").count() == 0
         # Nothing sticks out sideways on a narrow screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
