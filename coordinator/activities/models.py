@@ -242,7 +242,8 @@ class Event(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name
-    # UTC instants; for all-day events, local midnight of the first day and of the day after the last.
+    # UTC instants; for all-day events, local midnight of the first day and of the day
+    # after the last.
     start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     is_all_day: Mapped[bool] = mapped_column(default=False)
@@ -301,7 +302,9 @@ class Event(db.Model):
     @property
     def confirmed_partners(self) -> list[Partner]:
         return [
-            link.partner for link in self.partner_links if link.confirmation == Confirmation.CONFIRMED
+            link.partner
+            for link in self.partner_links
+            if link.confirmation == Confirmation.CONFIRMED
         ]
 
 

@@ -1,5 +1,6 @@
-import re
 """Failed sign-ins are throttled per account and per address, in the shared database."""
+
+import re
 
 import pytest
 

@@ -154,7 +154,7 @@ def test_partner_pages_in_french_with_country_names(client, login_as, staff):
     directory = page(client.get("/partners/"))
     assert "Ajouter un partenaire" in directory and "Espagne" in directory
     form = page(client.get("/partners/new"))
-    assert "Sigle" in form and "— choisissez un pays —" in form
+    assert "Acronyme" in form and "— choisissez un pays —" in form
     assert "Espagne (ES)" in form and "Spain (ES)" not in form
 
 
