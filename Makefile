@@ -24,7 +24,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser" -n auto --dist loadfile
 
 # pytest exits 5 when it collects nothing: that is not a failure of the browser stage.
 test-browser: install

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from coordinator import create_app
 from coordinator.config import normalise_database_url
@@ -21,11 +21,29 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> str:
+    """SQLite in a temporary folder, or PostgreSQL from COORDINATOR_DATABASE_URL. Under
+    pytest-xdist each worker gets a database of its own (<name>_<worker>), made and dropped here."""
     url = os.environ.get("COORDINATOR_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    url = normalise_database_url(url)
+    if worker_id == "master":
+        yield url
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
