@@ -29,13 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from coordinator import access, mail, security
     from coordinator.accounts.session import init_login
-    from coordinator.extensions import csrf, db, limiter, migrate
+    from coordinator.extensions import csrf, db, init_limiter, migrate
 
     import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     init_login(app)
     access.init_app(app)
     mail.init_app(app)

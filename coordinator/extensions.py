@@ -1,5 +1,6 @@
 """Extensions, created without an app and bound in create_app()."""
 
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,3 +17,14 @@ csrf = CSRFProtect()
 # Request-rate limits (private feed addresses). Storage comes from RATELIMIT_STORAGE_URI:
 # memory:// for one process, redis:// when several workers must share the counts.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def init_limiter(app: Flask) -> None:
+    limiter.init_app(app)
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or app.config.get("RATELIMIT_META"):
+        return
+    # Every limit here is declared on its view (@limiter.limit), whose wrapper checks it. With no
+    # site-wide limit the limiter's before_request pass finds nothing on any route, yet costs
+    # every request its blueprint and exemption lookups (measured by bench/feed.py).
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
