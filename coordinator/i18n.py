@@ -182,8 +182,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def vary_on_language(response):
         # The same URL answers in several languages: shared caches must key on what chose it.
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        response.vary.update(("Accept-Language", "Cookie"))
         return response
 
     # First of all before_request hooks, so pages answered early (sign-in redirects) are localised.
