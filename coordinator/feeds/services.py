@@ -7,7 +7,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -299,10 +299,13 @@ class BuiltFeed:
 
 @dataclass
 class FeedCache:
-    """Built feeds of this process, by feed identity; bounded, least recently used out first."""
+    """Built feeds of this process, by feed identity; bounded, least recently used out first.
+    It also remembers which feed each requested URL resolved to (`addresses`), so that a URL
+    seen before is answered without parsing its filters or looking up its partner or project."""
 
     capacity: int
     entries: OrderedDict = field(default_factory=OrderedDict)
+    addresses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     builds: int = 0
 
@@ -320,6 +323,19 @@ class FeedCache:
             self.entries.move_to_end(identity)
             while len(self.entries) > self.capacity:
                 self.entries.popitem(last=False)
+
+    def feed_at(self, address: tuple) -> BuiltFeed | None:
+        with self.lock:
+            identity = self.addresses.get(address)
+            return None if identity is None else self.entries.get(identity)
+
+    def remember_address(self, address: tuple, identity: tuple) -> None:
+        with self.lock:
+            self.addresses[address] = identity
+            self.addresses.move_to_end(address)
+            # Many spellings of one feed's URL are possible (argument order, repeats): bounded.
+            while len(self.addresses) > 4 * self.capacity:
+                self.addresses.popitem(last=False)
 
 
 def feed_cache() -> FeedCache:
@@ -375,13 +391,11 @@ def _as_utc(value) -> datetime | None:
 def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     """The feed's bytes, rebuilt only when its data changed or a window boundary passed."""
     now = now or utcnow()
-    identity = (*scope.identity, _host_key())
+    identity = _identity(scope)
     cache = feed_cache()
     cached = cache.get(identity)
-    if cached is not None and now < cached.valid_until:
-        recheck = timedelta(seconds=current_app.config["FEED_RECHECK_SECONDS"])
-        if timedelta(0) <= now - cached.checked_dt < recheck:
-            return cached
+    if cached is not None and _needs_no_check(cached, now):
+        return cached
     version = feed_version(scope)
     if cached is not None and cached.version == version and now < cached.valid_until:
         cached.checked_dt = now
@@ -391,12 +405,52 @@ def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     return built
 
 
+def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None = None) -> BuiltFeed:
+    """current_feed() for the feed this request's URL names. While the feed needs no check, a
+    URL answered before gets its bytes straight away; otherwise make_scope() runs again (and may
+    abort, for a partner or project that is gone), so the shortcut is never staler than
+    FEED_RECHECK_SECONDS."""
+    now = now or utcnow()
+    cache = feed_cache()
+    address = _request_address()
+    cached = cache.feed_at(address)
+    if cached is not None and _needs_no_check(cached, now):
+        return cached
+    scope = make_scope()
+    built = current_feed(scope, now)
+    cache.remember_address(address, _identity(scope))
+    return built
+
+
+def _needs_no_check(cached: BuiltFeed, now: datetime) -> bool:
+    """Still inside its time window and compared with the database less than
+    FEED_RECHECK_SECONDS ago."""
+    if now >= cached.valid_until:
+        return False
+    recheck = current_app.config["FEED_RECHECK_SECONDS"]
+    return 0 <= (now - cached.checked_dt).total_seconds() < recheck
+
+
+def _identity(scope: FeedScope) -> tuple:
+    return (*scope.identity, _host_key())
+
+
 def _host_key() -> str:
     # URLs in a feed are built from the request's host: never serve one host's bytes to another.
     try:
         return request.host_url
     except RuntimeError:
         return ""
+
+
+def _request_address() -> tuple:
+    # The URL as the client sent it, host and scheme included (feeds hold absolute URLs built
+    # from them), read straight from the WSGI environment: this runs on every feed request.
+    environ = request.environ
+    return tuple(environ.get(key, "") for key in _ADDRESS_KEYS)
+
+
+_ADDRESS_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
 
 
 def build_feed(

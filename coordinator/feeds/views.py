@@ -4,6 +4,7 @@ private feed panel under /account/feeds."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import (
     Response,
@@ -18,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.http import http_date, quote_etag
 
 from coordinator.access import public
 from coordinator.activities.filters import EventFilters
@@ -49,37 +51,41 @@ def conditional(
 ) -> Response:
     """200 with validators, or 304 when the client's copy is current. If-None-Match wins over
     If-Modified-Since; an unparsable or older If-Modified-Since gets the full answer."""
-    if request.if_none_match:
+    # Feeds answer most of the site's requests: the request's headers are parsed only when
+    # present, and the response's are handed over as one list.
+    environ = request.environ
+    if environ.get("HTTP_IF_NONE_MATCH") and request.if_none_match:
         # RFC 9110: If-None-Match compares weakly (W/"x" matches "x").
         not_modified = request.if_none_match.contains_weak(etag)
-    elif request.if_modified_since is not None:
+    elif environ.get("HTTP_IF_MODIFIED_SINCE") and request.if_modified_since is not None:
         not_modified = last_modified <= request.if_modified_since
     else:
         not_modified = False
-    response = Response(
-        b"" if not_modified else body,
-        status=304 if not_modified else 200,
-        content_type=content_type,
-    )
+    headers = [*_validator_headers(etag, last_modified), ("Cache-Control", cache_control)]
     if not_modified:
+        response = Response(status=304, headers=headers)
         response.headers.remove("Content-Type")
-    response.set_etag(etag)
-    response.last_modified = last_modified
-    response.headers["Cache-Control"] = cache_control
-    if disposition and not not_modified:
-        response.headers["Content-Disposition"] = disposition
-    return response
+        return response
+    headers.append(("Content-Type", content_type))
+    if disposition:
+        headers.append(("Content-Disposition", disposition))
+    return Response(body, headers=headers)
 
 
-def feed_response(scope: services.FeedScope, private: bool = False) -> Response:
-    built = services.current_feed(scope)
+@lru_cache(maxsize=1024)
+def _validator_headers(etag: str, last_modified: datetime) -> tuple[tuple[str, str], ...]:
+    # A cached feed answers many requests with the same validators: format them once.
+    return (("ETag", quote_etag(etag)), ("Last-Modified", http_date(last_modified)))
+
+
+def feed_response(built: services.BuiltFeed, private: bool = False) -> Response:
     response = conditional(
         built.body,
         built.etag,
         built.last_modified,
         ICS_TYPE,
         "private, max-age=300" if private else "public, max-age=300",
-        'inline; filename="calendar.ics"',
+        # No Content-Disposition: every feed URL already ends in calendar.ics.
     )
     if private:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -89,23 +95,33 @@ def feed_response(scope: services.FeedScope, private: bool = False) -> Response:
 @bp.route("/calendar.ics")
 @public
 def network_calendar():
-    return feed_response(services.network_scope(EventFilters.from_args(request.args)))
+    return feed_response(
+        services.feed_for_request(
+            lambda: services.network_scope(EventFilters.from_args(request.args))
+        )
+    )
 
 
 @bp.route("/partners/<slug>/calendar.ics")
 @public
 def partner_calendar(slug: str):
-    partner = db.session.scalar(select(Partner).where(Partner.slug == slug)) or abort(404)
-    return feed_response(services.partner_scope(partner, EventFilters.from_args(request.args)))
+    def scope():
+        partner = db.session.scalar(select(Partner).where(Partner.slug == slug)) or abort(404)
+        return services.partner_scope(partner, EventFilters.from_args(request.args))
+
+    return feed_response(services.feed_for_request(scope))
 
 
 @bp.route("/projects/<slug>/calendar.ics")
 @public
 def project_calendar(slug: str):
-    project = db.session.scalar(
-        select(Project).where(Project.slug == slug, published_projects_clause())
-    ) or abort(404)
-    return feed_response(services.project_scope(project, EventFilters.from_args(request.args)))
+    def scope():
+        project = db.session.scalar(
+            select(Project).where(Project.slug == slug, published_projects_clause())
+        ) or abort(404)
+        return services.project_scope(project, EventFilters.from_args(request.args))
+
+    return feed_response(services.feed_for_request(scope))
 
 
 @bp.route("/events/<int:event_id>.ics")
@@ -140,7 +156,8 @@ def private_calendar(token: str):
     feed_token = services.find_active_token(token) or abort(404)
     if services.record_token_use(feed_token):
         db.session.commit()
-    return feed_response(services.private_scope(feed_token), private=True)
+    built = services.current_feed(services.private_scope(feed_token))
+    return feed_response(built, private=True)
 
 
 @bp.route("/events.atom")

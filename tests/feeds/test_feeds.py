@@ -399,3 +399,34 @@ def test_theme_changes_reach_the_categories(fetch, builds):
     theme.name = "Blue economy"  # no event row changes at all
     assert "CATEGORIES:Blue economy,Workshop" in unfolded(fetch("/calendar.ics").data)
     assert builds() == 3
+
+
+def test_a_url_answered_before_skips_its_lookups_until_the_recheck(fetch, builds, app):
+    app.config["FEED_RECHECK_SECONDS"] = 60
+    lead = factories.PartnerFactory(slug="water-hub")
+    factories.EventFactory(lead_partner=lead, title="Before")
+    url = "/partners/water-hub/calendar.ics?kind=workshop"
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        first = fetch(url)
+        assert first.status_code == 200 and b"Before" in first.data
+        # Another spelling of the same feed: parsed, and found in the cache by its identity.
+        assert fetch(url + "&kind=workshop&kind=nonsense").data == first.data
+        lead.slug = "renamed"  # the URL no longer names a partner...
+        again = fetch(url)
+        # ...but within the interval the address maps straight to the bytes built for it.
+        assert again.status_code == 200 and again.data == first.data
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert fetch(url).status_code == 404
+        assert b"Before" in fetch("/partners/renamed/calendar.ics?kind=workshop").data
+    assert builds() == 2  # the first, and the renamed partner's (its slug is in its filters)
+
+
+def test_each_host_keeps_its_own_bytes_between_rechecks(fetch, app):
+    app.config["FEED_RECHECK_SECONDS"] = 60
+    factories.EventFactory()
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        good = fetch("/calendar.ics").data
+        evil = fetch("/calendar.ics", headers={"Host": "evil.example"}).data
+        assert fetch("/calendar.ics").data == good
+    assert b"evil.example" in evil and b"evil.example" not in good
