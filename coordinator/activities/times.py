@@ -10,6 +10,8 @@ from babel import dates as babel_dates
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from coordinator import i18n
+
 
 class LocalTimeError(ValueError):
     """A local time that cannot name exactly one instant; the message is shown on the form."""
@@ -67,11 +69,11 @@ def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
 
 
 def _when(day: date, clock: time, zone_name: str) -> dict[str, str]:
-    """The wall-clock time, the date (written as the page's language writes it) and the zone."""
+    """The wall-clock time, the date and the zone, as the page's language writes them."""
     return {
         "time": clock.strftime("%H:%M"),
         "date": babel_dates.format_date(day, "long", locale=get_locale() or "en"),
-        "zone": zone_name,
+        "zone": i18n.zone_name(zone_name),
     }
 
 
