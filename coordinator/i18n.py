@@ -6,7 +6,8 @@ The locale comes from, in order: the signed-in user's saved choice (User.locale)
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -171,6 +172,16 @@ def country_name(code: str) -> str:
     return _locale().territories.get(code.upper(), code.upper())
 
 
+def collation_key(name: str) -> str:
+    """A key sorting names alphabetically in any of our languages: "Égypte" with the E's,
+    "Zürich" with the Z's (case and accents ignored)."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFKD", name.casefold())
+        if not unicodedata.combining(char)
+    )
+
+
 # --- Time zones as people read them (IANA identifiers stay in data, forms' values and feeds) ----
 
 
@@ -208,6 +219,36 @@ def zone_name(tz_name: str) -> str:
     "heure : Le Caire", "hora de El Cairo", "توقيت القاهرة"; UTC by its name in the language;
     the identifier itself for a zone without a place or one nobody knows."""
     return _zone_name(tz_name, _locale())
+
+
+@lru_cache(maxsize=64)
+def _zones_in_order(zones: tuple[str, ...], language: str) -> tuple[tuple[str, str], ...]:
+    """(zone, city) pairs, UTC first, then alphabetically by city: people look for a city."""
+    locale = Locale.parse(language)
+    named = [(zone, _zone_place(zone, language) or _zone_name(zone, locale)) for zone in zones]
+    return tuple(sorted(named, key=lambda pair: (not _is_utc(pair[0]), collation_key(pair[1]))))
+
+
+# ZoneInfo keeps only a few zones alive; a select reads hundreds on every form.
+_zone_info = lru_cache(maxsize=1024)(ZoneInfo)
+
+
+def _utc_offset(tz_name: str, moment: datetime) -> str:
+    """ "UTC+01:00": written the same in every language, as people compare it across calendars."""
+    minutes = int(moment.astimezone(_zone_info(tz_name)).utcoffset().total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_choices(zones: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Options of a time-zone select: the IANA identifier as the value (what is stored) and,
+    as the label, the zone's city in the page's language with its offset now ("Casablanca
+    (UTC+01:00)"). Offsets change with summer time, so labels are made on each request."""
+    now = datetime.now(UTC)
+    return [
+        (zone, f"{place} ({_utc_offset(zone, now)})")
+        for zone, place in _zones_in_order(zones, str(_locale()))
+    ]
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import dates as babel_dates
+from babel.core import get_global
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -25,6 +26,28 @@ def zone_names() -> tuple[str, ...]:
 
 def is_known_zone(name: str | None) -> bool:
     return bool(name) and name in zone_names()
+
+
+@lru_cache(maxsize=1)
+def _one_zone_per_place() -> tuple[str, ...]:
+    # Babel's aliases (Egypt, Europe/Kiev, US/Pacific) would repeat a city under another name,
+    # and the Etc/ zones have no place to name them by.
+    aliases = get_global("zone_aliases")
+    places = (
+        name
+        for name in zone_names()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/")) and name not in aliases
+    )
+    return ("UTC", *places)
+
+
+def offered_zones(current: str | None = None) -> tuple[str, ...]:
+    """The zones a form lists: one per place, and UTC. A known zone already chosen (a legacy
+    alias saved before) stays listed, so saving the form again never changes it silently."""
+    zones = _one_zone_per_place()
+    if current not in zones and is_known_zone(current):
+        return (*zones, current)
+    return zones
 
 
 def get_zone(name: str) -> ZoneInfo:
