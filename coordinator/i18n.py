@@ -6,13 +6,16 @@ The locale comes from, in order: the signed-in user's saved choice (User.locale)
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel import units as babel_units
+from babel.core import get_global
 from flask import (
     Blueprint,
     Flask,
@@ -169,6 +172,85 @@ def country_name(code: str) -> str:
     return _locale().territories.get(code.upper(), code.upper())
 
 
+def collation_key(name: str) -> str:
+    """A key sorting names alphabetically in any of our languages: "Égypte" with the E's,
+    "Zürich" with the Z's (case and accents ignored)."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFKD", name.casefold())
+        if not unicodedata.combining(char)
+    )
+
+
+# --- Time zones as people read them (IANA identifiers stay in data, forms' values and feeds) ----
+
+
+@lru_cache(maxsize=4096)
+def _zone_place(tz_name: str, language: str) -> str | None:
+    """The city a zone is named after, as CLDR writes it in the language ("Le Caire",
+    "القاهرة"), or None for a zone without a place (UTC, Etc/GMT+3, EST5EDT) or one that
+    neither Babel nor the zone database knows."""
+    # Babel resolves aliases to the current identifier (Egypt, Europe/Kiev -> Europe/Kyiv).
+    canonical = get_global("zone_aliases").get(tz_name, tz_name)
+    if "/" not in canonical or canonical.startswith("Etc/"):
+        return None
+    try:
+        return babel_dates.get_timezone_location(tz_name, locale=language, return_city=True)
+    except LookupError:
+        return None
+
+
+def _is_utc(tz_name: str) -> bool:
+    return get_global("zone_aliases").get(tz_name, tz_name) == "Etc/UTC"
+
+
+def _zone_name(tz_name: str, locale: Locale) -> str:
+    place = _zone_place(tz_name, str(locale))
+    if place is not None:
+        return locale.zone_formats["region"] % place
+    if _is_utc(tz_name):
+        return locale.time_zones["Etc/UTC"]["long"]["standard"]
+    # Babel would read Etc/GMT+3 as "GMT+3", the reverse of its offset: the identifier is exact.
+    return tz_name
+
+
+def zone_name(tz_name: str) -> str:
+    """A time zone named for people in the page's language, after its city: "Cairo Time",
+    "heure : Le Caire", "hora de El Cairo", "توقيت القاهرة"; UTC by its name in the language;
+    the identifier itself for a zone without a place or one nobody knows."""
+    return _zone_name(tz_name, _locale())
+
+
+@lru_cache(maxsize=64)
+def _zones_in_order(zones: tuple[str, ...], language: str) -> tuple[tuple[str, str], ...]:
+    """(zone, city) pairs, UTC first, then alphabetically by city: people look for a city."""
+    locale = Locale.parse(language)
+    named = [(zone, _zone_place(zone, language) or _zone_name(zone, locale)) for zone in zones]
+    return tuple(sorted(named, key=lambda pair: (not _is_utc(pair[0]), collation_key(pair[1]))))
+
+
+# ZoneInfo keeps only a few zones alive; a select reads hundreds on every form.
+_zone_info = lru_cache(maxsize=1024)(ZoneInfo)
+
+
+def _utc_offset(tz_name: str, moment: datetime) -> str:
+    """ "UTC+01:00": written the same in every language, as people compare it across calendars."""
+    minutes = int(moment.astimezone(_zone_info(tz_name)).utcoffset().total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_choices(zones: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Options of a time-zone select: the IANA identifier as the value (what is stored) and,
+    as the label, the zone's city in the page's language with its offset now ("Casablanca
+    (UTC+01:00)"). Offsets change with summer time, so labels are made on each request."""
+    now = datetime.now(UTC)
+    return [
+        (zone, f"{place} ({_utc_offset(zone, now)})")
+        for zone, place in _zones_in_order(zones, str(_locale()))
+    ]
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
@@ -205,6 +287,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["l_number"] = localized_number
     app.jinja_env.filters["l_age"] = localized_age
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.globals["month_title"] = month_title
     app.jinja_env.globals["weekday_name"] = weekday_name
     app.jinja_env.globals["kind_label"] = kind_label

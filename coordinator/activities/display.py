@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from coordinator.activities.models import Event
+from coordinator.i18n import zone_name
 
 
 def _locale() -> Locale:
@@ -34,7 +35,7 @@ def _time(value: datetime, locale: Locale) -> str:
 def event_when(event: Event) -> str:
     """The event's time in its own zone, in the page's language, with the zone named.
 
-    Timed (English): "Wed, Apr 14, 2027, 10:00 AM–12:30 PM (Africa/Cairo, EET)".
+    Timed (English): "Wed, Apr 14, 2027, 10:00 AM–12:30 PM (Cairo Time, EET)".
     All-day: "Tue, May 18, 2027 (all day)" or "Mon, Jun 7, 2027 – Wed, Jun 9, 2027 (all day)".
     """
     locale = _locale()
@@ -48,7 +49,8 @@ def event_when(event: Event) -> str:
     start = event.start_dt.astimezone(zone)
     end = event.end_dt.astimezone(zone)
     # The abbreviation stays as the zone database writes it ("EET", "+03"): people match it
-    # against their other calendars, and the IANA name beside it is unambiguous.
+    # against their other calendars, and the zone's city beside it, in their language, tells
+    # them which zone it is.
     start_abbr, end_abbr = start.strftime("%Z"), end.strftime("%Z")
     # A clock change inside the event shows both names, e.g. "CET/CEST".
     abbreviation = start_abbr if start_abbr == end_abbr else f"{start_abbr}/{end_abbr}"
@@ -56,11 +58,11 @@ def event_when(event: Event) -> str:
     if end.date() == start.date() or (end - timedelta(microseconds=1)).date() == start.date():
         return _("%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
                  day=_day(start, locale), start=_time(start, locale), end=_time(end, locale),
-                 zone=event.timezone, abbreviation=abbreviation)
+                 zone=zone_name(event.timezone), abbreviation=abbreviation)
     return _("%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
              start_day=_day(start, locale), start=_time(start, locale),
              end_day=_day(end, locale), end=_time(end, locale),
-             zone=event.timezone, abbreviation=abbreviation)
+             zone=zone_name(event.timezone), abbreviation=abbreviation)
 
 
 def date_range(first: date, last: date) -> str:

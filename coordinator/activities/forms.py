@@ -29,10 +29,10 @@ from coordinator.activities.times import (
     all_day_span,
     is_known_zone,
     local_to_utc,
-    zone_names,
+    offered_zones,
 )
 from coordinator.forms import BaseForm
-from coordinator.i18n import kind_label
+from coordinator.i18n import kind_label, zone_choices
 
 MAX_DESCRIPTION = 20_000
 _LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -124,9 +124,9 @@ class EventForm(BaseForm):
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
         self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
-        self.timezone.choices = [(name, name) for name in zone_names()]
         if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
+        self.timezone.choices = zone_choices(offered_zones(current=self.timezone.data))
         self.start_dt: datetime | None = None
         self.end_dt: datetime | None = None
 

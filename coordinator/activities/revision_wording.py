@@ -56,7 +56,9 @@ def describe_value(name: str, value, event) -> str:
         zone = ZoneInfo(event.timezone)
         when = i18n.local_datetime(moment, event.timezone, "EEE d MMM y, HH:mm")
         abbreviation = moment.astimezone(zone).strftime("%Z")
-        return f"{when} {abbreviation} ({event.timezone})"
+        return f"{when} {abbreviation} ({i18n.zone_name(event.timezone)})"
+    if name == "timezone":
+        return i18n.zone_name(value)
     if name in ("start_date", "end_date"):
         return i18n.localized_date(date.fromisoformat(value), "EEE d MMM y")
     if name == "is_all_day":

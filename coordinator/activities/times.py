@@ -7,8 +7,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import dates as babel_dates
+from babel.core import get_global
 from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from coordinator import i18n
 
 
 class LocalTimeError(ValueError):
@@ -23,6 +26,28 @@ def zone_names() -> tuple[str, ...]:
 
 def is_known_zone(name: str | None) -> bool:
     return bool(name) and name in zone_names()
+
+
+@lru_cache(maxsize=1)
+def _one_zone_per_place() -> tuple[str, ...]:
+    # Babel's aliases (Egypt, Europe/Kiev, US/Pacific) would repeat a city under another name,
+    # and the Etc/ zones have no place to name them by.
+    aliases = get_global("zone_aliases")
+    places = (
+        name
+        for name in zone_names()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/")) and name not in aliases
+    )
+    return ("UTC", *places)
+
+
+def offered_zones(current: str | None = None) -> tuple[str, ...]:
+    """The zones a form lists: one per place, and UTC. A known zone already chosen (a legacy
+    alias saved before) stays listed, so saving the form again never changes it silently."""
+    zones = _one_zone_per_place()
+    if current not in zones and is_known_zone(current):
+        return (*zones, current)
+    return zones
 
 
 def get_zone(name: str) -> ZoneInfo:
@@ -67,11 +92,11 @@ def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
 
 
 def _when(day: date, clock: time, zone_name: str) -> dict[str, str]:
-    """The wall-clock time, the date (written as the page's language writes it) and the zone."""
+    """The wall-clock time, the date and the zone, as the page's language writes them."""
     return {
         "time": clock.strftime("%H:%M"),
         "date": babel_dates.format_date(day, "long", locale=get_locale() or "en"),
-        "zone": zone_name,
+        "zone": i18n.zone_name(zone_name),
     }
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 from urllib.parse import urlsplit
-from zoneinfo import available_timezones
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from coordinator.activities.times import offered_zones
 from coordinator.forms import BaseForm
+from coordinator.i18n import collation_key, zone_choices
 
 # Babel's territory names; the two-letter ones that are not real countries are left out.
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
@@ -27,21 +27,7 @@ def country_choices(language: str = "en") -> list[tuple[str, str]]:
     codes = [code for code in territories
              if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
     return sorted(((code, f"{territories[code]} ({code})") for code in codes),
-                  key=lambda item: _sort_key(item[1]))
-
-
-def _sort_key(name: str) -> str:
-    # "Égypte" sorts with the E's: compare letters without their accents.
-    return "".join(char for char in unicodedata.normalize("NFKD", name.casefold())
-                   if not unicodedata.combining(char))
-
-
-@cache
-def timezone_choices() -> list[tuple[str, str]]:
-    # Legacy aliases ("US/Pacific", "Etc/GMT+3") are valid but only clutter the list.
-    zones = sorted(zone for zone in available_timezones()
-                   if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")))
-    return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
+                  key=lambda item: collation_key(item[1]))
 
 
 def http_url(form, field) -> None:
@@ -77,7 +63,7 @@ class PartnerForm(BaseForm):
         self.country.choices = [("", _l("— choose a country —"))] + country_choices(
             str(get_locale() or "en")
         )
-        self.timezone.choices = timezone_choices()
+        self.timezone.choices = zone_choices(offered_zones(current=self.timezone.data))
         self.groups.choices = list(group_choices)
 
 

@@ -89,8 +89,8 @@ def test_all_day_event_over_several_dates(client, proposer):
 @pytest.mark.parametrize(
     "day,clock,needle",
     [
-        ("2030-03-31", "02:30", "does not exist in Europe/Paris"),  # last Sunday of March
-        ("2030-10-27", "02:30", "happens twice in Europe/Paris"),  # last Sunday of October
+        ("2030-03-31", "02:30", "does not exist in Paris Time"),  # last Sunday of March
+        ("2030-10-27", "02:30", "happens twice in Paris Time"),  # last Sunday of October
     ],
 )
 def test_dst_gap_and_fold_get_clear_errors(client, proposer, day, clock, needle):

@@ -41,7 +41,7 @@ def test_visitor_filters_pages_and_opens_an_event_at_360px(live_server, browser)
         page.get_by_role("link", name="Tunis workshop 24").click()
         page.wait_for_load_state()
         assert page.get_by_role("heading", name="Tunis workshop 24", level=1).is_visible()
-        assert page.get_by_text("(Africa/Tunis, CET)").is_visible()
+        assert page.get_by_text("(Tunis Time, CET)").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()

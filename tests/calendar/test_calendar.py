@@ -85,7 +85,7 @@ class TestLocalDays:
                 "8:30\u202fAM</time>"
                 in page
             )
-            assert "JST" in page and "(Asia/Tokyo)" in page
+            assert "JST" in page and "(Tokyo Time)" in page
 
     def test_multi_day_and_all_day_events_cover_each_of_their_days(self, client):
         EventFactory(
