@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from coordinator.forms import input_direction
 from coordinator.text import render_markdown
 
 
@@ -44,3 +45,5 @@ def register_globals(app: Flask) -> None:
     def has_endpoint(name: str) -> bool:
         """Whether a route exists: lets shared templates link to optional parts."""
         return name in app.view_functions
+
+    app.jinja_env.globals["input_direction"] = input_direction
