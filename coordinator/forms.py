@@ -7,8 +7,9 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import ValidationError
+from wtforms.widgets import TextArea
 
 # C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others
 # break feeds and mail headers. Tabs and newlines are allowed in multi-line text.
@@ -37,6 +38,39 @@ def reject_control_characters(form, field):
 def has_control_characters(value: str, multi_line: bool = False) -> bool:
     pattern = _CONTROL_MULTI_LINE if multi_line else _CONTROL_SINGLE_LINE
     return bool(pattern.search(value))
+
+
+# Inputs where people write in their own language, and inputs whose content reads left to right
+# in every language (an address, a password, a date or a number mirrored on an Arabic page is
+# misread). A text field that holds a code or a link declares render_kw={"dir": "ltr"}.
+_FREE_TEXT_INPUT_TYPES = {"text", "search"}
+_LEFT_TO_RIGHT_INPUT_TYPES = {
+    "email",
+    "url",
+    "password",
+    "tel",
+    "number",
+    "date",
+    "time",
+    "datetime",
+    "datetime-local",
+    "month",
+    "week",
+}
+
+
+def input_direction(field: Field) -> str | None:
+    """The dir attribute of a field's input: the one it declares, "auto" for free text (its first
+    strong letter decides), "ltr" for addresses, passwords, dates and numbers, None otherwise."""
+    declared = (field.render_kw or {}).get("dir")
+    if declared:
+        return declared
+    input_type = getattr(field.widget, "input_type", None)
+    if isinstance(field.widget, TextArea) or input_type in _FREE_TEXT_INPUT_TYPES:
+        return "auto"
+    if input_type in _LEFT_TO_RIGHT_INPUT_TYPES:
+        return "ltr"
+    return None
 
 
 class BaseForm(FlaskForm):

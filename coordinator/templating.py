@@ -6,7 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
+from coordinator.forms import input_direction
 from coordinator.text import render_markdown
 
 
@@ -24,8 +26,18 @@ def format_date(value: date | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt) if value else ""
 
 
+def bidi_isolate(value: str | None) -> Markup:
+    """User-written text inside interface text, in a <bdi> so its direction is its own: an English
+    name in an Arabic sentence keeps its full stop and brackets where they belong, and the
+    sentence around it keeps its order."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["bdi"] = bidi_isolate
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["zone_abbreviation"] = zone_abbreviation
     app.jinja_env.filters["format_date"] = format_date
@@ -44,3 +56,5 @@ def register_globals(app: Flask) -> None:
     def has_endpoint(name: str) -> bool:
         """Whether a route exists: lets shared templates link to optional parts."""
         return name in app.view_functions
+
+    app.jinja_env.globals["input_direction"] = input_direction

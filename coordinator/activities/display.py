@@ -78,7 +78,7 @@ def list_text(items: list[str]) -> str:
 def partner_links(partners) -> Markup:
     """Links to the partners' pages, listed as the page's language lists them."""
     links = [
-        str(Markup('<a href="{}">{}</a>').format(
+        str(Markup('<a href="{}" dir="auto">{}</a>').format(
             url_for("partners.show", slug=partner.slug), partner.acronym or partner.name))
         for partner in partners
     ]

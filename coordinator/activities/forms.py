@@ -92,19 +92,25 @@ class EventForm(BaseForm):
         validators=[Optional(), Length(max=2)],
         description=_l("Two letters, e.g. FR, MA, LB."),
         filters=[lambda v: v.upper() if isinstance(v, str) else v],
+        render_kw={"dir": "ltr"},
     )
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     online_url = StringField(
-        _l("Online link"), validators=[Optional(), Length(max=500), http_url, URL()]
+        _l("Online link"),
+        validators=[Optional(), Length(max=500), http_url, URL()],
+        render_kw={"dir": "ltr"},
     )
     languages = StringField(
         _l("Languages"),
         validators=[Optional(), Length(max=100)],
         description=_l("Language codes separated by commas, e.g. en, fr, ar."),
+        render_kw={"dir": "ltr"},
     )
     registration_url = StringField(
-        _l("Registration link"), validators=[Optional(), Length(max=500), http_url, URL()]
+        _l("Registration link"),
+        validators=[Optional(), Length(max=500), http_url, URL()],
+        render_kw={"dir": "ltr"},
     )
     visibility = SelectField(
         _l("Visibility"),
@@ -271,7 +277,11 @@ class ProjectForm(BaseForm):
     )
     partner_ids = IntegerSelectMultipleField(_l("Partners"), coerce=int, validate_choice=True)
     theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=500), http_url, URL()])
+    website = StringField(
+        _l("Website"),
+        validators=[Optional(), Length(max=500), http_url, URL()],
+        render_kw={"dir": "ltr"},
+    )
 
     def __init__(self, *args, themes=(), partners=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,6 +49,7 @@ class PartnerForm(BaseForm):
         validators=[Optional(), Length(max=80),
                     Regexp(SLUG_PATTERN,
                            message=_l("Use lower-case letters, digits and single hyphens."))],
+        render_kw={"dir": "ltr"},
     )
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=100)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])

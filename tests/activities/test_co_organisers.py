@@ -74,7 +74,7 @@ def test_staff_see_each_confirmation_at_review_time(app, client, login_as):
     assert f'data-testid="confirmation-{cast.co_partner.slug}"' in html
     assert "Declined" in html
     queue = client.get("/review/").get_data(as_text=True)
-    assert f"{cast.co_partner.acronym}: declined" in queue
+    assert f"<bdi>{cast.co_partner.acronym}</bdi>: declined" in queue
 
 
 def test_co_organiser_requests_appear_in_my_activities(app, client, login_as):

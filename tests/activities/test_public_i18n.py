@@ -84,7 +84,7 @@ def test_project_pages_write_their_dates_the_local_way(client):
     db.session.commit()
     listing = _page(client, "/projects/", "es")
     assert "1 ene 2026\u2009–\u200931 dic 2028" in listing
-    assert "Dirigido por CMI" in listing
+    assert "Dirigido por <bdi>CMI</bdi>" in listing
     page = _page(client, "/projects/urban-hub", "ar")
     assert "1 يناير 2026 – 31 ديسمبر 2028" in page
     assert ">المشاريع<" in page  # the breadcrumb

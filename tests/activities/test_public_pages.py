@@ -262,7 +262,7 @@ def test_event_page_shows_place_partners_project_and_details(client):
         factories.EventPartnerFactory(event=event, partner=partner, confirmation=state)
     db.session.commit()
     body = _text(client.get(f"/events/{event.id}"))
-    assert "Dar Lasram" in body and "Tunis, Tunisia" in body
+    assert "<bdi>Dar Lasram</bdi>" in body and "<bdi>Tunis</bdi>, Tunisia" in body
     assert 'href="/partners/cmi"' in body and 'href="/partners/afd"' in body
     assert "EIB" not in body and "GIZ" not in body  # only confirmed co-organisers are credited
     assert 'href="/projects/urban-hub"' in body

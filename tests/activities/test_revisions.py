@@ -64,7 +64,8 @@ def test_staff_see_a_field_by_field_diff(client, login_as, cast, published):
     login_as(cast.staff)
     html = client.get(f"/events/{published.id}/manage").get_data(as_text=True)
     assert 'data-testid="revision-diff"' in html
-    assert "<del>Water forum</del>" in html and "<ins>Water forum 2030</ins>" in html
+    assert '<del dir="auto">Water forum</del>' in html
+    assert '<ins dir="auto">Water forum 2030</ins>' in html
     # Times are shown in the event's own zone: 09:30 became 10:00, Paris summer time.
     assert "09:30 CEST" in html and "10:00 CEST" in html
     rows = services.revision_diff(db.session.scalars(select(EventRevision)).one())

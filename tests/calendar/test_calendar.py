@@ -302,7 +302,7 @@ class TestRequests:
         )
         db.session.commit()
         page = fresh.test_client().get("/calendar/2026/7").get_data(as_text=True)
-        assert f'<a href="/events/{event.id}">Linked event</a>' in page
+        assert f'<a href="/events/{event.id}" dir="auto">Linked event</a>' in page
 
 
 class TestQueryCount:

@@ -31,7 +31,7 @@ def test_the_upload_page_in_french(client, login_as, network):
     page = client.get(f"/events/{network.event.id}/documents/new", headers=FR).get_data(
         as_text=True
     )
-    assert f"Téléverser un document pour {network.event.title}" in page
+    assert f"Téléverser un document pour <bdi>{network.event.title}</bdi>" in page
     assert "Qui peut le voir" in page and "Partenaires concernés uniquement" in page
     assert "Par défaut, le nom du fichier." in page
     # The size limit in French units and decimals; the script's placeholders survive.
@@ -85,7 +85,7 @@ def test_the_documents_list_in_arabic(client, login_as, network, attach):
     attach(network.event, network.lead_fp, "network", title="Agenda")
     login_as(network.lead_fp)
     page = client.get(f"/events/{network.event.id}/documents", headers=AR).get_data(as_text=True)
-    assert f"وثائق {network.event.title}" in page
+    assert f"وثائق <bdi>{network.event.title}</bdi>" in page
     assert "رفع وثيقة" in page and "الشبكة" in page
 
 

@@ -39,7 +39,7 @@ def test_creating_and_revoking_a_feed_in_arabic(client, login_as, focal_point):
     page = client.post(
         "/account/feeds", data={"name": "الهاتف"}, headers={"Accept-Language": "ar"}
     ).get_data(as_text=True)
-    assert "موجزك الخاص «الهاتف»" in page and "تقويم Google" in page
+    assert "موجزك الخاص «<bdi>الهاتف</bdi>»" in page and "تقويم Google" in page
     # The copy script reads its messages, translated, from the page.
     assert 'data-copied-message="نُسخ العنوان إلى الحافظة."' in page
     token = db.session.scalar(select(FeedToken).where(FeedToken.owner_id == focal_point.id))
