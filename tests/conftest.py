@@ -91,9 +91,11 @@ def app(_schema, app_config):
     app = create_app(app_config)
     with app.app_context():
         yield app
-        # Mail is delivered from a thread after each request: let it finish before the wipe.
-        wait_for_deliveries()
+        # Mail is delivered from a thread after each request: let it finish before the wipe. The
+        # test's own session ends first: on SQLite a transaction it opened by reading after a
+        # request holds the write lock (BEGIN IMMEDIATE) the delivery thread waits for.
         db.session.remove()
+        wait_for_deliveries()
         wipe_tables()
         db.session.remove()
         db.engine.dispose()
