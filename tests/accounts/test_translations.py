@@ -1,70 +1,20 @@
 """Accounts, partners, the home page and error pages speak French, Spanish and Arabic, and
-account e-mails are written in the recipient's language.
-
-These pages' strings are translated in coordinator/translations/_parts/accounts.json until the
-lead merges that file into the catalogs, so the app under test reads catalogs compiled from
-the committed .po files plus every parts file (after the merge the parts add nothing new).
-"""
+account e-mails are written in the recipient's language."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from coordinator.accounts.models import User
 from coordinator.extensions import db
-from coordinator.i18n import babel
 from tests.accounts.helpers import last_message_to, link_token
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import PartnerFactory
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "coordinator" / "translations"
 PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture(scope="module")
-def merged_catalogs(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("translations")
-    parts = {}
-    for part in sorted((TRANSLATIONS / "_parts").glob("*.json")):
-        parts.update(json.loads(part.read_text(encoding="utf-8")))
-    for language in ("en", "fr", "es", "ar"):
-        with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
-            catalog = read_po(handle, locale=language)
-        for msgid, strings in parts.items():
-            if msgid not in catalog and language in strings:
-                catalog.add(msgid, strings[language])
-        target = directory / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with open(target / "messages.mo", "wb") as handle:
-            write_mo(handle, catalog)
-    return directory
-
-
-@pytest.fixture
-def app_config(app_config, merged_catalogs):
-    return {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(merged_catalogs)}
-
-
-def _forget_loaded_catalogs() -> None:
-    domain = babel.__dict__.get("domain_instance")  # a cached_property, once first used
-    if domain is not None:
-        domain.cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_translation_cache():
-    # Flask-Babel caches loaded catalogs per process, across apps: start and end clean so
-    # these tests read the merged catalogs and later tests read the committed ones.
-    _forget_loaded_catalogs()
-    yield
-    _forget_loaded_catalogs()
 
 
 def page(response) -> str:

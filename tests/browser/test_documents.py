@@ -136,17 +136,8 @@ class TestClientSideLimit:
 
 class TestClientSideLimitInFrench:
     @pytest.fixture
-    def app_config(self, app_config, tmp_path_factory):
-        from tests.i18n.parts_catalog import compiled_catalogs, forget_loaded_translations
-
-        catalogs = compiled_catalogs(tmp_path_factory.mktemp("catalogs"))
-        forget_loaded_translations()
-        yield {
-            **app_config,
-            "MAX_CONTENT_LENGTH": 5_000,
-            "BABEL_TRANSLATION_DIRECTORIES": str(catalogs),
-        }
-        forget_loaded_translations()
+    def app_config(self, app_config):
+        return {**app_config, "MAX_CONTENT_LENGTH": 5_000}
 
     def test_the_warning_and_the_sizes_are_french(self, live_server, page, event_network):
         event, users = event_network

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from coordinator.activities.models import Visibility
 from coordinator.extensions import db
 from tests import factories
@@ -46,22 +44,7 @@ def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
     assert page.request.get(address).status == 404
 
 
-@pytest.fixture
-def french_catalogs(tmp_path_factory):
-    from tests.i18n.parts_catalog import compiled_catalogs
-
-    return compiled_catalogs(tmp_path_factory.mktemp("catalogs"))
-
-
 class TestInFrench:
-    @pytest.fixture
-    def app_config(self, app_config, french_catalogs):
-        from tests.i18n.parts_catalog import forget_loaded_translations
-
-        forget_loaded_translations()
-        yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(french_catalogs)}
-        forget_loaded_translations()
-
     def test_the_copy_button_reports_in_french(self, live_server, page, focal_point):
         db.session.commit()  # the live server must see the user (and no lock held)
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)

@@ -8,22 +8,9 @@ from flask_babel import force_locale
 from coordinator.documents.views import localized_file_size
 from tests.documents import samples
 from tests.documents.conftest import upload_data
-from tests.i18n.parts_catalog import compiled_catalogs, forget_loaded_translations
 
 FR = {"Accept-Language": "fr"}
 AR = {"Accept-Language": "ar"}
-
-
-@pytest.fixture(scope="session")
-def catalogs(tmp_path_factory):
-    return compiled_catalogs(tmp_path_factory.mktemp("catalogs"))
-
-
-@pytest.fixture
-def app_config(app_config, catalogs):
-    forget_loaded_translations()
-    yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(catalogs)}
-    forget_loaded_translations()
 
 
 def test_the_upload_page_in_french(client, login_as, network):

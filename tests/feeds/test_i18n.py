@@ -11,19 +11,6 @@ from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.feeds.models import FeedToken
 from tests import factories
-from tests.i18n.parts_catalog import compiled_catalogs, forget_loaded_translations
-
-
-@pytest.fixture(scope="session")
-def catalogs(tmp_path_factory):
-    return compiled_catalogs(tmp_path_factory.mktemp("catalogs"))
-
-
-@pytest.fixture
-def app_config(app_config, catalogs):
-    forget_loaded_translations()
-    yield {**app_config, "BABEL_TRANSLATION_DIRECTORIES": str(catalogs)}
-    forget_loaded_translations()
 
 
 def test_the_private_feed_panel_in_french(client, login_as, focal_point):
