@@ -390,8 +390,10 @@ def _as_utc(value) -> datetime | None:
 
 def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     """The feed's bytes, rebuilt only when its data changed or a window boundary passed."""
-    now = now or utcnow()
-    identity = _identity(scope)
+    return _current_feed(scope, _identity(scope), now or utcnow())
+
+
+def _current_feed(scope: FeedScope, identity: tuple, now: datetime) -> BuiltFeed:
     cache = feed_cache()
     cached = cache.get(identity)
     if cached is not None and _needs_no_check(cached, now):
@@ -417,9 +419,9 @@ def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None =
     if cached is not None and _needs_no_check(cached, now):
         return cached
     scope = make_scope()
-    built = current_feed(scope, now)
-    cache.remember_address(address, _identity(scope))
-    return built
+    identity = _identity(scope)
+    cache.remember_address(address, identity)
+    return _current_feed(scope, identity, now)
 
 
 def _needs_no_check(cached: BuiltFeed, now: datetime) -> bool:
