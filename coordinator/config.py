@@ -52,6 +52,8 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     # Fetches of one private feed address per client address (guessing and hammering).
     PRIVATE_FEED_RATE_LIMIT = "60 per minute"
+    # Retry-After (seconds) of the 503 answered while the database cannot be reached.
+    UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     HSTS = False  # set True behind TLS

@@ -2,7 +2,7 @@
 
 Files are addressed by the SHA-256 of their content, so identical files are stored once and a
 key is never derived from anything a user typed. An object store can replace LocalStorage by
-implementing the same five methods (see DocumentStorage) and setting
+implementing the same methods (see DocumentStorage) and setting
 app.extensions["document_storage"].
 """
 
@@ -41,6 +41,10 @@ class DocumentStorage(Protocol):
 
     def age_seconds(self, key: str) -> float:
         """Seconds since the file was last written: the sweep spares fresh files."""
+
+    def check_ready(self) -> None:
+        """Raise (OSError, or the backend's own error) unless a file could be stored now: the
+        readiness probe (/readyz) calls it."""
 
 
 class LocalStorage:
@@ -112,6 +116,14 @@ class LocalStorage:
     def age_seconds(self, key: str) -> float:
 
         return time.time() - self._path(key).stat().st_mtime
+
+    def check_ready(self) -> None:
+        # The folder is made as put() would make it, then written to: a missing permission, a
+        # read-only volume or a path that cannot be a folder fails here, not in a user's upload.
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=self.temp_prefix, dir=self.root)
+        os.close(fd)
+        os.unlink(probe)
 
     def iter_stale_temporary_files(self, older_than_seconds: float) -> Iterator[Path]:
         """Temporary files left by a worker killed mid-write."""

@@ -1,0 +1,59 @@
+"""Readiness: can this process serve requests now? Each dependency it needs gets one check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import select
+
+from coordinator.documents.storage import get_storage
+from coordinator.extensions import db, limiter
+from coordinator.main.errors import describe_error
+
+# Rate-limit storages that are a separate service (memory:// lives in the process itself).
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+")
+
+
+class DependencyUnavailable(Exception):
+    """A dependency answered, but not as a ready one would."""
+
+
+def check_database() -> None:
+    # pool_pre_ping replaces a connection the database dropped, so this also proves reconnection.
+    with db.engine.connect() as connection:
+        connection.execute(select(1))
+
+
+def check_rate_limit_storage() -> None:
+    if not limiter.storage.check():
+        raise DependencyUnavailable("the rate-limit storage did not answer")
+
+
+def check_document_storage() -> None:
+    get_storage().check_ready()
+
+
+def readiness_checks() -> dict[str, Callable[[], None]]:
+    """The checks that apply to this configuration, by the name /readyz reports."""
+    checks: dict[str, Callable[[], None]] = {"database": check_database}
+    storage_uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if limiter.enabled and storage_uri.startswith(REDIS_SCHEMES):
+        checks["redis"] = check_rate_limit_storage
+    checks["document_storage"] = check_document_storage
+    return checks
+
+
+def run_readiness_checks() -> dict[str, bool]:
+    """Each check's outcome. Why one failed goes to the log only: /readyz is public, and an error
+    message may name hosts and paths."""
+    results = {}
+    for name, check in readiness_checks().items():
+        try:
+            check()
+        except Exception as error:  # whatever the failure, the dependency is not usable now
+            current_app.logger.warning("Readiness check %s failed: %s", name, describe_error(error))
+            results[name] = False
+        else:
+            results[name] = True
+    return results
