@@ -50,7 +50,8 @@ class DefaultConfig:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    # Fetches of one private feed address per client address (guessing and hammering).
+    # Fetches of one private feed address (hammering), and of addresses matching no live feed per
+    # client address (guessing).
     PRIVATE_FEED_RATE_LIMIT = "60 per minute"
     # Retry-After (seconds) of the 503 answered while the database cannot be reached.
     UNAVAILABLE_RETRY_AFTER_SECONDS = 30

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.http import http_date, quote_etag
@@ -35,6 +36,7 @@ from coordinator.feeds import bp, services
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
 from coordinator.feeds.links import subscribe_links
+from coordinator.feeds.models import hash_token
 from coordinator.partners.models import Partner
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -149,9 +151,22 @@ def _private_feed_rate_limit() -> str:
     return current_app.config["PRIVATE_FEED_RATE_LIMIT"]
 
 
+def _requested_token_key() -> str:
+    """Each private feed address has its own allowance, so colleagues behind one office's NAT
+    don't share one. The key is the token's hash: the token itself never reaches the storage."""
+    return "feed-token:" + hash_token(request.view_args["token"])
+
+
+def _is_unknown_token(response: Response) -> bool:
+    return response.status_code == 404
+
+
 @bp.route("/feeds/<token>/calendar.ics")
 @public
-@limiter.limit(_private_feed_rate_limit)
+@limiter.limit(_private_feed_rate_limit, key_func=_requested_token_key)
+# Addresses that match no live token (guesses, revoked feeds) count per client address, so
+# guessing stays limited however many tokens are tried.
+@limiter.limit(_private_feed_rate_limit, key_func=get_remote_address, deduct_when=_is_unknown_token)
 def private_calendar(token: str):
     feed_token = services.find_active_token(token) or abort(404)
     if services.record_token_use(feed_token):
