@@ -15,12 +15,17 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Request-rate limits (private feed addresses). Storage comes from RATELIMIT_STORAGE_URI:
-# memory:// for one process, redis:// when several workers must share the counts.
-limiter = Limiter(key_func=get_remote_address)
+# memory:// for one process, redis:// when several workers must share the counts. When that
+# storage cannot be reached, each process counts in memory (Flask-Limiter logs a warning) and
+# goes back to it once it answers again: a Redis outage must not take the feeds down with it.
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True)
 
 
 def init_limiter(app: Flask) -> None:
     limiter.init_app(app)
+    # The limiter is one object per process: an app bound to it starts with its own storage
+    # presumed alive, not with the verdict of an app bound earlier (tests build many apps).
+    limiter._storage_dead = False
     manager = limiter.limit_manager
     if manager.default_limits or manager.application_limits or app.config.get("RATELIMIT_META"):
         return

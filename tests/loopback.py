@@ -1,13 +1,30 @@
-"""A TCP proxy in front of a real server, which a test closes and reopens: an outage on demand.
+"""Outages on demand over loopback: a port nobody listens on, and a TCP proxy in front of a real
+server that a test closes and reopens.
 
-While closed, its port refuses connections and every connection it carried is cut, as when the
-server behind it goes down; reopened, it listens on the same port again.
+While closed, the proxy's port refuses connections and every connection it carried is cut, as
+when the server behind it goes down; reopened, it listens on the same port again.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(host: str, port: int) -> bool:
+    """Whether a server listens there (to skip tests that need one that is not running)."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 class TcpProxy:

@@ -3,7 +3,6 @@ programs, /healthz alive, /readyz naming the database, and recovery without a re
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 
 import psycopg
@@ -17,7 +16,7 @@ from coordinator.access import public
 from coordinator.extensions import db
 from coordinator.main.errors import is_database_unavailable
 from tests.conftest import login
-from tests.main.tcp_proxy import TcpProxy
+from tests.loopback import TcpProxy, closed_port
 
 PAGES = ["/", "/events/", "/partners/", "/calendar/"]
 # Calendar clients, feed readers and the API (any path under /api/) read plain text.
@@ -28,13 +27,6 @@ MACHINE_PATHS = [
     f"/feeds/{'t' * 43}/calendar.ics",
     "/api/_test/events",
 ]
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Where each engine's database cannot be reached: a PostgreSQL port nobody listens on, and a
