@@ -142,10 +142,10 @@ def test_two_senders_never_send_one_message_twice(app, smtp_server):
     start()
     queue_mail("someone@example.org", "Once", "Only once.")
     db.session.commit()
-    assert mail.deliver_due() == (1, 0)
-    assert mail.deliver_due() == (0, 0)
+    assert mail.deliver_due() == mail.DeliveryCounts(sent=1)
+    assert mail.deliver_due() == mail.DeliveryCounts()
     message_id = _messages()[0].id
-    assert mail.deliver_messages([message_id]) == (0, 0)
+    assert mail.deliver_messages([message_id]) == mail.DeliveryCounts()
     assert len(inbox.messages) == 1
 
 
