@@ -80,7 +80,7 @@ def _retry(message_ids: Sequence[int] | None) -> Response:
         )
     if outcome.queued:
         flash(
-            _("Queued again and being sent: %(count)s message(s).", count=len(outcome.queued)),
+            _("Messages queued again and being sent: %(count)s.", count=len(outcome.queued)),
             "success",
         )
     elif not outcome.not_sent:

@@ -327,7 +327,7 @@ class TestStaffPage:
         assert response.status_code == 200
         html = response.get_data(as_text=True)
         assert f"Not sent to {INVITEE}: Link expired" in html
-        assert "Queued again and being sent: 1 message(s)." in html
+        assert "Messages queued again and being sent: 1." in html
         db.session.rollback()
         mail.wait_for_deliveries()
         assert [delivered["To"] for delivered in inbox.messages] == [NOTIFIED]
