@@ -79,6 +79,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, partners_bp, activities_bp, feeds_bp, documents_bp,
                       calendar_bp, insight_bp):
         app.register_blueprint(blueprint)
+    from coordinator.mail.views import bp as mail_bp
+
+    app.register_blueprint(mail_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app wsgi demo`, `users create`, `mail send`."""
+"""Command-line commands: `flask --app wsgi demo`, `users create`, `mail send|failed|retry`."""
 
 from __future__ import annotations
 
@@ -89,8 +89,61 @@ def send_mail_command() -> None:
     """Send (or retry) every queued message whose time has come."""
     from coordinator.mail import deliver_due
 
-    sent, failed = deliver_due(limit=1000)
-    click.echo(f"sent {sent}, failed {failed}")
+    click.echo(str(deliver_due(limit=1000)))
+
+
+def _echo_message(message) -> None:
+    attempted = (f"{message.last_attempt_dt:%Y-%m-%d %H:%M} UTC" if message.last_attempt_dt
+                 else "never")
+    click.echo(f"#{message.id}  {message.status.value:<7}  to {message.recipient}  "
+               f"queued {message.created_dt:%Y-%m-%d %H:%M} UTC  attempts {message.attempts}  "
+               f"last attempt {attempted}")
+    click.echo(f"    subject: {message.subject}")
+    if message.last_error:
+        click.echo(f"    {message.last_error}")
+
+
+@mail_cli.command("failed")
+def failed_mail_command() -> None:
+    """List messages that were not delivered: failed (retry them) and dead links (expired, void)."""
+    from coordinator.mail import MailStatus, undelivered_messages
+
+    messages = undelivered_messages(limit=10_000)
+    failed = [m for m in messages if m.status == MailStatus.FAILED]
+    dead = [m for m in messages if m.status != MailStatus.FAILED]
+    click.echo(f"{len(failed)} failed (`flask --app wsgi mail retry --all` queues them again):")
+    for message in failed:
+        _echo_message(message)
+    if dead:
+        click.echo(f"{len(dead)} not sent because their link no longer works "
+                   "(invite the person again, or ask them to request a new reset):")
+        for message in dead:
+            _echo_message(message)
+
+
+@mail_cli.command("retry")
+@click.argument("message_ids", nargs=-1, type=click.IntRange(min=1, max=2**31 - 1))
+@click.option("--all", "retry_all", is_flag=True, help="Retry every failed message.")
+def retry_mail_command(message_ids: tuple[int, ...], retry_all: bool) -> None:
+    """Queue failed messages again (by ID, or --all) and send them now."""
+    from coordinator.mail import deliver_messages, retry_failed
+
+    if bool(message_ids) == retry_all:
+        raise click.UsageError("Give the IDs of failed messages, or --all (not both).")
+    outcome = retry_failed(None if retry_all else message_ids)
+    db.session.commit()
+    found = {message.id for message in outcome.queued + outcome.not_sent}
+    for message_id in message_ids:
+        if message_id not in found:
+            click.echo(f"#{message_id}: not a failed message (see `mail failed`); left alone.")
+    for message in outcome.not_sent:
+        click.echo(f"#{message.id} to {message.recipient} NOT SENT ({message.status.value}): "
+                   f"{message.last_error} Invite them again, or ask them to request a new "
+                   "reset.")
+    counts = deliver_messages([message.id for message in outcome.queued])
+    click.echo(f"queued again {len(outcome.queued)}: {counts}")
+    if counts.failed:
+        click.echo("Some failed again; they are retried with backoff (`mail send`, cron).")
 
 
 @click.command("demo-logins")

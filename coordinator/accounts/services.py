@@ -27,7 +27,7 @@ from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.forms import has_control_characters
 from coordinator.i18n import local_time_only, locale_for, localized_date
-from coordinator.mail import queue_mail
+from coordinator.mail import queue_mail, register_link_check
 
 if TYPE_CHECKING:
     from coordinator.partners.models import Partner
@@ -200,7 +200,8 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
     # inviting user works in (the locale of this request).
     with force_locale(str(get_locale())):
         subject, body = _invitation_mail(invitation, actor, link)
-    queue_mail(email, subject, body)
+    queue_mail(email, subject, body, kind="invitation", link_id=invitation.id,
+               expires_dt=invitation.expires_dt)
     record(actor=actor, subject_type="invitation", subject_id=invitation.id, action="invite",
            details={"email": email, "role": role.value,
                     "partner_id": partner.id if partner else None})
@@ -284,7 +285,8 @@ def request_password_reset(email: str) -> None:
             _("If you did not ask for this, ignore this message: your password stays as it is."),
             "",
         ])
-    queue_mail(user.email, subject, body, user=user)
+    queue_mail(user.email, subject, body, user=user, kind="password_reset", link_id=reset.id,
+               expires_dt=reset.expires_dt)
 
 
 def find_reset_token(token: str) -> PasswordResetToken:
@@ -316,6 +318,40 @@ def reset_password(token: str, password: str) -> User:
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
     record(actor=user, subject_type="user", subject_id=user.id, action="reset_password")
     return user
+
+
+# --- Links waiting in the mail queue --------------------------------------------------
+# Mail asks these before sending (or resending) a message with a link: a link that can no
+# longer be used is not sent, and staff see why. Expiry mail checks itself (expires_dt).
+
+def _invitation_link_problem(invitation_id: int) -> str | None:
+    """Why this invitation's link can no longer be used (operator's English), or None."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        return "the invitation no longer exists."
+    if invitation.used_dt is not None:
+        return "the invitation was accepted, or replaced by a newer one."
+    if find_user_by_email(invitation.email) is not None:
+        return "an account with this email already exists."
+    if invitation.partner is not None and not invitation.partner.is_active:
+        return "the partner of this invitation has been deactivated."
+    return None
+
+
+def _reset_link_problem(reset_id: int) -> str | None:
+    """Why this password-reset link can no longer be used (operator's English), or None."""
+    reset = db.session.get(PasswordResetToken, reset_id)
+    if reset is None:
+        return "the password reset link no longer exists."
+    if reset.used_dt is not None:
+        return "the password reset link was used, or the password was reset with another link."
+    if not reset.user.is_enabled:
+        return "the account is deactivated."
+    return None
+
+
+register_link_check("invitation", _invitation_link_problem)
+register_link_check("password_reset", _reset_link_problem)
 
 
 # --- Profile ---------------------------------------------------------------------------

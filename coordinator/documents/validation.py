@@ -26,6 +26,18 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBER_RATIO = 200  # uncompressed / compressed, per member
 SNIFF_BYTES = 1024 * 1024
+PDF_MAGIC = b"%PDF-"
+# What a browser takes for HTML at the start of a file (WHATWG MIME Sniffing, "identifying a
+# resource with an unknown MIME type"), plus SVG: each runs script if a browser ever renders it,
+# so such a file is refused whatever its name. A tag counts when followed by space or ">".
+_HTML_OPENINGS = (
+    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
+    b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--", b"<svg",
+)
+_TAG_ENDS = frozenset(b" \t\n\x0c\r>")
+_LEADING_WHITESPACE = b" \t\n\x0c\r"
+# A VBA macro project inside an OOXML package (word/vbaProject.bin, xl/..., anywhere).
+MACRO_PROJECT = "vbaproject.bin"
 
 OOXML = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -159,6 +171,27 @@ def stream_size(stream: BinaryIO) -> int:
     return size
 
 
+def looks_like_html(head: bytes) -> bool:
+    """True when the first bytes (after a byte-order mark and whitespace) open an HTML page."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                          (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            head = head[len(bom):]
+            if encoding != "utf-8":
+                # Re-encode the start as bytes so the same patterns apply (UTF-16 HTML renders).
+                head = head[:2048].decode(encoding, "ignore").encode("utf-8", "ignore")
+            break
+    head = head.lstrip(_LEADING_WHITESPACE)[:64].lower()
+    for opening in _HTML_OPENINGS:
+        if head.startswith(opening):
+            if opening == b"<!--":
+                return True
+            following = head[len(opening):len(opening) + 1]
+            if following and following[0] in _TAG_ENDS:
+                return True
+    return False
+
+
 def check_zip_container(stream: BinaryIO, extension: str) -> None:
     """Refuse archives that would explode when opened, or that are not the format they claim."""
     try:
@@ -206,6 +239,16 @@ def check_zip_container(stream: BinaryIO, extension: str) -> None:
                     ),
                     "file",
                 )
+            if any(name.rpartition("/")[2].lower() == MACRO_PROJECT for name in names):
+                raise DomainError(
+                    _(
+                        "Macro-enabled files are not accepted: this .%(extension)s file holds "
+                        "a macro (VBA) project. Save it again without macros and upload that "
+                        "copy.",
+                        extension=extension,
+                    ),
+                    "file",
+                )
         elif extension in OPENDOCUMENT:
             if "mimetype" not in names:
                 raise DomainError(
@@ -235,6 +278,17 @@ def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
     size = stream_size(stream)
     if size == 0:
         raise DomainError(_("The file is empty."), "file")
+    stream.seek(0)
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    if looks_like_html(head):
+        raise DomainError(
+            _(
+                "The file’s content is a web page (HTML), which is never accepted, whatever "
+                "the file’s name."
+            ),
+            "file",
+        )
     detected = sniff(stream)
     if detected not in ALLOWED_TYPES[extension]:
         raise DomainError(
@@ -244,6 +298,12 @@ def check_upload(filename: str | None, stream: BinaryIO) -> CheckedFile:
                 content=_describe(detected),
                 extension=extension,
             ),
+            "file",
+        )
+    # libmagic also calls a file a PDF when "%PDF-" comes later in its first kilobyte.
+    if extension == "pdf" and not head.startswith(PDF_MAGIC):
+        raise DomainError(
+            _("The file is not a real PDF: a PDF file starts with “%PDF-”, this one does not."),
             "file",
         )
     if extension in OOXML or extension in OPENDOCUMENT:

@@ -134,3 +134,31 @@ SVG = (
 )
 CSV = b"name,city\nMedCities,Barcelona\nAMB,Barcelona\n"
 TEXT = b"Minutes of the meeting.\nEveryone agreed.\n"
+
+
+def macro_docx(member: str = "word/vbaProject.bin") -> bytes:
+    """A .docx that carries a VBA macro project (what Word writes into a .docm)."""
+    return zip_of(
+        [
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", "<Relationships/>"),
+            ("word/document.xml", "<w:document>hello</w:document>"),
+            (member, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504),
+        ]
+    )
+
+
+def macro_xlsx() -> bytes:
+    return zip_of(
+        [
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", "<Relationships/>"),
+            ("xl/workbook.xml", "<workbook/>"),
+            ("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504),
+        ]
+    )
+
+
+def pdf_after_junk() -> bytes:
+    """Bytes that libmagic still calls a PDF, though "%PDF-" is not at the start."""
+    return b"<junk before the header>\n" + pdf()

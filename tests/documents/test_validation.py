@@ -119,3 +119,70 @@ def test_file_names_are_kept_nfc_with_their_extension_lowercased():
     name, extension = check_filename("Cafe\u0301 Notes.PDF")
     assert name == "Café Notes.PDF"
     assert extension == "pdf"
+
+
+NOT_A_PDF = "a PDF file starts with “%PDF-”"
+HTML_REFUSED = "a web page (HTML), which is never accepted, whatever the file’s name"
+MACRO_REFUSED = "Macro-enabled files are not accepted"
+
+# Each of these passed the extension and libmagic checks before the content rules were added.
+REFUSED_BY_CONTENT = [
+    ("pdf header after other bytes", "report.pdf", samples.pdf_after_junk(), NOT_A_PDF),
+    ("body tag as text", "notes.txt", b"<body onload=alert(1)>hello</body>", HTML_REFUSED),
+    ("bom then body as text", "notes.txt", b"\xef\xbb\xbf<body>hello</body>", HTML_REFUSED),
+    ("iframe as csv", "list.csv", b"<iframe src=//evil.example>,x\n", HTML_REFUSED),
+    ("spaces then paragraph", "notes.txt", b"  \n\t<P>hello\n", HTML_REFUSED),
+    ("comment as text", "notes.txt", b"<!-- hidden --><b>bold</b>\n", HTML_REFUSED),
+    ("macro docx", "report.docx", samples.macro_docx(), MACRO_REFUSED),
+    ("macro docx, other folder", "report.docx", samples.macro_docx("custom/VBAPROJECT.BIN"),
+     MACRO_REFUSED),
+    ("macro xlsx", "budget.xlsx", samples.macro_xlsx(), MACRO_REFUSED),
+]
+
+
+@pytest.mark.parametrize(
+    "filename, content, message",
+    [r[1:] for r in REFUSED_BY_CONTENT],
+    ids=[r[0] for r in REFUSED_BY_CONTENT],
+)
+def test_content_rules_refuse_what_the_type_check_lets_through(filename, content, message):
+    with pytest.raises(DomainError) as caught:
+        check_upload(filename, io.BytesIO(content))
+    assert message in caught.value.message
+    assert caught.value.field == "file"
+
+
+HTML_OPENINGS = [
+    b"<!DOCTYPE html><p>x",
+    b"<html><body>x",
+    b"<script>alert(1)</script>",
+    b"<svg onload=alert(1)>",
+    b"<head><title>x</title>",
+    b"<BODY>x",
+    b"\xef\xbb\xbf  \r\n<html>",
+    "<html><body>x</body></html>".encode("utf-16"),  # with its byte-order mark
+]
+
+
+@pytest.mark.parametrize("content", HTML_OPENINGS)
+@pytest.mark.parametrize("filename", ["notes.txt", "list.csv", "report.pdf", "logo.png"])
+def test_a_file_opening_like_html_is_refused_whatever_its_name(filename, content):
+    with pytest.raises(DomainError) as caught:
+        check_upload(filename, io.BytesIO(content))
+    assert HTML_REFUSED in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"x < y and <y > z\n",
+        b"<bold> is not a tag browsers sniff\n",
+        b"<abc,def\n1,2\n",
+    ],
+)
+def test_text_that_only_mentions_tags_is_still_accepted(content):
+    assert check_upload("notes.txt", io.BytesIO(content)).extension == "txt"
+
+
+def test_a_docx_without_macros_is_still_accepted_next_to_the_macro_rule():
+    assert check_upload("report.docx", io.BytesIO(samples.docx())).extension == "docx"

@@ -85,6 +85,9 @@ REFUSALS = [
     ("300 characters", samples.pdf(), "a" * 296 + ".pdf", "the limit is 255"),
     ("right-to-left override", samples.pdf(), "report\u202etxt.pdf", "direction or formatting"),
     ("control characters", samples.pdf(), "a\x07b.pdf", "control characters"),
+    ("pdf header not at the start", samples.pdf_after_junk(), "report.pdf", "starts with “%PDF-”"),
+    ("body tag as text", b"<body onload=alert(1)>hi", "notes.txt", "a web page (HTML)"),
+    ("macro docx", samples.macro_docx(), "report.docx", "Macro-enabled files are not accepted"),
 ]
 
 
