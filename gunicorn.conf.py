@@ -47,12 +47,12 @@ class RedactingLogger(Logger):
     removed from every part of a request the access log could show."""
 
     def atoms(self, resp, req, environ, request_time):
-        from coordinator.logs import redact
+        from coordinator.logs import printable_path
 
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("r", "U", "q", "f"):
             if isinstance(atoms.get(key), str):
-                atoms[key] = redact(atoms[key])
+                atoms[key] = printable_path(atoms[key])
         return atoms
 
 

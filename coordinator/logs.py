@@ -34,6 +34,7 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 # Route arguments whose values are secrets (single-use links, private feed addresses).
 SECRET_ARGUMENTS = frozenset({"token"})
 REDACTED = "[redacted]"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # secrets.token_urlsafe(32) is 43 characters of [A-Za-z0-9_-] with both cases all but surely;
 # slugs are lower case and storage keys lower-case hex, so neither is mistaken for one.
 _TOKEN_SHAPED = re.compile(
@@ -53,6 +54,12 @@ def redact(text: str) -> str:
     return _TOKEN_SHAPED.sub(REDACTED, text)
 
 
+def printable_path(path: str) -> str:
+    """A path for a log line: control characters (a client may send %0A) escaped, so a request
+    can never write a line of its own, and token-shaped strings redacted."""
+    return redact(_CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", path))
+
+
 def sane_request_id(candidate: str | None) -> str | None:
     return candidate if candidate and _SANE_REQUEST_ID.match(candidate) else None
 
@@ -70,7 +77,10 @@ def _request_secrets() -> list[str]:
 
 def loggable_path() -> str:
     """The request's path (never its query string) with secrets redacted."""
-    return _without(_request_secrets(), request.path)
+    path = request.path
+    for secret in _request_secrets():
+        path = path.replace(secret, REDACTED)
+    return printable_path(path)
 
 
 class RequestContextFilter(logging.Filter):
@@ -152,7 +162,10 @@ def configure_logging(log_format: str, level: str | int) -> None:
 def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    configure_logging(str(app.config["LOG_FORMAT"]).lower(), app.config["LOG_LEVEL"])
+    level = app.config["LOG_LEVEL"]
+    configure_logging(
+        str(app.config["LOG_FORMAT"]).lower(), level.upper() if isinstance(level, str) else level
+    )
     # A signal rather than before_request: it fires before every before_request function, so
     # records they write (and their refusals) carry the id and count in the duration.
     request_started.connect(_start_request, app)

@@ -152,3 +152,10 @@ def test_a_token_in_any_message_is_redacted_outside_requests_too(log_output):
     logging.getLogger("coordinator.test").warning("link was /reset/%s", TOKEN_SHAPED)
     assert TOKEN_SHAPED not in log_output.getvalue()
     assert "link was /reset/[redacted]" in log_output.getvalue()
+
+
+def test_a_path_cannot_write_a_log_line_of_its_own(client, log_output):
+    client.get("/nowhere%0A2026-01-01 00:00:00,000 INFO coordinator.request [x]: forged")
+    lines = log_output.getvalue().splitlines()
+    assert len(request_lines(log_output)) == 1 == len(lines)
+    assert "/nowhere\\x0a2026-01-01" in lines[0]

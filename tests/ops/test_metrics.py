@@ -224,3 +224,14 @@ def test_enabled_without_any_protection_does_not_start(app_config):
 def test_a_malformed_address_list_does_not_start(app_config):
     with pytest.raises(ValueError, match="METRICS_ALLOWED_ADDRESSES"):
         create_app({**app_config, "METRICS_ALLOWED_ADDRESSES": "127.0.0.1,not-an-address"})
+
+
+def test_a_scrape_still_answers_when_the_database_is_down(app_config):
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": down})
+    client = app.test_client()
+    client.get("/healthz")
+    samples = scrape(client)
+    healthz = {"endpoint": "main.healthz", "method": "GET", "status": "200"}
+    assert value(samples, "coordinator_http_requests_total", **healthz) >= 1
+    assert not any(name == "coordinator_mail_messages" for name, _ in samples)
