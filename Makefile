@@ -23,6 +23,11 @@ run: install
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The production server (gunicorn.conf.py: workers, timeouts, access log) on 127.0.0.1:8000.
+serve: install
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
 test: install
 	$(PY) -m pytest -m "not browser" -n auto --dist loadfile
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from coordinator.config import configure
@@ -17,8 +15,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, test_config)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Imported here: gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR before the first import of
+    # prometheus_client, which reads it once.
+    from coordinator import logs, metrics
+
+    logs.init_app(app)
+    metrics.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

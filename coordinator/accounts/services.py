@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, func, select, update
 
+from coordinator import metrics
 from coordinator.accounts.models import Invitation, LoginFailure, PasswordResetToken, Role, User
 from coordinator.accounts.passwords import (
     hash_password,
@@ -62,6 +63,7 @@ def check_throttle(email: str, address: str) -> None:
         or _recent_failures(LoginFailure.address, address)
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     ):
+        metrics.LOGIN_LOCKOUTS.inc()
         raise TooManyAttempts(
             _("Too many failed sign-in attempts. Please wait a few minutes and try again.")
         )

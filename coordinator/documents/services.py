@@ -8,6 +8,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from coordinator import metrics
 from coordinator.activities.models import Event, Project
 from coordinator.audit.models import record
 from coordinator.documents.models import (
@@ -28,7 +29,11 @@ def _store(
 ) -> tuple[CheckedFile, str]:
     """Check the upload, then write it durably; the caller's row commits after this returns."""
     checked = check_upload(filename, stream)
-    key = storage.put(stream)
+    try:
+        key = storage.put(stream)
+    except OSError:
+        metrics.DOCUMENT_STORAGE_ERRORS.labels("write").inc()
+        raise
     return checked, key
 
 

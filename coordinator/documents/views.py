@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from coordinator import metrics
 from coordinator.access import public
 from coordinator.activities.models import Event, Project
 from coordinator.documents import permissions, services
@@ -229,6 +230,7 @@ def _send(document: Document, version: DocumentVersion):
     try:
         stream = get_storage().open(version.storage_key)
     except FileNotFoundError:
+        metrics.DOCUMENT_STORAGE_ERRORS.labels("read").inc()
         current_app.logger.error(
             "document %s version %s: stored file %s is missing",
             document.id,

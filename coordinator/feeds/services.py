@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from coordinator import metrics
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event, Project, Status, Theme, event_themes
 from coordinator.activities.permissions import can_view_published_event, published_events_clause
@@ -397,12 +398,15 @@ def _current_feed(scope: FeedScope, identity: tuple, now: datetime) -> BuiltFeed
     cache = feed_cache()
     cached = cache.get(identity)
     if cached is not None and _needs_no_check(cached, now):
+        metrics.FEED_CACHE_HITS.inc()
         return cached
     version = feed_version(scope)
     if cached is not None and cached.version == version and now < cached.valid_until:
         cached.checked_dt = now
+        metrics.FEED_CACHE_HITS.inc()
         return cached
     built = build_feed(scope, Window.at(now), version, cached)
+    metrics.FEED_BUILDS.inc()
     cache.put(identity, built)
     return built
 
@@ -417,6 +421,7 @@ def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None =
     address = _request_address()
     cached = cache.feed_at(address)
     if cached is not None and _needs_no_check(cached, now):
+        metrics.FEED_CACHE_HITS.inc()
         return cached
     scope = make_scope()
     identity = _identity(scope)
