@@ -9,9 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
+from coordinator.accounts.models import LoginFailure
+from coordinator.backup import operations
 from coordinator.backup.operations import BackupError, libpq_target, pg_tool
+from coordinator.db import utcnow
 from coordinator.documents.storage import get_storage
 from coordinator.extensions import db
 from tests import factories
@@ -83,6 +86,8 @@ def test_the_restore_drill_gets_back_every_row_and_every_file(
         restored = run(restore_app, "restore", backup_dir)
         assert restored.exit_code == 0, restored.output
         assert "counts and hashes match the manifest" in restored.output
+        # Restoring read the backup and left it exactly as it was.
+        assert run(restore_app, "verify", backup_dir, "--strict").exit_code == 0
         restored_rows = every_row()
         assert table_names() == names
         for table in db.metadata.sorted_tables:
@@ -264,3 +269,40 @@ def test_missing_postgresql_tools_give_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackupError, match="pg_dump was not found on PATH"):
         pg_tool("pg_dump")
+
+
+def test_a_write_during_the_backup_is_in_neither_the_dump_nor_the_counts(
+    app, alliance, backup_dir, restore_app, monkeypatch
+):
+    """The manifest's counts describe exactly the dumped rows, whatever commits meanwhile."""
+    rows = every_row()
+
+    def commit_a_row_meanwhile() -> None:
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(LoginFailure.__table__).values(
+                    email="late@example.org", address="198.51.100.7", created_dt=utcnow()
+                )
+            )
+
+    # Between the moment the dump's snapshot is fixed and the moment the counts are read.
+    if db.engine.dialect.name == "postgresql":
+        step, original = "_run_pg_tool", operations._run_pg_tool
+    else:
+        step, original = "_read_sqlite_file_facts", operations._read_sqlite_file_facts
+
+    def step_with_a_concurrent_write(*args, **kwargs):
+        commit_a_row_meanwhile()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(operations, step, step_with_a_concurrent_write)
+    created = run(app, "create", backup_dir)
+    monkeypatch.undo()
+    assert created.exit_code == 0, created.output
+    assert manifest_of(backup_dir)["tables"]["login_failures"] == len(rows["login_failures"])
+    assert len(every_row()["login_failures"]) == len(rows["login_failures"]) + 1
+
+    with restore_app.app_context():
+        restored = run(restore_app, "restore", backup_dir)
+        assert restored.exit_code == 0, restored.output
+        assert every_row() == rows
