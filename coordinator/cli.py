@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from coordinator.backup.cli import backup_cli
 from coordinator.documents.cli import documents_cli
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(backup_cli)
 
 
 @click.command("demo")

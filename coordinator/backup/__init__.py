@@ -1,0 +1,1 @@
+"""Backups: `flask --app wsgi backup create|verify|restore DIR` (see operations.py)."""
