@@ -74,6 +74,22 @@ def _is_named_partner(user, activity) -> bool:
     return any(link.partner_id == user.partner_id for link in activity.partner_links)
 
 
+def is_named_co_organiser(user, activity) -> bool:
+    """A focal point of a partner named on the activity, whatever its state (a state moved on
+    is a conflict for them, not a refusal)."""
+    return _is_named_partner(user, activity)
+
+
+def holds_action(user, activity, action) -> bool:
+    """Whether the user's role towards the activity is one the action is for, whatever its
+    state: a state moved on is a conflict (409, someone decided already), not a refusal."""
+    from coordinator.activities.workflow import TRANSITIONS, actor_roles
+
+    return _is_signed_in(user) and bool(
+        actor_roles(user, activity.lead_partner_id) & TRANSITIONS[action].actors
+    )
+
+
 def can_propose_activity(user) -> bool:
     """Focal points propose for their own partner; staff review rather than propose."""
     return bool(_is_signed_in(user) and user.is_focal_point and user.partner_id is not None)

@@ -36,12 +36,14 @@ from coordinator.activities.permissions import (
     can_review,
     can_view_event,
     can_view_project,
+    is_named_co_organiser,
 )
-from coordinator.activities.workflow import TRANSITIONS, Action, actor_roles
-from coordinator.audit.models import record
+from coordinator.activities.workflow import ANSWERABLE_STATES, TRANSITIONS, Action, actor_roles
+from coordinator.audit.models import AuditEntry, record
 from coordinator.db import utcnow
 from coordinator.errors import ConflictError, DomainError, PermissionDenied
 from coordinator.extensions import db
+from coordinator.i18n import local_datetime
 from coordinator.partners.models import Partner
 from coordinator.slugs import slugify
 
@@ -68,6 +70,48 @@ def ensure_visible(user, activity) -> None:
     )
     if not visible:
         raise NotVisible()
+
+
+def decided_already(activity: Event | Project) -> ConflictError:
+    """The 409 for someone whose action lost to a decision made meanwhile: what the activity
+    is now, and who made it so when (from the audit entry that moved it there)."""
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.subject_type == subject_type(activity),
+            AuditEntry.subject_id == activity.id,
+            AuditEntry.to_state == activity.status.value,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None or entry.actor is None:
+        return ConflictError(
+            _("Someone decided this already: it is now “%(status)s”.", status=activity.status.label)
+        )
+    return ConflictError(
+        _(
+            "Someone decided this already: it is now “%(status)s” (by %(name)s, %(when)s UTC).",
+            status=activity.status.label,
+            name=entry.actor.name,
+            when=local_datetime(entry.created_dt, "UTC"),
+        )
+    )
+
+
+def _revision_decided_already(revision: EventRevision) -> ConflictError:
+    """The 409 for a decision on changes someone decided (or replaced) meanwhile."""
+    if revision.decided_by is None:
+        return ConflictError(_("These changes were already decided or replaced by newer ones."))
+    return ConflictError(
+        _(
+            "Someone decided this already: these changes are now “%(status)s” "
+            "(by %(name)s, %(when)s UTC).",
+            status=revision.status.label,
+            name=revision.decided_by.name,
+            when=local_datetime(revision.decided_dt, "UTC"),
+        )
+    )
 
 
 # --- References given by the proposer -------------------------------------------------------
@@ -302,6 +346,8 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
     ensure_visible(actor, event)
     if not can_review(actor):
         raise PermissionDenied(_("Only network staff decide on changes."))
+    if event.status != Status.APPROVED:
+        raise decided_already(event)
     comment = (comment or "").strip()
     if outcome != RevisionStatus.APPROVED and not comment:
         raise DomainError(_("Please say what should change or why."), field="comment")
@@ -313,7 +359,8 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        raise ConflictError(_("These changes were already decided or replaced by newer ones."))
+        db.session.refresh(revision)
+        raise _revision_decided_already(revision)
     if outcome == RevisionStatus.APPROVED:
         _apply_revision(event, revision.data, now)
     db.session.refresh(revision)
@@ -341,9 +388,8 @@ def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> Non
         .execution_options(synchronize_session=False)
     ).rowcount
     if applied != 1:
-        raise ConflictError(
-            _("The event is no longer published; the changes cannot be applied.")
-        )
+        db.session.refresh(event)
+        raise decided_already(event)
     db.session.refresh(event)
     if "theme_ids" in changes:
         event.themes = _active_themes(changes["theme_ids"])
@@ -455,13 +501,7 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
         raise PermissionDenied(_("You may not do this here: “%(action)s”.", action=action.label))
     from_state = activity.status
     if from_state not in rule.from_states:
-        raise ConflictError(
-            _(
-                "This is “%(status)s” now, so “%(action)s” does not apply to it (any more).",
-                status=from_state.label,
-                action=action.label,
-            )
-        )
+        raise decided_already(activity)
     comment = (comment or "").strip()
     if rule.comment_required and not comment:
         raise DomainError(
@@ -493,7 +533,8 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        raise ConflictError(_("Someone else changed this at the same time; reload the page."))
+        db.session.refresh(activity)
+        raise decided_already(activity)
     db.session.refresh(activity)
     record(
         actor=actor,
@@ -586,31 +627,39 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
     """A named partner's focal point confirms or declines (and may change the answer)."""
     ensure_visible(actor, activity)
     if not can_answer_co_organisation(actor, activity):
+        if is_named_co_organiser(actor, activity):
+            raise decided_already(activity)  # withdrawn, rejected or cancelled meanwhile
         raise PermissionDenied(
             _(
                 "Only focal points of a named partner answer, while the "
                 "activity is under review or published."
             )
         )
-    link_model = EventPartner if isinstance(activity, Event) else ProjectPartner
+    model = type(activity)
+    link_model = EventPartner if model is Event else ProjectPartner
     owner_column = link_model.event_id if link_model is EventPartner else link_model.project_id
     answer = Confirmation.CONFIRMED if confirm else Confirmation.DECLINED
+    # Conditional on the answer and on the activity still being alive, as the user saw them.
     changed = db.session.execute(
         update(link_model)
         .where(
             owner_column == activity.id,
             link_model.partner_id == actor.partner_id,
             link_model.confirmation != answer,
+            owner_column.in_(
+                select(model.id).where(
+                    model.id == activity.id, model.status.in_(ANSWERABLE_STATES)
+                )
+            ),
         )
         .values(confirmation=answer, responded_by_id=actor.id, responded_dt=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        raise ConflictError(
-            _("Your partner already confirmed this.")
-            if confirm
-            else _("Your partner already declined this.")
-        )
+        db.session.refresh(activity)
+        if activity.status not in ANSWERABLE_STATES:
+            raise decided_already(activity)
+        raise _answered_already(activity, actor.partner_id, confirm)
     for link in activity.partner_links:
         db.session.refresh(link)
     if isinstance(activity, Event):
@@ -632,6 +681,29 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
     )
     notifications.co_organiser_answered(activity, actor.partner, confirm, actor)
     db.session.flush()
+
+
+def _answered_already(activity: Event | Project, partner_id: int, confirm: bool) -> ConflictError:
+    """The 409 for an answer another focal point of the same partner gave meanwhile."""
+    from coordinator.accounts.models import User
+
+    link = next(link for link in activity.partner_links if link.partner_id == partner_id)
+    db.session.refresh(link)
+    responder = db.session.get(User, link.responded_by_id) if link.responded_by_id else None
+    if responder is None:
+        return ConflictError(
+            _("Your partner already confirmed this.")
+            if confirm
+            else _("Your partner already declined this.")
+        )
+    when = local_datetime(link.responded_dt, "UTC")
+    return ConflictError(
+        _("Someone decided this already: %(name)s confirmed for your partner (%(when)s UTC).",
+          name=responder.name, when=when)
+        if confirm
+        else _("Someone decided this already: %(name)s declined for your partner (%(when)s UTC).",
+               name=responder.name, when=when)
+    )
 
 
 def get_event_for(actor, event_id: int) -> Event:

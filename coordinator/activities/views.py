@@ -14,15 +14,14 @@ from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, Proj
 from coordinator.activities.models import Event, EventRevision, Project, Status, Theme
 from coordinator.activities.permissions import (
     WORKFLOW_PREDICATES,
-    can_answer_co_organisation,
-    can_decide_revision,
     can_edit_event,
     can_edit_project,
     can_manage_event,
     can_manage_project,
-    can_perform,
     can_propose_activity,
     can_review,
+    holds_action,
+    is_named_co_organiser,
 )
 from coordinator.activities.proposals import QUEUE_KINDS, history, partner_space
 from coordinator.activities.revision_wording import field_label
@@ -210,8 +209,8 @@ def event_transition(event_id: int, action_slug: str):
         abort(404)
     event = _load_event(event_id)
     user = _user()
-    if not can_perform(user, event, action):
-        abort(403)
+    if not holds_action(user, event, action):
+        abort(403)  # a state moved on is the service's 409, with what it is now
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_manage_event(event, form, 400)
@@ -234,8 +233,8 @@ def answer_event(event_id: int, answer: str):
         abort(404)
     event = _load_event(event_id)
     user = _user()
-    if not can_answer_co_organisation(user, event):
-        abort(403)
+    if not is_named_co_organiser(user, event):
+        abort(403)  # an activity decided meanwhile is the service's 409
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.answer_co_organisation(user, event, confirm=answer == "confirm")
@@ -264,8 +263,8 @@ def decide_revision(revision_id: int, decision: str):
     user = _user()
     if revision is None or not can_manage_event(user, revision.event):
         abort(404)
-    if not can_decide_revision(user, revision):
-        abort(403)
+    if not can_review(user):
+        abort(403)  # changes decided meanwhile are the service's 409
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_manage_event(revision.event, form, 400)
@@ -369,8 +368,8 @@ def project_transition(project_id: int, action_slug: str):
         abort(404)
     project = _load_project(project_id)
     user = _user()
-    if not can_perform(user, project, action):
-        abort(403)
+    if not holds_action(user, project, action):
+        abort(403)  # a state moved on is the service's 409, with what it is now
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_manage_project(project, form, 400)
@@ -393,8 +392,8 @@ def answer_project(project_id: int, answer: str):
         abort(404)
     project = _load_project(project_id)
     user = _user()
-    if not can_answer_co_organisation(user, project):
-        abort(403)
+    if not is_named_co_organiser(user, project):
+        abort(403)  # an activity decided meanwhile is the service's 409
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.answer_co_organisation(user, project, confirm=answer == "confirm")

@@ -131,8 +131,21 @@ def change_visibility(*, document: Document, user, visibility: DocumentVisibilit
     previous = document.visibility
     if previous == visibility:
         return
-    document.visibility = visibility
-    db.session.flush()
+    # Conditional on the audience the user saw: of two simultaneous changes the later one must
+    # not silently undo the other, nor change a document deleted meanwhile.
+    changed = db.session.execute(
+        update(Document)
+        .where(
+            Document.id == document.id,
+            Document.visibility == previous,
+            Document.deleted_dt.is_(None),
+        )
+        .values(visibility=visibility)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise ConflictError(_("Someone changed this document at the same time; please try again."))
+    db.session.refresh(document)
     record(
         actor=user,
         subject_type="document",
