@@ -147,6 +147,19 @@ def test_create_reports_a_referenced_file_missing_from_the_storage(app, alliance
     assert run(app, "verify", backup_dir).exit_code == 0  # the backup itself is whole
 
 
+def test_create_leaves_out_a_file_damaged_in_the_storage(app, alliance, backup_dir):
+    key = alliance["agenda"].current_version.storage_key
+    stored = Path(app.config["UPLOAD_FOLDER"]) / key[:2] / key
+    stored.write_bytes(b"bit rot")
+    result = run(app, "create", backup_dir)
+    assert result.exit_code == 1
+    assert f"CORRUPT stored file {key}" in result.output
+    manifest = manifest_of(backup_dir)
+    assert key not in {entry["key"] for entry in manifest["files"]}
+    assert manifest["missing_files"] == [key]
+    assert not (backup_dir / "files" / key[:2] / key).exists()
+
+
 def test_verify_accepts_a_fresh_backup(app, made_backup):
     result = run(app, "verify", made_backup, "--strict")
     assert result.exit_code == 0, result.output
