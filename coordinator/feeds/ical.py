@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from icalendar import Calendar, Event, vCategory, vDDDTypes, vDuration, vGeo, vInt, vText, vUri
@@ -23,6 +24,8 @@ from coordinator.feeds.vtimezone import vtimezone_component, zone_for
 
 PRODID = "-//MedCities//coordinator//EN"
 MAX_LINE_OCTETS = 75
+# Serialised VEVENTs kept per process (a few MB): a rebuilt feed serialises only what changed.
+RENDERED_EVENTS_KEPT = 4096
 _END_CALENDAR = b"END:VCALENDAR\r\n"
 
 # C0/C1 controls (tab and newline handled separately), lone surrogates, BOM/ZWNBSP.
@@ -164,7 +167,7 @@ class RenderedEvent:
     zone: tuple[str, int, int] | None  # tzid, first year, last year
 
 
-def _description(event: FeedEvent, meta: CalendarMeta) -> str:
+def _description(event: FeedEvent, max_description: int) -> str:
     parts: list[str] = []
     if event.is_cancelled:
         notice = "This event has been cancelled."
@@ -174,10 +177,10 @@ def _description(event: FeedEvent, meta: CalendarMeta) -> str:
     if event.summary:
         parts.append(event.summary.strip())
     body = (event.description or "").strip()
-    if meta.max_description <= 0:
+    if max_description <= 0:
         body = ""
-    elif len(body) > meta.max_description:
-        body = body[: meta.max_description].rstrip() + " …"
+    elif len(body) > max_description:
+        body = body[:max_description].rstrip() + " …"
     if body:
         parts.append(body)
     links = []
@@ -195,7 +198,7 @@ def _description(event: FeedEvent, meta: CalendarMeta) -> str:
     return "\n\n".join(parts)
 
 
-def event_component(event: FeedEvent, meta: CalendarMeta) -> tuple[Event, str | None]:
+def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str | None]:
     """The VEVENT, and the TZID its times are written in (None when there is none)."""
     vevent = Event()
     vevent["UID"] = _text(event.uid, single_line=True)
@@ -216,7 +219,7 @@ def event_component(event: FeedEvent, meta: CalendarMeta) -> tuple[Event, str | 
     if event.is_cancelled:
         title = f"Cancelled: {title}"
     vevent["SUMMARY"] = _text(title, single_line=True)
-    description = _description(event, meta)
+    description = _description(event, max_description)
     if description:
         vevent["DESCRIPTION"] = _text(description)
     location = event.location.strip()
@@ -249,11 +252,25 @@ def event_component(event: FeedEvent, meta: CalendarMeta) -> tuple[Event, str | 
 
 
 def render_event(event: FeedEvent, meta: CalendarMeta) -> RenderedEvent:
-    vevent, tzid = event_component(event, meta)
+    return _rendered(event, meta.max_description)
+
+
+@lru_cache(maxsize=RENDERED_EVENTS_KEPT)
+def _rendered(event: FeedEvent, max_description: int) -> RenderedEvent:
+    # The VEVENT depends on nothing but these two arguments, and FeedEvents that compare equal
+    # render the same octets (times are used only as instants), so a cached VEVENT is the one a
+    # fresh serialisation would write. An edited event is a different key: SEQUENCE, DTSTAMP and
+    # LAST-MODIFIED come from the row.
+    vevent, tzid = event_component(event, max_description)
     zone = None
     if tzid is not None:
         zone = (tzid, event.start_dt.astimezone(UTC).year, event.end_dt.astimezone(UTC).year)
     return RenderedEvent(vevent.to_ical(sorted=False), zone)
+
+
+def forget_rendered_events() -> None:
+    """Empty the per-process cache of serialised VEVENTs (benchmarks measure cold builds)."""
+    _rendered.cache_clear()
 
 
 def _valid_geo(latitude: float | None, longitude: float | None) -> bool:
