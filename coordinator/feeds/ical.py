@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -268,6 +268,11 @@ def _rendered(event: FeedEvent, max_description: int) -> RenderedEvent:
     return RenderedEvent(vevent.to_ical(sorted=False), zone)
 
 
+def event_size(event: FeedEvent, meta: CalendarMeta) -> int:
+    """Octets the event's VEVENT takes in a calendar (the serialisation build_calendar reuses)."""
+    return len(render_event(event, meta).octets)
+
+
 def forget_rendered_events() -> None:
     """Empty the per-process cache of serialised VEVENTs (benchmarks measure cold builds)."""
     _rendered.cache_clear()
@@ -330,27 +335,3 @@ def assemble(meta: CalendarMeta, events: Sequence[RenderedEvent]) -> bytes:
 def build_calendar(meta: CalendarMeta, events: Iterable[FeedEvent]) -> bytes:
     """The whole VCALENDAR as bytes: UTF-8, no BOM, CRLF, folded."""
     return assemble(meta, [render_event(event, meta) for event in events])
-
-
-def fit_calendar(meta: CalendarMeta, events: Sequence[FeedEvent], max_bytes: int) -> bytes:
-    """The calendar, kept under max_bytes: first without description bodies (summary and links
-    stay), then without the farthest events (they come back as the window moves on)."""
-    rendered = [render_event(event, meta) for event in events]
-    body = assemble(meta, rendered)
-    if len(body) <= max_bytes:
-        return body
-    meta = replace(meta, max_description=0)
-    rendered = [render_event(event, meta) for event in events]
-    body = assemble(meta, rendered)
-    if len(body) <= max_bytes:
-        return body
-    # Everything but the events (header, every VTIMEZONE) is an upper bound for any prefix of
-    # the events: keep the longest prefix that fits next to it.
-    budget = max_bytes - (len(body) - sum(len(event.octets) for event in rendered))
-    kept = 0
-    for event in rendered:
-        if len(event.octets) > budget:
-            break
-        budget -= len(event.octets)
-        kept += 1
-    return assemble(meta, rendered[:kept])

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request, url_for
@@ -26,7 +26,7 @@ from coordinator.db import utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.feeds.atom import AtomEntry
-from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, fit_calendar
+from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, event_size
 from coordinator.feeds.models import FeedToken, hash_token
 from coordinator.partners.models import Partner
 from coordinator.text import render_markdown
@@ -257,6 +257,29 @@ def event_calendar(event: Event) -> bytes:
     meta = calendar_meta(event.title, "")
     with feed_language():
         return build_calendar(meta, [to_feed_event(event)])
+
+
+def fit_calendar(meta: CalendarMeta, events: list[FeedEvent], max_bytes: int) -> bytes:
+    """The calendar, kept under max_bytes: first without description bodies (summary and links
+    stay), then without the farthest events (they come back as the window moves on)."""
+    body = build_calendar(meta, events)
+    if len(body) <= max_bytes:
+        return body
+    meta = replace(meta, max_description=0)
+    body = build_calendar(meta, events)
+    if len(body) <= max_bytes:
+        return body
+    # Everything but the events (header, every VTIMEZONE) is an upper bound for any prefix of
+    # the events: keep the longest prefix that fits next to it, in one more build.
+    sizes = [event_size(event, meta) for event in events]
+    budget = max_bytes - (len(body) - sum(sizes))
+    kept = 0
+    for size in sizes:
+        if size > budget:
+            break
+        budget -= size
+        kept += 1
+    return build_calendar(meta, events[:kept])
 
 
 def strong_etag(body: bytes) -> str:
