@@ -8,7 +8,9 @@ Prints three ratios:
     FEED_RECHECK_SECONDS, and also measured on every request) ÷ requests/s of a route of the
     same app answering the same precomputed bytes (target >= 0.9);
  2. time to build the feed uncached (query, ORM load, writing) ÷ time icalendar alone takes to
-    serialise the same events (target <= 2);
+    serialise the same events (target <= 1.5): with the feed cache emptied (each VEVENT's octets
+    are still kept per process, as when a change invalidates a feed), and with nothing cached at
+    all (the first build in a process);
  3. requests/s of a 304 revalidation ÷ requests/s of the trivial route.
 HTTP is measured against a real werkzeug server on loopback (HTTP/1.1 keep-alive, one client
 connection). Requests to the routes are interleaved one by one in a shuffled order, so a burst
@@ -42,7 +44,7 @@ from coordinator.activities.filters import EventFilters  # noqa: E402
 from coordinator.activities.models import Event, EventKind, Status, Theme, Visibility  # noqa: E402
 from coordinator.config import normalise_database_url  # noqa: E402
 from coordinator.extensions import db  # noqa: E402
-from coordinator.feeds import services  # noqa: E402
+from coordinator.feeds import ical, services  # noqa: E402
 from coordinator.feeds.vtimezone import zone_for  # noqa: E402
 from coordinator.partners.models import Partner  # noqa: E402
 
@@ -175,12 +177,17 @@ def main() -> None:
             cache.entries.clear()
             return services.current_feed(scope)
 
+        def build_cold():
+            ical.forget_rendered_events()
+            return build_uncached()
+
         built = build_uncached()
         feed_events = [
             services.to_feed_event(e)
             for e in db.session.scalars(db.select(Event).options(db.selectinload(Event.themes)))
         ]
         ours = best_of(build_uncached, 5)
+        cold = best_of(build_cold, 5)
         theirs = best_of(lambda: icalendar_alone(feed_events), 5)
         # The production limit: descriptions dropped, then the farthest events left out.
         app.config["FEED_MAX_BYTES"] = services.DEFAULTS["FEED_MAX_BYTES"]
@@ -274,8 +281,9 @@ def main() -> None:
     print(f"1. /calendar.ics {versus_precomputed('feed')}  (target >= 0.9)")
     print(
         f"2. uncached build {ours * 1000:8.1f} ms / icalendar alone {theirs * 1000:8.1f} ms "
-        f"= {ours / theirs:.2f}  (target <= 2)"
+        f"= {ours / theirs:.2f}  (target <= 1.5)"
     )
+    print(f"   with no VEVENT cached either: {cold * 1000:.1f} ms = {cold / theirs:.2f}")
     print(
         f"   with the default FEED_MAX_BYTES ({services.DEFAULTS['FEED_MAX_BYTES']:,}): "
         f"{limited * 1000:.1f} ms for {len(limited_feed.body):,} bytes "

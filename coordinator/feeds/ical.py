@@ -1,23 +1,32 @@
-"""A pure iCalendar (RFC 5545 + RFC 7986) writer for event feeds: data in, bytes out.
+"""Event feeds (RFC 5545 + RFC 7986) through icalendar's component model: data in, bytes out.
 
-It writes lines itself rather than through icalendar's object model: the output must be exact at
-the octet level (CRLF, 75-octet folds that never split a UTF-8 character, no BOM), byte-stable for
-the same data (so ETags are stable), and fast enough to serve a network-wide feed.
+Every VCALENDAR, VEVENT and VTIMEZONE is an icalendar component and icalendar writes the octets
+(CRLF, 75-octet folds that never split a UTF-8 character, no BOM). What stays here is what a feed
+needs on top: text cleaned of control characters before icalendar sees it (it raises on CR/LF in
+some properties), times in a zone written in UTC when the wall time is ambiguous, DTSTAMP from the
+row so the same data renders the same bytes (stable ETags), and the size cap. VTIMEZONEs come from
+feeds.vtimezone, never from icalendar's add_missing_timezones() (see that module for why).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
-from coordinator.feeds.vtimezone import vtimezone_lines, zone_for
+from icalendar import Calendar, Event, vCategory, vDDDTypes, vDuration, vGeo, vInt, vText, vUri
+from icalendar.parser import Contentline
 
-CRLF = b"\r\n"
+from coordinator.feeds.vtimezone import vtimezone_component, zone_for
+
 PRODID = "-//MedCities//coordinator//EN"
 MAX_LINE_OCTETS = 75
+# Serialised VEVENTs kept per process (a few MB): a rebuilt feed serialises only what changed.
+RENDERED_EVENTS_KEPT = 4096
+_END_CALENDAR = b"END:VCALENDAR\r\n"
 
 # C0/C1 controls (tab and newline handled separately), lone surrogates, BOM/ZWNBSP.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
@@ -62,7 +71,7 @@ class CalendarMeta:
     extra: tuple[tuple[str, str], ...] = field(default=())
 
 
-# --- value formatting -------------------------------------------------------------------------
+# --- value cleaning -----------------------------------------------------------------------------
 
 
 def clean_text(value: str, single_line: bool = False) -> str:
@@ -72,12 +81,6 @@ def clean_text(value: str, single_line: bool = False) -> str:
     value = _NEWLINES.sub(" " if single_line else "\n", value)
     value = value.replace("\t", " ")
     return _CONTROL.sub("", value)
-
-
-def escape_text(value: str, single_line: bool = False) -> str:
-    """A TEXT value: cleaned, then \\ ; , and newlines escaped (RFC 5545 3.3.11)."""
-    value = clean_text(value, single_line)
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def clean_uri(value: str) -> str:
@@ -95,65 +98,76 @@ def clean_uri(value: str) -> str:
     return quote(value, safe="!#$%&'()*+,/:;=?@[]~")
 
 
-def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def fold(line: str) -> bytes:
-    """One content line as CRLF-terminated octets, folded at 75 octets between characters."""
-    data = line.encode("utf-8")
-    if len(data) <= MAX_LINE_OCTETS:
-        return data + CRLF
-    pieces = []
-    start = 0
-    limit = MAX_LINE_OCTETS
-    while len(data) - start > limit:
-        end = start + limit
-        while data[end] & 0xC0 == 0x80:  # never cut inside a multi-byte character
-            end -= 1
-        pieces.append(data[start:end])
-        start = end
-        limit = MAX_LINE_OCTETS - 1  # continuation lines start with a space
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces) + CRLF
+    """One content line as CRLF-terminated octets, folded the way icalendar folds every line."""
+    return Contentline(line).to_ical() + b"\r\n"
 
 
-# --- components -------------------------------------------------------------------------------
+# --- property values ----------------------------------------------------------------------------
 
 
-class _ZoneRanges:
-    """Which zones the feed uses and the years each must cover."""
-
-    def __init__(self) -> None:
-        self.years: dict[str, tuple[int, int]] = {}
-
-    def note(self, tzid: str, start: datetime, end: datetime) -> None:
-        first, last = start.year, end.year
-        known = self.years.get(tzid)
-        if known:
-            first, last = min(first, known[0]), max(last, known[1])
-        self.years[tzid] = (first, last)
-
-    def lines(self) -> list[str]:
-        result: list[str] = []
-        for tzid in sorted(self.years):
-            first, last = self.years[tzid]
-            result.extend(vtimezone_lines(tzid, first, last))
-        return result
+def _escape(value: str) -> str:
+    # RFC 5545 3.3.11. icalendar's own escaping first turns a literal backslash-N into a line
+    # break (so "C:\Nouveau" would come back as two lines); here a backslash is always a backslash.
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def _date_time(name: str, moment: datetime, tzid: str, zones: _ZoneRanges) -> str:
+class _Text(vText):
+    """A TEXT value, already cleaned, escaped so every parser reads back the same string."""
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return _escape(self).encode("utf-8")
+
+
+class _Categories(vCategory):
+    def to_ical(self) -> bytes:
+        return ",".join(_escape(category) for category in self.cats).encode("utf-8")
+
+
+class _Geo(vGeo):
+    """GEO with six decimals (about 10 cm): fixed width, never a float's exponent form."""
+
+    def to_ical(self) -> str:
+        return f"{self.latitude:.6f};{self.longitude:.6f}"
+
+
+def _text(value: str, single_line: bool = False) -> _Text:
+    return _Text(clean_text(value, single_line))
+
+
+def _utc(moment: datetime) -> vDDDTypes:
+    return vDDDTypes(moment.astimezone(UTC))
+
+
+def _local_or_utc(moment: datetime, tzid: str) -> datetime:
+    """The moment as a wall time in its zone, or in UTC when no zone (or no unambiguous wall
+    time) can carry it. A wall time in the repeated hour when clocks go back means its first
+    occurrence in RFC 5545 but its second in libical (Evolution, Cyrus), so neither occurrence is
+    written with a TZID; a UTC instant is read the same way everywhere."""
     zone = zone_for(tzid)
     if zone is None:
-        return f"{name}:{format_utc(moment)}"
+        return moment.astimezone(UTC)
     local = moment.astimezone(zone)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
-        # The second pass through a repeated hour: a TZID form would mean the first one.
-        return f"{name}:{format_utc(moment)}"
-    return f"{name};TZID={tzid}:{local:%Y%m%dT%H%M%S}"
+    other = local.replace(fold=1 - local.fold)
+    if other.utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
 
 
-def _description(event: FeedEvent, meta: CalendarMeta) -> str:
+# --- components ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEvent:
+    """One VEVENT, serialised once, and the zone its TZIDs need (None: only UTC or dates)."""
+
+    octets: bytes
+    zone: tuple[str, int, int] | None  # tzid, first year, last year
+
+
+def _description(event: FeedEvent, max_description: int) -> str:
     parts: list[str] = []
     if event.is_cancelled:
         notice = "This event has been cancelled."
@@ -163,10 +177,10 @@ def _description(event: FeedEvent, meta: CalendarMeta) -> str:
     if event.summary:
         parts.append(event.summary.strip())
     body = (event.description or "").strip()
-    if meta.max_description <= 0:
+    if max_description <= 0:
         body = ""
-    elif len(body) > meta.max_description:
-        body = body[: meta.max_description].rstrip() + " …"
+    elif len(body) > max_description:
+        body = body[:max_description].rstrip() + " …"
     if body:
         parts.append(body)
     links = []
@@ -184,54 +198,84 @@ def _description(event: FeedEvent, meta: CalendarMeta) -> str:
     return "\n\n".join(parts)
 
 
-def event_lines(event: FeedEvent, meta: CalendarMeta, zones: _ZoneRanges) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(event.uid, single_line=True)}",
-        # Derived from the row, not the clock: the same data renders the same bytes.
-        f"DTSTAMP:{format_utc(event.updated_dt)}",
-    ]
+def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str | None]:
+    """The VEVENT, and the TZID its times are written in (None when there is none)."""
+    vevent = Event()
+    vevent["UID"] = _text(event.uid, single_line=True)
+    # Derived from the row, not the clock: the same data renders the same bytes.
+    vevent["DTSTAMP"] = _utc(event.updated_dt)
+    tzid = None
     if event.is_all_day and event.start_date and event.end_date:
-        lines.append(f"DTSTART;VALUE=DATE:{event.start_date:%Y%m%d}")
-        lines.append(f"DTEND;VALUE=DATE:{event.end_date + timedelta(days=1):%Y%m%d}")
+        vevent["DTSTART"] = vDDDTypes(event.start_date)
+        vevent["DTEND"] = vDDDTypes(event.end_date + timedelta(days=1))
     else:
-        lines.append(_date_time("DTSTART", event.start_dt, event.timezone, zones))
-        lines.append(_date_time("DTEND", event.end_dt, event.timezone, zones))
-        if zone_for(event.timezone) is not None:
-            zones.note(event.timezone, event.start_dt, event.end_dt)
+        start = _local_or_utc(event.start_dt, event.timezone)
+        end = _local_or_utc(event.end_dt, event.timezone)
+        vevent["DTSTART"] = vDDDTypes(start)
+        vevent["DTEND"] = vDDDTypes(end)
+        if start.tzinfo is not UTC or end.tzinfo is not UTC:
+            tzid = event.timezone
     title = event.title.strip() or "Untitled event"
     if event.is_cancelled:
         title = f"Cancelled: {title}"
-    lines.append(f"SUMMARY:{escape_text(title, single_line=True)}")
-    description = _description(event, meta)
+    vevent["SUMMARY"] = _text(title, single_line=True)
+    description = _description(event, max_description)
     if description:
-        lines.append(f"DESCRIPTION:{escape_text(description)}")
-    if event.location.strip():
-        lines.append(f"LOCATION:{escape_text(event.location.strip(), single_line=True)}")
+        vevent["DESCRIPTION"] = _text(description)
+    location = event.location.strip()
+    if location:
+        vevent["LOCATION"] = _text(location, single_line=True)
     if _valid_geo(event.latitude, event.longitude):
-        lines.append(f"GEO:{event.latitude:.6f};{event.longitude:.6f}")
-    url = clean_uri(event.url) or clean_uri(event.online_url)
-    if url:
-        lines.append(f"URL:{url}")
+        vevent["GEO"] = _Geo((event.latitude, event.longitude))
     online = clean_uri(event.online_url)
+    url = clean_uri(event.url) or online
+    if url:
+        vevent["URL"] = vUri(url)
     if online:
-        lines.append(f"CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:{online}")
-    categories = [escape_text(c, single_line=True) for c in event.categories if c and c.strip()]
+        vevent["CONFERENCE"] = vUri(
+            online, params={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Join online"}
+        )
+    categories = [
+        clean_text(category, single_line=True)
+        for category in event.categories
+        if category and category.strip()
+    ]
     if categories:
-        lines.append("CATEGORIES:" + ",".join(categories))
-    lines.append("STATUS:CANCELLED" if event.is_cancelled else "STATUS:CONFIRMED")
-    lines.append("TRANSP:TRANSPARENT" if event.is_cancelled else "TRANSP:OPAQUE")
-    lines.append(f"SEQUENCE:{max(int(event.sequence), 0)}")
+        vevent["CATEGORIES"] = _Categories(categories)
+    vevent["STATUS"] = vText("CANCELLED" if event.is_cancelled else "CONFIRMED")
+    vevent["TRANSP"] = vText("TRANSPARENT" if event.is_cancelled else "OPAQUE")
+    vevent["SEQUENCE"] = vInt(max(int(event.sequence), 0))
     if event.created_dt:
-        lines.append(f"CREATED:{format_utc(event.created_dt)}")
-    lines.append(f"LAST-MODIFIED:{format_utc(event.updated_dt)}")
-    lines.append("END:VEVENT")
-    return lines
+        vevent["CREATED"] = _utc(event.created_dt)
+    vevent["LAST-MODIFIED"] = _utc(event.updated_dt)
+    return vevent, tzid
+
+
+def render_event(event: FeedEvent, meta: CalendarMeta) -> RenderedEvent:
+    return _rendered(event, meta.max_description)
+
+
+@lru_cache(maxsize=RENDERED_EVENTS_KEPT)
+def _rendered(event: FeedEvent, max_description: int) -> RenderedEvent:
+    # The VEVENT depends on nothing but these two arguments, and FeedEvents that compare equal
+    # render the same octets (times are used only as instants), so a cached VEVENT is the one a
+    # fresh serialisation would write. An edited event is a different key: SEQUENCE, DTSTAMP and
+    # LAST-MODIFIED come from the row.
+    vevent, tzid = event_component(event, max_description)
+    zone = None
+    if tzid is not None:
+        zone = (tzid, event.start_dt.astimezone(UTC).year, event.end_dt.astimezone(UTC).year)
+    return RenderedEvent(vevent.to_ical(sorted=False), zone)
 
 
 def event_size(event: FeedEvent, meta: CalendarMeta) -> int:
-    """Octets the event's VEVENT takes in a calendar."""
-    return sum(len(fold(line)) for line in event_lines(event, meta, _ZoneRanges()))
+    """Octets the event's VEVENT takes in a calendar (the serialisation build_calendar reuses)."""
+    return len(render_event(event, meta).octets)
+
+
+def forget_rendered_events() -> None:
+    """Empty the per-process cache of serialised VEVENTs (benchmarks measure cold builds)."""
+    _rendered.cache_clear()
 
 
 def _valid_geo(latitude: float | None, longitude: float | None) -> bool:
@@ -240,36 +284,54 @@ def _valid_geo(latitude: float | None, longitude: float | None) -> bool:
     return -90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0
 
 
-def format_duration(interval: timedelta) -> str:
-    seconds = max(int(interval.total_seconds()), 60)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "P"
-    if days:
-        text += f"{days}D"
-    if hours or minutes or secs:
-        text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-        text += f"{secs}S" if secs else ""
-    return text
+def _zone_years(events: Iterable[RenderedEvent]) -> dict[str, tuple[int, int]]:
+    """Each zone a TZID names, with the years its VTIMEZONE must cover."""
+    years: dict[str, tuple[int, int]] = {}
+    for event in events:
+        if event.zone is None:
+            continue
+        tzid, first, last = event.zone
+        known = years.get(tzid)
+        if known:
+            first, last = min(first, known[0]), max(last, known[1])
+        years[tzid] = (first, last)
+    return years
+
+
+def calendar_component(meta: CalendarMeta, zones: dict[str, tuple[int, int]]) -> Calendar:
+    """The VCALENDAR with its properties and one VTIMEZONE per zone used, without its events."""
+    calendar = Calendar()
+    calendar["VERSION"] = vText("2.0")
+    calendar["PRODID"] = vText(PRODID)
+    calendar["CALSCALE"] = vText("GREGORIAN")
+    if meta.method:
+        calendar["METHOD"] = vText(meta.method)
+    name = _text(meta.name, single_line=True)
+    calendar["NAME"] = name
+    calendar["X-WR-CALNAME"] = name
+    if meta.description:
+        description = _text(meta.description)
+        calendar["DESCRIPTION"] = description
+        calendar["X-WR-CALDESC"] = description
+    # Clients ignore hints under a minute; both spellings carry the same value.
+    refresh = max(meta.refresh_interval, timedelta(minutes=1))
+    calendar["REFRESH-INTERVAL"] = vDuration(refresh, params={"VALUE": "DURATION"})
+    calendar["X-PUBLISHED-TTL"] = vDuration(refresh)
+    for key, value in meta.extra:
+        calendar[key] = _text(value, single_line=True)
+    for tzid in sorted(zones):
+        calendar.add_component(vtimezone_component(tzid, *zones[tzid]))
+    return calendar
+
+
+def assemble(meta: CalendarMeta, events: Sequence[RenderedEvent]) -> bytes:
+    """The VCALENDAR's octets with the already serialised VEVENTs in it: the bytes icalendar
+    writes for the whole tree, each VEVENT serialised once even when the size cap rebuilds."""
+    head = calendar_component(meta, _zone_years(events)).to_ical(sorted=False)
+    assert head.endswith(_END_CALENDAR)
+    return b"".join([head[: -len(_END_CALENDAR)], *(e.octets for e in events), _END_CALENDAR])
 
 
 def build_calendar(meta: CalendarMeta, events: Iterable[FeedEvent]) -> bytes:
     """The whole VCALENDAR as bytes: UTF-8, no BOM, CRLF, folded."""
-    zones = _ZoneRanges()
-    body: list[str] = []
-    for event in events:
-        body.extend(event_lines(event, meta, zones))
-    name = escape_text(meta.name, single_line=True)
-    refresh = format_duration(meta.refresh_interval)
-    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
-    if meta.method:
-        head.append(f"METHOD:{meta.method}")
-    head += [f"NAME:{name}", f"X-WR-CALNAME:{name}"]
-    if meta.description:
-        description = escape_text(meta.description)
-        head += [f"DESCRIPTION:{description}", f"X-WR-CALDESC:{description}"]
-    head += [f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}", f"X-PUBLISHED-TTL:{refresh}"]
-    head += [f"{key}:{escape_text(value, single_line=True)}" for key, value in meta.extra]
-    lines = head + zones.lines() + body + ["END:VCALENDAR"]
-    return b"".join(fold(line) for line in lines)
+    return assemble(meta, [render_event(event, meta) for event in events])

@@ -4,13 +4,17 @@ icalendar's own builder puts every transition on one comma-separated RDATE (ical
 read only the first value, so summer times come out an hour off) and steps over short windows such
 as Morocco's Ramadan change. Here every transition gets its own STANDARD/DAYLIGHT observance whose
 single DTSTART is its onset, found by scanning the range in small steps and bisecting to the second.
+The observances are computed here; icalendar's Timezone components write them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
 # No zone changes offset twice within six hours; Casablanca's shortest window is weeks long.
 SCAN_STEP = timedelta(hours=6)
@@ -63,48 +67,57 @@ def transitions(zone: ZoneInfo, start: datetime, end: datetime):
             moment = following
 
 
-def format_offset(offset: timedelta) -> str:
-    seconds = int(offset.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+@dataclass(frozen=True, slots=True)
+class Observance:
+    """One STANDARD or DAYLIGHT observance: its onset in the local time in force before it."""
 
-
-def _observance(onset_local: datetime, old: tuple, new: tuple) -> list[str]:
-    kind = "DAYLIGHT" if new[1] else "STANDARD"
-    lines = [
-        f"BEGIN:{kind}",
-        f"DTSTART:{onset_local:%Y%m%dT%H%M%S}",
-        f"TZOFFSETFROM:{format_offset(old[0])}",
-        f"TZOFFSETTO:{format_offset(new[0])}",
-    ]
-    if new[2]:
-        lines.append(f"TZNAME:{_tzname(new[2])}")
-    lines.append(f"END:{kind}")
-    return lines
-
-
-def _tzname(name: str) -> str:
-    # TZNAME is TEXT; zone abbreviations are short ASCII, but escape defensively.
-    return name.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    onset_local: datetime
+    offset_from: timedelta
+    offset_to: timedelta
+    is_daylight: bool
+    name: str
 
 
 @lru_cache(maxsize=512)
-def vtimezone_lines(tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
-    """Unfolded VTIMEZONE lines covering 1 January first_year to 1 January last_year + 1."""
+def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
+    """The observances covering 1 January first_year to 1 January last_year + 1 (UTC)."""
     zone = zone_for(tzid)
     if zone is None:
         raise ValueError(f"no VTIMEZONE for {tzid!r}: times in it are written in UTC")
     start = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     initial = _state(zone, start)
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid}"]
     # The observance in force at the start of the range, so every time in range is covered.
-    lines += _observance((start + initial[0]).replace(tzinfo=None), initial, initial)
+    result = [_observance((start + initial[0]).replace(tzinfo=None), initial, initial)]
     for instant, old, new in transitions(zone, start, end):
         # DTSTART of an observance is the onset in the local time that was in force before it.
-        lines += _observance((instant + old[0]).replace(tzinfo=None), old, new)
-    lines.append("END:VTIMEZONE")
-    return tuple(lines)
+        result.append(_observance((instant + old[0]).replace(tzinfo=None), old, new))
+    return tuple(result)
+
+
+def _observance(onset_local: datetime, old: tuple, new: tuple) -> Observance:
+    return Observance(onset_local, old[0], new[0], new[1], new[2])
+
+
+def vtimezone_component(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE as an icalendar component: one observance per transition, each with its
+    single DTSTART (never icalendar's one comma-separated RDATE, which ical.js and vobject read
+    only the first value of)."""
+    timezone = Timezone()
+    timezone.add("tzid", tzid)
+    for observance in observances(tzid, first_year, last_year):
+        part = TimezoneDaylight() if observance.is_daylight else TimezoneStandard()
+        part.add("dtstart", observance.onset_local)
+        part.add("tzoffsetfrom", observance.offset_from)
+        part.add("tzoffsetto", observance.offset_to)
+        if observance.name:
+            part.add("tzname", observance.name)
+        timezone.add_component(part)
+    return timezone
+
+
+def vtimezone_lines(tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
+    """Unfolded VTIMEZONE content lines covering 1 January first_year to 1 January
+    last_year + 1, as the component writes them."""
+    component = vtimezone_component(tzid, first_year, last_year)
+    return tuple(str(line) for line in component.content_lines(sorted=False) if line)

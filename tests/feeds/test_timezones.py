@@ -12,7 +12,7 @@ import pytest
 
 from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar
 from coordinator.feeds.vtimezone import transitions, vtimezone_lines
-from tests.feeds.validation import unfolded, validate_feed
+from tests.feeds.validation import reading_of, unfolded, validate_feed
 
 PARTNERS_JSON = Path(__file__).resolve().parents[2] / "coordinator" / "demo" / "partners.json"
 ZONES = json.loads(PARTNERS_JSON.read_text())["event_timezones_to_exercise"]
@@ -95,11 +95,11 @@ def readings_by_zone():
     return events, validate_feed(body), body
 
 
-@pytest.mark.parametrize("parser", ["ical.js", "vobject", "ical", "icalendar"])
+@pytest.mark.parametrize("parser", ["ical.js", "vobject", "ical", "icalendar", "libical"])
 def test_every_parser_agrees_with_zoneinfo(readings_by_zone, parser):
     events, readings, _ = readings_by_zone
     assert len(events) > 12 * 400
-    reading = readings[parser]
+    reading = reading_of(readings, parser)
     wrong = []
     for event in events:
         expected = (int(event.start_dt.timestamp()), int(event.end_dt.timestamp()))

@@ -1,12 +1,14 @@
-"""Every feed the suite produces goes through validate_feed(): four independent parsers plus the
+"""Every feed the suite produces goes through validate_feed(): five independent parsers plus the
 octet-level rules that no parser checks (see shared/ICAL.md)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import icalendar
@@ -16,6 +18,9 @@ from ical.calendar_stream import IcsCalendarStream
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 JS_READER = JS_DIR / "read_feed.mjs"
+# libical comes from Debian (gir1.2-ical-3.0 + python3-gi) for Debian's own Python, not our venv.
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+LIBICAL_READER = Path(__file__).resolve().parent.parent / "libical" / "read_feed.py"
 
 
 def ical_js_available() -> tuple[bool, str]:
@@ -34,6 +39,55 @@ def read_with_ical_js(body: bytes) -> dict:
         pytest.skip(reason)
     result = subprocess.run(
         ["node", str(JS_READER)], input=body, capture_output=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    return json.loads(result.stdout)
+
+
+@lru_cache(maxsize=1)
+def libical_available() -> tuple[bool, str]:
+    if not SYSTEM_PYTHON.exists():
+        return False, f"{SYSTEM_PYTHON} is missing (libical is read through Debian's python3-gi)"
+    probe = subprocess.run(
+        [
+            str(SYSTEM_PYTHON),
+            "-c",
+            "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib",
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return False, (
+            "libical is not installed for /usr/bin/python3: "
+            "`apt-get install -y gir1.2-ical-3.0 python3-gi` (.ci/run does)"
+        )
+    return True, ""
+
+
+def reading_of(readings: dict, parser: str) -> dict:
+    """One parser's reading from validate_feed(); skips the calling test with a clear reason when
+    libical is not installed here (validate_feed has already failed under CI=true)."""
+    if parser == "libical" and parser not in readings:
+        pytest.skip(libical_available()[1])
+    return readings[parser]
+
+
+def read_with_libical(body: bytes) -> dict | None:
+    """libical's reading of the feed ({"zones": [...], "events": [...]}, as ical.js's), or None
+    when libical is not installed here. Under CI=true a missing libical fails instead."""
+    available, reason = libical_available()
+    if not available:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        return None
+    result = subprocess.run(
+        [str(SYSTEM_PYTHON), str(LIBICAL_READER)],
+        input=body,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     return json.loads(result.stdout)
@@ -113,7 +167,8 @@ def check_with_ical(body: bytes):
 
 
 def validate_feed(body: bytes, with_js: bool = True) -> dict:
-    """Run every check; return each parser's UTC instants by UID (for timed events)."""
+    """Run every check; return each parser's UTC instants by UID (for timed events). libical's
+    reading is left out when libical is not installed here (see read_with_libical)."""
     check_octets(body)
     check_structure(body)
     calendar = check_with_icalendar(body)
@@ -130,6 +185,13 @@ def validate_feed(body: bytes, with_js: bool = True) -> dict:
         readings["ical.js"] = {
             e["uid"]: (e["start"]["utc"], e["end"]["utc"])
             for e in js["events"]
+            if not e["start"]["isDate"]
+        }
+    libical = read_with_libical(body)
+    if libical is not None:
+        readings["libical"] = {
+            e["uid"]: (e["start"]["utc"], e["end"]["utc"])
+            for e in libical["events"]
             if not e["start"]["isDate"]
         }
     return readings
