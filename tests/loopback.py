@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def closed_port() -> int:
@@ -25,6 +27,16 @@ def answers(host: str, port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections (the system completes them) and never answers,
+    as a server cut off by a network partition."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
 
 
 class TcpProxy:

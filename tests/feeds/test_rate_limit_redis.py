@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from coordinator import create_app
 from coordinator.extensions import db
 from coordinator.feeds.models import hash_token
 from tests.feeds.factories import FeedTokenFactory
-from tests.loopback import answers, closed_port
+from tests.loopback import answers, closed_port, silent_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not db 0: the shared Redis on this machine may hold someone else's keys there.
@@ -49,6 +50,24 @@ def test_private_feeds_keep_working_while_redis_is_down(app, app_config, caplog)
     )
     readiness = client.get("/readyz")
     assert readiness.status_code == 503 and readiness.json["failed"] == ["redis"]
+
+
+def test_a_redis_that_never_answers_does_not_hold_requests(app, app_config):
+    FeedTokenFactory(raw=RAW_TOKEN)
+    db.session.commit()
+    statuses = []
+    with silent_port() as port:
+        served = create_app({**app_config, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{port}"})
+        client = served.test_client()
+        fetch = threading.Thread(
+            target=lambda: statuses.append(client.get(FEED_URL).status_code), daemon=True
+        )
+        fetch.start()
+        # Not a timing claim: without a socket timeout (redis-py before 8, which the extra
+        # excludes) the request would wait for Redis forever.
+        fetch.join(timeout=60)
+    assert not fetch.is_alive(), "the request is still waiting for Redis"
+    assert statuses == [200]
 
 
 # A second worker: another process, with its own limiter, sharing only Redis with this one.
