@@ -77,10 +77,9 @@ def _request_secrets() -> list[str]:
 
 def loggable_path() -> str:
     """The request's path (never its query string) with secrets redacted."""
-    path = request.path
-    for secret in _request_secrets():
-        path = path.replace(secret, REDACTED)
-    return printable_path(path)
+    secrets = _request_secrets()
+    segments = request.path.split("/")
+    return printable_path("/".join(REDACTED if part in secrets else part for part in segments))
 
 
 class RequestContextFilter(logging.Filter):
@@ -102,9 +101,15 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+# In free text a secret is replaced wherever it appears; a short one (never a real token, but a
+# client may send anything) would garble every message, so only the path's segment goes.
+_SHORTEST_SECRET_IN_TEXT = 8
+
+
 def _without(secrets: list[str], text: str) -> str:
     for secret in secrets:
-        text = text.replace(secret, REDACTED)
+        if len(secret) >= _SHORTEST_SECRET_IN_TEXT:
+            text = text.replace(secret, REDACTED)
     return redact(text)
 
 

@@ -30,7 +30,7 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from coordinator import logs
@@ -226,11 +226,12 @@ class MailCollector:
         yield family
 
 
-def mail_counts() -> dict[str, int]:
+def mail_counts(table: Table | None = None) -> dict[str, int]:
     """Messages per status. Read by table name: the core imports no domain. With a status
     column, every status present is counted; without one, the status is read from the sent
     time and the attempts left."""
-    table = db.metadata.tables.get(_OUTGOING_MAIL_TABLE)
+    if table is None:
+        table = db.metadata.tables.get(_OUTGOING_MAIL_TABLE)
     counts = dict.fromkeys(MAIL_STATUSES, 0)
     if table is None:
         return counts

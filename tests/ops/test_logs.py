@@ -159,3 +159,8 @@ def test_a_path_cannot_write_a_log_line_of_its_own(client, log_output):
     lines = log_output.getvalue().splitlines()
     assert len(request_lines(log_output)) == 1 == len(lines)
     assert "/nowhere\\x0a2026-01-01" in lines[0]
+
+
+def test_a_one_letter_token_redacts_its_segment_not_every_letter(client, log_output):
+    client.get("/feeds/a/calendar.ics")
+    assert "GET /feeds/[redacted]/calendar.ics 404 " in request_lines(log_output)[-1]

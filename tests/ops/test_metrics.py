@@ -7,8 +7,9 @@ import socket
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Column, Integer, MetaData, String, Table
 
-from coordinator import create_app
+from coordinator import create_app, metrics
 from coordinator.documents import services as document_services
 from coordinator.documents.models import DocumentVisibility
 from coordinator.documents.storage import LocalStorage, get_storage
@@ -235,3 +236,29 @@ def test_a_scrape_still_answers_when_the_database_is_down(app_config):
     healthz = {"endpoint": "main.healthz", "method": "GET", "status": "200"}
     assert value(samples, "coordinator_http_requests_total", **healthz) >= 1
     assert not any(name == "coordinator_mail_messages" for name, _ in samples)
+
+
+def test_with_a_status_column_every_status_present_is_counted(app):
+    # The outgoing mail table may gain a status column (failed mail kept for a retry): then
+    # the statuses are read from it, whatever they are.
+    table = Table(
+        "metrics_test_outgoing",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("status", String(20)),
+    )
+    table.create(db.engine)
+    try:
+        statuses = ["queued", "sent", "sent", "failed", "FAILED", "cancelled"]
+        db.session.execute(table.insert(), [{"status": status} for status in statuses])
+        counts = metrics.mail_counts(table)
+        db.session.rollback()
+    finally:
+        table.drop(db.engine)
+    assert counts == {"queued": 1, "sent": 2, "failed": 2, "cancelled": 1}
+
+
+def test_every_known_status_is_reported_even_at_zero(client):
+    samples = scrape(client)
+    for status in ("queued", "sent", "failed"):
+        assert ("coordinator_mail_messages", frozenset({("status", status)})) in samples
