@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, session, url_for
+from flask import current_app, g, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -28,6 +28,7 @@ from coordinator.extensions import db
 from coordinator.forms import has_control_characters
 from coordinator.i18n import local_time_only, locale_for, localized_date
 from coordinator.mail import queue_mail
+from coordinator.urls import absolute_url
 
 if TYPE_CHECKING:
     from coordinator.partners.models import Partner
@@ -195,7 +196,7 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
                             expires_dt=utcnow() + lifetime)
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = absolute_url("accounts.accept_invitation", token=token)
     # The invitee has no account, hence no saved language yet: write in the language the
     # inviting user works in (the locale of this request).
     with force_locale(str(get_locale())):
@@ -266,7 +267,7 @@ def request_password_reset(email: str) -> None:
     reset = PasswordResetToken(user=user, token_hash=token_hash, expires_dt=utcnow() + lifetime)
     db.session.add(reset)
     db.session.flush()
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = absolute_url("accounts.reset_password", token=token)
     minutes = int(lifetime.total_seconds() // 60)
     # The recipient's saved language; without one, the language of the page they asked from.
     language = locale_for(user) if user.locale else str(get_locale())

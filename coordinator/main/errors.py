@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -39,6 +39,12 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         return render_error(400, _("Your form expired or was sent from elsewhere. "
                                    "Please reload the page and try again."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page can be rendered.
+        return Response(_("This site does not answer to that host name."), 400,
+                        mimetype="text/plain")
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
