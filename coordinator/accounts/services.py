@@ -22,7 +22,7 @@ from coordinator.accounts.passwords import (
     verify_password,
 )
 from coordinator.audit.models import record
-from coordinator.db import utcnow
+from coordinator.db import serialise_on, utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.forms import has_control_characters
@@ -55,10 +55,14 @@ def _recent_failures(column, value: str) -> int:
 
 
 def check_throttle(email: str, address: str) -> None:
-    """Refuse a sign-in attempt when this account or address failed too often recently."""
+    """Refuse a sign-in attempt when this account or address failed too often recently. Until
+    the attempt commits, others on the same account or address wait: concurrent wrong passwords
+    cannot all pass the count before any of them is recorded."""
     config = current_app.config
+    email = normalise_email(email)
+    serialise_on(db.session, f"login-account:{email}", f"login-address:{address}")
     if (
-        _recent_failures(LoginFailure.email, normalise_email(email))
+        _recent_failures(LoginFailure.email, email)
         >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or _recent_failures(LoginFailure.address, address)
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
