@@ -23,6 +23,8 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False  # set True in production (behind TLS)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in": how long the remember-me cookie lives (seconds or a timedelta).
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12  # seconds
     PREFERRED_URL_SCHEME = "http"
     SERVER_NAME: str | None = None
