@@ -346,8 +346,10 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 # --- Staff: deactivation ---------------------------------------------------------------
 
 def deactivate_user(actor: User, target: User) -> None:
-    """Disable an account and kill all its sessions."""
+    """Disable an account, kill all its sessions and revoke its private feeds: a feed URL
+    copied into a shared calendar must not come back to life if the account is reactivated."""
     from coordinator.accounts.permissions import can_change_user
+    from coordinator.feeds.services import revoke_all_feed_tokens
 
     if not can_change_user(actor, target):
         raise PermissionDenied(_("You may not change this account."))
@@ -355,8 +357,9 @@ def deactivate_user(actor: User, target: User) -> None:
         raise DomainError(_("This account is already deactivated."))
     target.is_enabled = False
     target.rotate_session_nonce()
+    revoked = revoke_all_feed_tokens(target)
     record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
-           from_state="active", to_state="deactivated")
+           from_state="active", to_state="deactivated", details={"feeds_revoked": revoked})
 
 
 def reactivate_user(actor: User, target: User) -> None:

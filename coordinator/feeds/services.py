@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -597,6 +597,17 @@ def revoke_feed_token(user, token: FeedToken) -> None:
         raise PermissionDenied(_("Not your feed."))
     token.revoked_dt = utcnow()
     db.session.flush()
+
+
+def revoke_all_feed_tokens(user) -> int:
+    """Revoke every live private feed of the user (on deactivation); returns how many."""
+    result = db.session.execute(
+        update(FeedToken)
+        .where(FeedToken.owner_id == user.id, FeedToken.revoked_dt.is_(None))
+        .values(revoked_dt=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
 
 
 def private_feed_url(raw: str) -> str:
