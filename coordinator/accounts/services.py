@@ -27,7 +27,7 @@ from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.forms import has_control_characters
 from coordinator.i18n import local_time_only, locale_for, localized_date
-from coordinator.mail import queue_mail
+from coordinator.mail import OutgoingMessage, queue_mail
 from coordinator.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -262,23 +262,39 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
 # --- Password reset --------------------------------------------------------------------
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    """Mail a reset link if the address belongs to an active account; say nothing either way.
+
+    An unknown (or deactivated) address costs the same work, so the answer's timing does not
+    tell which addresses have accounts: the token is made and hashed, the link built, the
+    message composed and written to the database; only then is that write undone."""
     user = find_user_by_email(email)
-    if user is None or not user.is_enabled:
-        return
+    recipient = user if user is not None and user.is_enabled else None
     token, token_hash = new_token()
     lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_LIFETIME_SECONDS"])
-    reset = PasswordResetToken(user=user, token_hash=token_hash, expires_dt=utcnow() + lifetime)
-    db.session.add(reset)
-    db.session.flush()
     link = absolute_url("accounts.reset_password", token=token)
-    minutes = int(lifetime.total_seconds() // 60)
     # The recipient's saved language; without one, the language of the page they asked from.
-    language = locale_for(user) if user.locale else str(get_locale())
+    language = locale_for(recipient) if recipient and recipient.locale else str(get_locale())
+    subject, body = _reset_message(recipient.name if recipient else "", link, lifetime, language)
+    if recipient is None:
+        with db.session.begin_nested() as savepoint:
+            # What queue_mail writes, but never sent: nobody is behind this address.
+            db.session.add(OutgoingMessage(recipient=normalise_email(email)[:254],
+                                           subject=subject, body_text=body))
+            db.session.flush()
+            savepoint.rollback()
+        return
+    db.session.add(PasswordResetToken(user=recipient, token_hash=token_hash,
+                                      expires_dt=utcnow() + lifetime))
+    queue_mail(recipient.email, subject, body, user=recipient)
+
+
+def _reset_message(name: str, link: str, lifetime: timedelta, language: str) -> tuple[str, str]:
+    """Subject and body of a password reset message, in the given language."""
+    minutes = int(lifetime.total_seconds() // 60)
     with force_locale(language):
         subject = _("Reset your %(site)s password", site=current_app.config["SITE_NAME"])
         body = "\n".join([
-            _("Hello %(name)s,", name=user.name),
+            _("Hello %(name)s,", name=name),
             "",
             _("Someone (hopefully you) asked to reset your password."),
             _("Open this link within %(minutes)s minutes to choose a new one:",
@@ -289,7 +305,7 @@ def request_password_reset(email: str) -> None:
             _("If you did not ask for this, ignore this message: your password stays as it is."),
             "",
         ])
-    queue_mail(user.email, subject, body, user=user)
+    return subject, body
 
 
 def find_reset_token(token: str) -> PasswordResetToken:
