@@ -143,7 +143,7 @@ def configure_links(app: Flask) -> None:
     if isinstance(trusted, str):  # from the environment: comma-separated
         trusted = [name.strip() for name in trusted.split(",") if name.strip()]
     if not trusted:
-        trusted = [base.hostname, *LOOPBACK_HOSTS]
+        trusted = list(dict.fromkeys([base.hostname, *LOOPBACK_HOSTS]))
     app.config["TRUSTED_HOSTS"] = trusted
 
 
