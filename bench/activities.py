@@ -105,6 +105,7 @@ def main() -> None:
         app = create_app({
             "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
             "UPLOAD_FOLDER": f"{tmp}/uploads", "MAIL_OUTBOX": f"{tmp}/outbox",
+            "BASE_URL": "http://127.0.0.1",
         })
         with app.app_context():
             db.create_all()

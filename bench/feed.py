@@ -153,6 +153,7 @@ def main() -> None:
             "MAIL_OUTBOX": str(workdir / "outbox"),
             "UPLOAD_FOLDER": str(workdir / "uploads"),
             "FEED_MAX_BYTES": 50_000_000,
+            "BASE_URL": "http://127.0.0.1",
         }
     )
     precomputed: dict[str, bytes] = {}

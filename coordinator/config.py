@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -23,9 +24,18 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False  # set True in production (behind TLS)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in": how long the remember-me cookie lives (seconds or a timedelta).
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12  # seconds
     PREFERRED_URL_SCHEME = "http"
     SERVER_NAME: str | None = None
+    # The site's canonical address: every absolute link (mail, feeds, Atom, JSON-LD) is built
+    # from it, never from the request's Host. Required in production; see configure_links().
+    BASE_URL: str | None = None
+    # Host names requests may carry (others get 400). None: BASE_URL's host and loopback.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Behind TRUSTED_PROXY_COUNT proxies, X-Forwarded-Host is ignored unless this is True.
+    TRUST_FORWARDED_HOST = False
     # Host used in iCalendar UIDs (`<id>@<host>`); stable across deployments.
     CALENDAR_UID_HOST = "coordinator.medcities.org"
     SITE_NAME = "coordinator"
@@ -119,6 +129,41 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
     if not app.config.get("MAIL_OUTBOX"):
         app.config["MAIL_OUTBOX"] = str(instance_path / "outbox")
+    configure_links(app)
+
+
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")  # local browsing and health probes
+
+
+def configure_links(app: Flask) -> None:
+    """BASE_URL and TRUSTED_HOSTS. Production must name its address: an app that is neither in
+    debug mode, nor under test, nor loaded by a `flask` command (a WSGI server such as gunicorn
+    importing wsgi.py) refuses to start without BASE_URL rather than guess it."""
+    if not app.config.get("BASE_URL"):
+        if not (app.debug or app.testing or _in_flask_command()):
+            raise RuntimeError(
+                "BASE_URL is not set: give the site's public address, e.g. "
+                "COORDINATOR_BASE_URL=https://coordinator.example.org (links in mail and "
+                "feeds are built from it)."
+            )
+        app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
+    base = urlsplit(app.config["BASE_URL"])
+    if base.scheme not in {"http", "https"} or not base.hostname:
+        raise RuntimeError(f"BASE_URL must be an http(s) URL, not {app.config['BASE_URL']!r}.")
+    trusted = app.config.get("TRUSTED_HOSTS")
+    if isinstance(trusted, str):  # from the environment: comma-separated
+        trusted = [name.strip() for name in trusted.split(",") if name.strip()]
+    if not trusted:
+        trusted = list(dict.fromkeys([base.hostname, *LOOPBACK_HOSTS]))
+    app.config["TRUSTED_HOSTS"] = trusted
+
+
+def _in_flask_command() -> bool:
+    # `flask --app wsgi <command>` loads the app inside click's context; a WSGI server does not.
+    import click
+
+    return click.get_current_context(silent=True) is not None
 
 
 def normalise_database_url(url: str) -> str:

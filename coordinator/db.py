@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -70,3 +71,19 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_immediate(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def serialise_on(session: Session, *keys: str) -> None:
+    """Run transactions that name the same key one after another, from here to their end, so
+    a read-then-insert (count the failures, then record one) is one step. PostgreSQL takes an
+    advisory transaction lock per key, in a fixed order so two transactions never wait on each
+    other; SQLite needs nothing, since BEGIN IMMEDIATE already serialises every transaction."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_id in sorted({_lock_id(key) for key in keys}):
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def _lock_id(key: str) -> int:
+    # Advisory locks are named by a signed 64-bit integer.
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)

@@ -24,7 +24,10 @@ def init_app(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # X-Forwarded-Host only when asked for: nginx passes the Host itself, and a forwarded
+        # host a client slipped through would be trusted as the site's own.
+        x_host = proxies if app.config.get("TRUST_FORWARDED_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=x_host)
 
     @app.after_request
     def set_security_headers(response):

@@ -67,6 +67,7 @@ def _test_config(database_url: str, instance_dir) -> dict:
         "UPLOAD_FOLDER": str(instance_dir / "uploads"),
         "MAIL_OUTBOX": str(instance_dir / "outbox"),
         "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",
     }
 
 

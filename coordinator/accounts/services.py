@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, session, url_for
+from flask import current_app, g, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -23,12 +23,13 @@ from coordinator.accounts.passwords import (
     verify_password,
 )
 from coordinator.audit.models import record
-from coordinator.db import utcnow
+from coordinator.db import serialise_on, utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.forms import has_control_characters
 from coordinator.i18n import local_time_only, locale_for, localized_date
-from coordinator.mail import queue_mail, register_link_check
+from coordinator.mail import OutgoingMessage, queue_mail, register_link_check
+from coordinator.urls import absolute_url
 
 if TYPE_CHECKING:
     from coordinator.partners.models import Partner
@@ -55,10 +56,14 @@ def _recent_failures(column, value: str) -> int:
 
 
 def check_throttle(email: str, address: str) -> None:
-    """Refuse a sign-in attempt when this account or address failed too often recently."""
+    """Refuse a sign-in attempt when this account or address failed too often recently. Until
+    the attempt commits, others on the same account or address wait: concurrent wrong passwords
+    cannot all pass the count before any of them is recorded."""
     config = current_app.config
+    email = normalise_email(email)
+    serialise_on(db.session, f"login-account:{email}", f"login-address:{address}")
     if (
-        _recent_failures(LoginFailure.email, normalise_email(email))
+        _recent_failures(LoginFailure.email, email)
         >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or _recent_failures(LoginFailure.address, address)
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
@@ -197,7 +202,7 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
                             expires_dt=utcnow() + lifetime)
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = absolute_url("accounts.accept_invitation", token=token)
     # The invitee has no account, hence no saved language yet: write in the language the
     # inviting user works in (the locale of this request).
     with force_locale(str(get_locale())):
@@ -260,23 +265,42 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
 # --- Password reset --------------------------------------------------------------------
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    """Mail a reset link if the address belongs to an active account; say nothing either way.
+
+    An unknown (or deactivated) address costs the same work, so the answer's timing does not
+    tell which addresses have accounts: the token is made and hashed, the link built, the
+    message composed and written to the database; only then is that write undone."""
     user = find_user_by_email(email)
-    if user is None or not user.is_enabled:
-        return
+    recipient = user if user is not None and user.is_enabled else None
     token, token_hash = new_token()
     lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_LIFETIME_SECONDS"])
-    reset = PasswordResetToken(user=user, token_hash=token_hash, expires_dt=utcnow() + lifetime)
+    link = absolute_url("accounts.reset_password", token=token)
+    # The recipient's saved language; without one, the language of the page they asked from.
+    language = locale_for(recipient) if recipient and recipient.locale else str(get_locale())
+    subject, body = _reset_message(recipient.name if recipient else "", link, lifetime, language)
+    if recipient is None:
+        with db.session.begin_nested() as savepoint:
+            # What queue_mail writes, but never sent: nobody is behind this address.
+            db.session.add(OutgoingMessage(recipient=normalise_email(email)[:254],
+                                           subject=subject, body_text=body))
+            db.session.flush()
+            savepoint.rollback()
+        return
+    reset = PasswordResetToken(user=recipient, token_hash=token_hash,
+                               expires_dt=utcnow() + lifetime)
     db.session.add(reset)
     db.session.flush()
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    queue_mail(recipient.email, subject, body, user=recipient, kind="password_reset",
+               link_id=reset.id, expires_dt=reset.expires_dt)
+
+
+def _reset_message(name: str, link: str, lifetime: timedelta, language: str) -> tuple[str, str]:
+    """Subject and body of a password reset message, in the given language."""
     minutes = int(lifetime.total_seconds() // 60)
-    # The recipient's saved language; without one, the language of the page they asked from.
-    language = locale_for(user) if user.locale else str(get_locale())
     with force_locale(language):
         subject = _("Reset your %(site)s password", site=current_app.config["SITE_NAME"])
         body = "\n".join([
-            _("Hello %(name)s,", name=user.name),
+            _("Hello %(name)s,", name=name),
             "",
             _("Someone (hopefully you) asked to reset your password."),
             _("Open this link within %(minutes)s minutes to choose a new one:",
@@ -287,8 +311,7 @@ def request_password_reset(email: str) -> None:
             _("If you did not ask for this, ignore this message: your password stays as it is."),
             "",
         ])
-    queue_mail(user.email, subject, body, user=user, kind="password_reset", link_id=reset.id,
-               expires_dt=reset.expires_dt)
+    return subject, body
 
 
 def find_reset_token(token: str) -> PasswordResetToken:
@@ -379,8 +402,10 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 # --- Staff: deactivation ---------------------------------------------------------------
 
 def deactivate_user(actor: User, target: User) -> None:
-    """Disable an account and kill all its sessions."""
+    """Disable an account, kill all its sessions and revoke its private feeds: a feed URL
+    copied into a shared calendar must not come back to life if the account is reactivated."""
     from coordinator.accounts.permissions import can_change_user
+    from coordinator.feeds.services import revoke_all_feed_tokens
 
     if not can_change_user(actor, target):
         raise PermissionDenied(_("You may not change this account."))
@@ -388,8 +413,9 @@ def deactivate_user(actor: User, target: User) -> None:
         raise DomainError(_("This account is already deactivated."))
     target.is_enabled = False
     target.rotate_session_nonce()
+    revoked = revoke_all_feed_tokens(target)
     record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
-           from_state="active", to_state="deactivated")
+           from_state="active", to_state="deactivated", details={"feeds_revoked": revoked})
 
 
 def reactivate_user(actor: User, target: User) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from coordinator.activities.models import Confirmation, Event, EventRevision
 from coordinator.activities.workflow import Action
 from coordinator.extensions import db
 from coordinator.mail import queue_mail
+from coordinator.urls import absolute_url
 
 
 def manage_link(activity) -> str:
@@ -26,11 +26,7 @@ def manage_link(activity) -> str:
         "activities.manage_event" if isinstance(activity, Event) else "activities.manage_project"
     )
     key = "event_id" if isinstance(activity, Event) else "project_id"
-    try:
-        return url_for(endpoint, _external=True, **{key: activity.id})
-    except RuntimeError:  # no request (CLI, worker thread) and no SERVER_NAME
-        prefix = "events" if isinstance(activity, Event) else "projects"
-        return f"/{prefix}/{activity.id}/manage"
+    return absolute_url(endpoint, **{key: activity.id})
 
 
 def staff_users() -> list[User]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from coordinator.activities.filters import EventFilters
+from coordinator.urls import absolute_url
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,14 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     args = filters.to_args(include_dates=False) if filters is not None else {}
     if isinstance(target, Partner):
         args.pop("partner", None)
-        https = url_for("feeds.partner_calendar", slug=target.slug, _external=True, **args)
+        https = absolute_url("feeds.partner_calendar", slug=target.slug, **args)
         name = _("%(partner)s events", partner=target.acronym or target.name)
     elif isinstance(target, Project):
         args.pop("project", None)
-        https = url_for("feeds.project_calendar", slug=target.slug, _external=True, **args)
+        https = absolute_url("feeds.project_calendar", slug=target.slug, **args)
         name = _("%(project)s events", project=target.acronym or target.title)
     else:
-        https = url_for("feeds.network_calendar", _external=True, **args)
+        https = absolute_url("feeds.network_calendar", **args)
         name = _("Network events (filtered)") if args else _("Network events")
     return links_for(https, name)
 

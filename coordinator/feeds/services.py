@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -31,6 +31,7 @@ from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, even
 from coordinator.feeds.models import FeedToken, hash_token
 from coordinator.partners.models import Partner
 from coordinator.text import render_markdown
+from coordinator.urls import absolute_url
 
 DEFAULTS = {
     # The window a feed shows: upcoming events up to this many days ahead...
@@ -188,9 +189,9 @@ def scoped(query: Select, scope: FeedScope) -> Select:
 def event_url(event_id: int) -> str:
     """The event page; falls back to its path while the activities pages are not there."""
     try:
-        return url_for("activities.event", event_id=event_id, _external=True)
+        return absolute_url("activities.event", event_id=event_id)
     except BuildError:
-        return url_for("main.index", _external=True) + f"events/{event_id}"
+        return absolute_url("main.index") + f"events/{event_id}"
 
 
 _PLACEHOLDER_ID = 918273645
@@ -391,7 +392,7 @@ def _as_utc(value) -> datetime | None:
 
 def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     """The feed's bytes, rebuilt only when its data changed or a window boundary passed."""
-    return _current_feed(scope, _identity(scope), now or utcnow())
+    return _current_feed(scope, scope.identity, now or utcnow())
 
 
 def _current_feed(scope: FeedScope, identity: tuple, now: datetime) -> BuiltFeed:
@@ -424,9 +425,8 @@ def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None =
         metrics.FEED_CACHE_HITS.inc()
         return cached
     scope = make_scope()
-    identity = _identity(scope)
-    cache.remember_address(address, identity)
-    return _current_feed(scope, identity, now)
+    cache.remember_address(address, scope.identity)
+    return _current_feed(scope, scope.identity, now)
 
 
 def _needs_no_check(cached: BuiltFeed, now: datetime) -> bool:
@@ -438,26 +438,15 @@ def _needs_no_check(cached: BuiltFeed, now: datetime) -> bool:
     return 0 <= (now - cached.checked_dt).total_seconds() < recheck
 
 
-def _identity(scope: FeedScope) -> tuple:
-    return (*scope.identity, _host_key())
-
-
-def _host_key() -> str:
-    # URLs in a feed are built from the request's host: never serve one host's bytes to another.
-    try:
-        return request.host_url
-    except RuntimeError:
-        return ""
-
-
 def _request_address() -> tuple:
-    # The URL as the client sent it, host and scheme included (feeds hold absolute URLs built
-    # from them), read straight from the WSGI environment: this runs on every feed request.
+    # The URL's path and query as the client sent them, read straight from the WSGI environment:
+    # this runs on every feed request. Host and scheme are left out on purpose: a feed's links
+    # come from BASE_URL, so its bytes are the same whatever host the request named.
     environ = request.environ
     return tuple(environ.get(key, "") for key in _ADDRESS_KEYS)
 
 
-_ADDRESS_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
+_ADDRESS_KEYS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
 
 
 def build_feed(
@@ -615,8 +604,19 @@ def revoke_feed_token(user, token: FeedToken) -> None:
     db.session.flush()
 
 
+def revoke_all_feed_tokens(user) -> int:
+    """Revoke every live private feed of the user (on deactivation); returns how many."""
+    result = db.session.execute(
+        update(FeedToken)
+        .where(FeedToken.owner_id == user.id, FeedToken.revoked_dt.is_(None))
+        .values(revoked_dt=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
 def private_feed_url(raw: str) -> str:
-    return url_for("feeds.private_calendar", token=raw, _external=True)
+    return absolute_url("feeds.private_calendar", token=raw)
 
 
 # --- single events and Atom ---------------------------------------------------------------------

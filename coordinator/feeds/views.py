@@ -38,6 +38,7 @@ from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
 from coordinator.feeds.links import subscribe_links
 from coordinator.feeds.models import hash_token
 from coordinator.partners.models import Partner
+from coordinator.urls import absolute_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -188,8 +189,8 @@ def atom():
         body = build_atom(
             feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
             title=f"{current_app.config['SITE_NAME']}: newly published events",
-            self_url=url_for("feeds.atom", _external=True),
-            site_url=url_for("main.index", _external=True),
+            self_url=absolute_url("feeds.atom"),
+            site_url=absolute_url("main.index"),
             entries=[services.atom_entry(event) for event in events],
         )
     last_modified = max((e.updated_dt for e in events), default=services.EPOCH)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from coordinator.errors import DomainError
 from coordinator.extensions import db, login_manager
@@ -119,6 +119,12 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         return render_error(400, _("Your form expired or was sent from elsewhere. "
                                    "Please reload the page and try again."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page can be rendered.
+        return Response(_("This site does not answer to that host name."), 400,
+                        mimetype="text/plain")
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

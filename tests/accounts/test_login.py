@@ -1,4 +1,10 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
 from coordinator.extensions import db
+from tests.conftest import DEFAULT_PASSWORD
 
 
 def test_sign_in_and_out(client, focal_point, login_as):
@@ -26,3 +32,27 @@ def test_replayed_session_cookie_after_sign_out_gets_nothing(app, focal_point, l
     replay.set_cookie("session", cookie)
     page = replay.get("/").get_data(as_text=True)
     assert "Sign out" not in page and focal_point.name not in page
+
+
+def _remember_cookie_lifetime(client, user) -> timedelta:
+    db.session.commit()
+    with time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=UTC), tick=False):
+        response = client.post(
+            "/login",
+            data={"email": user.email, "password": DEFAULT_PASSWORD, "remember": "y"},
+        )
+    assert response.status_code == 302
+    return client.get_cookie("remember_token").expires - datetime(2027, 3, 1, 12, tzinfo=UTC)
+
+
+def test_keep_me_signed_in_lasts_thirty_days_by_default(client, focal_point):
+    assert _remember_cookie_lifetime(client, focal_point) == timedelta(days=30)
+
+
+class TestConfiguredRememberCookie:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "REMEMBER_COOKIE_DURATION": 7200}
+
+    def test_keep_me_signed_in_lasts_as_configured(self, client, focal_point):
+        assert _remember_cookie_lifetime(client, focal_point) == timedelta(hours=2)

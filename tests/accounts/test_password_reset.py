@@ -9,6 +9,7 @@ from coordinator.accounts.models import PasswordResetToken
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.mail import OutgoingMessage
+from tests import factories
 from tests.accounts.helpers import last_message_to, link_token
 from tests.conftest import DEFAULT_PASSWORD, login
 
@@ -108,3 +109,45 @@ def test_deactivated_accounts_get_no_mail(client, focal_point):
 
 def test_the_login_page_links_to_the_reset(client):
     assert "/forgot-password" in client.get("/login").get_data(as_text=True)
+
+
+def test_known_and_unknown_addresses_cost_the_same_work(app, client, focal_point, monkeypatch):
+    """The answer's timing must not tell which addresses have accounts: whatever the address,
+    the same token is made and hashed, the link built, the message composed and written."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    from coordinator.accounts import services
+
+    calls: Counter = Counter()
+    for name in ("new_token", "absolute_url", "_reset_message"):
+        original = getattr(services, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(services, name, counted)
+
+    def count_message_writes(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO OUTGOING_MESSAGES"):
+            calls["message written"] += 1
+
+    deactivated = factories.UserFactory(is_enabled=False)
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", count_message_writes)
+    try:
+        work = {}
+        for email in (focal_point.email, "nobody@example.org", deactivated.email):
+            calls.clear()
+            assert _request_reset(client, email).status_code == 200
+            work[email] = dict(calls)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_message_writes)
+    expected = {"new_token": 1, "absolute_url": 1, "_reset_message": 1, "message written": 1}
+    assert all(done == expected for done in work.values()), work
+    db.session.rollback()
+    # ...and only the account's owner gets anything.
+    assert db.session.scalar(select(func.count()).select_from(OutgoingMessage)) == 1
+    assert db.session.scalar(select(func.count()).select_from(PasswordResetToken)) == 1

@@ -1,6 +1,7 @@
 """Failed sign-ins are throttled per account and per address, in the shared database."""
 
 import re
+import threading
 
 import pytest
 
@@ -87,3 +88,35 @@ def time_machine_now(time_machine):
 
     time_machine.move_to(datetime.now(UTC), tick=True)
     return time_machine
+
+
+CONCURRENT_ATTEMPTS = 16
+
+
+def test_concurrent_wrong_passwords_record_exactly_the_limit(app, focal_point):
+    """Sixteen wrong passwords at the same instant: the count and the insert are one step, so
+    exactly five failures are recorded and the account is locked (not five plus the racers)."""
+    db.session.commit()
+    email = focal_point.email
+    db.session.close()  # the test thread holds no transaction while the workers run
+    barrier = threading.Barrier(CONCURRENT_ATTEMPTS)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        status = _attempt(client, email).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENT_ATTEMPTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    recorded = db.session.query(LoginFailure).filter_by(email=email).count()
+    assert recorded == 5, f"{recorded} failures recorded out of {CONCURRENT_ATTEMPTS}"
+    assert sorted(statuses) == [200] * 5 + [429] * (CONCURRENT_ATTEMPTS - 5)
+    assert _attempt(app.test_client(), email, DEFAULT_PASSWORD).status_code == 429

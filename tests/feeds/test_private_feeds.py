@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import g
@@ -163,3 +164,23 @@ class TestCsrf:
         # With the token, the same request works.
         response = client.post(f"/account/feeds/{feed.id}/revoke", data={"csrf_token": csrf})
         assert response.status_code == 302
+
+
+def test_deactivation_revokes_private_feeds_for_good(client, login_as, staff, focal_point):
+    live = FeedTokenFactory(owner=focal_point, raw="b" * 43)
+    already = FeedTokenFactory(owner=focal_point, raw="c" * 43)
+    already.revoked_dt = datetime(2026, 1, 1, tzinfo=UTC)
+    others = FeedTokenFactory(owner=staff, raw="d" * 43)
+    db.session.commit()
+    assert client.get(f"/feeds/{'b' * 43}/calendar.ics").status_code == 200
+    login_as(staff)
+    assert client.post(f"/staff/users/{focal_point.id}/deactivate").status_code == 302
+    assert client.post(f"/staff/users/{focal_point.id}/reactivate").status_code == 302
+    db.session.rollback()
+    assert focal_point.is_enabled
+    # Reactivation brings the account back, not the feed URLs it had handed out.
+    assert client.get(f"/feeds/{'b' * 43}/calendar.ics").status_code == 404
+    assert live.revoked_dt is not None
+    assert already.revoked_dt == datetime(2026, 1, 1, tzinfo=UTC)  # its own date is kept
+    assert others.revoked_dt is None
+    assert client.get(f"/feeds/{'d' * 43}/calendar.ics").status_code == 200

@@ -38,6 +38,7 @@ def test_secret_key_is_generated_into_instance(tmp_path, monkeypatch):
 def test_environment_selects_postgresql(monkeypatch, tmp_path):
     monkeypatch.setenv("COORDINATOR_DATABASE_URL", "postgresql://someone@127.0.0.1/somewhere")
     monkeypatch.setenv("COORDINATOR_SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("COORDINATOR_BASE_URL", "https://coordinator.example.org")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
