@@ -28,8 +28,16 @@ serve: install
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install
+test: install js-deps
 	$(PY) -m pytest -m "not browser" -n auto --dist loadfile
+
+# ical.js reads every feed in tests/feeds: installed (pinned by tests/js/package-lock.json) when
+# npm is here and it is missing. Without it the ical.js checks skip, and fail under CI=true.
+.PHONY: js-deps
+js-deps:
+	@if [ ! -d tests/js/node_modules/ical.js ] && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/js --no-audit --no-fund --silent; \
+	fi
 
 # pytest exits 5 when it collects nothing: that is not a failure of the browser stage.
 test-browser: install

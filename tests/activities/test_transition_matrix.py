@@ -47,6 +47,18 @@ SERVICES = {
 }
 
 
+# The roles each action is for, whatever the state: when the state does not allow it (someone
+# decided already), they get a 409 saying what it is now; everyone else gets a 403.
+ACTION_ROLES = {
+    Action.SUBMIT: {"lead"},
+    Action.WITHDRAW: {"lead"},
+    Action.APPROVE: {"staff", "admin"},
+    Action.REQUEST_CHANGES: {"staff", "admin"},
+    Action.REJECT: {"staff", "admin"},
+    Action.CANCEL: {"lead", "staff", "admin"},
+}
+
+
 def may_see_manage_page(role: str, status: Status) -> bool:
     if role == "lead":
         return True
@@ -97,8 +109,15 @@ def test_http_transition(app, client, login_as, status, action, role):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         assert event.status == RESULT[action]
     else:
-        expected = 403 if may_see_manage_page(role, status) else 404
+        if not may_see_manage_page(role, status):
+            expected = 404
+        elif role in ACTION_ROLES[action]:
+            expected = 409
+        else:
+            expected = 403
         assert response.status_code == expected
+        if expected == 409:
+            assert "Someone decided this already" in response.get_data(as_text=True)
         assert event.status == status
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar
 from coordinator.feeds.vtimezone import transitions
-from tests.feeds.validation import reading_of, unfolded, validate_feed
+from tests.feeds.validation import reading, unfolded, validate_feed
 
 ZONES = ("Africa/Cairo", "Asia/Beirut", "Asia/Jerusalem", "Europe/Madrid")
 # The local date on which each zone's repeated hour starts (tzdata 2026).
@@ -104,12 +104,12 @@ def ambiguous_feed():
 def test_every_parser_reads_the_repeated_hour_as_zoneinfo_does(ambiguous_feed, parser):
     events, readings, _ = ambiguous_feed
     assert len(events) == len(ZONES) * 2 * 5
-    reading = reading_of(readings, parser)
+    instants = reading(readings, parser)
     wrong = []
     for event in events:
         expected = (int(event.start_dt.timestamp()), int(event.end_dt.timestamp()))
-        if reading.get(event.uid) != expected:
-            wrong.append((event.uid, reading.get(event.uid), expected))
+        if instants.get(event.uid) != expected:
+            wrong.append((event.uid, instants.get(event.uid), expected))
     assert not wrong, f"{len(wrong)} of {len(events)} wrong: {wrong[:5]}"
 
 

@@ -156,7 +156,7 @@ def test_libical_missing_skips_locally_and_fails_under_ci(monkeypatch):
     readings = validate_feed(body, with_js=False)
     assert "libical" not in readings
     with pytest.raises(pytest.skip.Exception, match="libical is not installed"):
-        validation.reading_of(readings, "libical")
+        validation.reading(readings, "libical")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true but libical is not installed"):
         validate_feed(body, with_js=False)

@@ -12,7 +12,7 @@ import pytest
 
 from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar
 from coordinator.feeds.vtimezone import transitions, vtimezone_lines
-from tests.feeds.validation import reading_of, unfolded, validate_feed
+from tests.feeds.validation import PARSERS, reading, unfolded, validate_feed
 
 PARTNERS_JSON = Path(__file__).resolve().parents[2] / "coordinator" / "demo" / "partners.json"
 ZONES = json.loads(PARTNERS_JSON.read_text())["event_timezones_to_exercise"]
@@ -95,16 +95,16 @@ def readings_by_zone():
     return events, validate_feed(body), body
 
 
-@pytest.mark.parametrize("parser", ["ical.js", "vobject", "ical", "icalendar", "libical"])
+@pytest.mark.parametrize("parser", PARSERS)
 def test_every_parser_agrees_with_zoneinfo(readings_by_zone, parser):
     events, readings, _ = readings_by_zone
     assert len(events) > 12 * 400
-    reading = reading_of(readings, parser)
+    instants = reading(readings, parser)
     wrong = []
     for event in events:
         expected = (int(event.start_dt.timestamp()), int(event.end_dt.timestamp()))
-        if reading.get(event.uid) != expected:
-            wrong.append((event.uid, event.title, reading.get(event.uid), expected))
+        if instants.get(event.uid) != expected:
+            wrong.append((event.uid, event.title, instants.get(event.uid), expected))
     assert not wrong, f"{len(wrong)} of {len(events)} wrong, e.g. {wrong[:5]}"
 
 
@@ -114,7 +114,8 @@ def test_one_vtimezone_per_zone_used(readings_by_zone):
     assert sorted(tzids) == sorted(f"TZID:{zone}" for zone in ZONES if zone != "UTC")
 
 
-def test_second_pass_through_a_repeated_hour_is_written_in_utc():
+@pytest.mark.parametrize("parser", PARSERS)
+def test_second_pass_through_a_repeated_hour_is_written_in_utc(parser):
     zone = ZoneInfo("Europe/Paris")
     # 02:30 on 31 Oct 2027 happens twice in Paris; the event is at the second one.
     second = datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=zone).astimezone(UTC)
@@ -127,6 +128,69 @@ def test_second_pass_through_a_repeated_hour_is_written_in_utc():
         updated_dt=datetime(2026, 1, 1, tzinfo=UTC),
     )
     body = build_calendar(CalendarMeta(name="Fold"), [event])
-    readings = validate_feed(body)
-    for parser, reading in readings.items():
-        assert reading["fold@test"][0] == int(second.timestamp()), parser
+    assert reading(validate_feed(body), parser)["fold@test"][0] == int(second.timestamp())
+
+
+# The changes of 2027, written out by hand from the zones' published rules (not computed from
+# zoneinfo): (DTSTART in the local time before the change, TZOFFSETFROM, TZOFFSETTO).
+CHANGES_2027 = {
+    # Summer time from 28 March 02:00 (+01 to +02), back on 31 October at 03:00.
+    "Europe/Paris": [("20270328T020000", "+0100", "+0200"), ("20271031T030000", "+0200", "+0100")],
+    # Egypt's summer time starts at midnight on the last Friday of April (30 April) and ends at
+    # midnight after the last Thursday of October (the night of 28 to 29 October).
+    "Africa/Cairo": [("20270430T000000", "+0200", "+0300"), ("20271029T000000", "+0300", "+0200")],
+    # Morocco steps back to +00 for Ramadan: 7 February 03:00 until 14 March 02:00.
+    "Africa/Casablanca": [
+        ("20270207T030000", "+0100", "+0000"),
+        ("20270314T020000", "+0000", "+0100"),
+    ],
+}
+
+
+def _observances(lines: list[str], tzid: str) -> list[dict[str, str]]:
+    """The STANDARD/DAYLIGHT sub-components of the feed's VTIMEZONE for tzid, as the content
+    lines they hold (property order and folding do not matter)."""
+    start = lines.index(f"TZID:{tzid}")
+    observances: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for line in lines[start:]:
+        if line == "END:VTIMEZONE":
+            break
+        if line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            current = {"kind": line.split(":")[1]}
+        elif line in ("END:STANDARD", "END:DAYLIGHT"):
+            observances.append(current)
+            current = None
+        elif current is not None:
+            name, value = line.split(":", 1)
+            current[name] = value
+    return observances
+
+
+@pytest.mark.parametrize("tzid", CHANGES_2027)
+def test_vtimezone_in_the_feed_states_the_2027_changes(tzid):
+    zone = ZoneInfo(tzid)
+    start = datetime(2027, 6, 1, 10, 0, tzinfo=zone).astimezone(UTC)
+    event = FeedEvent(
+        uid=f"{tzid}@test",
+        title=tzid,
+        start_dt=start,
+        end_dt=start + timedelta(hours=1),
+        timezone=tzid,
+        updated_dt=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    lines = unfolded(build_calendar(CalendarMeta(name="Zones"), [event]))
+    observances = _observances(lines, tzid)
+    changes = {
+        (o.get("DTSTART"), o.get("TZOFFSETFROM"), o.get("TZOFFSETTO"))
+        for o in observances
+        if o.get("TZOFFSETFROM") != o.get("TZOFFSETTO")
+    }
+    assert changes == set(CHANGES_2027[tzid])
+    if tzid == "Europe/Paris":
+        summer = next(o for o in observances if o.get("DTSTART") == "20270328T020000")
+        assert summer["kind"] == "DAYLIGHT"
+    # Whatever is in force on 1 January 2027 is stated too, so no time in the year is uncovered.
+    first = min(observances, key=lambda o: o["DTSTART"])
+    assert first["DTSTART"] <= "20270101T030000"
+    assert first["TZOFFSETTO"] == CHANGES_2027[tzid][0][1]
