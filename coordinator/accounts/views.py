@@ -83,7 +83,7 @@ def _token_problem(error: services.TokenUnusable):
     return render_template("accounts/token_problem.html", message=error.message), error.status_code
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
+@bp.route("/invite/<token:token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
     try:
@@ -167,7 +167,7 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.route("/reset/<token:token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
     try:
@@ -268,7 +268,7 @@ def _get_user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/staff/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/staff/users/<id:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id: int):
     target = _get_user_or_404(user_id)
     if not permissions.can_deactivate_user(current_user, target):
@@ -281,7 +281,7 @@ def deactivate(user_id: int):
     return redirect(url_for("accounts.users"))
 
 
-@bp.route("/staff/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/staff/users/<id:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
     target = _get_user_or_404(user_id)
     if not permissions.can_reactivate_user(current_user, target):
