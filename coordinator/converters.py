@@ -4,7 +4,10 @@
 (PostgreSQL raises on a larger parameter, SQLite on one past 2^63: a 500 either way).
 `<slug:...>` is one slug rule for partners, projects, themes and route words (lower-case ASCII
 letters, digits and hyphens, 120 characters at most), so NUL bytes, which PostgreSQL refuses in
-text, and other junk never reach the database. `<token:...>` is a URL-safe random token.
+text, and other junk never reach the database.
+
+Token routes (invitations, password resets, private feeds) keep the plain converter: a token is
+hashed before any query, and their views answer a bad link with their own clear message.
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
-from coordinator.slugs import SLUG_MAX_LENGTH, SLUG_REGEX
+from coordinator.slugs import SLUG_REGEX
 
 MAX_ID = 2**31 - 1
-TOKEN_MAX_LENGTH = 128
 
 
 class IdConverter(IntegerConverter):
@@ -35,16 +37,9 @@ class SlugConverter(BaseConverter):
     regex = SLUG_REGEX
 
 
-class TokenConverter(BaseConverter):
-    """A URL-safe token (secrets.token_urlsafe's alphabet) of bounded length."""
-
-    regex = rf"[A-Za-z0-9_-]{{1,{TOKEN_MAX_LENGTH}}}"
-
-
 CONVERTERS: dict[str, type[BaseConverter]] = {
     "id": IdConverter,
     "slug": SlugConverter,
-    "token": TokenConverter,
 }
 
 
@@ -53,4 +48,4 @@ def register(app: Flask) -> None:
     app.url_map.converters.update(CONVERTERS)
 
 
-__all__ = ["CONVERTERS", "MAX_ID", "SLUG_MAX_LENGTH", "register"]
+__all__ = ["CONVERTERS", "MAX_ID", "register"]

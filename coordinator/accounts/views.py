@@ -83,7 +83,7 @@ def _token_problem(error: services.TokenUnusable):
     return render_template("accounts/token_problem.html", message=error.message), error.status_code
 
 
-@bp.route("/invite/<token:token>", methods=["GET", "POST"])
+@bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
     try:
@@ -167,7 +167,7 @@ def forgot_password():
     return render_template("accounts/forgot_password.html", form=form)
 
 
-@bp.route("/reset/<token:token>", methods=["GET", "POST"])
+@bp.route("/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
     try:

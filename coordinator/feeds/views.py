@@ -149,7 +149,7 @@ def _private_feed_rate_limit() -> str:
     return current_app.config["PRIVATE_FEED_RATE_LIMIT"]
 
 
-@bp.route("/feeds/<token:token>/calendar.ics")
+@bp.route("/feeds/<token>/calendar.ics")
 @public
 @limiter.limit(_private_feed_rate_limit)
 def private_calendar(token: str):
