@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     metrics.init_app(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -66,6 +67,12 @@ def import_models() -> None:
         from coordinator.feeds import models as _feeds  # noqa: F401
     except ImportError:
         pass
+
+
+def register_converters(app: Flask) -> None:
+    from coordinator import converters
+
+    converters.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,6 +11,8 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextArea
 
+from coordinator.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
+
 # C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others
 # break feeds and mail headers. Tabs and newlines are allowed in multi-line text.
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -38,6 +40,18 @@ def reject_control_characters(form, field):
 def has_control_characters(value: str, multi_line: bool = False) -> bool:
     pattern = _CONTROL_MULTI_LINE if multi_line else _CONTROL_SINGLE_LINE
     return bool(pattern.search(value))
+
+
+def supported_date(form, field):
+    """A date field's value lies in the years coordinator handles (see coordinator.dates)."""
+    if field.data is not None and not is_supported_date(field.data):
+        raise ValidationError(
+            _l(
+                "Choose a date between %(first)s and %(last)s.",
+                first=EARLIEST_DATE.year,
+                last=LATEST_DATE.year,
+            )
+        )
 
 
 # Inputs where people write in their own language, and inputs whose content reads left to right

@@ -268,7 +268,7 @@ def _get_user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/staff/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/staff/users/<id:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id: int):
     target = _get_user_or_404(user_id)
     if not permissions.can_deactivate_user(current_user, target):
@@ -281,7 +281,7 @@ def deactivate(user_id: int):
     return redirect(url_for("accounts.users"))
 
 
-@bp.route("/staff/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/staff/users/<id:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
     target = _get_user_or_404(user_id)
     if not permissions.can_reactivate_user(current_user, target):

@@ -1,7 +1,8 @@
 """The event filters shared by the events list, the calendar views and the iCalendar feeds.
 
 `?partner=<slug>&project=<slug>&theme=<slug>&country=<CC>&kind=<kind>` (each repeatable),
-plus `q` (text), `start` and `end` (ISO dates) where the page supports them.
+plus `q` (text), `start` and `end` (ISO dates) where the page supports them. A value of the
+wrong shape (not a slug, a NUL byte, a date outside coordinator.dates' years) is ignored.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from coordinator.activities.models import (
     Theme,
     event_themes,
 )
+from coordinator.dates import is_supported_date
 from coordinator.partners.models import Partner
+from coordinator.slugs import SLUG_REGEX
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+_SLUG = re.compile(SLUG_REGEX)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_VALUES = 20
 
@@ -47,7 +50,7 @@ class EventFilters:
             result: list[str] = []
             for raw in args.getlist(name)[:MAX_VALUES]:
                 value = transform(raw)
-                if value and (pattern is None or pattern.match(value)) and value not in result:
+                if value and (pattern is None or pattern.fullmatch(value)) and value not in result:
                     result.append(value)
             return result
 
@@ -138,9 +141,11 @@ def _parse_date(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw.strip()[:10])
+        day = date.fromisoformat(raw.strip()[:10])
     except ValueError:
         return None
+    # Year 9999 has no next day to end the range on (an OverflowError); see coordinator.dates.
+    return day if is_supported_date(day) else None
 
 
 def _day_start_utc(day: date, next_day: bool = False):

@@ -31,7 +31,7 @@ from coordinator.activities.times import (
     local_to_utc,
     offered_zones,
 )
-from coordinator.forms import BaseForm
+from coordinator.forms import BaseForm, supported_date
 from coordinator.i18n import kind_label, zone_choices
 
 MAX_DESCRIPTION = 20_000
@@ -78,11 +78,13 @@ class EventForm(BaseForm):
     )
     is_all_day = BooleanField(_l("All-day event (over one or more dates)"))
     start_date = DateField(
-        _l("Start date"), validators=[DataRequired(message=_l("Enter the start date."))]
+        _l("Start date"),
+        validators=[DataRequired(message=_l("Enter the start date.")), supported_date],
     )
     start_time = TimeField(_l("Start time"), validators=[Optional()])
     end_date = DateField(
-        _l("End date"), validators=[DataRequired(message=_l("Enter the end date."))]
+        _l("End date"),
+        validators=[DataRequired(message=_l("Enter the end date.")), supported_date],
     )
     end_time = TimeField(_l("End time"), validators=[Optional()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
@@ -270,10 +272,12 @@ class ProjectForm(BaseForm):
         description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
     start_date = DateField(
-        _l("Start date"), validators=[DataRequired(message=_l("Enter the start date."))]
+        _l("Start date"),
+        validators=[DataRequired(message=_l("Enter the start date.")), supported_date],
     )
     end_date = DateField(
-        _l("End date"), validators=[DataRequired(message=_l("Enter the end date."))]
+        _l("End date"),
+        validators=[DataRequired(message=_l("Enter the end date.")), supported_date],
     )
     partner_ids = IntegerSelectMultipleField(_l("Partners"), coerce=int, validate_choice=True)
     theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)

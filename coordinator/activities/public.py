@@ -44,7 +44,7 @@ def archive():
     return _list_page("activities/archive.html", queries.past_events)
 
 
-@bp.route("/events/<int:event_id>")
+@bp.route("/events/<id:event_id>")
 @public
 def event(event_id: int):
     event = queries.get_event(event_id)
@@ -61,7 +61,7 @@ def projects():
                            projects=queries.published_projects(current_user))
 
 
-@bp.route("/projects/<slug>")
+@bp.route("/projects/<slug:slug>")
 @public
 def project(slug: str):
     project = queries.get_project(slug)

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from coordinator import i18n
+from coordinator.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
 
 
 class LocalTimeError(ValueError):
@@ -61,12 +62,27 @@ def get_zone(name: str) -> ZoneInfo:
         raise LocalTimeError(_("This time zone is not available; choose another.")) from error
 
 
+def check_supported_date(day: date) -> None:
+    """Refuse a date outside coordinator's years: near years 1 and 9999 a zone's offset or the
+    next day would leave the range Python's datetime can hold (an OverflowError)."""
+    if not is_supported_date(day):
+        raise LocalTimeError(
+            _(
+                "Choose a date between %(first)s and %(last)s.",
+                first=EARLIEST_DATE.year,
+                last=LATEST_DATE.year,
+            )
+        )
+
+
 def local_to_utc(day: date, clock: time, zone_name: str) -> datetime:
     """The UTC instant of a local date and time in zone_name.
 
     Raises LocalTimeError when the time falls in a DST gap (it never happens) or in a
-    DST fold (it happens twice), because guessing would put the event at the wrong hour.
+    DST fold (it happens twice), because guessing would put the event at the wrong hour,
+    and for a date outside coordinator's years.
     """
+    check_supported_date(day)
     zone = get_zone(zone_name)
     naive = datetime.combine(day, clock.replace(tzinfo=None, fold=0))
     first = naive.replace(tzinfo=zone, fold=0)
@@ -103,7 +119,11 @@ def _when(day: date, clock: time, zone_name: str) -> dict[str, str]:
 def local_midnight_utc(day: date, zone_name: str) -> datetime:
     """Start of a local day as a UTC instant (midnight itself may be skipped by DST, e.g.
     in America/Santiago; then the day starts at the first instant that exists)."""
-    zone = get_zone(zone_name)
+    check_supported_date(day)
+    return _midnight_utc(day, get_zone(zone_name))
+
+
+def _midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     naive = datetime.combine(day, time(0, 0))
     moment = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     if moment.astimezone(zone).date() != day:  # midnight was skipped: take the gap's end
@@ -113,7 +133,7 @@ def local_midnight_utc(day: date, zone_name: str) -> datetime:
 
 def all_day_span(first_day: date, last_day: date, zone_name: str) -> tuple[datetime, datetime]:
     """UTC instants of the local midnight of the first day and of the day after the last."""
-    return (
-        local_midnight_utc(first_day, zone_name),
-        local_midnight_utc(last_day + timedelta(days=1), zone_name),
-    )
+    check_supported_date(first_day)
+    check_supported_date(last_day)  # the day after it stays far from datetime's last year
+    zone = get_zone(zone_name)
+    return _midnight_utc(first_day, zone), _midnight_utc(last_day + timedelta(days=1), zone)

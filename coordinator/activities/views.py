@@ -34,6 +34,7 @@ from coordinator.activities.workflow import (
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
+from coordinator.slugs import is_slug
 
 bp = Blueprint("activities", __name__)
 
@@ -128,7 +129,7 @@ def propose_event():
     ), status
 
 
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = _load_event(event_id)
     user = _user()
@@ -178,7 +179,7 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
     ), status
 
 
-@bp.route("/events/<int:event_id>/manage")
+@bp.route("/events/<id:event_id>/manage")
 def manage_event(event_id: int):
     return _render_manage_event(_load_event(event_id))
 
@@ -202,7 +203,7 @@ _DONE = {
 }
 
 
-@bp.route("/events/<int:event_id>/workflow/<action_slug>", methods=["POST"])
+@bp.route("/events/<id:event_id>/workflow/<slug:action_slug>", methods=["POST"])
 def event_transition(event_id: int, action_slug: str):
     action = Action.from_slug(action_slug)
     if action is None:
@@ -227,7 +228,7 @@ def event_transition(event_id: int, action_slug: str):
     return redirect(url_for("activities.manage_event", event_id=event.id))
 
 
-@bp.route("/events/<int:event_id>/co-organiser/<answer>", methods=["POST"])
+@bp.route("/events/<id:event_id>/co-organiser/<slug:answer>", methods=["POST"])
 def answer_event(event_id: int, answer: str):
     if answer not in ("confirm", "decline"):
         abort(404)
@@ -255,7 +256,7 @@ _REVISION_SERVICES = {
 }
 
 
-@bp.route("/revisions/<int:revision_id>/<decision>", methods=["POST"])
+@bp.route("/revisions/<id:revision_id>/<slug:decision>", methods=["POST"])
 def decide_revision(revision_id: int, decision: str):
     if decision not in _REVISION_SERVICES:
         abort(404)
@@ -313,7 +314,7 @@ def propose_project():
     return render_template("activities/project_form.html", form=form, project=None), status
 
 
-@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project = _load_project(project_id)
     user = _user()
@@ -346,7 +347,7 @@ def _render_manage_project(
     ), status
 
 
-@bp.route("/projects/<int:project_id>/manage")
+@bp.route("/projects/<id:project_id>/manage")
 def manage_project(project_id: int):
     return _render_manage_project(_load_project(project_id))
 
@@ -361,7 +362,7 @@ _PROJECT_SERVICES = {
 }
 
 
-@bp.route("/projects/<int:project_id>/workflow/<action_slug>", methods=["POST"])
+@bp.route("/projects/<id:project_id>/workflow/<slug:action_slug>", methods=["POST"])
 def project_transition(project_id: int, action_slug: str):
     action = Action.from_slug(action_slug)
     if action is None:
@@ -386,7 +387,7 @@ def project_transition(project_id: int, action_slug: str):
     return redirect(url_for("activities.manage_project", project_id=project.id))
 
 
-@bp.route("/projects/<int:project_id>/partner/<answer>", methods=["POST"])
+@bp.route("/projects/<id:project_id>/partner/<slug:answer>", methods=["POST"])
 def answer_project(project_id: int, answer: str):
     if answer not in ("confirm", "decline"):
         abort(404)
@@ -415,13 +416,19 @@ def my_activities():
     )
 
 
+def _slug_filter(name: str) -> str | None:
+    """A slug from the query string; anything else (a NUL byte, junk) is no filter."""
+    value = (request.args.get(name) or "").strip()
+    return value if is_slug(value) else None
+
+
 @bp.route("/review/")
 def review_queue():
     if not can_review(_user()):
         abort(403)
     kinds = [k for k in request.args.getlist("kind") if k in QUEUE_KINDS]
-    partner_slug = (request.args.get("partner") or "").strip()[:80] or None
-    theme_slug = (request.args.get("theme") or "").strip()[:120] or None
+    partner_slug = _slug_filter("partner")
+    theme_slug = _slug_filter("theme")
     items = proposals.review_queue(kinds, partner_slug, theme_slug)
     partners = db.session.scalars(
         select(Partner).where(Partner.is_active).order_by(Partner.name)

@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from coordinator import metrics
 from coordinator.access import public
 from coordinator.activities.models import Event, Project
+from coordinator.converters import MAX_ID
 from coordinator.documents import permissions, services
 from coordinator.documents.forms import UploadForm, VersionForm, VisibilityForm
 from coordinator.documents.models import Document, DocumentVersion, DocumentVisibility
@@ -36,9 +37,6 @@ from coordinator.partners.models import Partner
 bp = Blueprint("documents", __name__)
 
 SUBJECT_KINDS = "any(events, projects, partners)"
-# Ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse to compare them (a 500).
-ID = "int(max=2147483647)"
-MAX_ID = 2147483647
 
 
 def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
@@ -46,7 +44,7 @@ def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
     if kind == "events":
         subject = (
             db.session.get(Event, int(ref))
-            if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID
+            if ref.isdigit() and int(ref) <= MAX_ID
             else None
         )
     elif kind == "projects":
@@ -157,7 +155,7 @@ def _upload_context() -> dict:
     }
 
 
-@bp.route(f"/<{SUBJECT_KINDS}:kind>/<ref>/documents")
+@bp.route(f"/<{SUBJECT_KINDS}:kind>/<slug:ref>/documents")
 @public
 def for_subject(kind: str, ref: str):
     subject = load_subject_or_404(kind, ref)
@@ -175,7 +173,7 @@ def visible_deleted(subject) -> list[Document]:
     return [d for d in visible_documents(subject, include_deleted=True) if d.is_deleted]
 
 
-@bp.route(f"/<{SUBJECT_KINDS}:kind>/<ref>/documents/new", methods=["GET", "POST"])
+@bp.route(f"/<{SUBJECT_KINDS}:kind>/<slug:ref>/documents/new", methods=["GET", "POST"])
 def upload(kind: str, ref: str):
     subject = load_subject_or_404(kind, ref)
     if not permissions.can_upload(current_user, subject):
@@ -210,7 +208,7 @@ def upload(kind: str, ref: str):
     ), status
 
 
-@bp.route(f"/documents/<{ID}:document_id>")
+@bp.route("/documents/<id:document_id>")
 @public
 def show(document_id: int):
     document = load_document_or_404(document_id)
@@ -256,7 +254,7 @@ def _send(document: Document, version: DocumentVersion):
     return response
 
 
-@bp.route(f"/documents/<{ID}:document_id>/download")
+@bp.route("/documents/<id:document_id>/download")
 @public
 def download(document_id: int):
     document = load_document_or_404(document_id)
@@ -265,7 +263,7 @@ def download(document_id: int):
     return _send(document, document.current_version)
 
 
-@bp.route(f"/documents/<{ID}:document_id>/versions/<{ID}:number>/download")
+@bp.route("/documents/<id:document_id>/versions/<id:number>/download")
 @public
 def download_version(document_id: int, number: int):
     document = load_document_or_404(document_id)
@@ -275,7 +273,7 @@ def download_version(document_id: int, number: int):
     return _send(document, version)
 
 
-@bp.route(f"/documents/<{ID}:document_id>/versions/new", methods=["GET", "POST"])
+@bp.route("/documents/<id:document_id>/versions/new", methods=["GET", "POST"])
 def new_version(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_add_version(current_user, document):
@@ -311,7 +309,7 @@ def new_version(document_id: int):
     ), status
 
 
-@bp.route(f"/documents/<{ID}:document_id>/visibility", methods=["POST"])
+@bp.route("/documents/<id:document_id>/visibility", methods=["POST"])
 def change_visibility(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_change_visibility(current_user, document):
@@ -327,7 +325,7 @@ def change_visibility(document_id: int):
     return redirect(url_for("documents.show", document_id=document.id))
 
 
-@bp.route(f"/documents/<{ID}:document_id>/delete", methods=["POST"])
+@bp.route("/documents/<id:document_id>/delete", methods=["POST"])
 def delete(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_delete(current_user, document):
@@ -339,7 +337,7 @@ def delete(document_id: int):
     return redirect(subject_page_url(subject))
 
 
-@bp.route(f"/documents/<{ID}:document_id>/restore", methods=["POST"])
+@bp.route("/documents/<id:document_id>/restore", methods=["POST"])
 def restore(document_id: int):
     document = load_document_or_404(document_id)
     if not permissions.can_restore(current_user, document):

@@ -105,7 +105,7 @@ def network_calendar():
     )
 
 
-@bp.route("/partners/<slug>/calendar.ics")
+@bp.route("/partners/<slug:slug>/calendar.ics")
 @public
 def partner_calendar(slug: str):
     def scope():
@@ -115,7 +115,7 @@ def partner_calendar(slug: str):
     return feed_response(services.feed_for_request(scope))
 
 
-@bp.route("/projects/<slug>/calendar.ics")
+@bp.route("/projects/<slug:slug>/calendar.ics")
 @public
 def project_calendar(slug: str):
     def scope():
@@ -127,7 +127,7 @@ def project_calendar(slug: str):
     return feed_response(services.feed_for_request(scope))
 
 
-@bp.route("/events/<int:event_id>.ics")
+@bp.route("/events/<id:event_id>.ics")
 @public
 def event_ics(event_id: int):
     event = db.session.get(Event, event_id)
@@ -235,7 +235,7 @@ def create_private_feed():
     ), 400
 
 
-@bp.route("/account/feeds/<int:token_id>/rotate", methods=["POST"])
+@bp.route("/account/feeds/<id:token_id>/rotate", methods=["POST"])
 def rotate_private_feed(token_id: int):
     token = services.owned_token(current_user, token_id) or abort(404)
     if not FeedActionForm().validate_on_submit():
@@ -245,7 +245,7 @@ def rotate_private_feed(token_id: int):
     return _show_new_token(token, raw)
 
 
-@bp.route("/account/feeds/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/feeds/<id:token_id>/revoke", methods=["POST"])
 def revoke_private_feed(token_id: int):
     token = services.owned_token(current_user, token_id) or abort(404)
     if not FeedActionForm().validate_on_submit():

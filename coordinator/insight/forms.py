@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms.validators import InputRequired, ValidationError
 
-from coordinator.forms import BaseForm
+from coordinator.forms import BaseForm, supported_date
 from coordinator.insight.reports import MAX_PERIOD_DAYS
 
 
@@ -14,8 +14,12 @@ class ReportPeriodForm(BaseForm):
     class Meta(BaseForm.Meta):
         csrf = False
 
-    start = DateField(_l("From"), validators=[InputRequired(_l("Choose the first day."))])
-    end = DateField(_l("To (inclusive)"), validators=[InputRequired(_l("Choose the last day."))])
+    start = DateField(
+        _l("From"), validators=[InputRequired(_l("Choose the first day.")), supported_date]
+    )
+    end = DateField(
+        _l("To (inclusive)"), validators=[InputRequired(_l("Choose the last day.")), supported_date]
+    )
 
     def validate_end(self, field):
         if self.start.data and field.data:

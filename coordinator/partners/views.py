@@ -63,7 +63,7 @@ def index():
     return render_template("partners/index.html", partners=partners)
 
 
-@bp.route("/<slug>")
+@bp.route("/<slug:slug>")
 @public
 def show(slug: str):
     partner = get_partner_or_404(slug)
@@ -94,7 +94,7 @@ def create():
                            group_form=PartnerGroupForm(formdata=None))
 
 
-@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@bp.route("/<slug:slug>/edit", methods=["GET", "POST"])
 def edit(slug: str):
     _require_manager()
     partner = get_partner_or_404(slug)
@@ -133,12 +133,12 @@ def _set_active(slug: str, active: bool):
     return redirect(url_for("partners.show", slug=partner.slug))
 
 
-@bp.route("/<slug>/deactivate", methods=["POST"])
+@bp.route("/<slug:slug>/deactivate", methods=["POST"])
 def deactivate(slug: str):
     return _set_active(slug, False)
 
 
-@bp.route("/<slug>/reactivate", methods=["POST"])
+@bp.route("/<slug:slug>/reactivate", methods=["POST"])
 def reactivate(slug: str):
     return _set_active(slug, True)
 
