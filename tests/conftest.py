@@ -67,6 +67,8 @@ def _test_config(database_url: str, instance_dir) -> dict:
         "UPLOAD_FOLDER": str(instance_dir / "uploads"),
         "MAIL_OUTBOX": str(instance_dir / "outbox"),
         "SERVER_NAME": None,
+        # Jobs run in a thread of the test process (wait_for_deliveries waits for them).
+        "JOBS_URL": "immediate",
     }
 
 
