@@ -132,3 +132,19 @@ def test_retry_of_an_unknown_failure_is_404(client, staff, login_as):
     login_as(staff)
     assert client.post("/staff/jobs/999/retry").status_code == 404
     assert client.post(f"/staff/jobs/{2**31}/retry").status_code == 404
+
+
+def test_failed_jobs_are_counted_in_metrics_until_retried(app, client, flaky, staff, login_as):
+    from tests.ops.test_metrics import scrape, value
+
+    app.config["METRICS_ENABLED"] = True
+    db.session.commit()
+    jobs.enqueue("test.import", 7)
+    settle()
+    assert value(scrape(client), "coordinator_job_failures", task="test.import") == 1
+    [failure] = _failures()
+    flaky.broken = False
+    login_as(staff)
+    client.post(f"/staff/jobs/{failure.id}/retry")
+    settle()
+    assert value(scrape(client), "coordinator_job_failures", task="test.import") == 0
