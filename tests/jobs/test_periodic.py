@@ -139,3 +139,19 @@ def test_mail_every_minute_and_the_documents_sweep_daily(app):
     assert "periodic:mail.deliver_due" in due_at[datetime(2026, 3, 2, 3, 31)]
     assert "periodic:documents.sweep" in due_at[datetime(2026, 3, 2, 3, 30)]
     assert "periodic:documents.sweep" not in due_at[datetime(2026, 3, 2, 3, 31)]
+
+
+def test_the_daily_sweep_job_removes_orphans_past_the_grace_period(app):
+    import io
+
+    from coordinator.documents.storage import get_storage
+
+    queue = jobs.get_queue(app)
+    orphan = get_storage().put(io.BytesIO(b"left behind by an upload that never committed"))
+    assert queue.enqueue("documents.sweep")  # as the scheduler does daily
+    assert run_queued_jobs(queue) == 1
+    assert get_storage().exists(orphan)  # younger than the hour's grace: maybe still committing
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2), tick=True):
+        assert queue.enqueue("documents.sweep")
+        assert run_queued_jobs(queue) == 1
+    assert not get_storage().exists(orphan)
