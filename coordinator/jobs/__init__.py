@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
@@ -62,6 +63,15 @@ def make_huey(url: str) -> Huey:
     )
 
 
+def without_password(url: str) -> str:
+    """The URL with its password (redis://:secret@host) masked."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def period_start(moment: datetime, period: timedelta) -> datetime:
     """The start of the period `moment` falls in (periods are counted from the epoch, UTC)."""
     seconds = int(period.total_seconds())
@@ -94,6 +104,7 @@ class JobQueue:
         self.app = app
         url = app.config.get("JOBS_URL") or f"sqlite:///{Path(app.instance_path) / 'jobs.sqlite'}"
         self.url = str(url)
+        self.display_url = without_password(self.url)  # for logs and the worker's banner
         self.huey = make_huey(self.url)
         self.immediate = self.huey.immediate
         self.tasks: dict[str, TaskWrapper] = {}
@@ -167,7 +178,7 @@ class JobQueue:
             log.warning(
                 "job queue %s unreachable, %s not queued (the periodic sweep or the "
                 "caller's fallback does it): %s",
-                self.url,
+                self.display_url,
                 name,
                 error,
             )

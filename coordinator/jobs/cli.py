@@ -42,7 +42,7 @@ def worker_command(workers: int, no_scheduler: bool, max_delay: float) -> None:
             "redis://..."
         )
     click.echo(
-        f"worker: {workers} thread(s) on {queue.url}"
+        f"worker: {workers} thread(s) on {queue.display_url}"
         f"{'' if no_scheduler else ', with the periodic scheduler'}"
     )
     consumer = queue.huey.create_consumer(

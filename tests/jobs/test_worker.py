@@ -123,3 +123,9 @@ def test_a_worker_process_on_sqlite_sends_queued_mail_and_stops(tmp_path):
         assert status == MailStatus.SENT
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_queue_password_never_reaches_the_logs():
+    assert jobs.without_password("redis://:s3cret@cache:6379/1") == "redis://:***@cache:6379/1"
+    assert jobs.without_password("redis://user:s3cret@cache/1") == "redis://user:***@cache/1"
+    assert jobs.without_password("redis://cache:6379/1") == "redis://cache:6379/1"
