@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app wsgi
 STAMP := $(VENV)/.installed-stamp
+RUN_PORT ?= 5000
 
 .PHONY: install run serve test test-browser test-postgres ci lint format migrate-check bench clean \
 	babel-extract babel-update babel-compile
@@ -17,11 +18,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Creates the venv, migrates, loads the demo network into an empty database (once), prints the
-# demo logins, serves.
+# demo logins, serves. A job worker (queue: instance/jobs.sqlite, no server) runs next to the dev
+# server and stops with it.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(RUN_PORT)
 
 # The production server (gunicorn.conf.py: workers, timeouts, access log) on 127.0.0.1:8000.
 serve: install

@@ -42,6 +42,9 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     access.init_app(app)
     mail.init_app(app)
+    from coordinator import jobs
+
+    jobs.init_app(app)
     security.init_app(app)
     from coordinator import templating
 
@@ -56,6 +59,7 @@ def import_models() -> None:
     from coordinator.accounts import models as _accounts  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
+    from coordinator.jobs import models as _jobs  # noqa: F401
     from coordinator.mail import OutgoingMessage as _outgoing  # noqa: F401
     from coordinator.partners import models as _partners  # noqa: F401
 
@@ -91,6 +95,9 @@ def register_blueprints(app: Flask) -> None:
     from coordinator.mail.views import bp as mail_bp
 
     app.register_blueprint(mail_bp)
+    from coordinator.jobs.views import bp as jobs_bp
+
+    app.register_blueprint(jobs_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

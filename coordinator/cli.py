@@ -13,6 +13,7 @@ from coordinator.backup.cli import backup_cli
 from coordinator.documents.cli import documents_cli
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.jobs.cli import worker_command
 
 
 def register(app: Flask) -> None:
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(documents_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(worker_command)
 
 
 @click.command("demo")

@@ -51,6 +51,12 @@ class DefaultConfig:
     MAIL_OUTBOX: str | None = None  # default: instance/outbox
     MAIL_MAX_ATTEMPTS = 8
 
+    # Background jobs (coordinator/jobs): unset, a SQLite queue in instance/jobs.sqlite;
+    # redis://host:port/db to share it between hosts; "immediate" to run jobs in-process.
+    JOBS_URL: str | None = None
+    JOBS_RETRIES = 3  # a job that raises is tried this many more times, then recorded
+    JOBS_RETRY_DELAY = 30  # seconds before the first retry; doubled for each next one
+
     # Login throttling: failures allowed in the window, per account and per address.
     LOGIN_WINDOW_SECONDS = 15 * 60
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5

@@ -264,4 +264,7 @@ def scrape_registry() -> CollectorRegistry:
     else:
         registry.register(_ThisProcess())
     registry.register(MailCollector())
+    from coordinator.jobs.metrics import JobFailureCollector  # core, built after the app
+
+    registry.register(JobFailureCollector())
     return registry

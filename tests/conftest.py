@@ -68,6 +68,8 @@ def _test_config(database_url: str, instance_dir) -> dict:
         "MAIL_OUTBOX": str(instance_dir / "outbox"),
         "SERVER_NAME": None,
         "BASE_URL": "http://localhost",
+        # Jobs run in a thread of the test process (wait_for_deliveries waits for them).
+        "JOBS_URL": "immediate",
     }
 
 

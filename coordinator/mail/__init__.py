@@ -5,11 +5,15 @@ log and to instance/outbox/ so a laptop without a mail server still works. A mes
 that fails is kept and retried with backoff; a mail server that is down never fails
 the request that queued it.
 
-When a request that queued mail ends, the messages it committed are sent from a short
-background thread. Not from `response.call_on_close`: Flask's test client never closes
-its responses, so that hook does not run under it, and sending inside the request would
-make "forgot password" answer slower for known addresses than for unknown ones.
-`flask --app wsgi mail send` (cron) retries whatever is still due.
+When a request that queued mail ends, a delivery job for the messages it committed is put
+on the job queue (coordinator.jobs), carrying their ids only: the job re-reads each message
+and claims it, so a job run twice sends nothing twice. Not from `response.call_on_close`:
+Flask's test client never closes its responses, so that hook does not run under it, and
+sending inside the request would make "forgot password" answer slower for known addresses
+than for unknown ones. When the queue cannot be reached, the messages are sent from a short
+background thread instead. The worker's `deliver_due` job, every minute, sends whatever is
+still due (retries, and mail whose job was lost); `flask --app wsgi mail send` does the same
+by hand or from cron where no worker runs.
 
 Mail is never dropped. Each message has a status (`MailStatus`): queued, sending, sent,
 failed, expired or void. After MAIL_MAX_ATTEMPTS failed attempts it becomes *failed* and
@@ -37,6 +41,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Enum, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coordinator import jobs
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
 
@@ -335,6 +340,8 @@ def deliver_after_request(messages: Sequence[OutgoingMessage]) -> None:
     g.setdefault("mail_queued_ids", []).extend(message.id for message in messages)
 
 
+# The job (coordinator/jobs/tasks.py) that delivers given messages.
+DELIVERY_JOB = "mail.deliver"
 _threads: set[threading.Thread] = set()
 _threads_lock = threading.Lock()
 
@@ -362,7 +369,9 @@ def _start_delivery(app: Flask, message_ids: list[int]) -> None:
 
 
 def wait_for_deliveries(timeout: float = 30.0) -> None:
-    """Wait until every delivery started after a request has finished (tests, shutdown)."""
+    """Wait until every delivery started after a request has finished, in a fallback thread
+    or as an in-process job (JOBS_URL=immediate) (tests, shutdown)."""
+    jobs.wait_for_jobs(timeout)
     with _threads_lock:
         threads = list(_threads)
     for thread in threads:
@@ -380,4 +389,5 @@ def init_app(app: Flask) -> None:
         # Whatever the view did not commit is discarded (so never sent). Ending the
         # transaction also frees SQLite for the delivery thread's own connection.
         db.session.rollback()
-        _start_delivery(app, message_ids)
+        if not jobs.enqueue(DELIVERY_JOB, message_ids):
+            _start_delivery(app, message_ids)  # the queue is down: send from here
