@@ -67,10 +67,16 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+# A connection that only reads (the readiness probe) can say so with this execution option: its
+# transaction then starts deferred, so it never waits for another transaction's write lock.
+READ_ONLY = "coordinator_read_only"
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediate(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def serialise_on(session: Session, *keys: str) -> None:

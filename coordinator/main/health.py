@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import select
 
+from coordinator.db import READ_ONLY
 from coordinator.documents.storage import get_storage
 from coordinator.extensions import db, limiter
 from coordinator.main.errors import describe_error
@@ -21,7 +22,8 @@ class DependencyUnavailable(Exception):
 
 def check_database() -> None:
     # pool_pre_ping replaces a connection the database dropped, so this also proves reconnection.
-    with db.engine.connect() as connection:
+    # A probe must not queue behind a writer's lock (SQLite): it only reads.
+    with db.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         connection.execute(select(1))
 
 
