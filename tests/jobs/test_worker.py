@@ -29,6 +29,7 @@ def _flask_env(config: dict) -> dict:
             "COORDINATOR_JOBS_URL": config["JOBS_URL"],
             "COORDINATOR_MAIL_OUTBOX": config["MAIL_OUTBOX"],
             "COORDINATOR_UPLOAD_FOLDER": config["UPLOAD_FOLDER"],
+            "COORDINATOR_BASE_URL": config.get("BASE_URL", "http://127.0.0.1:5000"),
         }
     )
     return env
@@ -75,6 +76,7 @@ def test_a_worker_process_on_sqlite_sends_queued_mail_and_stops(tmp_path):
         "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite'}",
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "BASE_URL": "http://127.0.0.1:5000",
     }
     web = create_app(config)
     with web.app_context():
