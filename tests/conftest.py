@@ -19,6 +19,9 @@ from tests import factories
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
+# The loopback S3 server and its fixtures (s3_endpoint, s3_bucket, s3_storage_config).
+pytest_plugins = ["tests.s3server"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id) -> str:
@@ -81,9 +84,12 @@ def wipe_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url, tmp_path) -> dict:
+def app_config(database_url, tmp_path, request) -> dict:
     """Override in a test module (or parametrize) to change the configuration."""
-    return _test_config(database_url, tmp_path)
+    config = _test_config(database_url, tmp_path)
+    if os.environ.get("COORDINATOR_TEST_STORAGE") == "s3":  # documents in a bucket, not a folder
+        config.update(request.getfixturevalue("s3_storage_config"))
+    return config
 
 
 @pytest.fixture
