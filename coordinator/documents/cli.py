@@ -32,10 +32,14 @@ def sweep_command(grace_seconds: int, dry_run: bool) -> None:
     Exits with status 1 when a row's file is missing, so a cron job notices.
     """
     from coordinator.documents.services import sweep_storage
-    from coordinator.documents.storage import get_storage
+    from coordinator.documents.storage import StorageUnavailable, get_storage
 
-    report = sweep_storage(get_storage(), grace_seconds=grace_seconds, dry_run=dry_run)
-    db.session.rollback()  # the sweep only reads the database
+    try:
+        report = sweep_storage(get_storage(), grace_seconds=grace_seconds, dry_run=dry_run)
+    except StorageUnavailable as error:
+        raise click.ClickException(f"{error}; nothing more was swept.") from None
+    finally:
+        db.session.rollback()  # the sweep only reads the database
     verb = "would remove" if dry_run else "removed"
     for key in report.removed_keys:
         click.echo(f"{verb} orphan file {key}")

@@ -181,3 +181,12 @@ def test_the_setting_is_added_when_the_instance_config_lacks_it(tmp_path):
     assert config_file.stat().st_mode & 0o777 == 0o640
     write_instance_setting(tmp_path / "new" / "config.py", "STORAGE_URL", "file:///srv/files")
     assert (tmp_path / "new" / "config.py").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_sweep_stops_with_a_message_when_s3_is_unreachable(app, s3_storage_config):
+    config = {**s3_storage_config, "STORAGE_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    app.extensions["document_storage"] = storage_from_url(config["STORAGE_URL"], config)
+    result = app.test_cli_runner().invoke(args=["documents", "sweep"])
+    assert result.exit_code == 1
+    assert "S3 could not be reached" in result.output
+    assert "Traceback" not in result.output
