@@ -14,10 +14,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from typing import IO
 
 import pytest
 
@@ -47,18 +49,21 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"loopback S3 server unavailable: {reason}")
 
 
-def _start_moto() -> tuple[subprocess.Popen, str]:
+def _start_moto(log: IO[bytes]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    # The log goes to a file: moto writes a line per request, and a pipe nobody reads would
+    # fill up and stop the server mid-session.
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            error = server.stderr.read().decode(errors="replace")[-500:] if server.stderr else ""
+            log.seek(0)
+            error = log.read().decode(errors="replace")[-500:]
             raise RuntimeError(f"moto.server exited with {server.returncode}: {error}")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):
@@ -66,6 +71,7 @@ def _start_moto() -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(0.2)
     server.kill()
+    server.wait()
     raise RuntimeError(f"moto.server did not answer on {endpoint} within {STARTUP_SECONDS}s")
 
 
@@ -77,11 +83,13 @@ def s3_endpoint() -> Iterator[str]:
         import moto.server  # noqa: F401
     except ImportError as error:
         _unavailable(f"{error} (pip install -e '.[dev]')")
+    log = tempfile.TemporaryFile()
     try:
-        server, endpoint = _start_moto()
+        server, endpoint = _start_moto(log)
     except (OSError, RuntimeError) as error:
+        log.close()
         _unavailable(str(error))
-    with pytest.MonkeyPatch.context() as patch:
+    with log, pytest.MonkeyPatch.context() as patch:
         for name, value in CREDENTIALS.items():
             patch.setenv(name, value)
         for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
@@ -95,8 +103,6 @@ def s3_endpoint() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-            if server.stderr:
-                server.stderr.close()
 
 
 def s3_settings(endpoint: str, bucket: str, prefix: str = "documents") -> dict:
