@@ -87,7 +87,10 @@ def wipe_tables() -> None:
 def app_config(database_url, tmp_path, request) -> dict:
     """Override in a test module (or parametrize) to change the configuration."""
     config = _test_config(database_url, tmp_path)
-    if os.environ.get("COORDINATOR_TEST_STORAGE") == "s3":  # documents in a bucket, not a folder
+    # Documents in a bucket rather than a folder, except for tests about files on disk.
+    if os.environ.get("COORDINATOR_TEST_STORAGE") == "s3" and not request.node.get_closest_marker(
+        "local_storage"
+    ):
         config.update(request.getfixturevalue("s3_storage_config"))
     return config
 

@@ -67,6 +67,7 @@ class TestSweepOnABucket:
         assert f"MISSING file {key} of document {document.id} version 1" in result.output
 
 
+@pytest.mark.local_storage  # migrates from disk to a bucket
 class TestMigrateStorage:
     @pytest.fixture
     def app_config(self, app_config, s3_endpoint) -> dict:
