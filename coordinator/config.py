@@ -18,6 +18,16 @@ class DefaultConfig:
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+    # Where document files live: unset (UPLOAD_FOLDER), file:///path, or s3://bucket/prefix on
+    # any S3-compatible store; credentials come from the usual AWS_* variables or profile.
+    STORAGE_URL: str | None = None
+    STORAGE_S3_ENDPOINT_URL: str | None = None  # e.g. https://s3.fr-par.scw.cloud; None: AWS
+    STORAGE_S3_REGION: str | None = None
+    STORAGE_S3_ADDRESSING_STYLE = "auto"  # "path" for MinIO and Ceph, or "virtual"
+    STORAGE_S3_MAX_ATTEMPTS = 3  # per S3 request, retries included
+    # Downloads redirect (after the same authorisation) to a link valid at most 60 seconds.
+    STORAGE_S3_PRESIGNED_DOWNLOADS = False
+    STORAGE_S3_PRESIGNED_SECONDS = 60
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,6 +19,9 @@ from tests import factories
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
+# The loopback S3 server and its fixtures (s3_endpoint, s3_bucket, s3_storage_config).
+pytest_plugins = ["tests.s3server"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id) -> str:
@@ -84,9 +87,15 @@ def wipe_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url, tmp_path) -> dict:
+def app_config(database_url, tmp_path, request) -> dict:
     """Override in a test module (or parametrize) to change the configuration."""
-    return _test_config(database_url, tmp_path)
+    config = _test_config(database_url, tmp_path)
+    # Documents in a bucket rather than a folder, except for tests about files on disk.
+    if os.environ.get("COORDINATOR_TEST_STORAGE") == "s3" and not request.node.get_closest_marker(
+        "local_storage"
+    ):
+        config.update(request.getfixturevalue("s3_storage_config"))
+    return config
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -17,7 +18,12 @@ from coordinator.documents.models import (
     DocumentVersion,
     DocumentVisibility,
 )
-from coordinator.documents.storage import DocumentStorage, LocalStorage
+from coordinator.documents.storage import (
+    DocumentStorage,
+    LocalStorage,
+    S3Storage,
+    StorageUnavailable,
+)
 from coordinator.documents.validation import CheckedFile, check_upload
 from coordinator.errors import ConflictError, DomainError
 from coordinator.extensions import db
@@ -31,6 +37,16 @@ def _store(
     checked = check_upload(filename, stream)
     try:
         key = storage.put(stream)
+    except StorageUnavailable as error:
+        metrics.DOCUMENT_STORAGE_ERRORS.labels("write").inc()
+        # Nothing was stored under a final key and no row exists: the user can simply retry.
+        raise DomainError(
+            _(
+                "The document store cannot be reached just now, so the file was not saved. "
+                "Please try again in a few minutes."
+            ),
+            field="file",
+        ) from error
     except OSError:
         metrics.DOCUMENT_STORAGE_ERRORS.labels("write").inc()
         raise
@@ -246,6 +262,11 @@ def sweep_storage(
             if not dry_run:
                 path.unlink(missing_ok=True)
             report.removed_temporary_files.append(path.name)
+    elif isinstance(storage, S3Storage):
+        for name in list(storage.iter_stale_temporary_keys(grace_seconds)):
+            if not dry_run:
+                storage.delete_temporary(name)
+            report.removed_temporary_files.append(name)
     rows = db.session.execute(
         select(
             DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.storage_key
@@ -254,4 +275,48 @@ def sweep_storage(
     for document_id, number, key in rows:
         if not storage.exists(key):
             report.missing.append((document_id, number, key))
+    return report
+
+
+@dataclass
+class MigrationReport:
+    copied: list[str] = field(default_factory=list)
+    already_present: list[str] = field(default_factory=list)
+    # (key, why) of files that could not be copied faithfully.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def stored_sha256(storage: DocumentStorage, key: str) -> str:
+    """The SHA-256 of a stored file's bytes, read back through the storage."""
+    digest = hashlib.sha256()
+    with storage.open(key) as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def migrate_storage(source: DocumentStorage, target: DocumentStorage) -> MigrationReport:
+    """Copy every file of source into target, each verified by re-reading it from the target.
+
+    Files already in the target with the right hash are left alone, so an interrupted run
+    resumes where it stopped and a second run copies nothing. Nothing is removed from source.
+    """
+    report = MigrationReport()
+    for key in list(source.iter_keys()):
+        if target.exists(key) and stored_sha256(target, key) == key:
+            report.already_present.append(key)
+            continue
+        try:
+            with source.open(key) as stream:
+                stored = target.put(stream)
+        except FileNotFoundError:
+            continue  # removed by the sweep since it was listed: an orphan, not needed
+        if stored != key:
+            # The key is the hash of the bytes: the source copy is damaged. The target keeps
+            # it under its real hash (the sweep removes it); the key itself is not copied.
+            report.failed.append((key, f"damaged in the source (its bytes hash to {stored})"))
+        elif stored_sha256(target, key) != key:
+            report.failed.append((key, "read back from the target with another hash"))
+        else:
+            report.copied.append(key)
     return report

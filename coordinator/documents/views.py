@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.units import format_unit
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -28,7 +29,11 @@ from coordinator.converters import MAX_ID
 from coordinator.documents import permissions, services
 from coordinator.documents.forms import UploadForm, VersionForm, VisibilityForm
 from coordinator.documents.models import Document, DocumentVersion, DocumentVisibility
-from coordinator.documents.storage import get_storage
+from coordinator.documents.storage import (
+    StorageUnavailable,
+    get_storage,
+    presigned_download_url,
+)
 from coordinator.documents.validation import ALLOWED_EXTENSIONS_TEXT
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
@@ -224,9 +229,33 @@ def show(document_id: int):
     )
 
 
+def _storage_unavailable(document: Document, error: StorageUnavailable) -> Response:
+    metrics.DOCUMENT_STORAGE_ERRORS.labels("read").inc()
+    current_app.logger.warning("document %s: storage unavailable: %s", document.id, error)
+    response = Response(
+        _("The document store cannot be reached just now. Please try again in a few minutes.")
+        + "\n",
+        503,
+        mimetype="text/plain",
+    )
+    response.headers["Retry-After"] = str(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _send(document: Document, version: DocumentVersion):
+    storage = get_storage()
     try:
-        stream = get_storage().open(version.storage_key)
+        url = presigned_download_url(
+            storage,
+            version.storage_key,
+            filename=version.original_filename,
+            mimetype=version.mime_type,
+        )
+        # Streamed chunk by chunk (an S3 object straight from its socket), never read whole.
+        stream = None if url else storage.open(version.storage_key)
+    except StorageUnavailable as error:
+        return _storage_unavailable(document, error)
     except FileNotFoundError:
         metrics.DOCUMENT_STORAGE_ERRORS.labels("read").inc()
         current_app.logger.error(
@@ -238,6 +267,12 @@ def _send(document: Document, version: DocumentVersion):
         abort(404)
     services.record_download(document=document, version=version, user=current_user)
     db.session.commit()
+    if url:
+        # Authorised above, like a streamed download; the link itself expires within a minute.
+        response = redirect(url, code=302)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
     response = send_file(
         stream,
         mimetype=version.mime_type,

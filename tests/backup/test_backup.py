@@ -147,6 +147,7 @@ def test_create_reports_a_referenced_file_missing_from_the_storage(app, alliance
     assert run(app, "verify", backup_dir).exit_code == 0  # the backup itself is whole
 
 
+@pytest.mark.local_storage  # damages the file on disk
 def test_create_leaves_out_a_file_damaged_in_the_storage(app, alliance, backup_dir):
     key = alliance["agenda"].current_version.storage_key
     stored = Path(app.config["UPLOAD_FOLDER"]) / key[:2] / key

@@ -63,6 +63,7 @@ def test_a_failed_write_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.rglob("*")) == []
 
 
+@pytest.mark.local_storage
 def test_the_default_storage_is_local_under_the_upload_folder_outside_static(app):
     storage = get_storage()
     assert isinstance(storage, LocalStorage)

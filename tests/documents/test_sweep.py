@@ -130,6 +130,7 @@ KILLED_WORKER = textwrap.dedent(
 )
 
 
+@pytest.mark.local_storage  # the killed worker is configured with UPLOAD_FOLDER only
 def test_a_worker_killed_between_file_write_and_commit_is_cleaned_up_by_the_sweep(
     app, network, attach
 ):
