@@ -61,10 +61,10 @@ ci:
 BABEL := $(VENV)/bin/pybabel
 TRANSLATIONS := coordinator/translations
 babel-extract: install
-	$(BABEL) extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project coordinator .
+	$(BABEL) extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --no-wrap --project coordinator .
 
 babel-update: babel-extract
-	$(BABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching
+	$(BABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 babel-compile: install
 	$(BABEL) compile -d $(TRANSLATIONS) --statistics
