@@ -31,8 +31,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.accounts.redirects import safe_next
 from coordinator.extensions import db
+from coordinator.redirects import safe_next
 
 babel = Babel()
 bp = Blueprint("i18n", __name__)

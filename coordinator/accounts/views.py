@@ -24,11 +24,11 @@ from coordinator.accounts.forms import (
     ResetPasswordForm,
 )
 from coordinator.accounts.models import Invitation, Role, User
-from coordinator.accounts.redirects import safe_next
 from coordinator.db import utcnow
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
+from coordinator.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 

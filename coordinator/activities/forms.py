@@ -24,15 +24,15 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
-from coordinator.activities.times import (
+from coordinator.forms import BaseForm
+from coordinator.i18n import kind_label, zone_choices
+from coordinator.times import (
     LocalTimeError,
     all_day_span,
     is_known_zone,
     local_to_utc,
     offered_zones,
 )
-from coordinator.forms import BaseForm
-from coordinator.i18n import kind_label, zone_choices
 
 MAX_DESCRIPTION = 20_000
 _LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")

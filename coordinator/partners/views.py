@@ -15,12 +15,12 @@ from coordinator.accounts.permissions import (
     can_manage_partners,
     can_see_inactive_partners,
 )
-from coordinator.accounts.redirects import safe_next
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners import services
 from coordinator.partners.forms import PartnerForm, PartnerGroupForm
 from coordinator.partners.models import Partner, PartnerGroup
+from coordinator.redirects import safe_next
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
