@@ -388,6 +388,12 @@ def update_profile(user: User, *, name: str) -> None:
     user.name = name
 
 
+def save_user_locale(user: User, language: str) -> None:
+    """Remember a signed-in user's language (the view commits)."""
+    user.locale = language
+    db.session.flush()
+
+
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change the password after checking the current one; other sessions are signed out."""
     if not verify_password(user.password_hash, current_password):
