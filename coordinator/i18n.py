@@ -247,24 +247,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.globals["month_title"] = month_title
     app.jinja_env.globals["weekday_name"] = weekday_name
-    app.jinja_env.globals["kind_label"] = kind_label
 
 
 def first_weekday() -> int:
     """The first day of the week for the page's locale (0 is Monday)."""
     return _locale().first_week_day
 
-
-def kind_label(kind) -> str:
-    """An event kind in the page's language."""
-    labels = {
-        "conference": _("Conference"),
-        "workshop": _("Workshop"),
-        "webinar": _("Webinar"),
-        "meeting": _("Meeting"),
-        "training": _("Training"),
-        "field_visit": _("Field visit"),
-        "forum": _("Forum"),
-    }
-    value = getattr(kind, "value", kind)
-    return labels.get(value, str(value))

@@ -25,7 +25,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from coordinator.activities.models import EventKind, Visibility
 from coordinator.forms import BaseForm
-from coordinator.i18n import kind_label, zone_choices
+from coordinator.i18n import zone_choices
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -126,7 +126,7 @@ class EventForm(BaseForm):
 
     def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, kind_label(k)) for k in EventKind]
+        self.kind.choices = [(k.value, k.label) for k in EventKind]
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
         self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
