@@ -39,10 +39,6 @@ class LogoutForm(BaseForm):
     pass
 
 
-class ActionForm(BaseForm):
-    """A button that changes state: only the CSRF token."""
-
-
 class InviteForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()])
     name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])

@@ -24,7 +24,6 @@ from coordinator.accounts import permissions, services
 from coordinator.accounts.forms import (
     PASSWORD_HELP,
     AcceptInvitationForm,
-    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     InviteForm,
@@ -37,6 +36,7 @@ from coordinator.accounts.models import Invitation, Role, User
 from coordinator.db import utcnow
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
+from coordinator.forms import ActionForm
 from coordinator.partners.models import Partner
 from coordinator.redirects import safe_next
 
@@ -44,6 +44,12 @@ bp = Blueprint("accounts", __name__)
 
 for _predicate in permissions.TEMPLATE_PREDICATES:
     bp.add_app_template_global(_predicate)
+
+
+@bp.app_template_global()
+def new_invite_form() -> InviteForm:
+    """An empty invitation form, for pages of other modules that offer one (a partner's)."""
+    return InviteForm(formdata=None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
