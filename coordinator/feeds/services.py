@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from coordinator import metrics
+from coordinator.accounts.services import user_deactivated
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event, Project, Status, Theme, event_themes
 from coordinator.activities.permissions import can_view_published_event, published_events_clause
@@ -602,6 +603,12 @@ def revoke_feed_token(user, token: FeedToken) -> None:
         raise PermissionDenied(_("Not your feed."))
     token.revoked_dt = utcnow()
     db.session.flush()
+
+
+@user_deactivated.connect
+def _revoke_on_deactivation(user) -> dict[str, int]:
+    # A feed URL copied into a shared calendar must not come back if the account is reactivated.
+    return {"feeds_revoked": revoke_all_feed_tokens(user)}
 
 
 def revoke_all_feed_tokens(user) -> int:
