@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from coordinator import i18n
 from coordinator.access import public
-from coordinator.accounts import permissions, services
+from coordinator.accounts import bp, permissions, services
 from coordinator.accounts.forms import (
     PASSWORD_HELP,
     AcceptInvitationForm,
@@ -39,8 +38,6 @@ from coordinator.extensions import db
 from coordinator.forms import ActionForm
 from coordinator.partners.models import Partner
 from coordinator.redirects import safe_next
-
-bp = Blueprint("accounts", __name__)
 
 for _predicate in permissions.TEMPLATE_PREDICATES:
     bp.add_app_template_global(_predicate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,13 +12,11 @@ from coordinator.access import public
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.forms import ActionForm
-from coordinator.partners import services
+from coordinator.partners import bp, services
 from coordinator.partners.forms import PartnerForm, PartnerGroupForm
 from coordinator.partners.models import Partner, PartnerGroup
 from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
 from coordinator.redirects import safe_next
-
-bp = Blueprint("partners", __name__, url_prefix="/partners")
 
 
 def get_partner_or_404(slug: str) -> Partner:
