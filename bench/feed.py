@@ -42,7 +42,7 @@ from coordinator import create_app  # noqa: E402
 from coordinator.access import public  # noqa: E402
 from coordinator.activities.filters import EventFilters  # noqa: E402
 from coordinator.activities.models import Event, EventKind, Status, Theme, Visibility  # noqa: E402
-from coordinator.config import normalise_database_url  # noqa: E402
+from coordinator.config import DefaultConfig, normalise_database_url  # noqa: E402
 from coordinator.extensions import db  # noqa: E402
 from coordinator.feeds import ical, services  # noqa: E402
 from coordinator.feeds.vtimezone import zone_for  # noqa: E402
@@ -191,7 +191,7 @@ def main() -> None:
         cold = best_of(build_cold, 5)
         theirs = best_of(lambda: icalendar_alone(feed_events), 5)
         # The production limit: descriptions dropped, then the farthest events left out.
-        app.config["FEED_MAX_BYTES"] = services.DEFAULTS["FEED_MAX_BYTES"]
+        app.config["FEED_MAX_BYTES"] = DefaultConfig.FEED_MAX_BYTES
         limited = best_of(build_uncached, 3)
         limited_feed = build_uncached()
         app.config["FEED_MAX_BYTES"] = 50_000_000
@@ -286,7 +286,7 @@ def main() -> None:
     )
     print(f"   with no VEVENT cached either: {cold * 1000:.1f} ms = {cold / theirs:.2f}")
     print(
-        f"   with the default FEED_MAX_BYTES ({services.DEFAULTS['FEED_MAX_BYTES']:,}): "
+        f"   with the default FEED_MAX_BYTES ({DefaultConfig.FEED_MAX_BYTES:,}): "
         f"{limited * 1000:.1f} ms for {len(limited_feed.body):,} bytes "
         f"({limited_feed.event_count} events loaded, "
         f"{limited_feed.body.count(b'BEGIN:VEVENT')} written) = {limited / theirs:.2f}"

@@ -17,7 +17,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 
 from coordinator import metrics
 from coordinator.accounts.services import user_deactivated
@@ -34,33 +33,9 @@ from coordinator.partners.models import Partner
 from coordinator.text import render_markdown
 from coordinator.urls import absolute_url
 
-DEFAULTS = {
-    # The window a feed shows: upcoming events up to this many days ahead...
-    "FEED_DAYS_AHEAD": 400,
-    # ...plus events that ended at most this many days ago (clients keep what they saw).
-    "FEED_PAST_GRACE_DAYS": 14,
-    # Cancelled events stay (STATUS:CANCELLED) this long after cancellation, so clients drop them.
-    "FEED_CANCELLED_GRACE_DAYS": 30,
-    "FEED_REFRESH_MINUTES": 360,  # REFRESH-INTERVAL and X-PUBLISHED-TTL
-    "FEED_MAX_DESCRIPTION": 2000,  # characters of an event's description in a feed
-    # Google Calendar drops feeds over about 1 MB: past this, descriptions are shortened, then
-    # the farthest events are left out.
-    "FEED_MAX_BYTES": 900_000,
-    "FEED_CACHE_ENTRIES": 256,
-    # Under load, compare a cached feed's version with the database at most this often (seconds;
-    # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
-    "FEED_RECHECK_SECONDS": 1,  # built feeds kept in memory per process
-    "FEED_MAX_TOKENS_PER_USER": 10,
-}
-
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 _TOUCH_EVERY = timedelta(hours=1)
-
-
-def init_config(app) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
 
 
 @contextmanager
@@ -188,11 +163,8 @@ def scoped(query: Select, scope: FeedScope) -> Select:
 
 
 def event_url(event_id: int) -> str:
-    """The event page; falls back to its path while the activities pages are not there."""
-    try:
-        return absolute_url("activities.event", event_id=event_id)
-    except BuildError:
-        return absolute_url("main.index") + f"events/{event_id}"
+    """The event page."""
+    return absolute_url("activities.event", event_id=event_id)
 
 
 _PLACEHOLDER_ID = 918273645
