@@ -44,7 +44,8 @@ from coordinator.activities.filters import EventFilters  # noqa: E402
 from coordinator.activities.models import Event, EventKind, Status, Theme, Visibility  # noqa: E402
 from coordinator.config import DefaultConfig, normalise_database_url  # noqa: E402
 from coordinator.extensions import db  # noqa: E402
-from coordinator.feeds import ical, services  # noqa: E402
+from coordinator.feeds import cache as feeds_cache  # noqa: E402
+from coordinator.feeds import ical, scopes, services  # noqa: E402
 from coordinator.feeds.vtimezone import zone_for  # noqa: E402
 from coordinator.partners.models import Partner  # noqa: E402
 
@@ -171,12 +172,12 @@ def main() -> None:
 
     # 2. Building uncached vs icalendar alone, on the same events.
     with app.test_request_context("/calendar.ics", base_url="http://127.0.0.1"):
-        scope = services.network_scope(EventFilters())
-        cache = services.feed_cache()
+        scope = scopes.network_scope(EventFilters())
+        cache = feeds_cache.feed_cache()
 
         def build_uncached():
             cache.entries.clear()
-            return services.current_feed(scope)
+            return feeds_cache.current_feed(scope)
 
         def build_cold():
             ical.forget_rendered_events()
