@@ -7,6 +7,8 @@ Jinja globals) to hide the buttons a user may not use.
 from __future__ import annotations
 
 from coordinator.accounts.models import Role, User
+
+# The partner rules live in partners/permissions.py; registered with these for templates.
 from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
 
 
