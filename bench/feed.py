@@ -42,9 +42,10 @@ from coordinator import create_app  # noqa: E402
 from coordinator.access import public  # noqa: E402
 from coordinator.activities.filters import EventFilters  # noqa: E402
 from coordinator.activities.models import Event, EventKind, Status, Theme, Visibility  # noqa: E402
-from coordinator.config import normalise_database_url  # noqa: E402
+from coordinator.config import DefaultConfig, normalise_database_url  # noqa: E402
 from coordinator.extensions import db  # noqa: E402
-from coordinator.feeds import ical, services  # noqa: E402
+from coordinator.feeds import cache as feeds_cache  # noqa: E402
+from coordinator.feeds import ical, scopes, services  # noqa: E402
 from coordinator.feeds.vtimezone import zone_for  # noqa: E402
 from coordinator.partners.models import Partner  # noqa: E402
 
@@ -171,12 +172,12 @@ def main() -> None:
 
     # 2. Building uncached vs icalendar alone, on the same events.
     with app.test_request_context("/calendar.ics", base_url="http://127.0.0.1"):
-        scope = services.network_scope(EventFilters())
-        cache = services.feed_cache()
+        scope = scopes.network_scope(EventFilters())
+        cache = feeds_cache.feed_cache()
 
         def build_uncached():
             cache.entries.clear()
-            return services.current_feed(scope)
+            return feeds_cache.current_feed(scope)
 
         def build_cold():
             ical.forget_rendered_events()
@@ -191,7 +192,7 @@ def main() -> None:
         cold = best_of(build_cold, 5)
         theirs = best_of(lambda: icalendar_alone(feed_events), 5)
         # The production limit: descriptions dropped, then the farthest events left out.
-        app.config["FEED_MAX_BYTES"] = services.DEFAULTS["FEED_MAX_BYTES"]
+        app.config["FEED_MAX_BYTES"] = DefaultConfig.FEED_MAX_BYTES
         limited = best_of(build_uncached, 3)
         limited_feed = build_uncached()
         app.config["FEED_MAX_BYTES"] = 50_000_000
@@ -286,7 +287,7 @@ def main() -> None:
     )
     print(f"   with no VEVENT cached either: {cold * 1000:.1f} ms = {cold / theirs:.2f}")
     print(
-        f"   with the default FEED_MAX_BYTES ({services.DEFAULTS['FEED_MAX_BYTES']:,}): "
+        f"   with the default FEED_MAX_BYTES ({DefaultConfig.FEED_MAX_BYTES:,}): "
         f"{limited * 1000:.1f} ms for {len(limited_feed.body):,} bytes "
         f"({limited_feed.event_count} events loaded, "
         f"{limited_feed.body.count(b'BEGIN:VEVENT')} written) = {limited / theirs:.2f}"

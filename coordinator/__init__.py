@@ -59,18 +59,11 @@ def import_models() -> None:
     from coordinator.accounts import models as _accounts  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
+    from coordinator.documents import models as _documents  # noqa: F401
+    from coordinator.feeds import models as _feeds  # noqa: F401
     from coordinator.jobs import models as _jobs  # noqa: F401
     from coordinator.mail import OutgoingMessage as _outgoing  # noqa: F401
     from coordinator.partners import models as _partners  # noqa: F401
-
-    try:
-        from coordinator.documents import models as _documents  # noqa: F401
-    except ImportError:
-        pass
-    try:
-        from coordinator.feeds import models as _feeds  # noqa: F401
-    except ImportError:
-        pass
 
 
 def register_converters(app: Flask) -> None:
@@ -80,24 +73,39 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coordinator.accounts.views import bp as accounts_bp
-    from coordinator.activities.views import bp as activities_bp
-    from coordinator.calendar.views import bp as calendar_bp
-    from coordinator.documents.views import bp as documents_bp
-    from coordinator.feeds.views import bp as feeds_bp
-    from coordinator.insight.views import bp as insight_bp
-    from coordinator.main.views import bp as main_bp
-    from coordinator.partners.views import bp as partners_bp
+    """Each domain package defines its blueprint in its __init__.py; its views add the routes."""
+    from coordinator import (
+        accounts,
+        activities,
+        calendar,
+        documents,
+        feeds,
+        insight,
+        jobs,
+        mail,
+        main,
+        partners,
+    )
 
-    for blueprint in (main_bp, accounts_bp, partners_bp, activities_bp, feeds_bp, documents_bp,
-                      calendar_bp, insight_bp):
-        app.register_blueprint(blueprint)
-    from coordinator.mail.views import bp as mail_bp
+    import_views()
+    packages = (main, accounts, partners, activities, feeds, documents, calendar, insight, mail,
+                jobs)
+    for package in packages:
+        app.register_blueprint(package.bp)
 
-    app.register_blueprint(mail_bp)
-    from coordinator.jobs.views import bp as jobs_bp
 
-    app.register_blueprint(jobs_bp)
+def import_views() -> None:
+    """Import every views module, so each blueprint carries its routes when registered."""
+    from coordinator.accounts import views as _accounts  # noqa: F401
+    from coordinator.activities import views as _activities  # noqa: F401
+    from coordinator.calendar import views as _calendar  # noqa: F401
+    from coordinator.documents import views as _documents  # noqa: F401
+    from coordinator.feeds import views as _feeds  # noqa: F401
+    from coordinator.insight import views as _insight  # noqa: F401
+    from coordinator.jobs import views as _jobs  # noqa: F401
+    from coordinator.mail import views as _mail  # noqa: F401
+    from coordinator.main import views as _main  # noqa: F401
+    from coordinator.partners import views as _partners  # noqa: F401
 
 
 def register_errorhandlers(app: Flask) -> None:

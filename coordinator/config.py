@@ -89,6 +89,23 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "es", "ar"]
 
+    # Feeds. The window a feed shows: upcoming events up to this many days ahead...
+    FEED_DAYS_AHEAD = 400
+    # ...plus events that ended at most this many days ago (clients keep what they saw).
+    FEED_PAST_GRACE_DAYS = 14
+    # Cancelled events stay (STATUS:CANCELLED) this long after cancellation, so clients drop them.
+    FEED_CANCELLED_GRACE_DAYS = 30
+    FEED_REFRESH_MINUTES = 360  # REFRESH-INTERVAL and X-PUBLISHED-TTL
+    FEED_MAX_DESCRIPTION = 2000  # characters of an event's description in a feed
+    # Google Calendar drops feeds over about 1 MB: past this, descriptions are shortened, then
+    # the farthest events are left out.
+    FEED_MAX_BYTES = 900_000
+    FEED_CACHE_ENTRIES = 256  # built feeds kept in memory per process
+    # Under load, compare a cached feed's version with the database at most this often (seconds;
+    # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
+    FEED_RECHECK_SECONDS = 1
+    FEED_MAX_TOKENS_PER_USER = 10
+
 
 def _env_value(raw: str):
     lowered = raw.lower()

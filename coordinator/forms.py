@@ -99,3 +99,7 @@ class BaseForm(FlaskForm):
                 field.filters = (normalise_text, *field.filters)
                 field.validators = [reject_control_characters, *field.validators]
             return field
+
+
+class ActionForm(BaseForm):
+    """A button that changes state: only the CSRF token."""

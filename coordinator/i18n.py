@@ -1,4 +1,5 @@
-"""Languages: Flask-Babel setup, the locale choice, the language switch and locale-aware filters.
+"""Languages: Flask-Babel setup, the locale choice and locale-aware filters (the language
+switch, which saves a user's choice, is accounts.views.set_language).
 
 The locale comes from, in order: the signed-in user's saved choice (User.locale), the
 `lang` cookie set by the language switch, the browser's Accept-Language, then English.
@@ -16,26 +17,12 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel import units as babel_units
 from babel.core import get_global
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    g,
-    has_request_context,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coordinator.access import public
-from coordinator.accounts.redirects import safe_next
-from coordinator.extensions import db
-
 babel = Babel()
-bp = Blueprint("i18n", __name__)
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -48,7 +35,7 @@ def supported_languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
 
 
-def _supported(code: str | None) -> str | None:
+def supported_language(code: str | None) -> str | None:
     return code if code and code in supported_languages() else None
 
 
@@ -58,10 +45,10 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_choice = None
     if getattr(current_user, "is_authenticated", False):
-        user_choice = _supported(getattr(current_user, "locale", None))
+        user_choice = supported_language(getattr(current_user, "locale", None))
     return (
         user_choice
-        or _supported(request.cookies.get(LANGUAGE_COOKIE))
+        or supported_language(request.cookies.get(LANGUAGE_COOKIE))
         or request.accept_languages.best_match(supported_languages())
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
@@ -78,35 +65,6 @@ def locale_for(user) -> str:
 
 def is_rtl(locale_code: str) -> bool:
     return locale_code.split("_")[0] in RTL_LANGUAGES
-
-
-def save_user_locale(user, language: str) -> None:
-    """Remember a signed-in user's language (the view commits)."""
-    user.locale = language
-    db.session.flush()
-
-
-@bp.route("/language", methods=["POST"])
-@public
-def set_language():
-    """Switch language and go back to the page the switch was pressed on (a local path only)."""
-    language = _supported(request.form.get("language"))
-    target = safe_next(request.form.get("next"), url_for("main.index"))
-    response = redirect(target, code=303)
-    if language is None:
-        return response
-    if current_user.is_authenticated:
-        save_user_locale(current_user._get_current_object(), language)
-        db.session.commit()
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=LANGUAGE_COOKIE_MAX_AGE,
-        samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-        httponly=True,
-    )
-    return response
 
 
 # --- Locale-aware formatting (the templating.py filters format in English only) -------------
@@ -253,7 +211,6 @@ def zone_choices(zones: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.register_blueprint(bp)
 
     def remember_locale():
         # Flask-Babel caches the locale on `g`, which outlives a request when an app context
@@ -290,24 +247,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.globals["month_title"] = month_title
     app.jinja_env.globals["weekday_name"] = weekday_name
-    app.jinja_env.globals["kind_label"] = kind_label
 
 
 def first_weekday() -> int:
     """The first day of the week for the page's locale (0 is Monday)."""
     return _locale().first_week_day
 
-
-def kind_label(kind) -> str:
-    """An event kind in the page's language."""
-    labels = {
-        "conference": _("Conference"),
-        "workshop": _("Workshop"),
-        "webinar": _("Webinar"),
-        "meeting": _("Meeting"),
-        "training": _("Training"),
-        "field_visit": _("Field visit"),
-        "forum": _("Forum"),
-    }
-    value = getattr(kind, "value", kind)
-    return labels.get(value, str(value))

@@ -52,9 +52,4 @@ def init_app(app: Flask) -> None:
 
 
 def register_globals(app: Flask) -> None:
-    @app.template_global()
-    def has_endpoint(name: str) -> bool:
-        """Whether a route exists: lets shared templates link to optional parts."""
-        return name in app.view_functions
-
     app.jinja_env.globals["input_direction"] = input_direction

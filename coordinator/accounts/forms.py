@@ -7,8 +7,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from coordinator.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from coordinator.accounts.redirects import is_safe_next
 from coordinator.forms import BaseForm
+from coordinator.redirects import is_safe_next
 
 _NAME = [DataRequired(), Length(max=200)]
 _NEW_PASSWORD = [DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
@@ -37,10 +37,6 @@ class LoginForm(BaseForm):
 
 class LogoutForm(BaseForm):
     pass
-
-
-class ActionForm(BaseForm):
-    """A button that changes state: only the CSRF token."""
 
 
 class InviteForm(BaseForm):

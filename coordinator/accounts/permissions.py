@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from coordinator.accounts.models import Role, User
 
+# The partner rules live in partners/permissions.py; registered with these for templates.
+from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
+
 
 def _signed_in(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False)
@@ -55,17 +58,8 @@ def can_reactivate_user(user, target: User) -> bool:
     return not target.is_enabled and can_change_user(user, target)
 
 
-def can_manage_partners(user) -> bool:
-    """Create, edit, deactivate partners and create partner groups."""
-    return _is_staff(user)
-
-
 def can_see_focal_points(user) -> bool:
     """The names and emails of a partner's focal points are for staff only."""
-    return _is_staff(user)
-
-
-def can_see_inactive_partners(user) -> bool:
     return _is_staff(user)
 
 

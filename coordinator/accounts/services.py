@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from blinker import Namespace
 from flask import current_app, g, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -33,6 +34,10 @@ from coordinator.urls import absolute_url
 
 if TYPE_CHECKING:
     from coordinator.partners.models import Partner
+
+# Sent (with the user) when an account is deactivated, inside the transaction: modules above
+# accounts connect to it to revoke what the user holds, and return a dict for the audit entry.
+user_deactivated = Namespace().signal("user-deactivated")
 
 
 class TooManyAttempts(DomainError):
@@ -388,6 +393,12 @@ def update_profile(user: User, *, name: str) -> None:
     user.name = name
 
 
+def save_user_locale(user: User, language: str) -> None:
+    """Remember a signed-in user's language (the view commits)."""
+    user.locale = language
+    db.session.flush()
+
+
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change the password after checking the current one; other sessions are signed out."""
     if not verify_password(user.password_hash, current_password):
@@ -405,7 +416,6 @@ def deactivate_user(actor: User, target: User) -> None:
     """Disable an account, kill all its sessions and revoke its private feeds: a feed URL
     copied into a shared calendar must not come back to life if the account is reactivated."""
     from coordinator.accounts.permissions import can_change_user
-    from coordinator.feeds.services import revoke_all_feed_tokens
 
     if not can_change_user(actor, target):
         raise PermissionDenied(_("You may not change this account."))
@@ -413,9 +423,13 @@ def deactivate_user(actor: User, target: User) -> None:
         raise DomainError(_("This account is already deactivated."))
     target.is_enabled = False
     target.rotate_session_nonce()
-    revoked = revoke_all_feed_tokens(target)
+    # Modules holding the user's credentials (feeds: private feed tokens) revoke them and
+    # report what they did, for the audit entry.
+    details: dict = {}
+    for _receiver, revoked in user_deactivated.send(target):
+        details.update(revoked or {})
     record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
-           from_state="active", to_state="deactivated", details={"feeds_revoked": revoked})
+           from_state="active", to_state="deactivated", details=details)
 
 
 def reactivate_user(actor: User, target: User) -> None:

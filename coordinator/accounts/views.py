@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coordinator import i18n
 from coordinator.access import public
-from coordinator.accounts import permissions, services
+from coordinator.accounts import bp, permissions, services
 from coordinator.accounts.forms import (
     PASSWORD_HELP,
     AcceptInvitationForm,
-    ActionForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     InviteForm,
@@ -24,16 +32,21 @@ from coordinator.accounts.forms import (
     ResetPasswordForm,
 )
 from coordinator.accounts.models import Invitation, Role, User
-from coordinator.accounts.redirects import safe_next
 from coordinator.db import utcnow
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
+from coordinator.forms import ActionForm
 from coordinator.partners.models import Partner
-
-bp = Blueprint("accounts", __name__)
+from coordinator.redirects import safe_next
 
 for _predicate in permissions.TEMPLATE_PREDICATES:
     bp.add_app_template_global(_predicate)
+
+
+@bp.app_template_global()
+def new_invite_form() -> InviteForm:
+    """An empty invitation form, for pages of other modules that offer one (a partner's)."""
+    return InviteForm(formdata=None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -292,3 +305,26 @@ def reactivate(user_id: int):
     db.session.commit()
     flash(_("%(name)s can sign in again.", name=target.name), "success")
     return redirect(url_for("accounts.users"))
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch language and go back to the page the switch was pressed on (a local path only)."""
+    language = i18n.supported_language(request.form.get("language"))
+    target = safe_next(request.form.get("next"), url_for("main.index"))
+    response = redirect(target, code=303)
+    if language is None:
+        return response
+    if current_user.is_authenticated:
+        services.save_user_locale(current_user._get_current_object(), language)
+        db.session.commit()
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        language,
+        max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+    )
+    return response

@@ -24,15 +24,15 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
-from coordinator.activities.times import (
+from coordinator.forms import BaseForm, supported_date
+from coordinator.i18n import zone_choices
+from coordinator.times import (
     LocalTimeError,
     all_day_span,
     is_known_zone,
     local_to_utc,
     offered_zones,
 )
-from coordinator.forms import BaseForm, supported_date
-from coordinator.i18n import kind_label, zone_choices
 
 MAX_DESCRIPTION = 20_000
 _LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -128,7 +128,7 @@ class EventForm(BaseForm):
 
     def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, kind_label(k)) for k in EventKind]
+        self.kind.choices = [(k.value, k.label) for k in EventKind]
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
         self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]

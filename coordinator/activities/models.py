@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordinator import i18n
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
 
@@ -93,8 +92,19 @@ class EventKind(enum.StrEnum):
 
     @property
     def label(self) -> LazyString:
-        # The kind names live in i18n.kind_label (the calendar and reports use it too).
-        return LazyString(i18n.kind_label, self.value)
+        """The kind's name in the page's language (lazy: safe in module-level choices)."""
+        return _KIND_LABELS[self.value]
+
+
+_KIND_LABELS = {
+    "conference": _l("Conference"),
+    "workshop": _l("Workshop"),
+    "webinar": _l("Webinar"),
+    "meeting": _l("Meeting"),
+    "training": _l("Training"),
+    "field_visit": _l("Field visit"),
+    "forum": _l("Forum"),
+}
 
 
 class Confirmation(enum.StrEnum):

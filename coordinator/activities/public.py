@@ -11,10 +11,9 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.activities import display, queries
+from coordinator.activities import bp, display, queries
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.permissions import can_view_event, can_view_project
-from coordinator.activities.views import bp
 
 
 def _list_page(template: str, loader):

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from coordinator import i18n
-from coordinator.activities.models import Project, Theme
+from coordinator.activities.models import EventKind, Project, Theme
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
@@ -66,7 +66,7 @@ def describe_value(name: str, value, event) -> str:
     if name == "country":
         return i18n.country_name(value)
     if name == "kind":
-        return i18n.kind_label(value)
+        return EventKind(value).label
     if name == "visibility":
         return _("Public") if value == "public" else _("Network members only")
     if name == "project_id":

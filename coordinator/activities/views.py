@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from coordinator.activities import proposals, services
+from coordinator.activities import bp, proposals, services
 from coordinator.activities.clashes import clashes_for_event, find_clashes
 from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
 from coordinator.activities.models import Event, EventRevision, Project, Status, Theme
@@ -35,8 +35,6 @@ from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug
-
-bp = Blueprint("activities", __name__)
 
 
 @bp.record_once

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from coordinator.access import public
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import EventKind
-from coordinator.calendar import services
+from coordinator.calendar import bp, services
 from coordinator.calendar.services import Month
 from coordinator.i18n import first_weekday
-
-bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 
 def _today():

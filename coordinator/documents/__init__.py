@@ -1,1 +1,5 @@
-"""Shared documents attached to events, joint projects and partners (blueprint in views.py)."""
+"""Shared documents attached to events, joint projects and partners."""
+
+from flask import Blueprint
+
+bp = Blueprint("documents", __name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from babel.units import format_unit
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,7 +25,7 @@ from coordinator import metrics
 from coordinator.access import public
 from coordinator.activities.models import Event, Project
 from coordinator.converters import MAX_ID
-from coordinator.documents import permissions, services
+from coordinator.documents import bp, permissions, services
 from coordinator.documents.forms import UploadForm, VersionForm, VisibilityForm
 from coordinator.documents.models import Document, DocumentVersion, DocumentVisibility
 from coordinator.documents.storage import (
@@ -38,8 +37,6 @@ from coordinator.documents.validation import ALLOWED_EXTENSIONS_TEXT
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
-
-bp = Blueprint("documents", __name__)
 
 SUBJECT_KINDS = "any(events, projects, partners)"
 

@@ -32,7 +32,7 @@ from coordinator.activities.permissions import (
 )
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db, limiter
-from coordinator.feeds import bp, services
+from coordinator.feeds import bp, cache, scopes, services, tokens
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
 from coordinator.feeds.links import subscribe_links
@@ -81,7 +81,7 @@ def _validator_headers(etag: str, last_modified: datetime) -> tuple[tuple[str, s
     return (("ETag", quote_etag(etag)), ("Last-Modified", http_date(last_modified)))
 
 
-def feed_response(built: services.BuiltFeed, private: bool = False) -> Response:
+def feed_response(built: cache.BuiltFeed, private: bool = False) -> Response:
     response = conditional(
         built.body,
         built.etag,
@@ -99,8 +99,8 @@ def feed_response(built: services.BuiltFeed, private: bool = False) -> Response:
 @public
 def network_calendar():
     return feed_response(
-        services.feed_for_request(
-            lambda: services.network_scope(EventFilters.from_args(request.args))
+        cache.feed_for_request(
+            lambda: scopes.network_scope(EventFilters.from_args(request.args))
         )
     )
 
@@ -110,9 +110,9 @@ def network_calendar():
 def partner_calendar(slug: str):
     def scope():
         partner = db.session.scalar(select(Partner).where(Partner.slug == slug)) or abort(404)
-        return services.partner_scope(partner, EventFilters.from_args(request.args))
+        return scopes.partner_scope(partner, EventFilters.from_args(request.args))
 
-    return feed_response(services.feed_for_request(scope))
+    return feed_response(cache.feed_for_request(scope))
 
 
 @bp.route("/projects/<slug:slug>/calendar.ics")
@@ -122,9 +122,9 @@ def project_calendar(slug: str):
         project = db.session.scalar(
             select(Project).where(Project.slug == slug, published_projects_clause())
         ) or abort(404)
-        return services.project_scope(project, EventFilters.from_args(request.args))
+        return scopes.project_scope(project, EventFilters.from_args(request.args))
 
-    return feed_response(services.feed_for_request(scope))
+    return feed_response(cache.feed_for_request(scope))
 
 
 @bp.route("/events/<id:event_id>.ics")
@@ -137,7 +137,7 @@ def event_ics(event_id: int):
     public_event = services.is_public_event(event)
     response = conditional(
         body,
-        services.strong_etag(body),
+        cache.strong_etag(body),
         event.updated_dt.replace(microsecond=0),
         ICS_TYPE,
         "public, max-age=300" if public_event else "private, no-cache",
@@ -169,10 +169,10 @@ def _is_unknown_token(response: Response) -> bool:
 # guessing stays limited however many tokens are tried.
 @limiter.limit(_private_feed_rate_limit, key_func=get_remote_address, deduct_when=_is_unknown_token)
 def private_calendar(token: str):
-    feed_token = services.find_active_token(token) or abort(404)
-    if services.record_token_use(feed_token):
+    feed_token = tokens.find_active_token(token) or abort(404)
+    if tokens.record_token_use(feed_token):
         db.session.commit()
-    built = services.current_feed(services.private_scope(feed_token))
+    built = cache.current_feed(scopes.private_scope(feed_token))
     return feed_response(built, private=True)
 
 
@@ -193,10 +193,10 @@ def atom():
             site_url=absolute_url("main.index"),
             entries=[services.atom_entry(event) for event in events],
         )
-    last_modified = max((e.updated_dt for e in events), default=services.EPOCH)
+    last_modified = max((e.updated_dt for e in events), default=cache.EPOCH)
     return conditional(
         body,
-        services.strong_etag(body),
+        cache.strong_etag(body),
         last_modified.replace(microsecond=0),
         ATOM_TYPE,
         "public, max-age=300",
@@ -212,7 +212,7 @@ def private_feeds():
         "feeds/private_feeds.html",
         feed_form=FeedTokenForm(),
         action_form=FeedActionForm(),
-        feed_tokens=services.user_tokens(current_user),
+        feed_tokens=tokens.user_tokens(current_user),
     )
 
 
@@ -221,7 +221,7 @@ def create_private_feed():
     form = FeedTokenForm()
     if form.validate_on_submit():
         try:
-            token, raw = services.create_feed_token(current_user, form.name.data)
+            token, raw = tokens.create_feed_token(current_user, form.name.data)
         except DomainError as error:
             apply_to_form(form, error)
         else:
@@ -231,26 +231,26 @@ def create_private_feed():
         "feeds/private_feeds.html",
         feed_form=form,
         action_form=FeedActionForm(),
-        feed_tokens=services.user_tokens(current_user),
+        feed_tokens=tokens.user_tokens(current_user),
     ), 400
 
 
 @bp.route("/account/feeds/<id:token_id>/rotate", methods=["POST"])
 def rotate_private_feed(token_id: int):
-    token = services.owned_token(current_user, token_id) or abort(404)
+    token = tokens.owned_token(current_user, token_id) or abort(404)
     if not FeedActionForm().validate_on_submit():
         abort(400)
-    raw = services.rotate_feed_token(current_user, token)
+    raw = tokens.rotate_feed_token(current_user, token)
     db.session.commit()
     return _show_new_token(token, raw)
 
 
 @bp.route("/account/feeds/<id:token_id>/revoke", methods=["POST"])
 def revoke_private_feed(token_id: int):
-    token = services.owned_token(current_user, token_id) or abort(404)
+    token = tokens.owned_token(current_user, token_id) or abort(404)
     if not FeedActionForm().validate_on_submit():
         abort(400)
-    services.revoke_feed_token(current_user, token)
+    tokens.revoke_feed_token(current_user, token)
     db.session.commit()
     flash(
         _("The private feed “%(name)s” was revoked; its URL no longer works.", name=token.name),
@@ -261,7 +261,7 @@ def revoke_private_feed(token_id: int):
 
 def _show_new_token(token, raw: str) -> Response:
     # The token exists in clear only in this response: it is shown once, never stored.
-    url = services.private_feed_url(raw)
+    url = tokens.private_feed_url(raw)
     from coordinator.feeds.links import links_for
 
     response = Response(
@@ -292,5 +292,5 @@ def _private_feed_panel():
     return {
         "feed_form": FeedTokenForm(),
         "action_form": FeedActionForm(),
-        "feed_tokens": services.user_tokens(current_user),
+        "feed_tokens": tokens.user_tokens(current_user),
     }

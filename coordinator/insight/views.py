@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 
+from coordinator.insight import bp
 from coordinator.insight import dashboard as dashboard_data
 from coordinator.insight.charts import bar_chart
 from coordinator.insight.forms import ReportPeriodForm
 from coordinator.insight.permissions import can_view_dashboard, can_view_reports
 from coordinator.insight.reports import SECTIONS, Period, build_report, report_csv, section_title
 
-bp = Blueprint("insight", __name__)
 # The navigation shows these pages with the same predicates that guard them.
 bp.add_app_template_global(can_view_dashboard)
 bp.add_app_template_global(can_view_reports)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey import signals as huey_signals
 from huey.api import Task, TaskWrapper
@@ -39,6 +39,9 @@ from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.jobs.models import JobFailure, JobRun
 from coordinator.jobs.tasks import JOBS, PERIODIC_JOBS, Job, PeriodicJob
+
+# The staff page of failed jobs (views.py adds its routes).
+bp = Blueprint("jobs", __name__)
 
 log = logging.getLogger(__name__)
 

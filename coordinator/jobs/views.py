@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.jobs import bp
 from coordinator.jobs.models import JobFailure
 from coordinator.jobs.permissions import can_manage_jobs
 from coordinator.jobs.services import open_failures, retry_failure
 
-bp = Blueprint("jobs", __name__)
 bp.add_app_template_global(can_manage_jobs)
 
 

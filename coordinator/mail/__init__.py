@@ -37,7 +37,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Blueprint, Flask, current_app, g
 from sqlalchemy import Enum, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +46,9 @@ from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
 
 log = logging.getLogger(__name__)
+
+# The blueprint of the undelivered-mail pages (their routes are in views.py).
+bp = Blueprint("mail", __name__)
 
 
 class MailStatus(enum.StrEnum):

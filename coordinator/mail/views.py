@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,7 @@ from coordinator.extensions import db
 from coordinator.mail import (
     MailStatus,
     OutgoingMessage,
+    bp,
     count_by_status,
     deliver_after_request,
     retry_failed,
@@ -21,7 +22,6 @@ from coordinator.mail import (
 )
 from coordinator.mail.permissions import can_manage_mail
 
-bp = Blueprint("mail", __name__)
 bp.add_app_template_global(can_manage_mail)
 
 STATUS_LABELS = {

@@ -1,0 +1,5 @@
+"""The home page, the error pages and the health probes."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from coordinator.access import public
 from coordinator.extensions import db
+from coordinator.main import bp
 from coordinator.main.errors import load_no_user
 from coordinator.main.health import run_readiness_checks
 from coordinator.partners.models import Partner
-
-bp = Blueprint("main", __name__)
 
 # Probes answer the same to everyone, so they never load the signed-in user (that needs the
 # database): a browser's session cookie must not turn /healthz into a database check.

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from coordinator.activities.times import offered_zones
 from coordinator.forms import BaseForm
 from coordinator.i18n import collation_key, zone_choices
+from coordinator.times import offered_zones
 
 # Babel's territory names; the two-letter ones that are not real countries are left out.
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coordinator.access import public
-from coordinator.accounts.forms import ActionForm
-from coordinator.accounts.permissions import (
-    can_invite,
-    can_manage_partners,
-    can_see_inactive_partners,
-)
-from coordinator.accounts.redirects import safe_next
 from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
-from coordinator.partners import services
+from coordinator.forms import ActionForm
+from coordinator.partners import bp, services
 from coordinator.partners.forms import PartnerForm, PartnerGroupForm
 from coordinator.partners.models import Partner, PartnerGroup
-
-bp = Blueprint("partners", __name__, url_prefix="/partners")
+from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
+from coordinator.redirects import safe_next
 
 
 def get_partner_or_404(slug: str) -> Partner:
@@ -67,13 +61,8 @@ def index():
 @public
 def show(slug: str):
     partner = get_partner_or_404(slug)
-    invite_form = None
-    if can_invite(current_user) and partner.is_active:
-        from coordinator.accounts.forms import InviteForm
-
-        invite_form = InviteForm(formdata=None)
-    return render_template("partners/show.html", partner=partner, invite_form=invite_form,
-                           action_form=ActionForm())
+    # The focal-point invitation form on this page comes from accounts (new_invite_form).
+    return render_template("partners/show.html", partner=partner, action_form=ActionForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])

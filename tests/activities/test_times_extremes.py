@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from coordinator import create_app
-from coordinator.activities.times import (
+from coordinator.dates import EARLIEST_DATE, LATEST_DATE
+from coordinator.times import (
     LocalTimeError,
     all_day_span,
     local_midnight_utc,
     local_to_utc,
 )
-from coordinator.dates import EARLIEST_DATE, LATEST_DATE
 
 ZONES = [
     "Pacific/Kiritimati",  # UTC+14

@@ -23,7 +23,7 @@ from coordinator.documents import services as documents
 from coordinator.documents.models import DocumentVisibility
 from coordinator.documents.storage import get_storage
 from coordinator.extensions import db
-from coordinator.feeds.services import create_feed_token, revoke_feed_token
+from coordinator.feeds.tokens import create_feed_token, revoke_feed_token
 from coordinator.mail import OutgoingMessage, deliver_messages, queue_mail
 from coordinator.partners.models import PartnerGroup
 from tests import factories

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from coordinator.extensions import db
-from coordinator.feeds.services import feed_cache
+from coordinator.feeds.cache import feed_cache
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coordinator import i18n
 from coordinator.activities.models import EventKind
 from coordinator.db import utcnow
 from coordinator.extensions import db
@@ -71,7 +70,8 @@ def test_the_subscribe_panel_in_spanish(client):
 def translated_kinds(monkeypatch):
     """Event kinds labelled in the request's language, as a page would show them: the feeds
     must still write them in the default language."""
-    monkeypatch.setattr(EventKind, "label", property(i18n.kind_label))
+    lazy_label = EventKind.label.fget
+    monkeypatch.setattr(EventKind, "label", property(lambda kind: str(lazy_label(kind))))
 
 
 @pytest.mark.parametrize("url", ["/calendar.ics", "/events.atom", "event"])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from coordinator.activities.models import Event, EventKind, Status, Visibility
 from coordinator.extensions import db
-from coordinator.feeds.services import feed_cache
+from coordinator.feeds.cache import feed_cache
 from tests import factories
 from tests.feeds.validation import unfolded
 

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from coordinator import i18n
 from coordinator.accounts.models import User
+from coordinator.activities.models import EventKind
 from coordinator.extensions import db
 
 
@@ -220,4 +221,4 @@ def test_locale_for_mail_uses_the_saved_choice(app, focal_point):
     focal_point.locale = "xx"
     assert i18n.locale_for(focal_point) == "en"
     with force_locale(i18n.locale_for(User(locale="fr"))):
-        assert i18n.kind_label("field_visit") == "Visite de terrain"
+        assert str(EventKind("field_visit").label) == "Visite de terrain"

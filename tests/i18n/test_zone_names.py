@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
-from coordinator.activities.times import offered_zones
 from coordinator.i18n import zone_choices, zone_name
+from coordinator.times import offered_zones
 
 PARTNERS_JSON = Path(__file__).resolve().parents[2] / "coordinator" / "demo" / "partners.json"
 NETWORK_ZONES = json.loads(PARTNERS_JSON.read_text())["event_timezones_to_exercise"]

@@ -11,7 +11,7 @@ import pytest
 from coordinator import create_app, logs
 from coordinator.access import public
 from coordinator.extensions import db
-from coordinator.feeds.services import create_feed_token
+from coordinator.feeds.tokens import create_feed_token
 
 TOKEN_SHAPED = "Zq3xY7pLm2NbV8rT4kWcJ6hD1sFgA9eUoRiQ5tEyHuI"  # as secrets.token_urlsafe(32)
 
