@@ -17,7 +17,7 @@ import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 
 from flask import Flask, Response, abort, current_app, request
@@ -264,7 +264,16 @@ def scrape_registry() -> CollectorRegistry:
     else:
         registry.register(_ThisProcess())
     registry.register(MailCollector())
-    from coordinator.jobs.metrics import JobFailureCollector  # core, built after the app
-
-    registry.register(JobFailureCollector())
+    for collector in _scrape_collectors:
+        registry.register(collector())
     return registry
+
+
+# Collectors that domains add (a core module imports no domain): each is built per scrape.
+_scrape_collectors: list[Callable[[], object]] = []
+
+
+def add_scrape_collector(factory: Callable[[], object]) -> None:
+    """Have every scrape also report what `factory()` collects (added once per process)."""
+    if factory not in _scrape_collectors:
+        _scrape_collectors.append(factory)

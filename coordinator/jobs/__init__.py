@@ -38,7 +38,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.jobs.models import JobFailure, JobRun
-from coordinator.jobs.tasks import JOBS, PERIODIC_JOBS, Job, PeriodicJob
+from coordinator.jobs.tasks import (
+    JOBS,
+    PERIODIC_JOBS,
+    Job,
+    PeriodicJob,
+    register_job,
+    register_periodic,
+)
+
+# What the domains use to declare their jobs.
+__all__ = ["Job", "PeriodicJob", "enqueue", "register_job", "register_periodic", "wait_for_jobs"]
 
 # The staff page of failed jobs (views.py adds its routes).
 bp = Blueprint("jobs", __name__)
@@ -265,7 +275,11 @@ def wait_for_jobs(timeout: float = 30.0) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from coordinator import metrics
+    from coordinator.jobs.metrics import JobFailureCollector
+
     app.extensions["jobs"] = JobQueue(app)
+    metrics.add_scrape_collector(JobFailureCollector)
 
 
 def get_queue(app: Flask | None = None) -> JobQueue | None:

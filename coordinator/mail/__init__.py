@@ -38,6 +38,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g
+from huey import crontab
 from sqlalchemy import Enum, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -343,8 +344,27 @@ def deliver_after_request(messages: Sequence[OutgoingMessage]) -> None:
     g.setdefault("mail_queued_ids", []).extend(message.id for message in messages)
 
 
-# The job (coordinator/jobs/tasks.py) that delivers given messages.
-DELIVERY_JOB = "mail.deliver"
+def _deliver_job(message_ids: Sequence[int]) -> str:
+    """Send these outgoing messages if they are still due (the outbox says; a message already
+    sent or claimed by another worker is left alone)."""
+    return str(deliver_messages(list(message_ids)))
+
+
+def _deliver_due_job() -> str:
+    """Send every message whose time has come: retries, and anything whose job was lost."""
+    return str(deliver_due(limit=1000))
+
+
+# The job that delivers given messages, and the sweep every minute (no retries: the next
+# minute's run is the retry).
+DELIVERY_JOB = jobs.register_job(jobs.Job("mail.deliver", _deliver_job)).name
+jobs.register_periodic(
+    jobs.PeriodicJob(
+        jobs.Job("mail.deliver_due", _deliver_due_job, retries=0),
+        crontab(minute="*"),
+        timedelta(minutes=1),
+    )
+)
 _threads: set[threading.Thread] = set()
 _threads_lock = threading.Lock()
 
