@@ -7,19 +7,9 @@ Jinja globals) to hide the buttons a user may not use.
 from __future__ import annotations
 
 from coordinator.accounts.models import Role, User
-
-
-def _signed_in(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and getattr(user, "is_enabled", False))
-
-
-def _is_staff(user) -> bool:
-    return _signed_in(user) and user.is_staff
-
-
-def _is_admin(user) -> bool:
-    return _signed_in(user) and user.is_admin
+from coordinator.roles import is_admin as _is_admin
+from coordinator.roles import is_signed_in as _signed_in
+from coordinator.roles import is_staff as _is_staff
 
 
 def can_manage_users(user) -> bool:
