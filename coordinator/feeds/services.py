@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -28,9 +27,11 @@ from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.feeds.atom import AtomEntry
 from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, event_size
-from coordinator.feeds.models import FeedToken, hash_token
+from coordinator.feeds.models import FeedToken
+from coordinator.feeds.permissions import can_manage_feed_token
 from coordinator.partners.models import Partner
 from coordinator.text import render_markdown
+from coordinator.tokens import hash_token, new_token
 from coordinator.urls import absolute_url
 
 DEFAULTS = {
@@ -525,10 +526,6 @@ def _boundaries(scope: FeedScope, window: Window, events) -> tuple[datetime, dat
 # --- private feed tokens ------------------------------------------------------------------------
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def find_active_token(raw: str) -> FeedToken | None:
     """The live token for a URL, or None (unknown, revoked, malformed, owner disabled)."""
     if not raw or not _TOKEN_SHAPE.match(raw):
@@ -579,15 +576,14 @@ def create_feed_token(user, name: str) -> tuple[FeedToken, str]:
 
 
 def owned_token(user, token_id: int) -> FeedToken | None:
+    """The user's live token with this id, or None (unknown, someone else's, revoked)."""
     token = db.session.get(FeedToken, token_id)
-    if token is None or token.owner_id != user.id or token.is_revoked:
-        return None
-    return token
+    return token if can_manage_feed_token(user, token) else None
 
 
 def rotate_feed_token(user, token: FeedToken) -> str:
     """Replace the token (the old URL stops working at once); returns the new one."""
-    if token.owner_id != user.id:
+    if not can_manage_feed_token(user, token):
         raise PermissionDenied(_("Not your feed."))
     raw = new_token()
     token.token_hash = hash_token(raw)
@@ -598,7 +594,7 @@ def rotate_feed_token(user, token: FeedToken) -> str:
 
 
 def revoke_feed_token(user, token: FeedToken) -> None:
-    if token.owner_id != user.id:
+    if not can_manage_feed_token(user, token):
         raise PermissionDenied(_("Not your feed."))
     token.revoked_dt = utcnow()
     db.session.flush()
