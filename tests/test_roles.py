@@ -164,3 +164,12 @@ def test_the_sign_in_gate_sends_a_surviving_deactivated_session_to_sign_in(
     response = client.get("/staff/")
     assert response.status_code in (302, 303, 401), response.status_code
     assert "/login" in response.headers.get("Location", "")
+
+
+def test_clashes_are_shown_to_staff_and_the_lead_partner_only():
+    event = SimpleNamespace(lead_partner_id=7)
+    assert activity_permissions.can_see_clashes(_user("staff"), event)
+    assert activity_permissions.can_see_clashes(_user("focal_point", partner_id=7), event)
+    assert not activity_permissions.can_see_clashes(_user("focal_point", partner_id=8), event)
+    assert not activity_permissions.can_see_clashes(_user("staff", enabled=False), event)
+    assert not activity_permissions.can_see_clashes(None, event)
