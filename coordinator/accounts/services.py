@@ -372,9 +372,7 @@ register_link_check("password_reset", _reset_link_problem)
 
 def update_profile(user: User, *, name: str) -> None:
     """Change the display name."""
-    if not name or has_control_characters(name) or len(name) > 200:
-        raise DomainError(_("Give a name of 1 to 200 printable characters."), field="name")
-    user.name = name
+    user.name = validated_name(name)
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
@@ -420,7 +418,16 @@ def reactivate_user(actor: User, target: User) -> None:
            from_state="deactivated", to_state="active")
 
 
+def validated_name(name: str) -> str:
+    """A person's name: 1 to 200 printable characters, outer spaces removed."""
+    name = (name or "").strip()
+    if not name or has_control_characters(name) or len(name) > 200:
+        raise DomainError(_("Give a name of 1 to 200 printable characters."), field="name")
+    return name
+
+
 def validated_email(email: str) -> str:
+    """The account rule for an address: valid syntax, normalised (one account per address)."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
