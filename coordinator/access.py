@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from coordinator.extensions import login_manager
+from coordinator.roles import is_signed_in
 
 View = TypeVar("View", bound=Callable)
 
@@ -31,6 +32,6 @@ def init_app(app: Flask) -> None:
     def require_sign_in():
         if request.endpoint is None:
             return None  # 404/405 are answered by the router
-        if is_public_endpoint(app, request.endpoint) or current_user.is_authenticated:
+        if is_public_endpoint(app, request.endpoint) or is_signed_in(current_user):
             return None
         return login_manager.unauthorized()

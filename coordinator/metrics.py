@@ -13,7 +13,6 @@ never qualifies, whatever its address) and, if METRICS_TOKEN is set, carry
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import logging
 import os
@@ -36,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from coordinator import logs
 from coordinator.access import public
 from coordinator.extensions import db
+from coordinator.tokens import same_token
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +164,7 @@ def _token_accepted(config) -> bool:
     if not expected:
         return True
     scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        offered.strip().encode(), expected.encode()
-    )
+    return scheme.lower() == "bearer" and same_token(offered.strip(), expected)
 
 
 def _plain(text: str, status: int, **headers: str) -> Response:

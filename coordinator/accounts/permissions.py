@@ -10,19 +10,9 @@ from coordinator.accounts.models import Role, User
 
 # The partner rules live in partners/permissions.py; registered with these for templates.
 from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
-
-
-def _signed_in(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and getattr(user, "is_enabled", False))
-
-
-def _is_staff(user) -> bool:
-    return _signed_in(user) and user.is_staff
-
-
-def _is_admin(user) -> bool:
-    return _signed_in(user) and user.is_admin
+from coordinator.roles import is_admin as _is_admin
+from coordinator.roles import is_signed_in as _signed_in
+from coordinator.roles import is_staff as _is_staff
 
 
 def can_manage_users(user) -> bool:

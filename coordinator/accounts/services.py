@@ -3,8 +3,6 @@ profile changes and deactivation. Services only flush; the view commits."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -30,6 +28,7 @@ from coordinator.extensions import db
 from coordinator.forms import has_control_characters
 from coordinator.i18n import local_time_only, locale_for, localized_date
 from coordinator.mail import OutgoingMessage, queue_mail, register_link_check
+from coordinator.tokens import hash_token, new_token_and_hash
 from coordinator.urls import absolute_url
 
 if TYPE_CHECKING:
@@ -117,16 +116,6 @@ def set_password(user: User, password: str) -> None:
 
 # --- Random single-use tokens (invitations, password resets) ---------------------------
 
-def new_token() -> tuple[str, str]:
-    """A random URL token and the SHA-256 hash we store instead of it."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 class TokenUnusable(DomainError):
     """The link is unknown (404), or was used or has expired (410)."""
 
@@ -200,7 +189,7 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
         .values(used_dt=utcnow())
         .execution_options(synchronize_session=False)
     )
-    token, token_hash = new_token()
+    token, token_hash = new_token_and_hash()
     lifetime = timedelta(seconds=current_app.config["INVITATION_LIFETIME_SECONDS"])
     invitation = Invitation(email=email, name=name, role=role, partner=partner,
                             token_hash=token_hash, invited_by=actor,
@@ -277,7 +266,7 @@ def request_password_reset(email: str) -> None:
     message composed and written to the database; only then is that write undone."""
     user = find_user_by_email(email)
     recipient = user if user is not None and user.is_enabled else None
-    token, token_hash = new_token()
+    token, token_hash = new_token_and_hash()
     lifetime = timedelta(seconds=current_app.config["PASSWORD_RESET_LIFETIME_SECONDS"])
     link = absolute_url("accounts.reset_password", token=token)
     # The recipient's saved language; without one, the language of the page they asked from.
@@ -388,9 +377,7 @@ register_link_check("password_reset", _reset_link_problem)
 
 def update_profile(user: User, *, name: str) -> None:
     """Change the display name."""
-    if not name or has_control_characters(name) or len(name) > 200:
-        raise DomainError(_("Give a name of 1 to 200 printable characters."), field="name")
-    user.name = name
+    user.name = validated_name(name)
 
 
 def save_user_locale(user: User, language: str) -> None:
@@ -445,7 +432,16 @@ def reactivate_user(actor: User, target: User) -> None:
            from_state="deactivated", to_state="active")
 
 
+def validated_name(name: str) -> str:
+    """A person's name: 1 to 200 printable characters, outer spaces removed."""
+    name = (name or "").strip()
+    if not name or has_control_characters(name) or len(name) > 200:
+        raise DomainError(_("Give a name of 1 to 200 printable characters."), field="name")
+    return name
+
+
 def validated_email(email: str) -> str:
+    """The account rule for an address: valid syntax, normalised (one account per address)."""
     from email_validator import EmailNotValidError, validate_email
 
     try:

@@ -6,6 +6,7 @@ from flask import Flask, g, request_started
 from flask_babel import lazy_gettext as _l
 
 from coordinator.extensions import db, login_manager
+from coordinator.tokens import same_token
 
 
 def init_login(app: Flask) -> None:
@@ -40,6 +41,6 @@ def load_user(session_id: str):
     if not user_id.isdigit() or not nonce:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.is_enabled or user.session_nonce != nonce:
+    if user is None or not user.is_enabled or not same_token(nonce, user.session_nonce or ""):
         return None
     return user

@@ -130,6 +130,7 @@ class RevisionStatus(enum.StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"  # superseded by a newer edit
+    CLOSED = "closed"  # its event was cancelled: there is nothing left to change
 
     @property
     def label(self) -> LazyString:
@@ -142,6 +143,7 @@ _REVISION_STATUS_LABELS = {
     "changes_requested": _l("Changes requested"),
     "rejected": _l("Rejected"),
     "withdrawn": _l("Withdrawn"),
+    "closed": _l("Closed with the cancellation"),
 }
 
 

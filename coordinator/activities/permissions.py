@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_
 
-from coordinator.activities.models import PUBLISHED_STATES, Event, Project, Visibility
-
-
-def _is_signed_in(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
+from coordinator.activities.models import (
+    PUBLISHED_STATES,
+    Event,
+    EventRevision,
+    Project,
+    RevisionStatus,
+    Status,
+    Visibility,
+)
+from coordinator.roles import is_focal_point, is_staff
+from coordinator.roles import is_lead_focal_point as _is_lead_focal_point
+from coordinator.roles import is_signed_in as _is_signed_in
 
 
 def published_events_clause(user) -> ColumnElement[bool]:
@@ -59,17 +66,8 @@ def can_view_event(user, event: Event) -> bool:
 # Views guard with these, templates hide buttons with these, services re-check with these.
 
 
-def _is_lead_focal_point(user, activity) -> bool:
-    return bool(
-        _is_signed_in(user)
-        and user.is_focal_point
-        and user.partner_id is not None
-        and user.partner_id == activity.lead_partner_id
-    )
-
-
 def _is_named_partner(user, activity) -> bool:
-    if not (_is_signed_in(user) and user.is_focal_point and user.partner_id is not None):
+    if not is_focal_point(user):
         return False
     return any(link.partner_id == user.partner_id for link in activity.partner_links)
 
@@ -92,7 +90,7 @@ def holds_action(user, activity, action) -> bool:
 
 def can_propose_activity(user) -> bool:
     """Focal points propose for their own partner; staff review rather than propose."""
-    return bool(_is_signed_in(user) and user.is_focal_point and user.partner_id is not None)
+    return is_focal_point(user)
 
 
 def can_manage_event(user, event: Event) -> bool:
@@ -181,12 +179,12 @@ def can_answer_co_organisation(user, activity) -> bool:
 
 
 def can_review(user) -> bool:
-    return bool(_is_signed_in(user) and user.is_staff)
+    return is_staff(user)
 
 
 def can_decide_revision(user, revision) -> bool:
-    from coordinator.activities.models import RevisionStatus, Status
-
+    """Staff decide a pending revision while its event is published (a cancelled event's
+    revision is closed with the cancellation)."""
     return (
         can_review(user)
         and revision.status == RevisionStatus.PENDING
@@ -194,8 +192,20 @@ def can_decide_revision(user, revision) -> bool:
     )
 
 
+def can_see_clashes(user, activity) -> bool:
+    """The clash warning helps those who plan (the lead partner's focal points) and those who
+    decide (staff)."""
+    return is_staff(user) or _is_lead_focal_point(user, activity)
+
+
+def revisions_awaiting_decision_clause() -> ColumnElement[bool]:
+    """The SQL twin of can_decide_revision's state rule (the query joins Event)."""
+    return and_(EventRevision.status == RevisionStatus.PENDING, Event.status == Status.APPROVED)
+
+
 WORKFLOW_PREDICATES = (
     can_propose_activity, can_manage_event, can_manage_project, can_view_project,
     can_edit_event, can_edit_project, can_perform, can_submit, can_withdraw, can_decide,
     can_cancel, can_answer_co_organisation, can_review, can_decide_revision, can_view_event,
+    can_see_clashes,
 )

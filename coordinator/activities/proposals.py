@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,10 @@ from coordinator.activities.models import (
     EventRevision,
     Project,
     ProjectPartner,
-    RevisionStatus,
     Status,
     Theme,
 )
+from coordinator.activities.permissions import revisions_awaiting_decision_clause
 from coordinator.activities.workflow import ANSWERABLE_STATES
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
@@ -162,13 +163,24 @@ QUEUE_KINDS = ("event", "project", "revision")
 def review_queue(
     kinds: list[str], partner_slug: str | None, theme_slug: str | None
 ) -> list[QueueItem]:
-    """Submitted events and projects and pending revisions, the oldest waiting first."""
+    """The review queue page: awaiting_review() narrowed by kind, lead partner and theme."""
     kinds = [k for k in kinds if k in QUEUE_KINDS] or list(QUEUE_KINDS)
     partner_id = theme_id = None
     if partner_slug:
         partner_id = db.session.scalar(select(Partner.id).where(Partner.slug == partner_slug)) or -1
     if theme_slug:
         theme_id = db.session.scalar(select(Theme.id).where(Theme.slug == theme_slug)) or -1
+    return awaiting_review(kinds, partner_id, theme_id)
+
+
+def awaiting_review(
+    kinds: Sequence[str] = QUEUE_KINDS, partner_id: int | None = None, theme_id: int | None = None
+) -> list[QueueItem]:
+    """Everything waiting for a staff decision, the oldest waiting first: submitted events and
+    projects, and the pending revisions staff can decide (those of published events).
+
+    The one definition of "waiting for review", for the review queue and the staff dashboard.
+    """
 
     def narrow_events(query):
         if partner_id is not None:
@@ -190,7 +202,7 @@ def review_queue(
         query = narrow_events(
             select(EventRevision)
             .join(Event)
-            .where(EventRevision.status == RevisionStatus.PENDING, Event.status == Status.APPROVED)
+            .where(revisions_awaiting_decision_clause())
             .options(selectinload(EventRevision.event).options(*_event_options()))
         )
         items += [

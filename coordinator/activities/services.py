@@ -38,6 +38,7 @@ from coordinator.activities.permissions import (
     can_view_project,
     is_named_co_organiser,
 )
+from coordinator.activities.revisions import close_pending_revision
 from coordinator.activities.workflow import ANSWERABLE_STATES, TRANSITIONS, Action, actor_roles
 from coordinator.audit.models import AuditEntry, record
 from coordinator.db import utcnow
@@ -545,6 +546,8 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
         to_state=rule.to_state.value,
         comment=comment,
     )
+    if action == Action.CANCEL:  # a cancelled event's pending revision closes with it
+        close_pending_revision(activity, actor, now)
 
     if action == Action.SUBMIT:
         notifications.proposal_submitted(

@@ -20,6 +20,7 @@ from coordinator.activities.permissions import (
     can_manage_project,
     can_propose_activity,
     can_review,
+    can_see_clashes,
     holds_action,
     is_named_co_organiser,
 )
@@ -163,8 +164,6 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
     user = _user()
     revision = services.pending_revision(event)
     diff = services.revision_diff(revision) if revision is not None else []
-    # The clash warning helps those who plan (the lead partner) and decide (staff).
-    show_clashes = can_review(user) or event.lead_partner_id == user.partner_id
     return render_template(
         "activities/manage_event.html",
         event=event,
@@ -172,7 +171,7 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
         revision=revision,
         diff=diff,
         past_revisions=[r for r in event.revisions if r is not revision],
-        clashes=clashes_for_event(user, event) if show_clashes else None,
+        clashes=clashes_for_event(user, event) if can_see_clashes(user, event) else None,
         comment_form=comment_form or CommentForm(),
     ), status
 

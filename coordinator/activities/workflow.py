@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from coordinator.activities.models import Confirmation, Status
+from coordinator.roles import is_focal_point_of, is_staff
 
 
 class Action(enum.StrEnum):
@@ -111,11 +112,9 @@ DECISIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT})
 def actor_roles(user, lead_partner_id: int) -> set[Actor]:
     """The roles a user holds towards an activity led by lead_partner_id."""
     roles: set[Actor] = set()
-    if user is None or not getattr(user, "is_authenticated", False):
-        return roles
-    if user.is_staff:
+    if is_staff(user):
         roles.add(Actor.STAFF)
-    if user.is_focal_point and user.partner_id == lead_partner_id:
+    if is_focal_point_of(user, lead_partner_id):
         roles.add(Actor.LEAD)
     return roles
 

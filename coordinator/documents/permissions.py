@@ -9,19 +9,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false
 
 from coordinator.activities.models import Confirmation, Event, Project
-from coordinator.activities.permissions import can_view_event
+from coordinator.activities.permissions import can_view_event, can_view_project
 from coordinator.documents.models import Document, DocumentVisibility
 from coordinator.partners.models import Partner
+from coordinator.roles import is_signed_in as _is_signed_in
+from coordinator.roles import is_staff as _is_staff
 
 Subject = Event | Project | Partner
-
-
-def _is_signed_in(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
-
-
-def _is_staff(user) -> bool:
-    return _is_signed_in(user) and bool(user.is_staff)
 
 
 def involved_partner_ids(subject: Subject) -> set[int]:
@@ -47,11 +41,12 @@ def _is_involved(user, subject: Subject) -> bool:
 
 
 def can_view_subject(user, subject: Subject) -> bool:
-    """Documents never reach anyone who may not see what they are attached to."""
+    """Documents never reach anyone who may not see what they are attached to: the page's own
+    rule decides (so staff see no documents of a draft project they cannot open either)."""
     if isinstance(subject, Event):
         return can_view_event(user, subject)
     if isinstance(subject, Project):
-        return subject.is_published or _is_staff(user) or _is_involved(user, subject)
+        return can_view_project(user, subject)
     return True  # partner pages are public, inactive partners included
 
 
@@ -119,8 +114,13 @@ def can_delete(user, document: Document) -> bool:
     return can_change_visibility(user, document)
 
 
+def can_see_deleted(user, subject: Subject) -> bool:
+    """Staff see deleted documents so they can restore them."""
+    return _is_staff(user) and can_view_subject(user, subject)
+
+
 def can_restore(user, document: Document) -> bool:
-    return document.is_deleted and _is_staff(user) and can_view_subject(user, document.subject)
+    return document.is_deleted and can_see_deleted(user, document.subject)
 
 
 def subject_clause(subject: Subject) -> ColumnElement[bool]:

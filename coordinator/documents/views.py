@@ -170,7 +170,7 @@ def for_subject(kind: str, ref: str):
 
 
 def visible_deleted(subject) -> list[Document]:
-    if not (current_user.is_authenticated and current_user.is_staff):
+    if not permissions.can_see_deleted(current_user, subject):
         return []
     return [d for d in visible_documents(subject, include_deleted=True) if d.is_deleted]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,6 @@ from coordinator.extensions import db
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class FeedToken(db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -14,15 +13,14 @@ from coordinator.accounts.services import user_deactivated
 from coordinator.db import utcnow
 from coordinator.errors import DomainError, PermissionDenied
 from coordinator.extensions import db
-from coordinator.feeds.models import FeedToken, hash_token
+from coordinator.feeds.models import FeedToken
+from coordinator.feeds.permissions import can_manage_feed_token
+from coordinator.tokens import hash_token, new_token
 from coordinator.urls import absolute_url
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 _TOUCH_EVERY = timedelta(hours=1)
 
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def find_active_token(raw: str) -> FeedToken | None:
@@ -76,14 +74,12 @@ def create_feed_token(user, name: str) -> tuple[FeedToken, str]:
 
 def owned_token(user, token_id: int) -> FeedToken | None:
     token = db.session.get(FeedToken, token_id)
-    if token is None or token.owner_id != user.id or token.is_revoked:
-        return None
-    return token
+    return token if can_manage_feed_token(user, token) else None
 
 
 def rotate_feed_token(user, token: FeedToken) -> str:
     """Replace the token (the old URL stops working at once); returns the new one."""
-    if token.owner_id != user.id:
+    if not can_manage_feed_token(user, token):
         raise PermissionDenied(_("Not your feed."))
     raw = new_token()
     token.token_hash = hash_token(raw)
@@ -94,7 +90,7 @@ def rotate_feed_token(user, token: FeedToken) -> str:
 
 
 def revoke_feed_token(user, token: FeedToken) -> None:
-    if token.owner_id != user.id:
+    if not can_manage_feed_token(user, token):
         raise PermissionDenied(_("Not your feed."))
     token.revoked_dt = utcnow()
     db.session.flush()

@@ -36,8 +36,8 @@ from coordinator.feeds import bp, cache, scopes, services, tokens
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
 from coordinator.feeds.links import subscribe_links
-from coordinator.feeds.models import hash_token
 from coordinator.partners.models import Partner
+from coordinator.tokens import hash_token
 from coordinator.urls import absolute_url
 
 ICS_TYPE = "text/calendar; charset=utf-8"

@@ -14,9 +14,9 @@ from coordinator.activities.models import (
     EventPartner,
     EventRevision,
     Project,
-    RevisionStatus,
     Status,
 )
+from coordinator.activities.proposals import awaiting_review
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
 
@@ -38,55 +38,19 @@ class WaitingItem:
 
 
 def waiting_for_review(now: datetime) -> list[WaitingItem]:
-    """Submitted events and projects and pending revisions, oldest first."""
-    items: list[WaitingItem] = []
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.status == Status.SUBMITTED)
-        .options(joinedload(Event.lead_partner))
-    ).all()
-    for event in events:
-        since = event.submitted_dt or event.status_changed_dt
-        items.append(
-            WaitingItem(
-                "event", event.title, event.lead_partner.name, since, now - since, event_id=event.id
-            )
+    """What waits for a staff decision (the review queue's own query), oldest first."""
+    return [
+        WaitingItem(
+            item.kind,
+            item.title,
+            item.lead_partner.name,
+            item.waiting_since,
+            now - item.waiting_since,
+            event_id=item.event.id if item.event is not None else None,
+            project_slug=item.project.slug if item.project is not None else None,
         )
-    projects = db.session.scalars(
-        select(Project)
-        .where(Project.status == Status.SUBMITTED)
-        .options(joinedload(Project.lead_partner))
-    ).all()
-    for project in projects:
-        since = project.submitted_dt or project.status_changed_dt
-        items.append(
-            WaitingItem(
-                "project",
-                project.title,
-                project.lead_partner.name,
-                since,
-                now - since,
-                project_slug=project.slug,
-            )
-        )
-    revisions = db.session.scalars(
-        select(EventRevision)
-        .where(EventRevision.status == RevisionStatus.PENDING)
-        .options(joinedload(EventRevision.event).joinedload(Event.lead_partner))
-    ).all()
-    for revision in revisions:
-        items.append(
-            WaitingItem(
-                "revision",
-                revision.event.title,
-                revision.event.lead_partner.name,
-                revision.created_dt,
-                now - revision.created_dt,
-                event_id=revision.event_id,
-            )
-        )
-    items.sort(key=lambda item: item.since)
-    return items
+        for item in awaiting_review()
+    ]
 
 
 @dataclass(frozen=True)

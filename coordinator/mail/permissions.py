@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from coordinator.roles import is_staff
+
 
 def can_manage_mail(user) -> bool:
     """Staff and administrators: the list shows every recipient's address and subject."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_staff)
+    return is_staff(user)

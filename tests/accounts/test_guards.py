@@ -26,7 +26,7 @@ def _users() -> int:
 
 
 def test_invitation_accepted_meanwhile_is_refused(app, staff, partner):
-    token, token_hash = services.new_token()
+    token, token_hash = services.new_token_and_hash()
     invitation = Invitation(
         email="invitee@example.org",
         name="Invitee",
@@ -55,7 +55,7 @@ def test_invitation_accepted_meanwhile_is_refused(app, staff, partner):
 
 def test_password_reset_used_meanwhile_is_refused(app):
     user = factories.UserFactory()
-    token, token_hash = services.new_token()
+    token, token_hash = services.new_token_and_hash()
     reset = PasswordResetToken(
         user=user, token_hash=token_hash, expires_dt=utcnow() + timedelta(hours=1)
     )

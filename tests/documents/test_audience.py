@@ -136,7 +136,9 @@ def test_a_partners_document_on_an_unpublished_project_stays_with_the_partners(n
     db.session.commit()
     assert not permissions.can_view(None, document)
     assert not permissions.can_view(network.unrelated_fp, document)
-    assert not permissions.can_view(network.pending_fp, document)
+    # The project page's own rule (can_view_project): named partners see it once submitted,
+    # whatever their answer, as for events.
+    assert permissions.can_view(network.pending_fp, document)
     assert permissions.can_view(network.confirmed_fp, document)
     assert permissions.can_view(network.staff, document)
 

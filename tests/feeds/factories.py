@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from coordinator.feeds.models import FeedToken, hash_token
+from coordinator.feeds.models import FeedToken
+from coordinator.tokens import hash_token
 from tests.factories import BaseFactory, UserFactory
 
 

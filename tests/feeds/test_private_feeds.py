@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from coordinator.activities.models import Status, Visibility
 from coordinator.extensions import db
-from coordinator.feeds.models import FeedToken, hash_token
+from coordinator.feeds.models import FeedToken
+from coordinator.tokens import hash_token
 from tests import factories
 from tests.feeds.factories import FeedTokenFactory
 from tests.feeds.validation import unfolded, validate_feed

@@ -16,7 +16,7 @@ import redis
 
 from coordinator import create_app
 from coordinator.extensions import db
-from coordinator.feeds.models import hash_token
+from coordinator.tokens import hash_token
 from tests.feeds.factories import FeedTokenFactory
 from tests.loopback import answers, closed_port, silent_port
 
