@@ -17,7 +17,6 @@ from coordinator.activities.permissions import (
     can_edit_event,
     can_edit_project,
     can_manage_event,
-    can_manage_project,
     can_propose_activity,
     can_review,
     holds_action,
@@ -73,18 +72,18 @@ def _event_form(lead_partner_id: int | None, default_zone: str, **kwargs) -> Eve
     )
 
 
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not can_manage_event(_user(), event):
+def _load(kind: str, activity_id: int):
+    """The event or project whose workflow page the user may see, else 404."""
+    try:
+        return services.load_activity(_user(), kind, activity_id)
+    except services.NotVisible:
         abort(404)
-    return event
 
 
-def _load_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not can_manage_project(_user(), project):
-        abort(404)
-    return project
+def _manage_url(activity: Event | Project) -> str:
+    if isinstance(activity, Event):
+        return url_for("activities.manage_event", event_id=activity.id)
+    return url_for("activities.manage_project", project_id=activity.id)
 
 
 def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
@@ -130,7 +129,7 @@ def propose_event():
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = _load_event(event_id)
+    event = _load("events", event_id)
     user = _user()
     if not can_edit_event(user, event):
         abort(403)
@@ -168,6 +167,8 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
     show_clashes = can_review(user) or event.lead_partner_id == user.partner_id
     return render_template(
         "activities/manage_event.html",
+        kind="events",
+        activity=event,
         event=event,
         entries=history("event", [event.id]).get(event.id, []),
         revision=revision,
@@ -180,17 +181,8 @@ def _render_manage_event(event: Event, comment_form: CommentForm | None = None, 
 
 @bp.route("/events/<int:event_id>/manage")
 def manage_event(event_id: int):
-    return _render_manage_event(_load_event(event_id))
+    return _render_manage_event(_load("events", event_id))
 
-
-_EVENT_SERVICES = {
-    Action.SUBMIT: lambda user, event, comment: services.submit_event(user, event),
-    Action.WITHDRAW: lambda user, event, comment: services.withdraw_event(user, event),
-    Action.APPROVE: services.approve_event,
-    Action.REQUEST_CHANGES: services.request_changes_event,
-    Action.REJECT: services.reject_event,
-    Action.CANCEL: services.cancel_event,
-}
 
 _DONE = {
     Action.SUBMIT: _l("Submitted for review. Staff have been told."),
@@ -202,50 +194,58 @@ _DONE = {
 }
 
 
-@bp.route("/events/<int:event_id>/workflow/<action_slug>", methods=["POST"])
-def event_transition(event_id: int, action_slug: str):
+@bp.route(
+    "/<any(events, projects):kind>/<int:activity_id>/workflow/<action_slug>", methods=["POST"]
+)
+def activity_transition(kind: str, activity_id: int, action_slug: str):
     action = Action.from_slug(action_slug)
     if action is None:
         abort(404)
-    event = _load_event(event_id)
+    activity = _load(kind, activity_id)
     user = _user()
-    if not holds_action(user, event, action):
+    if not holds_action(user, activity, action):
         abort(403)  # a state moved on is the service's 409, with what it is now
     form = CommentForm()
     if not form.validate_on_submit():
-        return _render_manage_event(event, form, 400)
+        return _render_manage(activity, form, 400)
     try:
-        _EVENT_SERVICES[action](user, event, form.comment.data or "")
+        services.transition(user, activity, action, form.comment.data or "")
     except DomainError as error:
         if error.status_code != 400:
             raise
         db.session.rollback()
         apply_to_form(form, error)
-        return _render_manage_event(event, form, 400)
+        return _render_manage(activity, form, 400)
     db.session.commit()
     flash(str(_DONE[action]), "success")
-    return redirect(url_for("activities.manage_event", event_id=event.id))
+    return redirect(_manage_url(activity))
 
 
-@bp.route("/events/<int:event_id>/co-organiser/<answer>", methods=["POST"])
-def answer_event(event_id: int, answer: str):
+# What a co-organiser reads after answering (the event's words predate the project's).
+_ANSWERED = {
+    ("events", True): _l("Thank you: your answer is recorded."),
+    ("events", False): _l("You declined co-organising this event."),
+    ("projects", True): _l("Your answer is recorded."),
+    ("projects", False): _l("Your answer is recorded."),
+}
+
+
+@bp.route(
+    "/<any(events, projects):kind>/<int:activity_id>/co-organiser/<answer>", methods=["POST"]
+)
+def answer_co_organisation(kind: str, activity_id: int, answer: str):
     if answer not in ("confirm", "decline"):
         abort(404)
-    event = _load_event(event_id)
+    activity = _load(kind, activity_id)
     user = _user()
-    if not is_named_co_organiser(user, event):
+    if not is_named_co_organiser(user, activity):
         abort(403)  # an activity decided meanwhile is the service's 409
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.answer_co_organisation(user, event, confirm=answer == "confirm")
+    services.answer_co_organisation(user, activity, confirm=answer == "confirm")
     db.session.commit()
-    flash(
-        _("Thank you: your answer is recorded.")
-        if answer == "confirm"
-        else _("You declined co-organising this event."),
-        "success",
-    )
-    return redirect(url_for("activities.manage_event", event_id=event.id))
+    flash(str(_ANSWERED[kind, answer == "confirm"]), "success")
+    return redirect(_manage_url(activity))
 
 
 _REVISION_SERVICES = {
@@ -315,7 +315,7 @@ def propose_project():
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
-    project = _load_project(project_id)
+    project = _load("projects", project_id)
     user = _user()
     if not can_edit_project(user, project):
         abort(403)
@@ -340,66 +340,23 @@ def _render_manage_project(
 ):
     return render_template(
         "activities/manage_project.html",
+        kind="projects",
+        activity=project,
         project=project,
         entries=history("project", [project.id]).get(project.id, []),
         comment_form=comment_form or CommentForm(),
     ), status
 
 
+def _render_manage(activity: Event | Project, comment_form: CommentForm, status: int):
+    if isinstance(activity, Event):
+        return _render_manage_event(activity, comment_form, status)
+    return _render_manage_project(activity, comment_form, status)
+
+
 @bp.route("/projects/<int:project_id>/manage")
 def manage_project(project_id: int):
-    return _render_manage_project(_load_project(project_id))
-
-
-_PROJECT_SERVICES = {
-    Action.SUBMIT: lambda user, project, comment: services.submit_project(user, project),
-    Action.WITHDRAW: lambda user, project, comment: services.withdraw_project(user, project),
-    Action.APPROVE: services.approve_project,
-    Action.REQUEST_CHANGES: services.request_changes_project,
-    Action.REJECT: services.reject_project,
-    Action.CANCEL: services.cancel_project,
-}
-
-
-@bp.route("/projects/<int:project_id>/workflow/<action_slug>", methods=["POST"])
-def project_transition(project_id: int, action_slug: str):
-    action = Action.from_slug(action_slug)
-    if action is None:
-        abort(404)
-    project = _load_project(project_id)
-    user = _user()
-    if not holds_action(user, project, action):
-        abort(403)  # a state moved on is the service's 409, with what it is now
-    form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_manage_project(project, form, 400)
-    try:
-        _PROJECT_SERVICES[action](user, project, form.comment.data or "")
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        db.session.rollback()
-        apply_to_form(form, error)
-        return _render_manage_project(project, form, 400)
-    db.session.commit()
-    flash(str(_DONE[action]), "success")
-    return redirect(url_for("activities.manage_project", project_id=project.id))
-
-
-@bp.route("/projects/<int:project_id>/partner/<answer>", methods=["POST"])
-def answer_project(project_id: int, answer: str):
-    if answer not in ("confirm", "decline"):
-        abort(404)
-    project = _load_project(project_id)
-    user = _user()
-    if not is_named_co_organiser(user, project):
-        abort(403)  # an activity decided meanwhile is the service's 409
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.answer_co_organisation(user, project, confirm=answer == "confirm")
-    db.session.commit()
-    flash(_("Your answer is recorded."), "success")
-    return redirect(url_for("activities.manage_project", project_id=project.id))
+    return _render_manage_project(_load("projects", project_id))
 
 
 # --- The focal point's space and the review queue -----------------------------------------------

@@ -52,7 +52,7 @@ def test_project_journey(client, login_as, lead, other_partner, other_focal_poin
     client.post("/logout")
 
     login_as(other_focal_point)
-    assert client.post(f"/projects/{project.id}/partner/confirm").status_code == 302
+    assert client.post(f"/projects/{project.id}/co-organiser/confirm").status_code == 302
     db.session.refresh(project.partner_links[0])
     assert project.partner_links[0].confirmation == Confirmation.CONFIRMED
     client.post("/logout")
