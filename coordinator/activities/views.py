@@ -80,10 +80,38 @@ def _load(kind: str, activity_id: int):
         abort(404)
 
 
+def _load_editable(kind: str, activity_id: int, may_edit):
+    """As _load, and 403 for someone who sees it but may not edit it (now)."""
+    activity = _load(kind, activity_id)
+    if not may_edit(_user(), activity):
+        abort(403)
+    return activity
+
+
 def _manage_url(activity: Event | Project) -> str:
     if isinstance(activity, Event):
         return url_for("activities.manage_event", event_id=activity.id)
     return url_for("activities.manage_project", project_id=activity.id)
+
+
+_DRAFT_SAVED = _l("Draft saved. Submit it for review when it is ready.")
+
+
+def _form_view(form, save, template: str, *, dry_run: bool = False, **context):
+    """Validate → service → commit → flash → the activity's workflow page; or the form again,
+    400 with its errors (a DomainError from the service lands on the form). `save` returns
+    the activity and what to tell the user; dry_run validates only (the clash check)."""
+    if form.validate_on_submit() and not dry_run:
+        try:
+            activity, message = save()
+        except DomainError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(str(message), "success")
+            return redirect(_manage_url(activity))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
 
 
 def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
@@ -109,79 +137,75 @@ def propose_event():
     if not can_propose_activity(user):
         abort(403)
     form = _event_form(user.partner_id, user.partner.timezone)
-    clashes = None
-    if form.validate_on_submit():
-        clashes = _form_clashes(form)
-        if "check" not in request.form:
-            try:
-                event = services.propose_event(user, form.to_data())
-            except DomainError as error:
-                apply_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(_("Draft saved. Submit it for review when it is ready."), "success")
-                return redirect(url_for("activities.manage_event", event_id=event.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(
-        "activities/event_form.html", form=form, event=None, clashes=clashes
-    ), status
+    return _form_view(
+        form,
+        lambda: (services.propose_event(user, form.to_data()), _DRAFT_SAVED),
+        "activities/event_form.html",
+        dry_run="check" in request.form,
+        event=None,
+        clashes=_form_clashes(form) if form.validate_on_submit() else None,
+    )
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = _load("events", event_id)
-    user = _user()
-    if not can_edit_event(user, event):
-        abort(403)
+    event = _load_editable("events", event_id, can_edit_event)
     form = _event_form(event.lead_partner_id, event.timezone)
     if request.method == "GET":
         form.fill_from(event)
-    clashes = None
-    if form.validate_on_submit():
-        clashes = _form_clashes(form, exclude_event_id=event.id)
-        if "check" not in request.form:
-            try:
-                revision = services.edit_event(user, event, form.to_data())
-            except DomainError as error:
-                apply_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(
-                    _("Your changes wait for review; the published version stays online meanwhile.")
-                    if revision
-                    else _("Changes saved."),
-                    "success",
-                )
-                return redirect(url_for("activities.manage_event", event_id=event.id))
-    status = 400 if form.errors or form.form_errors else 200
+    user = _user()
+    return _form_view(
+        form,
+        lambda: (event, _edit_event_message(user, event, form)),
+        "activities/event_form.html",
+        dry_run="check" in request.form,
+        event=event,
+        clashes=_form_clashes(form, exclude_event_id=event.id)
+        if form.validate_on_submit()
+        else None,
+    )
+
+
+def _edit_event_message(user, event: Event, form: EventForm) -> str:
+    revision = services.edit_event(user, event, form.to_data())
+    if revision is not None:
+        return _("Your changes wait for review; the published version stays online meanwhile.")
+    return _("Changes saved.")
+
+
+def _render_manage(activity: Event | Project, comment_form: CommentForm | None = None,
+                   status: int = 200):
+    """The workflow page of an event or a project (manage_event.html, manage_project.html)."""
+    noun = services.subject_type(activity)
+    extra = _event_context(activity) if isinstance(activity, Event) else {}
     return render_template(
-        "activities/event_form.html", form=form, event=event, clashes=clashes
+        f"activities/manage_{noun}.html",
+        kind=f"{noun}s",
+        activity=activity,
+        entries=history(noun, [activity.id]).get(activity.id, []),
+        comment_form=comment_form or CommentForm(),
+        **{noun: activity},
+        **extra,
     ), status
 
 
-def _render_manage_event(event: Event, comment_form: CommentForm | None = None, status: int = 200):
+def _event_context(event: Event) -> dict:
+    """What only an event's page shows: changes under review and clashes."""
     user = _user()
     revision = services.pending_revision(event)
-    diff = services.revision_diff(revision) if revision is not None else []
     # The clash warning helps those who plan (the lead partner) and decide (staff).
     show_clashes = can_review(user) or event.lead_partner_id == user.partner_id
-    return render_template(
-        "activities/manage_event.html",
-        kind="events",
-        activity=event,
-        event=event,
-        entries=history("event", [event.id]).get(event.id, []),
-        revision=revision,
-        diff=diff,
-        past_revisions=[r for r in event.revisions if r is not revision],
-        clashes=clashes_for_event(user, event) if show_clashes else None,
-        comment_form=comment_form or CommentForm(),
-    ), status
+    return {
+        "revision": revision,
+        "diff": services.revision_diff(revision) if revision is not None else [],
+        "past_revisions": [r for r in event.revisions if r is not revision],
+        "clashes": clashes_for_event(user, event) if show_clashes else None,
+    }
 
 
 @bp.route("/events/<int:event_id>/manage")
 def manage_event(event_id: int):
-    return _render_manage_event(_load("events", event_id))
+    return _render_manage(_load("events", event_id))
 
 
 _DONE = {
@@ -267,7 +291,7 @@ def decide_revision(revision_id: int, decision: str):
         abort(403)  # changes decided meanwhile are the service's 409
     form = CommentForm()
     if not form.validate_on_submit():
-        return _render_manage_event(revision.event, form, 400)
+        return _render_manage(revision.event, form, 400)
     try:
         _REVISION_SERVICES[decision](user, revision, form.comment.data or "")
     except DomainError as error:
@@ -275,7 +299,7 @@ def decide_revision(revision_id: int, decision: str):
             raise
         db.session.rollback()
         apply_to_form(form, error)
-        return _render_manage_event(revision.event, form, 400)
+        return _render_manage(revision.event, form, 400)
     db.session.commit()
     flash(
         _("The changes are published.")
@@ -300,63 +324,35 @@ def propose_project():
     if not can_propose_activity(user):
         abort(403)
     form = _project_form(user.partner_id)
-    if form.validate_on_submit():
-        try:
-            project = services.propose_project(user, form.to_data())
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Draft saved. Submit it for review when it is ready."), "success")
-            return redirect(url_for("activities.manage_project", project_id=project.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/project_form.html", form=form, project=None), status
+    return _form_view(
+        form,
+        lambda: (services.propose_project(user, form.to_data()), _DRAFT_SAVED),
+        "activities/project_form.html",
+        project=None,
+    )
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
-    project = _load("projects", project_id)
-    user = _user()
-    if not can_edit_project(user, project):
-        abort(403)
+    project = _load_editable("projects", project_id, can_edit_project)
     form = _project_form(project.lead_partner_id)
     if request.method == "GET":
         form.fill_from(project)
-    if form.validate_on_submit():
-        try:
-            services.edit_project(user, project, form.to_data())
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("activities.manage_project", project_id=project.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/project_form.html", form=form, project=project), status
-
-
-def _render_manage_project(
-    project: Project, comment_form: CommentForm | None = None, status: int = 200
-):
-    return render_template(
-        "activities/manage_project.html",
-        kind="projects",
-        activity=project,
+    user = _user()
+    return _form_view(
+        form, lambda: _edit_project(user, project, form), "activities/project_form.html",
         project=project,
-        entries=history("project", [project.id]).get(project.id, []),
-        comment_form=comment_form or CommentForm(),
-    ), status
+    )
 
 
-def _render_manage(activity: Event | Project, comment_form: CommentForm, status: int):
-    if isinstance(activity, Event):
-        return _render_manage_event(activity, comment_form, status)
-    return _render_manage_project(activity, comment_form, status)
+def _edit_project(user, project: Project, form: ProjectForm):
+    services.edit_project(user, project, form.to_data())
+    return project, _("Changes saved.")
 
 
 @bp.route("/projects/<int:project_id>/manage")
 def manage_project(project_id: int):
-    return _render_manage_project(_load("projects", project_id))
+    return _render_manage(_load("projects", project_id))
 
 
 # --- The focal point's space and the review queue -----------------------------------------------

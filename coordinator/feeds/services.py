@@ -176,7 +176,8 @@ class Window:
 
 
 def _cancelled_at():
-    return func.coalesce(Event.cancelled_dt, Event.status_changed_dt)
+    # A CHECK constraint guarantees the stamp on every cancelled event.
+    return Event.cancelled_dt
 
 
 def scoped(query: Select, scope: FeedScope) -> Select:
@@ -497,7 +498,7 @@ def _boundaries(scope: FeedScope, window: Window, events) -> tuple[datetime, dat
     for event in events:
         upcoming.append(event.end_dt + past_grace)  # leaves the past grace period
         if event.status == Status.CANCELLED:
-            upcoming.append((event.cancelled_dt or event.status_changed_dt) + cancelled_grace)
+            upcoming.append(event.cancelled_dt + cancelled_grace)
         passed.append(event.start_dt - ahead)  # entered the window (if that is in the past)
     next_entry, last_exit, last_cancel_exit = db.session.execute(
         scoped(
@@ -629,7 +630,7 @@ def is_public_event(event: Event) -> bool:
 
 
 def atom_entry(event: Event) -> AtomEntry:
-    published = event.published_dt or event.created_dt
+    published = event.published_dt  # set on every published event (a CHECK constraint)
     title = event.title if not event.is_cancelled else f"Cancelled: {event.title}"
     return AtomEntry(
         id=f"tag:{current_app.config['CALENDAR_UID_HOST']},{published:%Y-%m-%d}:event-{event.id}",
