@@ -56,7 +56,8 @@ def build(count: int) -> int:
     projects = [Project(slug=f"project-{n}", title=f"Project {n}", acronym=f"PR{n}",
                         start_date=(now - timedelta(days=400)).date(),
                         end_date=(now + timedelta(days=400)).date(),
-                        lead_partner=partners[n], status=Status.APPROVED) for n in range(4)]
+                        lead_partner=partners[n], status=Status.APPROVED, submitted_dt=now,
+                        published_dt=now) for n in range(4)]
     db.session.add_all(partners + themes + projects)
     db.session.flush()
     statuses = [Status.APPROVED] * 8 + [Status.CANCELLED, Status.SUBMITTED]
@@ -75,6 +76,10 @@ def build(count: int) -> int:
             "project_id": projects[n % 4].id if n % 3 == 0 else None,
             "status": statuses[n % len(statuses)], "sequence": 0,
             "created_dt": now, "updated_dt": now, "status_changed_dt": now,
+            # The stamps its status requires (CHECK constraints): all three are "now".
+            "submitted_dt": now,
+            "published_dt": now if statuses[n % len(statuses)] != Status.SUBMITTED else None,
+            "cancelled_dt": now if statuses[n % len(statuses)] == Status.CANCELLED else None,
         })
     db.session.execute(insert(Event), rows)
     ids = db.session.scalars(select(Event.id).order_by(Event.id)).all()

@@ -97,6 +97,7 @@ def seed(count: int) -> None:
             lead_partner_id=partners[index % len(partners)].id,
             updated_dt=now,
             published_dt=now,
+            submitted_dt=now,
             created_dt=now,
         )
         event.themes = rng.sample(themes, 2)

@@ -10,6 +10,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from coordinator.accounts.models import Role, User
 from coordinator.accounts.passwords import hash_password
 from coordinator.activities.models import (
+    PUBLISHED_STATES,
+    SUBMITTED_STATES,
     Confirmation,
     Event,
     EventKind,
@@ -77,7 +79,25 @@ def _in_days(days: int, hour: int = 9) -> datetime:
     return base + timedelta(days=days)
 
 
-class ProjectFactory(BaseFactory):
+def _stamped_if(states) -> factory.LazyAttribute:
+    """A stamp the status requires (the models' CHECK constraints), else none."""
+    return factory.LazyAttribute(lambda o: o.status_changed_dt if o.status in states else None)
+
+
+class _ReviewableFactory(BaseFactory):
+    """Stamps consistent with the status given, as the transition table would leave them."""
+
+    class Meta:
+        abstract = True
+
+    status = Status.APPROVED
+    status_changed_dt = factory.LazyFunction(lambda: datetime.now(UTC))
+    submitted_dt = _stamped_if(SUBMITTED_STATES)
+    published_dt = _stamped_if(PUBLISHED_STATES)
+    cancelled_dt = _stamped_if((Status.CANCELLED,))
+
+
+class ProjectFactory(_ReviewableFactory):
     class Meta:
         model = Project
 
@@ -88,10 +108,9 @@ class ProjectFactory(BaseFactory):
     start_date = factory.LazyFunction(lambda: _in_days(-30).date())
     end_date = factory.LazyFunction(lambda: _in_days(365).date())
     lead_partner = factory.SubFactory(PartnerFactory)
-    status = Status.APPROVED
 
 
-class EventFactory(BaseFactory):
+class EventFactory(_ReviewableFactory):
     class Meta:
         model = Event
 
@@ -106,7 +125,6 @@ class EventFactory(BaseFactory):
     country = "FR"
     visibility = Visibility.PUBLIC
     lead_partner = factory.SubFactory(PartnerFactory)
-    status = Status.APPROVED
 
 
 class EventPartnerFactory(BaseFactory):

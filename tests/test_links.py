@@ -21,6 +21,7 @@ from coordinator.access import public
 from coordinator.accounts.models import Invitation
 from coordinator.activities import services as activities
 from coordinator.activities.models import Status, Visibility
+from coordinator.activities.workflow import Action
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.mail import OutgoingMessage
@@ -177,7 +178,7 @@ def test_notifications_sent_outside_a_request_carry_absolute_links(app):
     # Mail composed by a CLI command or a worker thread has no request to take a host from.
     cast = Cast()
     event = cast.event(Status.DRAFT)
-    activities.submit_event(cast.lead, event)
+    activities.transition(cast.lead, event, Action.SUBMIT)
     body = last_message_to(cast.staff.email).body_text
     assert f"http://localhost/events/{event.id}/manage" in body
 

@@ -68,3 +68,52 @@ def test_upgrade_from_empty_then_check_finds_no_drift(empty_database_url, tmp_pa
         engine.dispose()
     assert {table.name for table in db.metadata.sorted_tables} <= tables
     assert "alembic_version" in tables
+
+
+def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database_url, tmp_path):
+    """The migration adding the status/stamp CHECK constraints (the latest one here) first
+    repairs existing rows, from the stamps each row has, so it can run on any database."""
+    for args in (("db", "upgrade"), ("db", "downgrade", "--", "-1")):
+        done = _flask(*args, database_url=empty_database_url, instance=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+    changed, created = "2030-03-02 10:00:00", "2030-03-01 09:00:00"
+    engine = create_engine(normalise_database_url(empty_database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO partners (id, name, acronym, slug, kind, city, country, timezone,"
+                " website, summary, is_coordinator, is_active, created_dt, updated_dt) VALUES"
+                " (1, 'P', 'P', 'p', '', '', '', 'UTC', '', '', false, true, :t, :t)"
+            ), {"t": created})
+            # (status, submitted_dt, published_dt, cancelled_dt) as an old bug left them.
+            for number, (status, submitted, published, cancelled) in enumerate([
+                ("approved", None, None, None),
+                ("cancelled", None, None, None),
+                ("draft", changed, changed, None),
+                ("submitted", changed, None, changed),
+            ], start=1):
+                connection.execute(text(
+                    "INSERT INTO projects (id, slug, title, acronym, summary, description,"
+                    " start_date, end_date, website, lead_partner_id, status, status_changed_dt,"
+                    " submitted_dt, published_dt, cancelled_dt, cancel_reason, review_comment,"
+                    " created_dt, updated_dt) VALUES (:id, :slug, 'T', '', '', '', '2030-01-01',"
+                    " '2030-12-31', '', 1, :status, :changed, :submitted, :published,"
+                    " :cancelled, '', '', :created, :created)"
+                ), {"id": number, "slug": f"p{number}", "status": status, "changed": changed,
+                    "created": created, "submitted": submitted, "published": published,
+                    "cancelled": cancelled})
+        upgrade = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
+        assert upgrade.returncode == 0, upgrade.stderr[-3000:]
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT status, submitted_dt IS NOT NULL, published_dt IS NOT NULL,"
+                " cancelled_dt IS NOT NULL FROM projects ORDER BY id"
+            )).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("approved", True, True, False),
+        ("cancelled", True, True, True),
+        ("draft", False, False, False),
+        ("submitted", True, False, False),
+    ]

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
@@ -174,9 +174,109 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
-class Project(db.Model):
+# Which states carry which stamps, as the transition table guarantees (workflow.TRANSITIONS):
+# only SUBMIT leaves a draft, so every state reached from a submission carries submitted_dt
+# (a draft never does; a withdrawn proposal may have been a draft or a submission); only
+# APPROVE publishes, and only an approved activity is cancelled.
+SUBMITTED_STATES = (
+    Status.SUBMITTED,
+    Status.CHANGES_REQUESTED,
+    Status.APPROVED,
+    Status.REJECTED,
+    Status.CANCELLED,
+)
+
+
+def _in(states) -> str:
+    return "status IN (" + ", ".join(f"'{state.value}'" for state in states) + ")"
+
+
+def stamp_constraints() -> tuple[CheckConstraint, ...]:
+    """CHECK constraints tying an activity's status to its stamps (new objects per table)."""
+    published = _in(PUBLISHED_STATES)
+    return (
+        CheckConstraint(
+            f"(status = 'draft' AND submitted_dt IS NULL) OR status = 'withdrawn'"
+            f" OR ({_in(SUBMITTED_STATES)} AND submitted_dt IS NOT NULL)",
+            name="submitted_stamp",
+        ),
+        CheckConstraint(
+            f"({published} AND published_dt IS NOT NULL)"
+            f" OR (NOT {published} AND published_dt IS NULL)",
+            name="published_stamp",
+        ),
+        CheckConstraint(
+            "(status = 'cancelled' AND cancelled_dt IS NOT NULL)"
+            " OR (status != 'cancelled' AND cancelled_dt IS NULL)",
+            name="cancelled_stamp",
+        ),
+    )
+
+
+class ReviewableMixin:
+    """What events and joint projects share: a lead partner, a proposer, and the reviewed
+    lifecycle with its stamps (tied to the status by stamp_constraints())."""
+
+    lead_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
+    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @declared_attr
+    def lead_partner(cls) -> Mapped[Partner]:
+        return relationship()
+
+    @declared_attr
+    def proposer(cls) -> Mapped[User | None]:
+        return relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED_STATES
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Status.CANCELLED
+
+
+class PartnerLinkMixin:
+    """A partner named on an activity and its focal points' answer (one table per kind)."""
+
+    OWNER_ID: str  # the name of the column naming the activity
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    confirmation: Mapped[Confirmation] = mapped_column(
+        _enum(Confirmation), default=Confirmation.PENDING
+    )
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its focal points were asked to confirm (set at the first submission naming it).
+    invited_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def partner(cls) -> Mapped[Partner]:
+        return relationship()
+
+    @classmethod
+    def owner_id_column(cls):
+        """The column naming the activity (event_id or project_id)."""
+        return getattr(cls, cls.OWNER_ID)
+
+
+class Project(ReviewableMixin, db.Model):
     __tablename__ = "projects"
-    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates_ordered"),)
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        Index("ix_projects_status", "status"),
+        *stamp_constraints(),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -187,20 +287,7 @@ class Project(db.Model):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     website: Mapped[str] = mapped_column(String(500), default="")
-    lead_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT, index=True)
-    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    review_comment: Mapped[str] = mapped_column(Text, default="")
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    lead_partner: Mapped[Partner] = relationship()
-    proposer: Mapped[User | None] = relationship()
     themes: Mapped[list[Theme]] = relationship(secondary=project_themes, order_by=Theme.name)
     partner_links: Mapped[list[ProjectPartner]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
@@ -210,31 +297,21 @@ class Project(db.Model):
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.slug} {self.status}>"
 
-    @property
-    def is_published(self) -> bool:
-        return self.status in PUBLISHED_STATES
 
+class ProjectPartner(PartnerLinkMixin, db.Model):
+    """A partner of a joint project and whether its focal points confirmed."""
 
-class ProjectPartner(db.Model):
     __tablename__ = "project_partners"
+    OWNER_ID = "project_id"
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
     )
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
-    confirmation: Mapped[Confirmation] = mapped_column(
-        _enum(Confirmation), default=Confirmation.PENDING
-    )
-    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When its focal points were asked to confirm (set at the first submission naming it).
-    invited_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship(back_populates="partner_links")
-    partner: Mapped[Partner] = relationship()
 
 
-class Event(db.Model):
+class Event(ReviewableMixin, db.Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("end_dt > start_dt", name="times_ordered"),
@@ -246,6 +323,7 @@ class Event(db.Model):
             name="all_day_dates",
         ),
         Index("ix_events_status_start", "status", "start_dt"),
+        *stamp_constraints(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,22 +349,9 @@ class Event(db.Model):
     registration_url: Mapped[str] = mapped_column(String(500), default="")
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.PUBLIC)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
-    lead_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
-    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submitted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    review_comment: Mapped[str] = mapped_column(Text, default="")
     # Raised on every published change (approved revision, cancellation): iCalendar SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    lead_partner: Mapped[Partner] = relationship()
-    proposer: Mapped[User | None] = relationship()
     project: Mapped[Project | None] = relationship(back_populates="events")
     themes: Mapped[list[Theme]] = relationship(secondary=event_themes, order_by=Theme.name)
     partner_links: Mapped[list[EventPartner]] = relationship(
@@ -298,14 +363,6 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r} {self.status}>"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status in PUBLISHED_STATES
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == Status.CANCELLED
 
     @property
     def is_online(self) -> bool:
@@ -320,25 +377,20 @@ class Event(db.Model):
         ]
 
 
-class EventPartner(db.Model):
+class EventPartner(PartnerLinkMixin, db.Model):
     """A co-organising partner of an event and whether its focal points confirmed."""
 
     __tablename__ = "event_partners"
+    OWNER_ID = "event_id"
 
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
+
+    # The partner's side is looked up too ("which events does this partner co-organise?").
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True, index=True)
-    confirmation: Mapped[Confirmation] = mapped_column(
-        _enum(Confirmation), default=Confirmation.PENDING
-    )
-    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    responded_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When its focal points were asked to confirm (set at the first submission naming it).
-    invited_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="partner_links")
-    partner: Mapped[Partner] = relationship()
 
 
 class EventRevision(db.Model):

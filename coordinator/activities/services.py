@@ -32,6 +32,7 @@ from coordinator.activities.permissions import (
     can_edit_event,
     can_edit_project,
     can_manage_event,
+    can_manage_project,
     can_propose_activity,
     can_review,
     can_view_event,
@@ -58,19 +59,35 @@ class NotVisible(DomainError):
         super().__init__(message or _("There is nothing here."))
 
 
+# The two kinds of reviewable activity, by the name their URLs and audit entries use.
+ACTIVITY_KINDS: dict[str, type[Event] | type[Project]] = {"events": Event, "projects": Project}
+LINK_MODELS: dict[type, type[EventPartner] | type[ProjectPartner]] = {
+    Event: EventPartner,
+    Project: ProjectPartner,
+}
+PartnerLink = EventPartner | ProjectPartner
+_CAN_VIEW = {Event: can_view_event, Project: can_view_project}
+_CAN_MANAGE = {Event: can_manage_event, Project: can_manage_project}
+
+
 def subject_type(activity) -> str:
     return "event" if isinstance(activity, Event) else "project"
 
 
 def ensure_visible(user, activity) -> None:
     """404 for anyone who may not see the activity at all (another partner's draft)."""
-    visible = (
-        can_view_event(user, activity)
-        if isinstance(activity, Event)
-        else can_view_project(user, activity)
-    )
-    if not visible:
+    if not _CAN_VIEW[type(activity)](user, activity):
         raise NotVisible()
+
+
+def load_activity(actor, kind: str, activity_id: int) -> Event | Project:
+    """The event or project (kind "events" or "projects") whose workflow page the actor may
+    see, else NotVisible (404): missing and hidden look the same."""
+    model = ACTIVITY_KINDS.get(kind)
+    activity = db.session.get(model, activity_id) if model is not None else None
+    if activity is None or not _CAN_MANAGE[model](actor, activity):
+        raise NotVisible()
+    return activity
 
 
 def decided_already(activity: Event | Project) -> ConflictError:
@@ -187,28 +204,28 @@ def propose_event(actor, data: dict[str, Any]) -> Event:
     """A draft event led by the proposer's partner (never a partner chosen in the form)."""
     if not can_propose_activity(actor):
         raise PermissionDenied(_("Only focal points of a partner propose events."))
-    lead_partner_id = actor.partner_id
-    themes = _active_themes(data["theme_ids"])
-    partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
     _check_project(data.get("project_id"))
-    event = Event(
-        lead_partner_id=lead_partner_id,
-        proposer_id=actor.id,
-        status=Status.DRAFT,
-        **{name: data[name] for name in EVENT_FIELDS},
-    )
-    event.themes = themes
-    event.partner_links = [EventPartner(partner_id=pid) for pid in partner_ids]
-    db.session.add(event)
+    return _create_draft(actor, Event(**{name: data[name] for name in EVENT_FIELDS}), data)
+
+
+def _create_draft(actor, activity: Event | Project, data: dict[str, Any]):
+    """Add a new activity as a draft led by the actor's partner, with its themes and named
+    partners, and record its creation."""
+    activity.lead_partner_id = actor.partner_id
+    activity.proposer_id = actor.id
+    activity.status = Status.DRAFT
+    activity.themes = _active_themes(data["theme_ids"])
+    _set_partners(activity, _co_organiser_ids(data["partner_ids"], actor.partner_id))
+    db.session.add(activity)
     db.session.flush()
     record(
         actor=actor,
-        subject_type="event",
-        subject_id=event.id,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
         action="create",
         to_state=Status.DRAFT.value,
     )
-    return event
+    return activity
 
 
 def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | None:
@@ -223,29 +240,35 @@ def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | Non
         _check_project(data.get("project_id"))
     if event.status == Status.APPROVED:
         return _propose_revision(actor, event, data)
-    for name in EVENT_FIELDS:
-        setattr(event, name, data[name])
-    event.themes = themes
-    _set_event_partners(event, data["partner_ids"])
-    db.session.flush()
-    record(
-        actor=actor,
-        subject_type="event",
-        subject_id=event.id,
-        action="edit",
-        from_state=event.status.value,
-        to_state=event.status.value,
-    )
+    _edit_in_place(actor, event, EVENT_FIELDS, data, themes)
     return None
 
 
-def _set_event_partners(event: Event, partner_ids: list[int]) -> list[EventPartner]:
+def _edit_in_place(actor, activity, fields, data: dict[str, Any], themes: list[Theme]) -> None:
+    """Write an unpublished activity's fields, themes and named partners; record the edit."""
+    for name in fields:
+        setattr(activity, name, data[name])
+    activity.themes = themes
+    _set_partners(activity, data["partner_ids"])
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action="edit",
+        from_state=activity.status.value,
+        to_state=activity.status.value,
+    )
+
+
+def _set_partners(activity: Event | Project, partner_ids: list[int]) -> list[PartnerLink]:
     """Keep the answers of partners still named; returns the newly named links."""
     wanted = set(partner_ids)
-    event.partner_links = [link for link in event.partner_links if link.partner_id in wanted]
-    existing = {link.partner_id for link in event.partner_links}
-    added = [EventPartner(partner_id=pid) for pid in sorted(wanted - existing)]
-    event.partner_links.extend(added)
+    activity.partner_links = [link for link in activity.partner_links if link.partner_id in wanted]
+    existing = {link.partner_id for link in activity.partner_links}
+    link_model = LINK_MODELS[type(activity)]
+    added = [link_model(partner_id=pid) for pid in sorted(wanted - existing)]
+    activity.partner_links.extend(added)
     return added
 
 
@@ -395,7 +418,7 @@ def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> Non
     if "theme_ids" in changes:
         event.themes = _active_themes(changes["theme_ids"])
     if "partner_ids" in changes:
-        added = _set_event_partners(event, changes["partner_ids"])
+        added = _set_partners(event, changes["partner_ids"])
         db.session.flush()
         _invite(event, added, now)
 
@@ -436,28 +459,11 @@ def propose_project(actor, data: dict[str, Any]) -> Project:
     """A draft joint project led by the proposer's partner."""
     if not can_propose_activity(actor):
         raise PermissionDenied(_("Only focal points of a partner propose joint projects."))
-    lead_partner_id = actor.partner_id
-    themes = _active_themes(data["theme_ids"])
-    partner_ids = _co_organiser_ids(data["partner_ids"], lead_partner_id)
     project = Project(
-        lead_partner_id=lead_partner_id,
-        proposer_id=actor.id,
-        status=Status.DRAFT,
         slug=_unique_project_slug(data["acronym"] or data["title"]),
         **{name: data[name] for name in PROJECT_FIELDS},
     )
-    project.themes = themes
-    project.partner_links = [ProjectPartner(partner_id=pid) for pid in partner_ids]
-    db.session.add(project)
-    db.session.flush()
-    record(
-        actor=actor,
-        subject_type="project",
-        subject_id=project.id,
-        action="create",
-        to_state=Status.DRAFT.value,
-    )
-    return project
+    return _create_draft(actor, project, data)
 
 
 def edit_project(actor, project: Project, data: dict[str, Any]) -> None:
@@ -466,31 +472,18 @@ def edit_project(actor, project: Project, data: dict[str, Any]) -> None:
     if not can_edit_project(actor, project):
         raise PermissionDenied(_("This project cannot be edited now."))
     themes = _active_themes(data["theme_ids"])
-    wanted = set(_co_organiser_ids(data["partner_ids"], project.lead_partner_id))
-    for name in PROJECT_FIELDS:
-        setattr(project, name, data[name])
-    project.themes = themes
-    project.partner_links = [link for link in project.partner_links if link.partner_id in wanted]
-    existing = {link.partner_id for link in project.partner_links}
-    project.partner_links.extend(
-        ProjectPartner(partner_id=pid) for pid in sorted(wanted - existing)
-    )
-    db.session.flush()
-    record(
-        actor=actor,
-        subject_type="project",
-        subject_id=project.id,
-        action="edit",
-        from_state=project.status.value,
-        to_state=project.status.value,
-    )
+    data = {**data, "partner_ids": _co_organiser_ids(data["partner_ids"], project.lead_partner_id)}
+    _edit_in_place(actor, project, PROJECT_FIELDS, data, themes)
 
 
 # --- The lifecycle ------------------------------------------------------------------------------
 
 
-def transition(actor, activity: Event | Project, action: Action, comment: str = "") -> None:
-    """Move an event or project along the transition table, or raise.
+def transition(
+    actor, activity: Event | Project, action: Action, comment: str = "", *, notify: bool = True
+) -> None:
+    """Move an event or project along the transition table, or raise (notify=False only for
+    a history replayed long after the fact, such as the demo's: nobody is mailed).
 
     NotVisible (404) if the actor may not see it, PermissionDenied (403) if the table does not
     give the actor's role this action, ConflictError (409) if the state is not (or no longer)
@@ -549,78 +542,33 @@ def transition(actor, activity: Event | Project, action: Action, comment: str = 
     if action == Action.CANCEL:  # a cancelled event's pending revision closes with it
         close_pending_revision(activity, actor, now)
 
+    if notify:
+        _notify_transition(activity, action, actor, comment, from_state)
+    if action == Action.SUBMIT:
+        _invite(activity, activity.partner_links, now, notify)
+    db.session.flush()
+
+
+def _notify_transition(activity, action: Action, actor, comment: str, from_state: Status) -> None:
     if action == Action.SUBMIT:
         notifications.proposal_submitted(
             activity, actor, resubmitted=from_state == Status.CHANGES_REQUESTED
         )
-        _invite(activity, [link for link in activity.partner_links if link.invited_dt is None], now)
     elif action == Action.WITHDRAW and from_state == Status.SUBMITTED:
         notifications.proposal_withdrawn(activity)  # it leaves the staff's queue
     elif action in (Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT, Action.CANCEL):
         notifications.decision_made(activity, action, actor, comment)
-    db.session.flush()
 
 
-def _invite(activity, links, now: datetime) -> None:
+def _invite(activity, links, now: datetime, notify: bool = True) -> None:
     """Ask newly named partners to confirm, once."""
     links = [link for link in links if link.invited_dt is None]
     if not links:
         return
     for link in links:
         link.invited_dt = now
-    notifications.co_organisers_invited(activity, links)
-
-
-def submit_event(actor, event: Event) -> None:
-    """Send a draft (or a proposal sent back) to staff for review."""
-    transition(actor, event, Action.SUBMIT)
-
-
-def withdraw_event(actor, event: Event) -> None:
-    """The lead partner takes back a proposal not decided yet."""
-    transition(actor, event, Action.WITHDRAW)
-
-
-def approve_event(actor, event: Event, comment: str = "") -> None:
-    """Staff publish a submitted event."""
-    transition(actor, event, Action.APPROVE, comment)
-
-
-def request_changes_event(actor, event: Event, comment: str) -> None:
-    transition(actor, event, Action.REQUEST_CHANGES, comment)
-
-
-def reject_event(actor, event: Event, comment: str) -> None:
-    transition(actor, event, Action.REJECT, comment)
-
-
-def cancel_event(actor, event: Event, reason: str) -> None:
-    """A published event is called off; it stays visible as cancelled."""
-    transition(actor, event, Action.CANCEL, reason)
-
-
-def submit_project(actor, project: Project) -> None:
-    transition(actor, project, Action.SUBMIT)
-
-
-def withdraw_project(actor, project: Project) -> None:
-    transition(actor, project, Action.WITHDRAW)
-
-
-def approve_project(actor, project: Project, comment: str = "") -> None:
-    transition(actor, project, Action.APPROVE, comment)
-
-
-def request_changes_project(actor, project: Project, comment: str) -> None:
-    transition(actor, project, Action.REQUEST_CHANGES, comment)
-
-
-def reject_project(actor, project: Project, comment: str) -> None:
-    transition(actor, project, Action.REJECT, comment)
-
-
-def cancel_project(actor, project: Project, reason: str) -> None:
-    transition(actor, project, Action.CANCEL, reason)
+    if notify:
+        notifications.co_organisers_invited(activity, links)
 
 
 # --- Co-organisers ----------------------------------------------------------------------------
@@ -639,8 +587,8 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
             )
         )
     model = type(activity)
-    link_model = EventPartner if model is Event else ProjectPartner
-    owner_column = link_model.event_id if link_model is EventPartner else link_model.project_id
+    link_model = LINK_MODELS[model]
+    owner_column = link_model.owner_id_column()
     answer = Confirmation.CONFIRMED if confirm else Confirmation.DECLINED
     # Conditional on the answer and on the activity still being alive, as the user saw them.
     changed = db.session.execute(
@@ -708,10 +656,3 @@ def _answered_already(activity: Event | Project, partner_id: int, confirm: bool)
                name=responder.name, when=when)
     )
 
-
-def get_event_for(actor, event_id: int) -> Event:
-    """Load an event the actor may manage, else NotVisible (404)."""
-    event = db.session.get(Event, event_id)
-    if event is None or not can_manage_event(actor, event):
-        raise NotVisible()
-    return event

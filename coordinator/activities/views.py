@@ -17,7 +17,6 @@ from coordinator.activities.permissions import (
     can_edit_event,
     can_edit_project,
     can_manage_event,
-    can_manage_project,
     can_propose_activity,
     can_review,
     can_see_clashes,
@@ -73,18 +72,46 @@ def _event_form(lead_partner_id: int | None, default_zone: str, **kwargs) -> Eve
     )
 
 
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not can_manage_event(_user(), event):
+def _load(kind: str, activity_id: int):
+    """The event or project whose workflow page the user may see, else 404."""
+    try:
+        return services.load_activity(_user(), kind, activity_id)
+    except services.NotVisible:
         abort(404)
-    return event
 
 
-def _load_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not can_manage_project(_user(), project):
-        abort(404)
-    return project
+def _load_editable(kind: str, activity_id: int, may_edit):
+    """As _load, and 403 for someone who sees it but may not edit it (now)."""
+    activity = _load(kind, activity_id)
+    if not may_edit(_user(), activity):
+        abort(403)
+    return activity
+
+
+def _manage_url(activity: Event | Project) -> str:
+    if isinstance(activity, Event):
+        return url_for("activities.manage_event", event_id=activity.id)
+    return url_for("activities.manage_project", project_id=activity.id)
+
+
+_DRAFT_SAVED = _l("Draft saved. Submit it for review when it is ready.")
+
+
+def _form_view(form, save, template: str, *, dry_run: bool = False, **context):
+    """Validate → service → commit → flash → the activity's workflow page; or the form again,
+    400 with its errors (a DomainError from the service lands on the form). `save` returns
+    the activity and what to tell the user; dry_run validates only (the clash check)."""
+    if form.validate_on_submit() and not dry_run:
+        try:
+            activity, message = save()
+        except DomainError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(str(message), "success")
+            return redirect(_manage_url(activity))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
 
 
 def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
@@ -110,85 +137,74 @@ def propose_event():
     if not can_propose_activity(user):
         abort(403)
     form = _event_form(user.partner_id, user.partner.timezone)
-    clashes = None
-    if form.validate_on_submit():
-        clashes = _form_clashes(form)
-        if "check" not in request.form:
-            try:
-                event = services.propose_event(user, form.to_data())
-            except DomainError as error:
-                apply_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(_("Draft saved. Submit it for review when it is ready."), "success")
-                return redirect(url_for("activities.manage_event", event_id=event.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(
-        "activities/event_form.html", form=form, event=None, clashes=clashes
-    ), status
+    return _form_view(
+        form,
+        lambda: (services.propose_event(user, form.to_data()), _DRAFT_SAVED),
+        "activities/event_form.html",
+        dry_run="check" in request.form,
+        event=None,
+        clashes=_form_clashes(form) if form.validate_on_submit() else None,
+    )
 
 
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
-    event = _load_event(event_id)
-    user = _user()
-    if not can_edit_event(user, event):
-        abort(403)
+    event = _load_editable("events", event_id, can_edit_event)
     form = _event_form(event.lead_partner_id, event.timezone)
     if request.method == "GET":
         form.fill_from(event)
-    clashes = None
-    if form.validate_on_submit():
-        clashes = _form_clashes(form, exclude_event_id=event.id)
-        if "check" not in request.form:
-            try:
-                revision = services.edit_event(user, event, form.to_data())
-            except DomainError as error:
-                apply_to_form(form, error)
-            else:
-                db.session.commit()
-                flash(
-                    _("Your changes wait for review; the published version stays online meanwhile.")
-                    if revision
-                    else _("Changes saved."),
-                    "success",
-                )
-                return redirect(url_for("activities.manage_event", event_id=event.id))
-    status = 400 if form.errors or form.form_errors else 200
+    user = _user()
+    return _form_view(
+        form,
+        lambda: (event, _edit_event_message(user, event, form)),
+        "activities/event_form.html",
+        dry_run="check" in request.form,
+        event=event,
+        clashes=_form_clashes(form, exclude_event_id=event.id)
+        if form.validate_on_submit()
+        else None,
+    )
+
+
+def _edit_event_message(user, event: Event, form: EventForm) -> str:
+    revision = services.edit_event(user, event, form.to_data())
+    if revision is not None:
+        return _("Your changes wait for review; the published version stays online meanwhile.")
+    return _("Changes saved.")
+
+
+def _render_manage(activity: Event | Project, comment_form: CommentForm | None = None,
+                   status: int = 200):
+    """The workflow page of an event or a project (manage_event.html, manage_project.html)."""
+    noun = services.subject_type(activity)
+    extra = _event_context(activity) if isinstance(activity, Event) else {}
     return render_template(
-        "activities/event_form.html", form=form, event=event, clashes=clashes
+        f"activities/manage_{noun}.html",
+        kind=f"{noun}s",
+        activity=activity,
+        entries=history(noun, [activity.id]).get(activity.id, []),
+        comment_form=comment_form or CommentForm(),
+        **{noun: activity},
+        **extra,
     ), status
 
 
-def _render_manage_event(event: Event, comment_form: CommentForm | None = None, status: int = 200):
+def _event_context(event: Event) -> dict:
+    """What only an event's page shows: changes under review and clashes."""
     user = _user()
     revision = services.pending_revision(event)
-    diff = services.revision_diff(revision) if revision is not None else []
-    return render_template(
-        "activities/manage_event.html",
-        event=event,
-        entries=history("event", [event.id]).get(event.id, []),
-        revision=revision,
-        diff=diff,
-        past_revisions=[r for r in event.revisions if r is not revision],
-        clashes=clashes_for_event(user, event) if can_see_clashes(user, event) else None,
-        comment_form=comment_form or CommentForm(),
-    ), status
+    return {
+        "revision": revision,
+        "diff": services.revision_diff(revision) if revision is not None else [],
+        "past_revisions": [r for r in event.revisions if r is not revision],
+        "clashes": clashes_for_event(user, event) if can_see_clashes(user, event) else None,
+    }
 
 
 @bp.route("/events/<id:event_id>/manage")
 def manage_event(event_id: int):
-    return _render_manage_event(_load_event(event_id))
+    return _render_manage(_load("events", event_id))
 
-
-_EVENT_SERVICES = {
-    Action.SUBMIT: lambda user, event, comment: services.submit_event(user, event),
-    Action.WITHDRAW: lambda user, event, comment: services.withdraw_event(user, event),
-    Action.APPROVE: services.approve_event,
-    Action.REQUEST_CHANGES: services.request_changes_event,
-    Action.REJECT: services.reject_event,
-    Action.CANCEL: services.cancel_event,
-}
 
 _DONE = {
     Action.SUBMIT: _l("Submitted for review. Staff have been told."),
@@ -200,50 +216,58 @@ _DONE = {
 }
 
 
-@bp.route("/events/<id:event_id>/workflow/<slug:action_slug>", methods=["POST"])
-def event_transition(event_id: int, action_slug: str):
+@bp.route(
+    "/<any(events, projects):kind>/<id:activity_id>/workflow/<slug:action_slug>", methods=["POST"]
+)
+def activity_transition(kind: str, activity_id: int, action_slug: str):
     action = Action.from_slug(action_slug)
     if action is None:
         abort(404)
-    event = _load_event(event_id)
+    activity = _load(kind, activity_id)
     user = _user()
-    if not holds_action(user, event, action):
+    if not holds_action(user, activity, action):
         abort(403)  # a state moved on is the service's 409, with what it is now
     form = CommentForm()
     if not form.validate_on_submit():
-        return _render_manage_event(event, form, 400)
+        return _render_manage(activity, form, 400)
     try:
-        _EVENT_SERVICES[action](user, event, form.comment.data or "")
+        services.transition(user, activity, action, form.comment.data or "")
     except DomainError as error:
         if error.status_code != 400:
             raise
         db.session.rollback()
         apply_to_form(form, error)
-        return _render_manage_event(event, form, 400)
+        return _render_manage(activity, form, 400)
     db.session.commit()
     flash(str(_DONE[action]), "success")
-    return redirect(url_for("activities.manage_event", event_id=event.id))
+    return redirect(_manage_url(activity))
 
 
-@bp.route("/events/<id:event_id>/co-organiser/<slug:answer>", methods=["POST"])
-def answer_event(event_id: int, answer: str):
+# What a co-organiser reads after answering (the event's words predate the project's).
+_ANSWERED = {
+    ("events", True): _l("Thank you: your answer is recorded."),
+    ("events", False): _l("You declined co-organising this event."),
+    ("projects", True): _l("Your answer is recorded."),
+    ("projects", False): _l("Your answer is recorded."),
+}
+
+
+@bp.route(
+    "/<any(events, projects):kind>/<id:activity_id>/co-organiser/<slug:answer>", methods=["POST"]
+)
+def answer_co_organisation(kind: str, activity_id: int, answer: str):
     if answer not in ("confirm", "decline"):
         abort(404)
-    event = _load_event(event_id)
+    activity = _load(kind, activity_id)
     user = _user()
-    if not is_named_co_organiser(user, event):
+    if not is_named_co_organiser(user, activity):
         abort(403)  # an activity decided meanwhile is the service's 409
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.answer_co_organisation(user, event, confirm=answer == "confirm")
+    services.answer_co_organisation(user, activity, confirm=answer == "confirm")
     db.session.commit()
-    flash(
-        _("Thank you: your answer is recorded.")
-        if answer == "confirm"
-        else _("You declined co-organising this event."),
-        "success",
-    )
-    return redirect(url_for("activities.manage_event", event_id=event.id))
+    flash(str(_ANSWERED[kind, answer == "confirm"]), "success")
+    return redirect(_manage_url(activity))
 
 
 _REVISION_SERVICES = {
@@ -265,7 +289,7 @@ def decide_revision(revision_id: int, decision: str):
         abort(403)  # changes decided meanwhile are the service's 409
     form = CommentForm()
     if not form.validate_on_submit():
-        return _render_manage_event(revision.event, form, 400)
+        return _render_manage(revision.event, form, 400)
     try:
         _REVISION_SERVICES[decision](user, revision, form.comment.data or "")
     except DomainError as error:
@@ -273,7 +297,7 @@ def decide_revision(revision_id: int, decision: str):
             raise
         db.session.rollback()
         apply_to_form(form, error)
-        return _render_manage_event(revision.event, form, 400)
+        return _render_manage(revision.event, form, 400)
     db.session.commit()
     flash(
         _("The changes are published.")
@@ -298,106 +322,35 @@ def propose_project():
     if not can_propose_activity(user):
         abort(403)
     form = _project_form(user.partner_id)
-    if form.validate_on_submit():
-        try:
-            project = services.propose_project(user, form.to_data())
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Draft saved. Submit it for review when it is ready."), "success")
-            return redirect(url_for("activities.manage_project", project_id=project.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/project_form.html", form=form, project=None), status
+    return _form_view(
+        form,
+        lambda: (services.propose_project(user, form.to_data()), _DRAFT_SAVED),
+        "activities/project_form.html",
+        project=None,
+    )
 
 
 @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
-    project = _load_project(project_id)
-    user = _user()
-    if not can_edit_project(user, project):
-        abort(403)
+    project = _load_editable("projects", project_id, can_edit_project)
     form = _project_form(project.lead_partner_id)
     if request.method == "GET":
         form.fill_from(project)
-    if form.validate_on_submit():
-        try:
-            services.edit_project(user, project, form.to_data())
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("activities.manage_project", project_id=project.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("activities/project_form.html", form=form, project=project), status
-
-
-def _render_manage_project(
-    project: Project, comment_form: CommentForm | None = None, status: int = 200
-):
-    return render_template(
-        "activities/manage_project.html",
+    user = _user()
+    return _form_view(
+        form, lambda: _edit_project(user, project, form), "activities/project_form.html",
         project=project,
-        entries=history("project", [project.id]).get(project.id, []),
-        comment_form=comment_form or CommentForm(),
-    ), status
+    )
+
+
+def _edit_project(user, project: Project, form: ProjectForm):
+    services.edit_project(user, project, form.to_data())
+    return project, _("Changes saved.")
 
 
 @bp.route("/projects/<id:project_id>/manage")
 def manage_project(project_id: int):
-    return _render_manage_project(_load_project(project_id))
-
-
-_PROJECT_SERVICES = {
-    Action.SUBMIT: lambda user, project, comment: services.submit_project(user, project),
-    Action.WITHDRAW: lambda user, project, comment: services.withdraw_project(user, project),
-    Action.APPROVE: services.approve_project,
-    Action.REQUEST_CHANGES: services.request_changes_project,
-    Action.REJECT: services.reject_project,
-    Action.CANCEL: services.cancel_project,
-}
-
-
-@bp.route("/projects/<id:project_id>/workflow/<slug:action_slug>", methods=["POST"])
-def project_transition(project_id: int, action_slug: str):
-    action = Action.from_slug(action_slug)
-    if action is None:
-        abort(404)
-    project = _load_project(project_id)
-    user = _user()
-    if not holds_action(user, project, action):
-        abort(403)  # a state moved on is the service's 409, with what it is now
-    form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_manage_project(project, form, 400)
-    try:
-        _PROJECT_SERVICES[action](user, project, form.comment.data or "")
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        db.session.rollback()
-        apply_to_form(form, error)
-        return _render_manage_project(project, form, 400)
-    db.session.commit()
-    flash(str(_DONE[action]), "success")
-    return redirect(url_for("activities.manage_project", project_id=project.id))
-
-
-@bp.route("/projects/<id:project_id>/partner/<slug:answer>", methods=["POST"])
-def answer_project(project_id: int, answer: str):
-    if answer not in ("confirm", "decline"):
-        abort(404)
-    project = _load_project(project_id)
-    user = _user()
-    if not is_named_co_organiser(user, project):
-        abort(403)  # an activity decided meanwhile is the service's 409
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.answer_co_organisation(user, project, confirm=answer == "confirm")
-    db.session.commit()
-    flash(_("Your answer is recorded."), "success")
-    return redirect(url_for("activities.manage_project", project_id=project.id))
+    return _render_manage(_load("projects", project_id))
 
 
 # --- The focal point's space and the review queue -----------------------------------------------

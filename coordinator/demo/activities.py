@@ -4,8 +4,9 @@ Loaded by `flask --app wsgi demo` after demo/network.py. Idempotent: activities 
 by title (events) or slug (projects) and are created only once, so running it again adds
 nothing. Dates are computed from the day it is loaded, so a fresh demo never looks stale.
 
-This is seed data, not user actions: statuses are set directly, but each activity gets the
-audit entries its history would have had, so "history" pages show a plausible trail.
+Each activity is created as a draft and walked to its state through the workflow's own
+transition(), with the clock set to when each step happened (coordinator.db.clock_at), so
+stamps, audit trail and status agree exactly as if people had done it; nobody is mailed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from coordinator.activities.models import (
     Theme,
     Visibility,
 )
+from coordinator.activities.services import transition
+from coordinator.activities.workflow import Action
 from coordinator.audit.models import record
+from coordinator.db import clock_at
 from coordinator.demo.network import STAFF_EMAIL, focal_point_email
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
@@ -386,67 +390,60 @@ class _Network:
             for user in db.session.scalars(select(User).where(User.email.in_(emails))).all()
         }
 
-    def proposer(self, partner: Partner) -> User | None:
-        # MedCities itself has no focal point: its staff propose its activities.
-        return self.focal_points.get(partner.id) or self.staff
+    def proposer(self, partner: Partner) -> User:
+        return self.focal_points[partner.id]
 
 
-def _history(network: _Network, subject_type: str, subject, proposer: User | None,
-             status: Status, created: datetime, decided: datetime,
-             now: datetime) -> None:
-    """Audit entries (and review fields) of how the activity reached `status`."""
-    staff = network.staff
+CANCEL_REASON = ("The host municipality could not secure the venue on these dates; the "
+                 "partners will propose new dates.")
+
+
+def _create(subject, created: datetime) -> None:
+    """Add the activity as the draft its proposer saved at `created`."""
+    with clock_at(created):
+        db.session.add(subject)
+        db.session.flush()
+        record(actor=subject.proposer, subject_type="event" if isinstance(subject, Event)
+               else "project", subject_id=subject.id, action="create",
+               to_state=Status.DRAFT.value)
+        db.session.flush()
+
+
+def _history(network: _Network, subject, status: Status, created: datetime,
+             decided: datetime, now: datetime, cancel_reason: str = "") -> None:
+    """Walk a new draft to `status` through the workflow, each step at its moment."""
+    _create(subject, created)
+    staff, proposer = network.staff, subject.proposer
     submitted = min(created + timedelta(days=2), decided)
-    entries: list[tuple[datetime, User | None, str, str | None, str, str]] = [
-        (created, proposer, "create", None, Status.DRAFT, ""),
-    ]
+    steps: list[tuple[datetime, User, Action, str]] = []
     if status != Status.DRAFT:
-        entries.append((submitted, proposer, "submit", Status.DRAFT, Status.SUBMITTED, ""))
-        subject.submitted_dt = submitted
+        steps.append((submitted, proposer, Action.SUBMIT, ""))
     if status == Status.CHANGES_REQUESTED:
-        entries.append((decided, staff, "request_changes", Status.SUBMITTED,
-                        Status.CHANGES_REQUESTED, CHANGES_COMMENT))
-        subject.review_comment = CHANGES_COMMENT
+        steps.append((decided, staff, Action.REQUEST_CHANGES, CHANGES_COMMENT))
     elif status == Status.REJECTED:
-        entries.append((decided, staff, "reject", Status.SUBMITTED, Status.REJECTED,
-                        REJECT_COMMENT))
-        subject.review_comment = REJECT_COMMENT
+        steps.append((decided, staff, Action.REJECT, REJECT_COMMENT))
     elif status == Status.WITHDRAWN:
-        entries.append((decided, proposer, "withdraw", Status.SUBMITTED, Status.WITHDRAWN,
-                        "Postponed to next year; we will propose it again."))
+        steps.append((decided, proposer, Action.WITHDRAW,
+                      "Postponed to next year; we will propose it again."))
     elif status in (Status.APPROVED, Status.CANCELLED):
         # A published activity went through one round of changes now and then.
         if subject.id % 4 == 0:
-            middle = submitted + (decided - submitted) / 3
-            again = submitted + (decided - submitted) * 2 / 3
-            entries += [
-                (middle, staff, "request_changes", Status.SUBMITTED, Status.CHANGES_REQUESTED,
+            steps += [
+                (submitted + (decided - submitted) / 3, staff, Action.REQUEST_CHANGES,
                  CHANGES_COMMENT),
-                (again, proposer, "submit", Status.CHANGES_REQUESTED, Status.SUBMITTED,
+                (submitted + (decided - submitted) * 2 / 3, proposer, Action.SUBMIT,
                  "Venue confirmed and registration link added."),
             ]
-        entries.append((decided, staff, "approve", Status.SUBMITTED, Status.APPROVED,
-                        APPROVE_COMMENT))
-        subject.review_comment = APPROVE_COMMENT
-        subject.published_dt = decided
+        steps.append((decided, staff, Action.APPROVE, APPROVE_COMMENT))
     if status == Status.CANCELLED:
         # Called off a week or so before it was due (or yesterday, for one still ahead).
         start = getattr(subject, "start_dt", None) or now
         cancelled = max(min(now - timedelta(days=1), start - timedelta(days=10)),
                         decided + timedelta(days=1))
-        reason = subject.cancel_reason
-        entries.append((cancelled, staff, "cancel", Status.APPROVED, Status.CANCELLED, reason))
-        subject.cancelled_dt = cancelled
-        decided = cancelled
-    subject.status_changed_dt = decided if status != Status.DRAFT else created
-    subject.created_dt = created
-    for moment, actor, action, from_state, to_state, comment in entries:
-        entry = record(actor=actor, subject_type=subject_type, subject_id=subject.id,
-                       action=action,
-                       from_state=None if from_state is None else str(from_state),
-                       to_state=str(to_state),
-                       comment=comment)
-        entry.created_dt = moment
+        steps.append((cancelled, staff, Action.CANCEL, cancel_reason))
+    for moment, actor, action, comment in steps:
+        with clock_at(moment):
+            transition(actor, subject, action, comment, notify=False)
 
 
 def _load_projects(network: _Network, today: date, now: datetime) -> dict[str, Project]:
@@ -462,7 +459,7 @@ def _load_projects(network: _Network, today: date, now: datetime) -> dict[str, P
             slug=spec.slug, title=spec.title, acronym=spec.acronym, summary=spec.summary,
             description=spec.description, start_date=start,
             end_date=start + timedelta(days=round(spec.months * 30.4)), website=spec.website,
-            lead_partner=lead, proposer=network.proposer(lead), status=spec.status,
+            lead_partner=lead, proposer=network.proposer(lead), status=Status.DRAFT,
             themes=[network.themes[name] for name in spec.themes],
         )
         for slug, confirmation in spec.partners:
@@ -473,10 +470,8 @@ def _load_projects(network: _Network, today: date, now: datetime) -> dict[str, P
                                  else getattr(network.focal_points.get(partner.id), "id", None)),
                 responded_dt=None if confirmation == Confirmation.PENDING else now,
             ))
-        db.session.add(project)
-        db.session.flush()
         created = _moment(now, min(spec.start_offset, 0) - 90)
-        _history(network, "project", project, project.proposer, spec.status, created,
+        _history(network, project, spec.status, created,
                  _moment(now, min(spec.start_offset, 0) - 60), now)
         projects[spec.slug] = project
     return projects
@@ -519,14 +514,10 @@ def _load_event(spec: DemoEvent, network: _Network, projects: dict[str, Project]
                           else f"https://www.medcities.org/register/{slug}"),
         visibility=spec.visibility, lead_partner=lead, proposer=network.proposer(lead),
         project=projects.get(spec.project) if spec.project else None,
-        status=spec.status,
+        status=Status.DRAFT,
         themes=[network.themes[name] for name in spec.themes],
         **_times(spec, zone_name, today),
     )
-    if spec.status == Status.CANCELLED:
-        event.cancel_reason = ("The host municipality could not secure the venue on these "
-                               "dates; the partners will propose new dates.")
-        event.sequence = 1
     for partner_slug, confirmation in spec.co:
         partner = network.partners[partner_slug]
         responder = network.focal_points.get(partner.id) or network.staff
@@ -535,15 +526,13 @@ def _load_event(spec: DemoEvent, network: _Network, projects: dict[str, Project]
             responded_by_id=None if confirmation == Confirmation.PENDING else responder.id,
             responded_dt=None if confirmation == Confirmation.PENDING else _moment(now, -20),
         ))
-    db.session.add(event)
-    db.session.flush()
     # Proposed two to three months ahead; decided within a few weeks of submission.
     created = _moment(now, min(spec.offset, 0) - 75 - spec.offset % 20)
     decided = _moment(now, min(spec.offset, 0) - 40 - spec.offset % 10)
     if spec.status in (Status.SUBMITTED, Status.DRAFT):
         created = _moment(now, -10 - spec.offset % 7)
         decided = _moment(now, -8 - spec.offset % 5)
-    _history(network, "event", event, event.proposer, spec.status, created, decided, now)
+    _history(network, event, spec.status, created, decided, now, cancel_reason=CANCEL_REASON)
 
 
 def load_demo_activities(today: date | None = None) -> dict[str, int]:

@@ -91,8 +91,11 @@ def load_demo_network() -> list[DemoLogin]:
         if db.session.scalar(select(Theme).where(Theme.name == name)) is None:
             db.session.add(Theme(name=name, slug=slugify(name)))
 
-    _upsert_partner(data["coordinator"], True, groups)
-    partners = [_upsert_partner(entry, False, groups) for entry in data["partners"]]
+    # MedCities leads activities of its own, so it has a focal point who proposes them.
+    partners = [
+        _upsert_partner(data["coordinator"], True, groups),
+        *(_upsert_partner(entry, False, groups) for entry in data["partners"]),
+    ]
     db.session.flush()
 
     password_hash = hash_password(DEMO_PASSWORD)

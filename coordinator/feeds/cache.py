@@ -237,7 +237,7 @@ def _boundaries(scope: FeedScope, window: Window, events) -> tuple[datetime, dat
     for event in events:
         upcoming.append(event.end_dt + past_grace)  # leaves the past grace period
         if event.status == Status.CANCELLED:
-            upcoming.append((event.cancelled_dt or event.status_changed_dt) + cancelled_grace)
+            upcoming.append(event.cancelled_dt + cancelled_grace)
         passed.append(event.start_dt - ahead)  # entered the window (if that is in the past)
     next_entry, last_exit, last_cancel_exit = db.session.execute(
         scoped(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event, Project, Status
@@ -117,7 +117,8 @@ class Window:
 
 
 def cancelled_at():
-    return func.coalesce(Event.cancelled_dt, Event.status_changed_dt)
+    # A CHECK constraint guarantees the stamp on every cancelled event.
+    return Event.cancelled_dt
 
 
 def scoped(query: Select, scope: FeedScope) -> Select:

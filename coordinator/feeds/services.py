@@ -135,7 +135,7 @@ def is_public_event(event: Event) -> bool:
 
 
 def atom_entry(event: Event) -> AtomEntry:
-    published = event.published_dt or event.created_dt
+    published = event.published_dt  # set on every published event (a CHECK constraint)
     title = event.title if not event.is_cancelled else f"Cancelled: {event.title}"
     return AtomEntry(
         id=f"tag:{current_app.config['CALENDAR_UID_HOST']},{published:%Y-%m-%d}:event-{event.id}",

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from coordinator.activities import services
 from coordinator.activities.models import (
+    PUBLISHED_STATES,
+    SUBMITTED_STATES,
     Confirmation,
     Event,
     EventPartner,
@@ -23,6 +25,7 @@ from coordinator.activities.models import (
     Status,
 )
 from coordinator.activities.workflow import TRANSITIONS, Actor
+from coordinator.db import utcnow
 from coordinator.errors import ConflictError
 from coordinator.extensions import db
 from tests import factories
@@ -59,6 +62,20 @@ def _links(activity) -> list[tuple]:
     )
 
 
+def _moved_to(status: Status) -> dict:
+    """The row's values after someone moved it to `status`: the state with the stamps the
+    workflow leaves there (the database refuses any other)."""
+    now = utcnow()
+    values = {
+        "status": status,
+        "published_dt": now if status in PUBLISHED_STATES else None,
+        "cancelled_dt": now if status == Status.CANCELLED else None,
+    }
+    if status in SUBMITTED_STATES:
+        values["submitted_dt"] = now
+    return values
+
+
 # (action, state the actor saw, state someone else moved it to meanwhile): the other party did
 # the same action first, or another action open from the same state.
 TRANSITION_RACES = [
@@ -80,7 +97,7 @@ def test_transition_loses_to_a_change_made_meanwhile(app, kind, action, seen, me
     activity = _activity(cast, kind, seen)
     model = type(activity)
     actor = cast.staff if Actor.STAFF in TRANSITIONS[action].actors else cast.lead
-    change_behind_the_back(model, model.id == activity.id, status=meanwhile)
+    change_behind_the_back(model, model.id == activity.id, **_moved_to(meanwhile))
     assert activity.status == seen  # the session still sees what the actor saw
     committed, links = _row(model, activity.id), _links(activity)
     before = side_effects()
@@ -161,7 +178,7 @@ def test_revision_decision_loses_to_a_decision_made_meanwhile(app, decision, mea
 def test_revision_approval_loses_to_the_event_cancelled_meanwhile(app):
     cast = Cast()
     event, revision = _published_with_revision(cast)
-    change_behind_the_back(Event, Event.id == event.id, status=Status.CANCELLED)
+    change_behind_the_back(Event, Event.id == event.id, **_moved_to(Status.CANCELLED))
     assert event.status == Status.APPROVED
     published = services.event_snapshot(event)
     committed = _row(Event, event.id), _row(EventRevision, revision.id)
@@ -231,7 +248,7 @@ def test_co_organiser_answer_loses_to_the_activity_ending_meanwhile(
     cast = Cast()
     activity = _activity(cast, kind, seen)
     model = type(activity)
-    change_behind_the_back(model, model.id == activity.id, status=meanwhile)
+    change_behind_the_back(model, model.id == activity.id, **_moved_to(meanwhile))
     assert activity.status == seen
     committed, links = _row(model, activity.id), _links(activity)
     before = side_effects()

@@ -31,7 +31,8 @@ WORKFLOW_SOURCES = [
         for name in (
             "_clashes.html",
             "_event_actions.html",
-            "_event_workflow_actions.html",
+            "_workflow_actions.html",
+            "_manage_layout.html",
             "_history.html",
             "event_form.html",
             "manage_event.html",
@@ -73,7 +74,7 @@ def test_each_staff_member_hears_of_a_submission_in_their_own_language(app):
     english_staff = factories.UserFactory(role="staff")  # no saved choice: the default
     event = cast.event(Status.DRAFT, title="Forum de l’eau")
 
-    services.submit_event(cast.lead, event)
+    services.transition(cast.lead, event, Action.SUBMIT)
 
     (spanish,) = mail_to(cast.staff)
     assert spanish.subject == "Propuesta enviada: Forum de l’eau"
@@ -92,12 +93,14 @@ def test_a_french_focal_point_gets_the_decision_in_french_while_staff_read_their
     cast.lead.locale = "fr"
     cast.staff.locale = "es"
     event = cast.event(Status.DRAFT, title="Water forum")
-    services.submit_event(cast.lead, event)
+    services.transition(cast.lead, event, Action.SUBMIT)
     staff_mail = mail_to(cast.staff)
     assert [m.subject for m in staff_mail] == ["Propuesta enviada: Water forum"]
     assert [m.subject for m in mail_to(cast.admin)] == ["Proposal submitted: Water forum"]
 
-    services.request_changes_event(cast.staff, event, "Ajoutez le lieu, s’il vous plaît.")
+    services.transition(
+        cast.staff, event, Action.REQUEST_CHANGES, "Ajoutez le lieu, s’il vous plaît."
+    )
 
     (decision,) = [m for m in mail_to(cast.lead) if "Water forum" in m.subject]
     # queue_mail folds every whitespace of a subject, the no-break space too.
@@ -117,7 +120,7 @@ def test_joint_project_mail_names_the_project_not_an_event(app):
     project = factories.ProjectFactory(
         lead_partner=cast.lead_partner, status=Status.SUBMITTED, proposer=cast.lead
     )
-    services.approve_project(cast.staff, project)
+    services.transition(cast.staff, project, Action.APPROVE)
     (message,) = mail_to(cast.lead)
     assert "El proyecto conjunto" in message.body_text
     assert "evento" not in message.body_text
@@ -222,7 +225,7 @@ def test_transition_error_in_french(app, client, login_as):
 def test_history_in_french(app, client, login_as):
     cast = Cast()
     event = cast.event(Status.DRAFT)
-    services.submit_event(cast.lead, event)
+    services.transition(cast.lead, event, Action.SUBMIT)
     login_as(cast.lead)
     html = client.get(f"/events/{event.id}/manage", headers=FRENCH).get_data(as_text=True)
     assert "soumis pour examen" in html

@@ -8,6 +8,7 @@ from coordinator.activities import services
 from coordinator.activities.models import Status
 from coordinator.activities.permissions import can_manage_event, can_view_event
 from coordinator.activities.services import NotVisible
+from coordinator.activities.workflow import Action
 from coordinator.extensions import db
 from tests import factories
 from tests.activities.helpers import event_form_data, project_form_data
@@ -36,12 +37,12 @@ def test_services_answer_not_visible_for_another_partners_unpublished_event(
     assert not can_view_event(focal_point, event)
     assert not can_manage_event(focal_point, event)
     calls = [
-        lambda: services.submit_event(focal_point, event),
-        lambda: services.withdraw_event(focal_point, event),
-        lambda: services.cancel_event(focal_point, event, "x"),
+        lambda: services.transition(focal_point, event, Action.SUBMIT),
+        lambda: services.transition(focal_point, event, Action.WITHDRAW),
+        lambda: services.transition(focal_point, event, Action.CANCEL, "x"),
         lambda: services.edit_event(focal_point, event, {"theme_ids": [], "partner_ids": []}),
         lambda: services.answer_co_organisation(focal_point, event, True),
-        lambda: services.get_event_for(focal_point, event.id),
+        lambda: services.load_activity(focal_point, "events", event.id),
     ]
     for call in calls:
         with pytest.raises(NotVisible):

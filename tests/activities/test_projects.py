@@ -52,7 +52,7 @@ def test_project_journey(client, login_as, lead, other_partner, other_focal_poin
     client.post("/logout")
 
     login_as(other_focal_point)
-    assert client.post(f"/projects/{project.id}/partner/confirm").status_code == 302
+    assert client.post(f"/projects/{project.id}/co-organiser/confirm").status_code == 302
     db.session.refresh(project.partner_links[0])
     assert project.partner_links[0].confirmation == Confirmation.CONFIRMED
     client.post("/logout")
@@ -120,3 +120,19 @@ def test_random_project_input_never_gives_a_500(client, login_as, lead, field, v
     response = client.post("/projects/new", data=project_form_data(**{field: value}))
     assert response.status_code in (200, 302, 400)
     db.session.rollback()
+
+
+def test_the_project_manage_page_uses_the_shared_workflow_partial(client, login_as, lead):
+    """The one partial serves both kinds: a project's buttons post to the project's routes
+    and speak of the project."""
+    project = factories.ProjectFactory(lead_partner=lead.partner, status=Status.APPROVED)
+    login_as(lead)
+    html = client.get(f"/projects/{project.id}/manage").get_data(as_text=True)
+    assert 'data-testid="project-status"' in html
+    assert f'action="/projects/{project.id}/workflow/cancel"' in html
+    assert "Cancel the project" in html and "Cancel the event" not in html
+    response = client.post(f"/projects/{project.id}/workflow/cancel", data={"comment": "Ended."})
+    assert response.status_code == 302
+    html = client.get(f"/projects/{project.id}/manage").get_data(as_text=True)
+    assert "This project is cancelled." in html and "Ended." in html
+    assert project.cancelled_dt is not None and project.published_dt is not None

@@ -58,7 +58,8 @@ def _add_events(count: int, lead, co, theme, project) -> None:
         start = now + offset if index % 2 == 0 else now - offset
         event = Event(title=f"Event {index}", kind=EventKind.WORKSHOP, timezone="Africa/Tunis",
                       start_dt=start, end_dt=start + timedelta(hours=2), lead_partner=lead,
-                      status=Status.APPROVED, country="TN", city="Tunis", project=project)
+                      status=Status.APPROVED, submitted_dt=now, published_dt=now,
+                      country="TN", city="Tunis", project=project)
         event.themes.append(theme)
         event.partner_links.append(EventPartner(partner=co, confirmation=Confirmation.CONFIRMED))
         events.append(event)

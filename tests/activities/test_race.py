@@ -7,6 +7,7 @@ import threading
 from coordinator.accounts.models import User
 from coordinator.activities import services
 from coordinator.activities.models import Event, Status
+from coordinator.activities.workflow import Action
 from coordinator.errors import ConflictError
 from coordinator.extensions import db
 from tests import factories
@@ -56,9 +57,10 @@ def test_eight_simultaneous_approvals_have_one_winner(app):
     event_id, reviewer_ids = event.id, [r.id for r in reviewers]
     db.session.close()  # the test thread holds no transaction while the workers run
 
-    outcomes = _race(
-        app, event_id, reviewer_ids, lambda user, event: services.approve_event(user, event, "Yes.")
-    )
+    def approve(user, event):
+        services.transition(user, event, Action.APPROVE, "Yes.")
+
+    outcomes = _race(app, event_id, reviewer_ids, approve)
 
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]
     assert db.session.get(Event, event_id).status == Status.APPROVED
@@ -75,9 +77,9 @@ def test_approve_racing_reject_leaves_one_decision(app):
 
     def decide(user, event):
         if user.id % 2:
-            services.approve_event(user, event, "Yes.")
+            services.transition(user, event, Action.APPROVE, "Yes.")
         else:
-            services.reject_event(user, event, "No.")
+            services.transition(user, event, Action.REJECT, "No.")
 
     outcomes = _race(app, event_id, reviewer_ids, decide)
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["won"]

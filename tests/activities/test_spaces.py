@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from coordinator.activities import services
 from coordinator.activities.models import Status
+from coordinator.activities.workflow import Action
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from tests import factories
@@ -15,8 +16,8 @@ from tests.activities.helpers import Cast
 def test_my_activities_groups_by_state_with_comments_and_history(app, client, login_as):
     cast = Cast()
     sent_back = cast.event(Status.DRAFT, title="Sent back event")
-    services.submit_event(cast.lead, sent_back)
-    services.request_changes_event(cast.staff, sent_back, "Say who speaks.")
+    services.transition(cast.lead, sent_back, Action.SUBMIT)
+    services.transition(cast.staff, sent_back, Action.REQUEST_CHANGES, "Say who speaks.")
     cast.event(Status.DRAFT, title="Fresh draft")
     factories.EventFactory(lead_partner=cast.lead_partner, status=Status.APPROVED, title="Live one")
     db.session.commit()
@@ -94,7 +95,7 @@ def test_review_queue_oldest_first_and_filters(app, client, login_as):
 def test_proposer_sees_the_staff_comment_on_the_manage_page(app, client, login_as):
     cast = Cast()
     event = cast.event(Status.SUBMITTED)
-    services.reject_event(cast.staff, event, "Outside the network's remit.")
+    services.transition(cast.staff, event, Action.REJECT, "Outside the network's remit.")
     db.session.commit()
     login_as(cast.lead)
     html = client.get(f"/events/{event.id}/manage").get_data(as_text=True)

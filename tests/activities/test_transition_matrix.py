@@ -37,13 +37,14 @@ RESULT = {
     Action.REJECT: Status.REJECTED,
     Action.CANCEL: Status.CANCELLED,
 }
-SERVICES = {
-    Action.SUBMIT: lambda u, e: services.submit_event(u, e),
-    Action.WITHDRAW: lambda u, e: services.withdraw_event(u, e),
-    Action.APPROVE: lambda u, e: services.approve_event(u, e, "Fine."),
-    Action.REQUEST_CHANGES: lambda u, e: services.request_changes_event(u, e, "Add a venue."),
-    Action.REJECT: lambda u, e: services.reject_event(u, e, "Out of scope."),
-    Action.CANCEL: lambda u, e: services.cancel_event(u, e, "Venue flooded."),
+# A comment for each action (the service ignores it where none is asked for).
+COMMENTS = {
+    Action.SUBMIT: "",
+    Action.WITHDRAW: "",
+    Action.APPROVE: "Fine.",
+    Action.REQUEST_CHANGES: "Add a venue.",
+    Action.REJECT: "Out of scope.",
+    Action.CANCEL: "Venue flooded.",
 }
 
 
@@ -82,13 +83,13 @@ def test_service_transition(app, status, action, role):
     db.session.commit()
     allowed = role in ALLOWED.get((action, status), set())
     if allowed:
-        SERVICES[action](cast.user(role), event)
+        services.transition(cast.user(role), event, action, COMMENTS[action])
         db.session.commit()
         assert event.status == RESULT[action]
         assert audit_count(subject_type="event", subject_id=event.id, action=action.value) == 1
     else:
         with pytest.raises(DomainError) as raised:
-            SERVICES[action](cast.user(role), event)
+            services.transition(cast.user(role), event, action, COMMENTS[action])
         assert raised.value.status_code in (403, 404, 409)
         db.session.rollback()
         db.session.refresh(event)
@@ -153,12 +154,12 @@ def test_comment_is_required_for_request_changes_reject_and_cancel(app, client, 
 def test_transitions_stamp_who_and_when(app):
     cast = Cast()
     event = cast.event(Status.DRAFT)
-    services.submit_event(cast.lead, event)
+    services.transition(cast.lead, event, Action.SUBMIT)
     assert event.submitted_dt is not None
-    services.approve_event(cast.staff, event, "Welcome.")
+    services.transition(cast.staff, event, Action.APPROVE, "Welcome.")
     assert event.published_dt is not None and event.review_comment == "Welcome."
     assert event.sequence == 0
-    services.cancel_event(cast.lead, event, "Strike at the venue.")
+    services.transition(cast.lead, event, Action.CANCEL, "Strike at the venue.")
     assert event.cancelled_dt is not None and event.cancel_reason == "Strike at the venue."
     assert event.sequence == 1  # calendars must see the cancellation
     db.session.commit()

@@ -19,6 +19,7 @@ from coordinator.activities.models import (
     RevisionStatus,
     Status,
 )
+from coordinator.activities.workflow import Action
 from coordinator.documents import services as documents
 from coordinator.documents.models import DocumentVisibility
 from coordinator.documents.storage import get_storage
@@ -72,8 +73,8 @@ def build_alliance(app) -> dict:
         for status in Status
     }
     published = cast.event(Status.DRAFT, title="Forum méditerranéen ; «eau», 水")
-    activities.submit_event(cast.lead, published)
-    activities.approve_event(cast.staff, published, "Bienvenue ! مرحبا")
+    activities.transition(cast.lead, published, Action.SUBMIT)
+    activities.transition(cast.staff, published, Action.APPROVE, "Bienvenue ! مرحبا")
     activities.answer_co_organisation(cast.co_organiser, published, True)
     db.session.add(
         EventRevision(

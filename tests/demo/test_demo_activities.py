@@ -134,3 +134,24 @@ def test_demo_command_loads_the_activities(app):
     assert first >= 60
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert _count(Event) == first
+
+
+def test_stamps_agree_with_the_history_and_nobody_is_mailed(demo):
+    """The history is replayed through the workflow at its own moments: each stamp is the
+    time of the audit entry that set it, and the replay queues no mail."""
+    from coordinator.mail import OutgoingMessage
+
+    assert _count(OutgoingMessage) == 0
+    stamps = {"submit": "submitted_dt", "approve": "published_dt", "cancel": "cancelled_dt"}
+    for model, subject_type in ((Event, "event"), (Project, "project")):
+        for activity in db.session.scalars(select(model)).all():
+            trail = db.session.scalars(
+                select(AuditEntry).where(AuditEntry.subject_type == subject_type,
+                                         AuditEntry.subject_id == activity.id)
+                .order_by(AuditEntry.id)
+            ).all()
+            assert trail[0].created_dt == activity.created_dt
+            assert trail[-1].created_dt == activity.status_changed_dt
+            latest = {entry.action: entry.created_dt for entry in trail}  # a resubmission too
+            for action, column in stamps.items():
+                assert getattr(activity, column) == latest.get(action), (activity, column)

@@ -112,7 +112,10 @@ def test_a_public_document_on_an_unpublished_event_is_not_public(
     document = attach(
         network.event, network.lead_fp, DocumentVisibility.PUBLIC, title="Draft agenda"
     )
-    network.event.status = status
+    # Back before publication (and before submission, for a draft): its stamps go too.
+    network.event.status, network.event.published_dt = status, None
+    if status == Status.DRAFT:
+        network.event.submitted_dt = None
     db.session.commit()
     user = network.user(role)
     # Only those who may see the unpublished event itself: its lead; after submission also
@@ -132,7 +135,7 @@ def test_a_public_document_on_an_unpublished_event_is_not_public(
 
 def test_a_partners_document_on_an_unpublished_project_stays_with_the_partners(network, attach):
     document = attach(network.project, network.lead_fp, DocumentVisibility.PUBLIC)
-    network.project.status = Status.SUBMITTED
+    network.project.status, network.project.published_dt = Status.SUBMITTED, None
     db.session.commit()
     assert not permissions.can_view(None, document)
     assert not permissions.can_view(network.unrelated_fp, document)

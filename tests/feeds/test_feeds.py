@@ -267,7 +267,7 @@ def test_feed_is_rebuilt_only_when_its_data_changes(fetch, builds):
     hidden = factories.EventFactory(status=Status.SUBMITTED)  # outside the feed's scope
     fetch("/calendar.ics")
     assert builds() == 1
-    hidden.status = Status.APPROVED  # now it is in
+    hidden.status, hidden.published_dt = Status.APPROVED, datetime.now(UTC)  # now it is in
     assert _uid(hidden) in _uids(fetch("/calendar.ics").data)
     assert builds() == 2
     event.visibility = Visibility.NETWORK  # and this one leaves
