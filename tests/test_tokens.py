@@ -18,7 +18,7 @@ from coordinator.accounts import services as account_services
 from coordinator.accounts.models import Invitation, Role
 from coordinator.db import utcnow
 from coordinator.extensions import db
-from coordinator.feeds import services as feed_services
+from coordinator.feeds import tokens as feed_services
 from coordinator.feeds.models import FeedToken
 from coordinator.feeds.permissions import can_manage_feed_token
 from tests import factories

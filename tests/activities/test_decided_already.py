@@ -135,7 +135,7 @@ def test_revision_decision_after_the_event_was_cancelled_gets_409(app, client, l
     winner = _winner(cast, "lead")
     login_as(cast.staff)
     client.get(f"/events/{event.id}/manage")
-    services.cancel_event(winner, event, "Venue flooded.")
+    services.transition(winner, event, Action.CANCEL, "Venue flooded.")
     db.session.commit()
 
     response = client.post(f"/revisions/{revision.id}/approve", data={"comment": ""})
@@ -149,7 +149,7 @@ def test_revision_decision_after_the_event_was_cancelled_gets_409(app, client, l
 
 ANSWER_ROUTES = {
     "event": "/events/{id}/co-organiser/{answer}",
-    "project": "/projects/{id}/partner/{answer}",
+    "project": "/projects/{id}/co-organiser/{answer}",
 }
 
 
