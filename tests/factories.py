@@ -84,6 +84,20 @@ def _stamped_if(states) -> factory.LazyAttribute:
     return factory.LazyAttribute(lambda o: o.status_changed_dt if o.status in states else None)
 
 
+def set_status(activity, status: Status) -> None:
+    """Put an existing event or project in `status` with the stamps that status requires (the
+    CHECK constraints), as if the workflow had taken it there just now."""
+    now = datetime.now(UTC)
+    # Read the stamps before changing anything: a read may flush, and a half-changed row would
+    # break the constraints.
+    submitted, published = activity.submitted_dt, activity.published_dt
+    activity.submitted_dt = (submitted or now) if status in SUBMITTED_STATES else None
+    activity.published_dt = (published or now) if status in PUBLISHED_STATES else None
+    activity.cancelled_dt = now if status == Status.CANCELLED else None
+    activity.status = status
+    activity.status_changed_dt = now
+
+
 class _ReviewableFactory(BaseFactory):
     """Stamps consistent with the status given, as the transition table would leave them."""
 

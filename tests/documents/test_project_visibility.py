@@ -12,6 +12,7 @@ from coordinator.activities.permissions import can_view_project
 from coordinator.documents import permissions
 from coordinator.documents.models import DocumentVisibility
 from coordinator.extensions import db
+from tests import factories
 
 ROLES = ["anonymous", "lead_fp", "confirmed_fp", "pending_fp", "unrelated_fp", "staff"]
 UNPUBLISHED = [Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.WITHDRAWN]
@@ -24,7 +25,7 @@ def test_the_project_page_and_its_documents_give_the_same_answer(
 ):
     project = network.project
     document = attach(project, network.lead_fp, DocumentVisibility.PUBLIC, title="Budget plan")
-    project.status = status
+    factories.set_status(project, status)
     db.session.commit()
     user = network.user(role)
 
@@ -52,7 +53,7 @@ def test_staff_see_neither_a_draft_project_nor_its_documents_but_do_once_submitt
 ):
     project = network.project
     document = attach(project, network.lead_fp, DocumentVisibility.PARTNERS, title="Budget plan")
-    project.status = status
+    factories.set_status(project, status)
     db.session.commit()
     expected = status != Status.DRAFT
     assert can_view_project(network.staff, project) is expected
