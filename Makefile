@@ -48,11 +48,14 @@ test-browser: install
 	@$(PY) -m pytest -m browser tests/browser; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no browser tests collected"; exit 0; fi; exit $$rc
 
+LINTED := coordinator tests bench gunicorn.conf.py wsgi.py
+
 lint: install
-	$(PY) -m ruff check coordinator tests bench
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 
 format: install
-	$(PY) -m ruff format coordinator tests bench
+	$(PY) -m ruff format $(LINTED)
 
 ci:
 	bash .ci/run

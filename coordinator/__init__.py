@@ -88,8 +88,18 @@ def register_blueprints(app: Flask) -> None:
     )
 
     import_views()
-    packages = (main, accounts, partners, activities, feeds, documents, calendar, insight, mail,
-                jobs)
+    packages = (
+        main,
+        accounts,
+        partners,
+        activities,
+        feeds,
+        documents,
+        calendar,
+        insight,
+        mail,
+        jobs,
+    )
     for package in packages:
         app.register_blueprint(package.bp)
 

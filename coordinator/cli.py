@@ -27,8 +27,11 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
-@click.option("--if-empty", is_flag=True,
-              help="Load only into a database without accounts; otherwise print the demo logins.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into a database without accounts; otherwise print the demo logins.",
+)
 @click.pass_context
 def demo_command(context: click.Context, if_empty: bool) -> None:
     """Load the demo network (idempotent; refuses a database with real accounts)."""
@@ -97,11 +100,14 @@ def send_mail_command() -> None:
 
 
 def _echo_message(message) -> None:
-    attempted = (f"{message.last_attempt_dt:%Y-%m-%d %H:%M} UTC" if message.last_attempt_dt
-                 else "never")
-    click.echo(f"#{message.id}  {message.status.value:<7}  to {message.recipient}  "
-               f"queued {message.created_dt:%Y-%m-%d %H:%M} UTC  attempts {message.attempts}  "
-               f"last attempt {attempted}")
+    attempted = (
+        f"{message.last_attempt_dt:%Y-%m-%d %H:%M} UTC" if message.last_attempt_dt else "never"
+    )
+    click.echo(
+        f"#{message.id}  {message.status.value:<7}  to {message.recipient}  "
+        f"queued {message.created_dt:%Y-%m-%d %H:%M} UTC  attempts {message.attempts}  "
+        f"last attempt {attempted}"
+    )
     click.echo(f"    subject: {message.subject}")
     if message.last_error:
         click.echo(f"    {message.last_error}")
@@ -119,8 +125,10 @@ def failed_mail_command() -> None:
     for message in failed:
         _echo_message(message)
     if dead:
-        click.echo(f"{len(dead)} not sent because their link no longer works "
-                   "(invite the person again, or ask them to request a new reset):")
+        click.echo(
+            f"{len(dead)} not sent because their link no longer works "
+            "(invite the person again, or ask them to request a new reset):"
+        )
         for message in dead:
             _echo_message(message)
 
@@ -141,9 +149,11 @@ def retry_mail_command(message_ids: tuple[int, ...], retry_all: bool) -> None:
         if message_id not in found:
             click.echo(f"#{message_id}: not a failed message (see `mail failed`); left alone.")
     for message in outcome.not_sent:
-        click.echo(f"#{message.id} to {message.recipient} NOT SENT ({message.status.value}): "
-                   f"{message.last_error} Invite them again, or ask them to request a new "
-                   "reset.")
+        click.echo(
+            f"#{message.id} to {message.recipient} NOT SENT ({message.status.value}): "
+            f"{message.last_error} Invite them again, or ask them to request a new "
+            "reset."
+        )
     counts = deliver_messages([message.id for message in outcome.queued])
     click.echo(f"queued again {len(outcome.queued)}: {counts}")
     if counts.failed:

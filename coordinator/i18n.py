@@ -252,4 +252,3 @@ def init_app(app: Flask) -> None:
 def first_weekday() -> int:
     """The first day of the week for the page's locale (0 is Monday)."""
     return _locale().first_week_day
-

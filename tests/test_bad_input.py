@@ -28,21 +28,60 @@ FORMS = [
     ("accept invitation", None, f"/invite/{INVITE_TOKEN}", ["name", "password", "confirm"]),
     ("reset password", None, f"/reset/{RESET_TOKEN}", ["password", "confirm"]),
     ("profile", "focal_point", "/account", ["profile-name"]),
-    ("change password", "focal_point", "/account/password",
-     ["password-current_password", "password-new_password", "password-confirm"]),
+    (
+        "change password",
+        "focal_point",
+        "/account/password",
+        ["password-current_password", "password-new_password", "password-confirm"],
+    ),
     ("invite", "admin", "/staff/users/invite", ["email", "name", "role", "partner", "next"]),
-    ("create partner", "staff", "/partners/new",
-     ["name", "acronym", "slug", "kind", "city", "country", "timezone", "website", "summary",
-      "groups"]),
-    ("edit partner", "staff", "/partners/{slug}/edit",
-     ["name", "acronym", "slug", "kind", "city", "country", "timezone", "website", "summary",
-      "groups"]),
+    (
+        "create partner",
+        "staff",
+        "/partners/new",
+        [
+            "name",
+            "acronym",
+            "slug",
+            "kind",
+            "city",
+            "country",
+            "timezone",
+            "website",
+            "summary",
+            "groups",
+        ],
+    ),
+    (
+        "edit partner",
+        "staff",
+        "/partners/{slug}/edit",
+        [
+            "name",
+            "acronym",
+            "slug",
+            "kind",
+            "city",
+            "country",
+            "timezone",
+            "website",
+            "summary",
+            "groups",
+        ],
+    ),
     ("create group", "staff", "/partners/groups", ["name", "next"]),
 ]
 
 ALWAYS_BAD = ["", "x" * 10_000, "\x00", "a\x00b", "\x07bell\x1b[0m", "\u202e\u0000"]
-BAD_EMAILS = ["not-an-email", "@example.org", "a@b@c.org", "a@", "a b@example.org",
-              "a@exa mple.org", "x" * 250 + "@example.org"]
+BAD_EMAILS = [
+    "not-an-email",
+    "@example.org",
+    "a@b@c.org",
+    "a@",
+    "a b@example.org",
+    "a@exa mple.org",
+    "x" * 250 + "@example.org",
+]
 
 
 @pytest.fixture
@@ -52,12 +91,22 @@ def world(app, partner):
         "staff": UserFactory(role="staff"),
         "admin": UserFactory(role="admin"),
     }
-    db.session.add(Invitation(email="invitee@example.org", role="focal_point", partner=partner,
-                              token_hash=services.hash_token(INVITE_TOKEN),
-                              expires_dt=utcnow() + timedelta(days=1)))
-    db.session.add(PasswordResetToken(user=users["focal_point"],
-                                      token_hash=services.hash_token(RESET_TOKEN),
-                                      expires_dt=utcnow() + timedelta(days=1)))
+    db.session.add(
+        Invitation(
+            email="invitee@example.org",
+            role="focal_point",
+            partner=partner,
+            token_hash=services.hash_token(INVITE_TOKEN),
+            expires_dt=utcnow() + timedelta(days=1),
+        )
+    )
+    db.session.add(
+        PasswordResetToken(
+            user=users["focal_point"],
+            token_hash=services.hash_token(RESET_TOKEN),
+            expires_dt=utcnow() + timedelta(days=1),
+        )
+    )
     db.session.commit()
     clients = {None: app.test_client()}
     for role, user in users.items():
@@ -68,8 +117,10 @@ def world(app, partner):
 
 def _snapshot(partner):
     db.session.rollback()
-    counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                   for model in (User, Partner, PartnerGroup, Invitation, OutgoingMessage))
+    counts = tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, Partner, PartnerGroup, Invitation, OutgoingMessage)
+    )
     names = tuple(db.session.scalars(select(User.name).order_by(User.id)).all())
     partner_row = db.session.scalar(select(Partner.name).where(Partner.id == partner.id))
     hashes = tuple(db.session.scalars(select(User.password_hash).order_by(User.id)).all())
@@ -98,8 +149,12 @@ def test_invalid_emails_are_form_errors(world, form):
     clients, partner = world
     name, who, url, fields = form
     before = _snapshot(partner)
-    good = {"password": "a long password", "name": "Someone", "role": "focal_point",
-            "partner": str(partner.id)}
+    good = {
+        "password": "a long password",
+        "name": "Someone",
+        "role": "focal_point",
+        "partner": str(partner.id),
+    }
     for email in BAD_EMAILS:
         data = {field: good.get(field, "") for field in fields} | {"email": email}
         response = _post(clients, partner, who, url, data)
@@ -114,16 +169,24 @@ def test_invalid_emails_are_form_errors(world, form):
 
 hostile_text = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x3000,
-                                   exclude_categories=("Cs",)), max_size=300),
-    st.sampled_from(ALWAYS_BAD + BAD_EMAILS + ["a@example.org", "Europe/Paris", "FR", "1",
-                                               "https://x.example", "javascript:alert(1)"]),
+    st.text(
+        alphabet=st.characters(min_codepoint=0, max_codepoint=0x3000, exclude_categories=("Cs",)),
+        max_size=300,
+    ),
+    st.sampled_from(
+        ALWAYS_BAD
+        + BAD_EMAILS
+        + ["a@example.org", "Europe/Paris", "FR", "1", "https://x.example", "javascript:alert(1)"]
+    ),
 )
 
 
 @pytest.mark.parametrize("form", FORMS, ids=[form[0] for form in FORMS])
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_random_input_never_gives_a_500(world, form, data):
     clients, partner = world

@@ -58,14 +58,24 @@ def test_demo_logins_prints_the_accounts(app):
 
 def test_users_create_reads_the_password_from_stdin(app):
     result = app.test_cli_runner().invoke(
-        args=["users", "create", "--email", "Boss@Example.org", "--name", "The Boss",
-              "--role", "admin"],
-        input="a very long admin passphrase\n")
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Boss@Example.org",
+            "--name",
+            "The Boss",
+            "--role",
+            "admin",
+        ],
+        input="a very long admin passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     assert "passphrase" not in result.output
     user = db.session.scalar(select(User).where(User.email == "boss@example.org"))
-    assert user.role == Role.ADMIN and verify_password(user.password_hash,
-                                                       "a very long admin passphrase")
+    assert user.role == Role.ADMIN and verify_password(
+        user.password_hash, "a very long admin passphrase"
+    )
 
 
 def test_users_create_focal_point_needs_a_known_partner(app, partner):
@@ -97,8 +107,10 @@ def test_users_create_refuses_bad_input_clearly(app):
         assert "Error:" in result.output and message in result.output, result.output
         assert "Traceback" not in result.output
     assert _count(User) == 0
-    bad_role = runner.invoke(args=["users", "create", "--email", "a@example.org", "--name", "X",
-                                   "--role", "superuser"], input="a fine passphrase\n")
+    bad_role = runner.invoke(
+        args=["users", "create", "--email", "a@example.org", "--name", "X", "--role", "superuser"],
+        input="a fine passphrase\n",
+    )
     assert bad_role.exit_code == 2 and "superuser" in bad_role.output
 
 
@@ -106,7 +118,8 @@ def test_users_create_refuses_a_duplicate(app, staff):
     db.session.commit()
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--email", staff.email, "--name", "X", "--role", "staff"],
-        input="a fine passphrase\n")
+        input="a fine passphrase\n",
+    )
     assert result.exit_code != 0 and "already exists" in result.output
 
 
@@ -131,8 +144,11 @@ def test_demo_if_empty_leaves_a_real_database_alone(app):
 
 def test_the_printed_demo_logins_work(app):
     result = app.test_cli_runner().invoke(args=["demo"])
-    focal_point_email = next(line.split()[-1] for line in result.output.splitlines()
-                             if line.strip().startswith("focal_point"))
+    focal_point_email = next(
+        line.split()[-1]
+        for line in result.output.splitlines()
+        if line.strip().startswith("focal_point")
+    )
     for email in (STAFF_EMAIL, focal_point_email):
         client = app.test_client()
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})

@@ -44,14 +44,22 @@ def empty_database_url(tmp_path):
 
 def _flask(*args: str, database_url: str, instance: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("COORDINATOR_")}
-    env.update({
-        "COORDINATOR_DATABASE_URL": database_url,
-        "COORDINATOR_SECRET_KEY": "migration-test",
-        "COORDINATOR_MAIL_OUTBOX": str(instance / "outbox"),
-        "COORDINATOR_UPLOAD_FOLDER": str(instance / "uploads"),
-    })
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+    env.update(
+        {
+            "COORDINATOR_DATABASE_URL": database_url,
+            "COORDINATOR_SECRET_KEY": "migration-test",
+            "COORDINATOR_MAIL_OUTBOX": str(instance / "outbox"),
+            "COORDINATOR_UPLOAD_FOLDER": str(instance / "uploads"),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_upgrade_from_empty_then_check_finds_no_drift(empty_database_url, tmp_path):
@@ -80,35 +88,55 @@ def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database
     engine = create_engine(normalise_database_url(empty_database_url))
     try:
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO partners (id, name, acronym, slug, kind, city, country, timezone,"
-                " website, summary, is_coordinator, is_active, created_dt, updated_dt) VALUES"
-                " (1, 'P', 'P', 'p', '', '', '', 'UTC', '', '', false, true, :t, :t)"
-            ), {"t": created})
+            connection.execute(
+                text(
+                    "INSERT INTO partners (id, name, acronym, slug, kind, city, country, timezone,"
+                    " website, summary, is_coordinator, is_active, created_dt, updated_dt) VALUES"
+                    " (1, 'P', 'P', 'p', '', '', '', 'UTC', '', '', false, true, :t, :t)"
+                ),
+                {"t": created},
+            )
             # (status, submitted_dt, published_dt, cancelled_dt) as an old bug left them.
-            for number, (status, submitted, published, cancelled) in enumerate([
-                ("approved", None, None, None),
-                ("cancelled", None, None, None),
-                ("draft", changed, changed, None),
-                ("submitted", changed, None, changed),
-            ], start=1):
-                connection.execute(text(
-                    "INSERT INTO projects (id, slug, title, acronym, summary, description,"
-                    " start_date, end_date, website, lead_partner_id, status, status_changed_dt,"
-                    " submitted_dt, published_dt, cancelled_dt, cancel_reason, review_comment,"
-                    " created_dt, updated_dt) VALUES (:id, :slug, 'T', '', '', '', '2030-01-01',"
-                    " '2030-12-31', '', 1, :status, :changed, :submitted, :published,"
-                    " :cancelled, '', '', :created, :created)"
-                ), {"id": number, "slug": f"p{number}", "status": status, "changed": changed,
-                    "created": created, "submitted": submitted, "published": published,
-                    "cancelled": cancelled})
+            for number, (status, submitted, published, cancelled) in enumerate(
+                [
+                    ("approved", None, None, None),
+                    ("cancelled", None, None, None),
+                    ("draft", changed, changed, None),
+                    ("submitted", changed, None, changed),
+                ],
+                start=1,
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO projects (id, slug, title, acronym, summary, description,"
+                        " start_date, end_date, website, lead_partner_id, status,"
+                        " status_changed_dt,"
+                        " submitted_dt, published_dt, cancelled_dt, cancel_reason, review_comment,"
+                        " created_dt, updated_dt)"
+                        " VALUES (:id, :slug, 'T', '', '', '', '2030-01-01',"
+                        " '2030-12-31', '', 1, :status, :changed, :submitted, :published,"
+                        " :cancelled, '', '', :created, :created)"
+                    ),
+                    {
+                        "id": number,
+                        "slug": f"p{number}",
+                        "status": status,
+                        "changed": changed,
+                        "created": created,
+                        "submitted": submitted,
+                        "published": published,
+                        "cancelled": cancelled,
+                    },
+                )
         upgrade = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
         assert upgrade.returncode == 0, upgrade.stderr[-3000:]
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT status, submitted_dt IS NOT NULL, published_dt IS NOT NULL,"
-                " cancelled_dt IS NOT NULL FROM projects ORDER BY id"
-            )).all()
+            rows = connection.execute(
+                text(
+                    "SELECT status, submitted_dt IS NOT NULL, published_dt IS NOT NULL,"
+                    " cancelled_dt IS NOT NULL FROM projects ORDER BY id"
+                )
+            ).all()
     finally:
         engine.dispose()
     assert [tuple(row) for row in rows] == [

@@ -87,10 +87,16 @@ def _http_cases(partner, target_fp, target_staff):
         ("GET", "/staff/users", {"focal_point": 403, "staff": 200, "admin": 200}),
         ("GET", "/partners/new", {"focal_point": 403, "staff": 200, "admin": 200}),
         ("GET", f"/partners/{partner.slug}/edit", {"focal_point": 403, "staff": 200, "admin": 200}),
-        ("POST", f"/staff/users/{target_staff.id}/deactivate",
-         {"focal_point": 403, "staff": 403, "admin": 302}),
-        ("POST", f"/staff/users/{target_fp.id}/deactivate",
-         {"focal_point": 403, "staff": 302, "admin": 302}),
+        (
+            "POST",
+            f"/staff/users/{target_staff.id}/deactivate",
+            {"focal_point": 403, "staff": 403, "admin": 302},
+        ),
+        (
+            "POST",
+            f"/staff/users/{target_fp.id}/deactivate",
+            {"focal_point": 403, "staff": 302, "admin": 302},
+        ),
         ("GET", "/account", {"focal_point": 200, "staff": 200, "admin": 200}),
     ]
 
@@ -113,6 +119,7 @@ def test_http_permission_matrix(app, role, partner):
 
 # --- Deny by default: a walk over every route -------------------------------------------
 
+
 def _sample_value(converter):
     if isinstance(converter, IntegerConverter):
         return 1
@@ -130,8 +137,7 @@ def _sample_url(app, rule) -> str:
 
 
 def _private_rules(app):
-    return [rule for rule in app.url_map.iter_rules()
-            if not is_public_endpoint(app, rule.endpoint)]
+    return [rule for rule in app.url_map.iter_rules() if not is_public_endpoint(app, rule.endpoint)]
 
 
 def _refused(response) -> bool:
@@ -144,8 +150,15 @@ def test_every_private_route_refuses_anonymous_users(app, client, partner):
     rules = _private_rules(app)
     # The walk finds routes by itself; these must be among them (not marked public).
     endpoints = {rule.endpoint for rule in rules}
-    assert {"accounts.profile", "accounts.users", "accounts.logout", "accounts.invite",
-            "partners.create", "partners.edit", "partners.deactivate"} <= endpoints
+    assert {
+        "accounts.profile",
+        "accounts.users",
+        "accounts.logout",
+        "accounts.invite",
+        "partners.create",
+        "partners.edit",
+        "partners.deactivate",
+    } <= endpoints
     checked = 0
     for rule in rules:
         url = _sample_url(app, rule)
@@ -158,30 +171,56 @@ def test_every_private_route_refuses_anonymous_users(app, client, partner):
 
 
 def test_public_routes_are_marked_on_purpose(app):
-    public_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
-                        if is_public_endpoint(app, rule.endpoint) and rule.endpoint != "static"}
-    assert {"accounts.login", "accounts.forgot_password", "accounts.reset_password",
-            "accounts.accept_invitation", "partners.index", "partners.show",
-            "main.index"} <= public_endpoints
+    public_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if is_public_endpoint(app, rule.endpoint) and rule.endpoint != "static"
+    }
+    assert {
+        "accounts.login",
+        "accounts.forgot_password",
+        "accounts.reset_password",
+        "accounts.accept_invitation",
+        "partners.index",
+        "partners.show",
+        "main.index",
+    } <= public_endpoints
     assert not {"accounts.profile", "accounts.users", "partners.create"} & public_endpoints
 
 
 # --- Open redirects on /login?next= ---------------------------------------------------
 
 OFFSITE = [
-    "//evil.example", "/\\evil.example/", "\\\\evil.example/", "///evil.example",
-    "https://evil.example", "http://evil.example/x", "/%2fevil.example", "/%2Fevil.example",
-    "/%5cevil.example", "/\tevil.example", "/\nevil.example", "/\x00evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " //evil.example", "https:evil.example",
-    "//evil.example@ok", "/\u2028/evil.example", "\x0d//evil.example",
+    "//evil.example",
+    "/\\evil.example/",
+    "\\\\evil.example/",
+    "///evil.example",
+    "https://evil.example",
+    "http://evil.example/x",
+    "/%2fevil.example",
+    "/%2Fevil.example",
+    "/%5cevil.example",
+    "/\tevil.example",
+    "/\nevil.example",
+    "/\x00evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " //evil.example",
+    "https:evil.example",
+    "//evil.example@ok",
+    "/\u2028/evil.example",
+    "\x0d//evil.example",
 ]
 
 
 @pytest.mark.parametrize("target", OFFSITE)
 def test_next_never_leaves_the_site(app, client, focal_point, target):
     db.session.commit()
-    response = client.post("/login", query_string={"next": target}, data={
-        "email": focal_point.email, "password": DEFAULT_PASSWORD, "next": target})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": focal_point.email, "password": DEFAULT_PASSWORD, "next": target},
+    )
     assert response.status_code in (200, 302)
     if response.status_code == 302:
         location = response.headers["Location"]
@@ -196,13 +235,19 @@ def test_next_never_leaves_the_site(app, client, focal_point, target):
 
 def test_a_local_next_is_kept(client, focal_point):
     db.session.commit()
-    response = client.post("/login", data={"email": focal_point.email,
-                                           "password": DEFAULT_PASSWORD,
-                                           "next": "/partners/?page=2"})
+    response = client.post(
+        "/login",
+        data={
+            "email": focal_point.email,
+            "password": DEFAULT_PASSWORD,
+            "next": "/partners/?page=2",
+        },
+    )
     assert response.headers["Location"] == "/partners/?page=2"
 
 
 # --- Replayed cookies ------------------------------------------------------------------
+
 
 def _signed_in(client) -> bool:
     return client.get("/account").status_code == 200
@@ -218,8 +263,9 @@ def _copy(app, client, name):
 
 def test_session_and_remember_cookies_die_at_sign_out(app, client, focal_point):
     db.session.commit()
-    client.post("/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD,
-                                "remember": "y"})
+    client.post(
+        "/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
     session_copy = _copy(app, client, "session")
     remember_copy = _copy(app, client, "remember_token")
     assert _signed_in(session_copy) and _signed_in(remember_copy)
@@ -231,22 +277,28 @@ def test_session_and_remember_cookies_die_at_sign_out(app, client, focal_point):
 
 def test_cookies_die_at_password_change(app, client, focal_point):
     db.session.commit()
-    client.post("/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD,
-                                "remember": "y"})
+    client.post(
+        "/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
     session_copy = _copy(app, client, "session")
     remember_copy = _copy(app, client, "remember_token")
-    client.post("/account/password", data={
-        "password-current_password": DEFAULT_PASSWORD,
-        "password-new_password": "a new long passphrase",
-        "password-confirm": "a new long passphrase"})
+    client.post(
+        "/account/password",
+        data={
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": "a new long passphrase",
+            "password-confirm": "a new long passphrase",
+        },
+    )
     assert _signed_in(client)
     assert not _signed_in(session_copy) and not _signed_in(remember_copy)
 
 
 def test_cookies_die_at_deactivation(app, client, focal_point, staff):
     db.session.commit()
-    client.post("/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD,
-                                "remember": "y"})
+    client.post(
+        "/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
     session_copy = _copy(app, client, "session")
     remember_copy = _copy(app, client, "remember_token")
     admin_client = app.test_client()
@@ -261,6 +313,7 @@ def test_cookies_die_at_deactivation(app, client, focal_point, staff):
 
 # --- CSRF ------------------------------------------------------------------------------
 
+
 class TestCsrf:
     @pytest.fixture
     def app_config(self, app_config):
@@ -273,16 +326,18 @@ class TestCsrf:
 
     def _sign_in(self, client, user):
         token = self._token(client)
-        response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD,
-                                                "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
 
     def test_every_post_needs_the_token(self, app, client, staff, partner):
         db.session.commit()
         self._sign_in(client, staff)
         posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
-        assert {"accounts.logout", "accounts.login", "accounts.invite",
-                "partners.create"} <= {rule.endpoint for rule in posts}
+        assert {"accounts.logout", "accounts.login", "accounts.invite", "partners.create"} <= {
+            rule.endpoint for rule in posts
+        }
         for rule in posts:
             url = _sample_url(app, rule)
             response = client.post(url, data={"name": "x", "email": "a@example.org"})
@@ -295,8 +350,9 @@ class TestCsrf:
         self._sign_in(client, staff)
         page = client.get("/account").get_data(as_text=True)
         token = re.search(r'name="profile-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        response = client.post("/account", data={"profile-csrf_token": token,
-                                                  "profile-name": "With Token"})
+        response = client.post(
+            "/account", data={"profile-csrf_token": token, "profile-name": "With Token"}
+        )
         assert response.status_code == 302
 
     def test_with_the_token_logout_works(self, client, staff):
@@ -308,6 +364,7 @@ class TestCsrf:
 
 
 # --- Security headers ------------------------------------------------------------------
+
 
 def test_security_headers_on_every_kind_of_response(app, client):
     @public
@@ -329,8 +386,13 @@ def test_security_headers_on_every_kind_of_response(app, client):
     for kind, response in responses.items():
         headers = response.headers
         csp = headers.get("Content-Security-Policy", "")
-        for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'",
-                          "frame-ancestors 'none'", "form-action 'self'"):
+        for directive in (
+            "default-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ):
             assert directive in csp, kind
         assert "unsafe-inline" not in csp, kind
         assert headers.get("X-Content-Type-Options") == "nosniff", kind
@@ -344,13 +406,15 @@ class TestBehindTls:
     def app_config(self, app_config):
         return {**app_config, "HSTS": True, "TRUSTED_PROXY_COUNT": 1}
 
-    def test_hsts_behind_a_tls_proxy_and_the_client_address_is_used(self, app, client,
-                                                                    focal_point):
+    def test_hsts_behind_a_tls_proxy_and_the_client_address_is_used(self, app, client, focal_point):
         response = client.get("/", headers={"X-Forwarded-Proto": "https"})
         assert "max-age=" in response.headers["Strict-Transport-Security"]
         db.session.commit()
-        client.post("/login", data={"email": focal_point.email, "password": "wrong-one"},
-                    headers={"X-Forwarded-For": "203.0.113.9"})
+        client.post(
+            "/login",
+            data={"email": focal_point.email, "password": "wrong-one"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
         from coordinator.accounts.models import LoginFailure
 
         db.session.rollback()

@@ -12,8 +12,7 @@ from coordinator.errors import DomainError
 from coordinator.extensions import db
 
 
-def create_user(*, email: str, name: str, role: str | Role, partner=None,
-                password: str) -> User:
+def create_user(*, email: str, name: str, role: str | Role, partner=None, password: str) -> User:
     """Create an account with a password; the partner is required exactly for focal points."""
     role = Role(role)
     email = validated_email(email)
@@ -27,8 +26,9 @@ def create_user(*, email: str, name: str, role: str | Role, partner=None,
         raise DomainError(problem, field="password")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(_("An account with this email already exists."), field="email")
-    user = User(email=email, name=name, role=role, partner=partner,
-                password_hash=hash_password(password))
+    user = User(
+        email=email, name=name, role=role, partner=partner, password_hash=hash_password(password)
+    )
     db.session.add(user)
     db.session.flush()
     return user

@@ -15,8 +15,11 @@ _NEW_PASSWORD = [DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
 
 # Signing in and asking for a reset only look an address up, so they accept anything shaped
 # like one: the demo accounts live under the reserved ".test" domain, which Email() refuses.
-_ADDRESS_SHAPE = [DataRequired(), Length(max=254),
-                  Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an email address."))]
+_ADDRESS_SHAPE = [
+    DataRequired(),
+    Length(max=254),
+    Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Enter an email address.")),
+]
 
 
 def _drop_unsafe_next(value):
@@ -24,8 +27,11 @@ def _drop_unsafe_next(value):
     return value if is_safe_next(value) else ""
 
 
-PASSWORD_HELP = _l("%(min)s to %(max)s characters. A few unrelated words make a good one.",
-                   min=MIN_LENGTH, max=MAX_LENGTH)
+PASSWORD_HELP = _l(
+    "%(min)s to %(max)s characters. A few unrelated words make a good one.",
+    min=MIN_LENGTH,
+    max=MAX_LENGTH,
+)
 
 
 class LoginForm(BaseForm):
@@ -50,9 +56,10 @@ class InviteForm(BaseForm):
 class AcceptInvitationForm(BaseForm):
     name = StringField(_l("Your name"), validators=_NAME)
     password = PasswordField(_l("Choose a password"), validators=_NEW_PASSWORD)
-    confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(),
-                                        EqualTo("password", _l("The passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
+    )
 
 
 class ForgotPasswordForm(BaseForm):
@@ -61,9 +68,10 @@ class ForgotPasswordForm(BaseForm):
 
 class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=_NEW_PASSWORD)
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(),
-                                        EqualTo("password", _l("The passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
+    )
 
 
 class ProfileForm(BaseForm):
@@ -71,9 +79,11 @@ class ProfileForm(BaseForm):
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
     new_password = PasswordField(_l("New password"), validators=_NEW_PASSWORD)
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(),
-                                        EqualTo("new_password", _l("The passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", _l("The passwords differ."))],
+    )

@@ -53,10 +53,14 @@ def find_user_by_email(email: str) -> User | None:
 
 def _recent_failures(column, value: str) -> int:
     since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    return db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(column == value,
-                                                             LoginFailure.created_dt >= since)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(column == value, LoginFailure.created_dt >= since)
+        )
+        or 0
+    )
 
 
 def check_throttle(email: str, address: str) -> None:
@@ -67,8 +71,7 @@ def check_throttle(email: str, address: str) -> None:
     email = normalise_email(email)
     serialise_on(db.session, f"login-account:{email}", f"login-address:{address}")
     if (
-        _recent_failures(LoginFailure.email, email)
-        >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        _recent_failures(LoginFailure.email, email) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or _recent_failures(LoginFailure.address, address)
         >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     ):
@@ -115,6 +118,7 @@ def set_password(user: User, password: str) -> None:
 
 
 # --- Random single-use tokens (invitations, password resets) ---------------------------
+
 
 class TokenUnusable(DomainError):
     """The link is unknown (404), or was used or has expired (410)."""
@@ -164,8 +168,10 @@ def _claim(model, row_id: int) -> None:
 
 # --- Invitations -----------------------------------------------------------------------
 
-def invite_user(actor: User, *, email: str, name: str, role: Role | str,
-                partner: Partner | None) -> tuple[Invitation, str]:
+
+def invite_user(
+    actor: User, *, email: str, name: str, role: Role | str, partner: Partner | None
+) -> tuple[Invitation, str]:
     """Invite someone by email; returns the invitation and its (never stored) token."""
     from coordinator.accounts.permissions import can_invite
 
@@ -191,9 +197,15 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
     )
     token, token_hash = new_token_and_hash()
     lifetime = timedelta(seconds=current_app.config["INVITATION_LIFETIME_SECONDS"])
-    invitation = Invitation(email=email, name=name, role=role, partner=partner,
-                            token_hash=token_hash, invited_by=actor,
-                            expires_dt=utcnow() + lifetime)
+    invitation = Invitation(
+        email=email,
+        name=name,
+        role=role,
+        partner=partner,
+        token_hash=token_hash,
+        invited_by=actor,
+        expires_dt=utcnow() + lifetime,
+    )
     db.session.add(invitation)
     db.session.flush()
     link = absolute_url("accounts.accept_invitation", token=token)
@@ -201,28 +213,48 @@ def invite_user(actor: User, *, email: str, name: str, role: Role | str,
     # inviting user works in (the locale of this request).
     with force_locale(str(get_locale())):
         subject, body = _invitation_mail(invitation, actor, link)
-    queue_mail(email, subject, body, kind="invitation", link_id=invitation.id,
-               expires_dt=invitation.expires_dt)
-    record(actor=actor, subject_type="invitation", subject_id=invitation.id, action="invite",
-           details={"email": email, "role": role.value,
-                    "partner_id": partner.id if partner else None})
+    queue_mail(
+        email,
+        subject,
+        body,
+        kind="invitation",
+        link_id=invitation.id,
+        expires_dt=invitation.expires_dt,
+    )
+    record(
+        actor=actor,
+        subject_type="invitation",
+        subject_id=invitation.id,
+        action="invite",
+        details={"email": email, "role": role.value, "partner_id": partner.id if partner else None},
+    )
     return invitation, token
 
 
 def _invitation_mail(invitation: Invitation, actor: User, link: str) -> tuple[str, str]:
     """Subject and body of an invitation, in the current locale."""
     site = current_app.config["SITE_NAME"]
-    greeting = (_("Hello %(name)s,", name=invitation.name) if invitation.name
-                else _("Hello,"))
+    greeting = _("Hello %(name)s,", name=invitation.name) if invitation.name else _("Hello,")
     if invitation.partner is not None:
-        invites = _("%(inviter)s invites you to join %(site)s as focal point of %(partner)s.",
-                    inviter=actor.name, site=site, partner=invitation.partner.name)
+        invites = _(
+            "%(inviter)s invites you to join %(site)s as focal point of %(partner)s.",
+            inviter=actor.name,
+            site=site,
+            partner=invitation.partner.name,
+        )
     else:
-        invites = _("%(inviter)s invites you to join %(site)s with the role: %(role)s.",
-                    inviter=actor.name, site=site, role=invitation.role.label)
-    instructions = _("Open this link to choose your password (it works once and expires on "
-                     "%(date)s at %(time)s UTC):", date=localized_date(invitation.expires_dt),
-                     time=local_time_only(invitation.expires_dt, "UTC"))
+        invites = _(
+            "%(inviter)s invites you to join %(site)s with the role: %(role)s.",
+            inviter=actor.name,
+            site=site,
+            role=invitation.role.label,
+        )
+    instructions = _(
+        "Open this link to choose your password (it works once and expires on "
+        "%(date)s at %(time)s UTC):",
+        date=localized_date(invitation.expires_dt),
+        time=local_time_only(invitation.expires_dt, "UTC"),
+    )
     subject = _("You are invited to %(site)s", site=site)
     return subject, f"{greeting}\n\n{invites}\n{instructions}\n\n{link}\n"
 
@@ -249,14 +281,25 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     if invitation.partner is not None and not invitation.partner.is_active:
         raise TokenUnusable(_("The partner of this invitation has been deactivated."))
     _claim(Invitation, invitation.id)
-    user = create_user(email=invitation.email, name=name, role=invitation.role,
-                       partner=invitation.partner, password=password)
-    record(actor=user, subject_type="user", subject_id=user.id, action="accept_invitation",
-           details={"invitation_id": invitation.id})
+    user = create_user(
+        email=invitation.email,
+        name=name,
+        role=invitation.role,
+        partner=invitation.partner,
+        password=password,
+    )
+    record(
+        actor=user,
+        subject_type="user",
+        subject_id=user.id,
+        action="accept_invitation",
+        details={"invitation_id": invitation.id},
+    )
     return user
 
 
 # --- Password reset --------------------------------------------------------------------
+
 
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address belongs to an active account; say nothing either way.
@@ -275,17 +318,28 @@ def request_password_reset(email: str) -> None:
     if recipient is None:
         with db.session.begin_nested() as savepoint:
             # What queue_mail writes, but never sent: nobody is behind this address.
-            db.session.add(OutgoingMessage(recipient=normalise_email(email)[:254],
-                                           subject=subject, body_text=body))
+            db.session.add(
+                OutgoingMessage(
+                    recipient=normalise_email(email)[:254], subject=subject, body_text=body
+                )
+            )
             db.session.flush()
             savepoint.rollback()
         return
-    reset = PasswordResetToken(user=recipient, token_hash=token_hash,
-                               expires_dt=utcnow() + lifetime)
+    reset = PasswordResetToken(
+        user=recipient, token_hash=token_hash, expires_dt=utcnow() + lifetime
+    )
     db.session.add(reset)
     db.session.flush()
-    queue_mail(recipient.email, subject, body, user=recipient, kind="password_reset",
-               link_id=reset.id, expires_dt=reset.expires_dt)
+    queue_mail(
+        recipient.email,
+        subject,
+        body,
+        user=recipient,
+        kind="password_reset",
+        link_id=reset.id,
+        expires_dt=reset.expires_dt,
+    )
 
 
 def _reset_message(name: str, link: str, lifetime: timedelta, language: str) -> tuple[str, str]:
@@ -293,18 +347,24 @@ def _reset_message(name: str, link: str, lifetime: timedelta, language: str) -> 
     minutes = int(lifetime.total_seconds() // 60)
     with force_locale(language):
         subject = _("Reset your %(site)s password", site=current_app.config["SITE_NAME"])
-        body = "\n".join([
-            _("Hello %(name)s,", name=name),
-            "",
-            _("Someone (hopefully you) asked to reset your password."),
-            _("Open this link within %(minutes)s minutes to choose a new one:",
-              minutes=minutes),
-            "",
-            link,
-            "",
-            _("If you did not ask for this, ignore this message: your password stays as it is."),
-            "",
-        ])
+        body = "\n".join(
+            [
+                _("Hello %(name)s,", name=name),
+                "",
+                _("Someone (hopefully you) asked to reset your password."),
+                _(
+                    "Open this link within %(minutes)s minutes to choose a new one:",
+                    minutes=minutes,
+                ),
+                "",
+                link,
+                "",
+                _(
+                    "If you did not ask for this, ignore this message: your password stays as it is."  # noqa: E501
+                ),
+                "",
+            ]
+        )
     return subject, body
 
 
@@ -343,6 +403,7 @@ def reset_password(token: str, password: str) -> User:
 # Mail asks these before sending (or resending) a message with a link: a link that can no
 # longer be used is not sent, and staff see why. Expiry mail checks itself (expires_dt).
 
+
 def _invitation_link_problem(invitation_id: int) -> str | None:
     """Why this invitation's link can no longer be used (operator's English), or None."""
     invitation = db.session.get(Invitation, invitation_id)
@@ -375,6 +436,7 @@ register_link_check("password_reset", _reset_link_problem)
 
 # --- Profile ---------------------------------------------------------------------------
 
+
 def update_profile(user: User, *, name: str) -> None:
     """Change the display name."""
     user.name = validated_name(name)
@@ -399,6 +461,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 
 # --- Staff: deactivation ---------------------------------------------------------------
 
+
 def deactivate_user(actor: User, target: User) -> None:
     """Disable an account, kill all its sessions and revoke its private feeds: a feed URL
     copied into a shared calendar must not come back to life if the account is reactivated."""
@@ -415,8 +478,15 @@ def deactivate_user(actor: User, target: User) -> None:
     details: dict = {}
     for _receiver, revoked in user_deactivated.send(target):
         details.update(revoked or {})
-    record(actor=actor, subject_type="user", subject_id=target.id, action="deactivate",
-           from_state="active", to_state="deactivated", details=details)
+    record(
+        actor=actor,
+        subject_type="user",
+        subject_id=target.id,
+        action="deactivate",
+        from_state="active",
+        to_state="deactivated",
+        details=details,
+    )
 
 
 def reactivate_user(actor: User, target: User) -> None:
@@ -428,8 +498,14 @@ def reactivate_user(actor: User, target: User) -> None:
     if target.is_enabled:
         raise DomainError(_("This account is already active."))
     target.is_enabled = True
-    record(actor=actor, subject_type="user", subject_id=target.id, action="reactivate",
-           from_state="deactivated", to_state="active")
+    record(
+        actor=actor,
+        subject_type="user",
+        subject_id=target.id,
+        action="reactivate",
+        from_state="deactivated",
+        to_state="active",
+    )
 
 
 def validated_name(name: str) -> str:

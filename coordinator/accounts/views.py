@@ -59,8 +59,9 @@ def login():
         return redirect(safe_next(form.next.data, url_for("main.index")))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data,
-                                         request.remote_addr or "")
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or ""
+            )
         except services.TooManyAttempts as error:
             db.session.commit()
             apply_to_form(form, error)
@@ -91,6 +92,7 @@ def logout():
 
 # --- Invitations -----------------------------------------------------------------------
 
+
 def _token_problem(error: services.TokenUnusable):
     db.session.rollback()
     return render_template("accounts/token_problem.html", message=error.message), error.status_code
@@ -108,8 +110,9 @@ def accept_invitation(token: str):
         form.name.data = invitation.name
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, name=form.name.data,
-                                              password=form.password.data)
+            user = services.accept_invitation(
+                token, name=form.name.data, password=form.password.data
+            )
         except services.TokenUnusable as error:
             return _token_problem(error)
         except DomainError as error:
@@ -120,8 +123,12 @@ def accept_invitation(token: str):
             db.session.commit()
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.index"))
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation,
-                           password_help=PASSWORD_HELP)
+    return render_template(
+        "accounts/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        password_help=PASSWORD_HELP,
+    )
 
 
 @bp.route("/staff/users/invite", methods=["POST"])
@@ -133,8 +140,13 @@ def invite():
     if form.validate_on_submit():
         partner = db.session.get(Partner, form.partner.data) if form.partner.data else None
         try:
-            services.invite_user(current_user, email=form.email.data, name=form.name.data or "",
-                                 role=form.role.data, partner=partner)
+            services.invite_user(
+                current_user,
+                email=form.email.data,
+                name=form.name.data or "",
+                role=form.role.data,
+                partner=partner,
+            )
         except DomainError as error:
             db.session.rollback()
             apply_to_form(form, error)
@@ -144,8 +156,14 @@ def invite():
             return redirect(back)
     for field in (form.email, form.name, form.role, form.partner):
         for message in field.errors:
-            flash(_("Invitation not sent — %(field)s: %(problem)s", field=field.label.text,
-                    problem=message), "danger")
+            flash(
+                _(
+                    "Invitation not sent — %(field)s: %(problem)s",
+                    field=field.label.text,
+                    problem=message,
+                ),
+                "danger",
+            )
     for message in form.form_errors:
         flash(_("Invitation not sent: %(problem)s", problem=message), "danger")
     return redirect(back)
@@ -166,6 +184,7 @@ def _invite_form() -> InviteForm:
 
 # --- Password reset --------------------------------------------------------------------
 
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 def forgot_password():
@@ -174,8 +193,13 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         db.session.commit()
         # The same answer whether or not the address has an account.
-        flash(_("If an account uses this address, we have sent it a link to choose a new "
-                "password. Check your inbox."), "info")
+        flash(
+            _(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. Check your inbox."
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -199,13 +223,15 @@ def reset_password(token: str):
         else:
             services.sign_in(user)
             db.session.commit()
-            flash(_("Your password is changed. Every other session has been signed out."),
-                  "success")
+            flash(
+                _("Your password is changed. Every other session has been signed out."), "success"
+            )
             return redirect(url_for("main.index"))
     return render_template("accounts/reset_password.html", form=form, password_help=PASSWORD_HELP)
 
 
 # --- Profile ---------------------------------------------------------------------------
+
 
 @bp.route("/account", methods=["GET", "POST"])
 def profile():
@@ -234,26 +260,32 @@ def change_password():
     password_form = ChangePasswordForm(prefix="password")
     if password_form.validate_on_submit():
         try:
-            services.change_password(user, current_password=password_form.current_password.data,
-                                     new_password=password_form.new_password.data)
+            services.change_password(
+                user,
+                current_password=password_form.current_password.data,
+                new_password=password_form.new_password.data,
+            )
         except DomainError as error:
             db.session.rollback()
             apply_to_form(password_form, error)
         else:
             services.sign_in(user)  # this session continues under the new nonce
             db.session.commit()
-            flash(_("Your password is changed. Your other sessions have been signed out."),
-                  "success")
+            flash(
+                _("Your password is changed. Your other sessions have been signed out."), "success"
+            )
             return redirect(url_for("accounts.profile"))
     return _render_profile(form, password_form), 400
 
 
 def _render_profile(form, password_form):
-    return render_template("accounts/profile.html", form=form, password_form=password_form,
-                           password_help=PASSWORD_HELP)
+    return render_template(
+        "accounts/profile.html", form=form, password_form=password_form, password_help=PASSWORD_HELP
+    )
 
 
 # --- Staff: users ----------------------------------------------------------------------
+
 
 @bp.route("/staff/users")
 def users():
@@ -270,8 +302,14 @@ def users():
     ).all()
     form = _invite_form()
     form.partner.data = request.args.get("partner", type=int) or 0
-    return render_template("accounts/users.html", accounts=accounts, invitations=invitations,
-                           invite_form=form, action_form=ActionForm(), Role=Role)
+    return render_template(
+        "accounts/users.html",
+        accounts=accounts,
+        invitations=invitations,
+        invite_form=form,
+        action_form=ActionForm(),
+        Role=Role,
+    )
 
 
 def _get_user_or_404(user_id: int) -> User:

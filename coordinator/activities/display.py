@@ -43,8 +43,11 @@ def event_when(event: Event) -> str:
         last_day = event.end_date or event.start_date
         if last_day == event.start_date:
             return _("%(day)s (all day)", day=_day(event.start_date, locale))
-        return _("%(first_day)s – %(last_day)s (all day)",
-                 first_day=_day(event.start_date, locale), last_day=_day(last_day, locale))
+        return _(
+            "%(first_day)s – %(last_day)s (all day)",
+            first_day=_day(event.start_date, locale),
+            last_day=_day(last_day, locale),
+        )
     zone = ZoneInfo(event.timezone)
     start = event.start_dt.astimezone(zone)
     end = event.end_dt.astimezone(zone)
@@ -56,13 +59,23 @@ def event_when(event: Event) -> str:
     abbreviation = start_abbr if start_abbr == end_abbr else f"{start_abbr}/{end_abbr}"
     # An event ending at midnight still reads as one day.
     if end.date() == start.date() or (end - timedelta(microseconds=1)).date() == start.date():
-        return _("%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
-                 day=_day(start, locale), start=_time(start, locale), end=_time(end, locale),
-                 zone=zone_name(event.timezone), abbreviation=abbreviation)
-    return _("%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
-             start_day=_day(start, locale), start=_time(start, locale),
-             end_day=_day(end, locale), end=_time(end, locale),
-             zone=zone_name(event.timezone), abbreviation=abbreviation)
+        return _(
+            "%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
+            day=_day(start, locale),
+            start=_time(start, locale),
+            end=_time(end, locale),
+            zone=zone_name(event.timezone),
+            abbreviation=abbreviation,
+        )
+    return _(
+        "%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
+        start_day=_day(start, locale),
+        start=_time(start, locale),
+        end_day=_day(end, locale),
+        end=_time(end, locale),
+        zone=zone_name(event.timezone),
+        abbreviation=abbreviation,
+    )
 
 
 def date_range(first: date, last: date) -> str:
@@ -78,8 +91,11 @@ def list_text(items: list[str]) -> str:
 def partner_links(partners) -> Markup:
     """Links to the partners' pages, listed as the page's language lists them."""
     links = [
-        str(Markup('<a href="{}" dir="auto">{}</a>').format(
-            url_for("partners.show", slug=partner.slug), partner.acronym or partner.name))
+        str(
+            Markup('<a href="{}" dir="auto">{}</a>').format(
+                url_for("partners.show", slug=partner.slug), partner.acronym or partner.name
+            )
+        )
         for partner in partners
     ]
     # Each link is already escaped; format_list only adds the locale's separators.

@@ -69,15 +69,27 @@ class EventFilters:
         )
 
     def is_empty(self) -> bool:
-        return not (self.partners or self.projects or self.themes or self.countries
-                    or self.kinds or self.text or self.start or self.end)
+        return not (
+            self.partners
+            or self.projects
+            or self.themes
+            or self.countries
+            or self.kinds
+            or self.text
+            or self.start
+            or self.end
+        )
 
     def to_args(self, include_dates: bool = True) -> dict[str, list[str] | str]:
         """Query arguments that reproduce these filters (for links and feed URLs)."""
         args: dict[str, list[str] | str] = {}
-        for name, items in (("partner", self.partners), ("project", self.projects),
-                            ("theme", self.themes), ("country", self.countries),
-                            ("kind", self.kinds)):
+        for name, items in (
+            ("partner", self.partners),
+            ("project", self.projects),
+            ("theme", self.themes),
+            ("country", self.countries),
+            ("kind", self.kinds),
+        ):
             if items:
                 args[name] = list(items)
         if self.text:
@@ -110,7 +122,9 @@ class EventFilters:
             query = query.where(
                 exists().where(
                     event_themes.c.event_id == Event.id,
-                    event_themes.c.theme_id.in_(select(Theme.id).where(Theme.slug.in_(self.themes))),
+                    event_themes.c.theme_id.in_(
+                        select(Theme.id).where(Theme.slug.in_(self.themes))
+                    ),
                 )
             )
         if self.countries:

@@ -204,8 +204,20 @@ def revisions_awaiting_decision_clause() -> ColumnElement[bool]:
 
 
 WORKFLOW_PREDICATES = (
-    can_propose_activity, can_manage_event, can_manage_project, can_view_project,
-    can_edit_event, can_edit_project, can_perform, can_submit, can_withdraw, can_decide,
-    can_cancel, can_answer_co_organisation, can_review, can_decide_revision, can_view_event,
+    can_propose_activity,
+    can_manage_event,
+    can_manage_project,
+    can_view_project,
+    can_edit_event,
+    can_edit_project,
+    can_perform,
+    can_submit,
+    can_withdraw,
+    can_decide,
+    can_cancel,
+    can_answer_co_organisation,
+    can_review,
+    can_decide_revision,
+    can_view_event,
     can_see_clashes,
 )

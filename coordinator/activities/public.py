@@ -56,8 +56,9 @@ def event(event_id: int):
 @bp.route("/projects/")
 @public
 def projects():
-    return render_template("activities/projects.html",
-                           projects=queries.published_projects(current_user))
+    return render_template(
+        "activities/projects.html", projects=queries.published_projects(current_user)
+    )
 
 
 @bp.route("/projects/<slug:slug>")
@@ -66,8 +67,11 @@ def project(slug: str):
     project = queries.get_project(slug)
     if project is None or not can_view_project(current_user, project):
         abort(404)
-    return render_template("activities/project.html", project=project,
-                           events=queries.project_events(current_user, project))
+    return render_template(
+        "activities/project.html",
+        project=project,
+        events=queries.project_events(current_user, project),
+    )
 
 
 @bp.app_template_global()

@@ -99,27 +99,31 @@ def _paginate(query: Select, order: tuple, number: int, per_page: int = PAGE_SIZ
     page = Page(items=[], number=number, per_page=per_page, total=total or 0)
     if number > page.pages or number > MAX_PAGE:
         raise PageOutOfRange(number)
-    ids = (query.with_only_columns(Event.id).order_by(*order)
-           .limit(per_page).offset((number - 1) * per_page).scalar_subquery())
+    ids = (
+        query.with_only_columns(Event.id)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+        .scalar_subquery()
+    )
     page.items = list(
         db.session.scalars(
-            select(Event).where(Event.id.in_(ids)).order_by(*order)
-            .options(*event_card_options())
+            select(Event).where(Event.id.in_(ids)).order_by(*order).options(*event_card_options())
         ).all()
     )
     return page
 
 
-def upcoming_events(user, filters: EventFilters, number: int = 1,
-                    now: datetime | None = None) -> Page:
+def upcoming_events(
+    user, filters: EventFilters, number: int = 1, now: datetime | None = None
+) -> Page:
     """Published events the user may see that have not ended yet, soonest first."""
     now = now or utcnow()
     query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt >= now))
     return _paginate(query, (Event.start_dt, Event.id), number)
 
 
-def past_events(user, filters: EventFilters, number: int = 1,
-                now: datetime | None = None) -> Page:
+def past_events(user, filters: EventFilters, number: int = 1, now: datetime | None = None) -> Page:
     """Published events the user may see that have ended, most recent first."""
     now = now or utcnow()
     query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt < now))
@@ -150,15 +154,19 @@ class FilterChoices:
 def filter_choices(user) -> FilterChoices:
     """The options of the events filter form, from the database."""
     return FilterChoices(
-        partners=list(db.session.scalars(
-            select(Partner).where(Partner.is_active).order_by(Partner.acronym, Partner.name)
-        ).all()),
-        projects=list(db.session.scalars(
-            select(Project).where(published_projects_clause(user)).order_by(Project.title)
-        ).all()),
-        themes=list(db.session.scalars(
-            select(Theme).where(Theme.is_active).order_by(Theme.name)
-        ).all()),
+        partners=list(
+            db.session.scalars(
+                select(Partner).where(Partner.is_active).order_by(Partner.acronym, Partner.name)
+            ).all()
+        ),
+        projects=list(
+            db.session.scalars(
+                select(Project).where(published_projects_clause(user)).order_by(Project.title)
+            ).all()
+        ),
+        themes=list(
+            db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.name)).all()
+        ),
         countries=list(db.session.scalars(_visible_countries(user)).all()),
         kinds=list(EventKind),
     )
@@ -206,8 +214,9 @@ def _split_by_time(base: Select, now: datetime, limit: int | None) -> EventsByTi
     )
 
 
-def partner_events(user, partner: Partner, now: datetime | None = None,
-                   limit: int | None = PARTNER_PAGE_LIMIT) -> EventsByTime:
+def partner_events(
+    user, partner: Partner, now: datetime | None = None, limit: int | None = PARTNER_PAGE_LIMIT
+) -> EventsByTime:
     """The partner's published events (lead or confirmed co-organiser) the user may see."""
     base = select(Event).where(published_events_clause(user), _involves_partner(partner.id))
     return _split_by_time(base, now or utcnow(), limit)
@@ -229,11 +238,14 @@ def _project_options() -> list[LoaderOption]:
 
 def published_projects(user) -> list[Project]:
     """Published projects, the most recent first."""
-    return list(db.session.scalars(
-        select(Project).where(published_projects_clause(user))
-        .options(*_project_options())
-        .order_by(Project.start_date.desc(), Project.title)
-    ).all())
+    return list(
+        db.session.scalars(
+            select(Project)
+            .where(published_projects_clause(user))
+            .options(*_project_options())
+            .order_by(Project.start_date.desc(), Project.title)
+        ).all()
+    )
 
 
 def partner_projects(user, partner: Partner) -> list[Project]:
@@ -246,11 +258,14 @@ def partner_projects(user, partner: Partner) -> list[Project]:
             ProjectPartner.confirmation == Confirmation.CONFIRMED,
         ),
     )
-    return list(db.session.scalars(
-        select(Project).where(published_projects_clause(user), involved)
-        .options(*_project_options())
-        .order_by(Project.start_date.desc(), Project.title)
-    ).all())
+    return list(
+        db.session.scalars(
+            select(Project)
+            .where(published_projects_clause(user), involved)
+            .options(*_project_options())
+            .order_by(Project.start_date.desc(), Project.title)
+        ).all()
+    )
 
 
 def get_event(event_id: int) -> Event | None:

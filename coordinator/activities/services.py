@@ -152,9 +152,7 @@ def _active_themes(theme_ids: list[int]) -> list[Theme]:
 def _co_organiser_ids(partner_ids: list[int], lead_partner_id: int) -> list[int]:
     ids = set(partner_ids)
     if lead_partner_id in ids:
-        raise DomainError(
-            _("The lead partner cannot also be a co-organiser."), field="partner_ids"
-        )
+        raise DomainError(_("The lead partner cannot also be a co-organiser."), field="partner_ids")
     if not ids:
         return []
     found = set(
@@ -598,9 +596,7 @@ def answer_co_organisation(actor, activity: Event | Project, confirm: bool) -> N
             link_model.partner_id == actor.partner_id,
             link_model.confirmation != answer,
             owner_column.in_(
-                select(model.id).where(
-                    model.id == activity.id, model.status.in_(ANSWERABLE_STATES)
-                )
+                select(model.id).where(model.id == activity.id, model.status.in_(ANSWERABLE_STATES))
             ),
         )
         .values(confirmation=answer, responded_by_id=actor.id, responded_dt=utcnow())
@@ -649,10 +645,15 @@ def _answered_already(activity: Event | Project, partner_id: int, confirm: bool)
         )
     when = local_datetime(link.responded_dt, "UTC")
     return ConflictError(
-        _("Someone decided this already: %(name)s confirmed for your partner (%(when)s UTC).",
-          name=responder.name, when=when)
+        _(
+            "Someone decided this already: %(name)s confirmed for your partner (%(when)s UTC).",
+            name=responder.name,
+            when=when,
+        )
         if confirm
-        else _("Someone decided this already: %(name)s declined for your partner (%(when)s UTC).",
-               name=responder.name, when=when)
+        else _(
+            "Someone decided this already: %(name)s declined for your partner (%(when)s UTC).",
+            name=responder.name,
+            when=when,
+        )
     )
-

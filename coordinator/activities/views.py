@@ -173,8 +173,9 @@ def _edit_event_message(user, event: Event, form: EventForm) -> str:
     return _("Changes saved.")
 
 
-def _render_manage(activity: Event | Project, comment_form: CommentForm | None = None,
-                   status: int = 200):
+def _render_manage(
+    activity: Event | Project, comment_form: CommentForm | None = None, status: int = 200
+):
     """The workflow page of an event or a project (manage_event.html, manage_project.html)."""
     noun = services.subject_type(activity)
     extra = _event_context(activity) if isinstance(activity, Event) else {}
@@ -338,7 +339,9 @@ def edit_project(project_id: int):
         form.fill_from(project)
     user = _user()
     return _form_view(
-        form, lambda: _edit_project(user, project, form), "activities/project_form.html",
+        form,
+        lambda: _edit_project(user, project, form),
+        "activities/project_form.html",
         project=project,
     )
 

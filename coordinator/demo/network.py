@@ -59,12 +59,19 @@ def _upsert_partner(entry: dict, is_coordinator: bool, groups: dict[str, Partner
     return partner
 
 
-def _ensure_user(email: str, name: str, role: Role, partner: Partner | None,
-                 password_hash: str) -> User:
+def _ensure_user(
+    email: str, name: str, role: Role, partner: Partner | None, password_hash: str
+) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name, role=role, partner=partner,
-                    password_hash=password_hash, is_demo=True)
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            partner=partner,
+            password_hash=password_hash,
+            is_demo=True,
+        )
         db.session.add(user)
     return user
 
@@ -107,8 +114,9 @@ def load_demo_network() -> list[DemoLogin]:
     _ensure_user(STAFF_EMAIL, "Sam Staff", Role.STAFF, None, password_hash)
     for partner in partners:
         email = focal_point_email(partner.slug)
-        _ensure_user(email, f"{partner.acronym} focal point", Role.FOCAL_POINT, partner,
-                     password_hash)
+        _ensure_user(
+            email, f"{partner.acronym} focal point", Role.FOCAL_POINT, partner, password_hash
+        )
         logins.append(DemoLogin(email, "focal_point", partner.acronym))
     db.session.flush()
     return logins

@@ -31,8 +31,24 @@ PDF_MAGIC = b"%PDF-"
 # resource with an unknown MIME type"), plus SVG: each runs script if a browser ever renders it,
 # so such a file is refused whatever its name. A tag counts when followed by space or ">".
 _HTML_OPENINGS = (
-    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
-    b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--", b"<svg",
+    b"<!doctype html",
+    b"<html",
+    b"<head",
+    b"<script",
+    b"<iframe",
+    b"<h1",
+    b"<div",
+    b"<font",
+    b"<table",
+    b"<a",
+    b"<style",
+    b"<title",
+    b"<b",
+    b"<body",
+    b"<br",
+    b"<p",
+    b"<!--",
+    b"<svg",
 )
 _TAG_ENDS = frozenset(b" \t\n\x0c\r>")
 _LEADING_WHITESPACE = b" \t\n\x0c\r"
@@ -173,10 +189,13 @@ def stream_size(stream: BinaryIO) -> int:
 
 def looks_like_html(head: bytes) -> bool:
     """True when the first bytes (after a byte-order mark and whitespace) open an HTML page."""
-    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
-                          (b"\xfe\xff", "utf-16-be")):
+    for bom, encoding in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             if encoding != "utf-8":
                 # Re-encode the start as bytes so the same patterns apply (UTF-16 HTML renders).
                 head = head[:2048].decode(encoding, "ignore").encode("utf-8", "ignore")
@@ -186,7 +205,7 @@ def looks_like_html(head: bytes) -> bool:
         if head.startswith(opening):
             if opening == b"<!--":
                 return True
-            following = head[len(opening):len(opening) + 1]
+            following = head[len(opening) : len(opening) + 1]
             if following and following[0] in _TAG_ENDS:
                 return True
     return False

@@ -44,11 +44,7 @@ SUBJECT_KINDS = "any(events, projects, partners)"
 def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
     subject: Event | Project | Partner | None
     if kind == "events":
-        subject = (
-            db.session.get(Event, int(ref))
-            if ref.isdigit() and int(ref) <= MAX_ID
-            else None
-        )
+        subject = db.session.get(Event, int(ref)) if ref.isdigit() and int(ref) <= MAX_ID else None
     elif kind == "projects":
         subject = db.session.scalar(select(Project).where(Project.slug == ref))
     else:

@@ -225,7 +225,6 @@ def build_feed(
     )
 
 
-
 def _boundaries(scope: FeedScope, window: Window, events) -> tuple[datetime, datetime | None]:
     """When the shown set next changes with time alone, and when it last did."""
     config = current_app.config

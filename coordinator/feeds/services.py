@@ -130,6 +130,7 @@ def fit_calendar(meta: CalendarMeta, events: list[FeedEvent], max_bytes: int) ->
 
 # --- single events and Atom ---------------------------------------------------------------------
 
+
 def is_public_event(event: Event) -> bool:
     return can_view_published_event(None, event)
 

@@ -22,7 +22,6 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 _TOUCH_EVERY = timedelta(hours=1)
 
 
-
 def find_active_token(raw: str) -> FeedToken | None:
     """The live token for a URL, or None (unknown, revoked, malformed, owner disabled)."""
     if not raw or not _TOKEN_SHAPE.match(raw):

@@ -99,9 +99,7 @@ def feed_response(built: cache.BuiltFeed, private: bool = False) -> Response:
 @public
 def network_calendar():
     return feed_response(
-        cache.feed_for_request(
-            lambda: scopes.network_scope(EventFilters.from_args(request.args))
-        )
+        cache.feed_for_request(lambda: scopes.network_scope(EventFilters.from_args(request.args)))
     )
 
 

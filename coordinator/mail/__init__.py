@@ -81,8 +81,9 @@ class OutgoingMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MailStatus] = mapped_column(
-        Enum(MailStatus, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            MailStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
         default=MailStatus.QUEUED,
         index=True,
     )
@@ -125,9 +126,16 @@ def _kind_name(kind: str | None) -> str:
     )
 
 
-def queue_mail(recipient: str, subject: str, body_text: str, user=None, *,
-               kind: str | None = None, link_id: int | None = None,
-               expires_dt: datetime | None = None) -> OutgoingMessage:
+def queue_mail(
+    recipient: str,
+    subject: str,
+    body_text: str,
+    user=None,
+    *,
+    kind: str | None = None,
+    link_id: int | None = None,
+    expires_dt: datetime | None = None,
+) -> OutgoingMessage:
     """Queue a message in the current transaction; it is sent after the request commits.
 
     A message carrying a single-use link gives its kind, the token's id and expiry, so it is
@@ -164,12 +172,17 @@ def _transmit(app: Flask, email: EmailMessage, message_id: int) -> None:
         outbox = Path(config["MAIL_OUTBOX"])
         outbox.mkdir(parents=True, exist_ok=True)
         (outbox / f"{message_id:06d}.eml").write_bytes(bytes(email))
-        log.info("mail (no MAIL_SERVER, written to %s): to=%s subject=%s",
-                 outbox, email["To"], email["Subject"])
+        log.info(
+            "mail (no MAIL_SERVER, written to %s): to=%s subject=%s",
+            outbox,
+            email["To"],
+            email["Subject"],
+        )
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"],
-                    timeout=config["MAIL_TIMEOUT"]) as smtp:
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
@@ -210,8 +223,9 @@ def _deliver_one(app: Flask, message_id: int) -> MailStatus | None:
     dead = dead_link(message)
     if dead is not None:
         message.status, message.last_error = dead
-        log.warning("mail to %s not sent (%s): %s", message.recipient, message.status,
-                    message.last_error)
+        log.warning(
+            "mail to %s not sent (%s): %s", message.recipient, message.status, message.last_error
+        )
         db.session.commit()
         return message.status
     try:
@@ -223,13 +237,21 @@ def _deliver_one(app: Flask, message_id: int) -> MailStatus | None:
         if message.attempts >= app.config["MAIL_MAX_ATTEMPTS"]:
             # Never dropped: it waits, listed, for `mail retry` or the staff page.
             message.status = MailStatus.FAILED
-            log.error("mail to %s FAILED after %d attempts, kept for `flask mail retry`: %s",
-                      message.recipient, message.attempts, message.last_error)
+            log.error(
+                "mail to %s FAILED after %d attempts, kept for `flask mail retry`: %s",
+                message.recipient,
+                message.attempts,
+                message.last_error,
+            )
         else:
             message.status = MailStatus.QUEUED
             message.next_attempt_dt = message.last_attempt_dt + backoff(message.attempts)
-            log.warning("mail to %s failed (attempt %d): %s",
-                        message.recipient, message.attempts, message.last_error)
+            log.warning(
+                "mail to %s failed (attempt %d): %s",
+                message.recipient,
+                message.attempts,
+                message.last_error,
+            )
         db.session.commit()
         return message.status
     message.attempts += 1
@@ -277,14 +299,17 @@ def deliver_due(limit: int = 50) -> DeliveryCounts:
 
 # --- Messages that need a person: list, count, retry -----------------------------------
 
+
 def undelivered_messages(limit: int = 500) -> list[OutgoingMessage]:
     """Failed, expired and void messages, newest first."""
-    return list(db.session.scalars(
-        select(OutgoingMessage)
-        .where(OutgoingMessage.status.in_(UNDELIVERED))
-        .order_by(OutgoingMessage.created_dt.desc(), OutgoingMessage.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(OutgoingMessage)
+            .where(OutgoingMessage.status.in_(UNDELIVERED))
+            .order_by(OutgoingMessage.created_dt.desc(), OutgoingMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def count_by_status() -> dict[MailStatus, int]:
@@ -318,14 +343,14 @@ def retry_failed(message_ids: Sequence[int] | None = None, actor=None) -> RetryO
     for message in db.session.scalars(query.order_by(OutgoingMessage.id)).all():
         dead = dead_link(message)
         values = (
-            {"status": dead[0], "last_error": dead[1]} if dead is not None
+            {"status": dead[0], "last_error": dead[1]}
+            if dead is not None
             else {"status": MailStatus.QUEUED, "attempts": 0, "next_attempt_dt": utcnow()}
         )
         # Conditional, so a message retried twice at once (two staff, or cron) moves once.
         changed = db.session.execute(
             update(OutgoingMessage)
-            .where(OutgoingMessage.id == message.id,
-                   OutgoingMessage.status == MailStatus.FAILED)
+            .where(OutgoingMessage.id == message.id, OutgoingMessage.status == MailStatus.FAILED)
             .values(**values)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -333,9 +358,14 @@ def retry_failed(message_ids: Sequence[int] | None = None, actor=None) -> RetryO
             continue
         db.session.refresh(message)
         (outcome.not_sent if dead is not None else outcome.queued).append(message)
-        record(actor=actor, subject_type="outgoing_message", subject_id=message.id,
-               action="retry_mail", from_state=MailStatus.FAILED.value,
-               to_state=message.status.value)
+        record(
+            actor=actor,
+            subject_type="outgoing_message",
+            subject_id=message.id,
+            action="retry_mail",
+            from_state=MailStatus.FAILED.value,
+            to_state=message.status.value,
+        )
     return outcome
 
 

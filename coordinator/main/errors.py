@@ -19,20 +19,30 @@ from coordinator.extensions import db, login_manager
 
 # Lazy: each page is written in the language of the request that failed.
 MESSAGES = {
-    400: (_l("Bad request"),
-          _l("The request could not be understood. Please go back and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
     403: (_l("Not allowed"), _l("You do not have permission to do this.")),
     404: (_l("Not found"), _l("There is nothing here. It may have moved or never existed.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
-    409: (_l("Changed meanwhile"),
-          _l("Someone changed this at the same time. Reload the page and try again.")),
-    413: (_l("File too large"),
-          _l("The file is larger than this site accepts. Please choose a smaller one.")),
+    409: (
+        _l("Changed meanwhile"),
+        _l("Someone changed this at the same time. Reload the page and try again."),
+    ),
+    413: (
+        _l("File too large"),
+        _l("The file is larger than this site accepts. Please choose a smaller one."),
+    ),
     429: (_l("Too many requests"), _l("You have tried too often. Please wait a few minutes.")),
-    500: (_l("Something went wrong"),
-          _l("We could not complete this request. It has been logged.")),
-    503: (_l("Temporarily unavailable"),
-          _l("The site cannot reach its data at the moment. Please try again in a few minutes.")),
+    500: (
+        _l("Something went wrong"),
+        _l("We could not complete this request. It has been logged."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The site cannot reach its data at the moment. Please try again in a few minutes."),
+    ),
 }
 
 # Paths read by programs (calendar clients, feed readers, API clients), which get a plain-text
@@ -62,8 +72,11 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     if isinstance(error, psycopg.OperationalError):
         # No SQLSTATE: libpq itself failed (connection refused, server closed the connection).
         state = error.sqlstate
-        return (state is None or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
-                or state in _UNAVAILABLE_SQLSTATES)
+        return (
+            state is None
+            or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+            or state in _UNAVAILABLE_SQLSTATES
+        )
     if isinstance(error, sqlite3.OperationalError):
         # The file cannot be opened (its disk or folder is gone); "database is locked" is not this.
         return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_CANTOPEN
@@ -110,21 +123,28 @@ def _rollback_quietly() -> None:
 
 def render_error(code: int, description: str | None = None):
     title, default = MESSAGES.get(code, (_("Error %(code)s", code=code), ""))
-    return render_template("errors/error.html", code=code, title=title,
-                           message=description or default), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=description or default
+    ), code
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _("Your form expired or was sent from elsewhere. "
-                                   "Please reload the page and try again."))
+        return render_error(
+            400,
+            _(
+                "Your form expired or was sent from elsewhere. "
+                "Please reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error: SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page can be rendered.
-        return Response(_("This site does not answer to that host name."), 400,
-                        mimetype="text/plain")
+        return Response(
+            _("This site does not answer to that host name."), 400, mimetype="text/plain"
+        )
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -156,7 +176,8 @@ def register(app: Flask) -> None:
 
 def database_unavailable(error: BaseException) -> Response:
     # One line, not a traceback per request: during an outage every request fails the same way.
-    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
-                               describe_error(error))
+    current_app.logger.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, describe_error(error)
+    )
     _rollback_quietly()
     return unavailable_response()

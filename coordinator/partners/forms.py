@@ -24,10 +24,15 @@ def country_choices(language: str = "en") -> list[tuple[str, str]]:
     from babel import Locale
 
     territories = Locale.parse(language).territories
-    codes = [code for code in territories
-             if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
-    return sorted(((code, f"{territories[code]} ({code})") for code in codes),
-                  key=lambda item: collation_key(item[1]))
+    codes = [
+        code
+        for code in territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    return sorted(
+        ((code, f"{territories[code]} ({code})") for code in codes),
+        key=lambda item: collation_key(item[1]),
+    )
 
 
 def http_url(form, field) -> None:
@@ -46,9 +51,11 @@ class PartnerForm(BaseForm):
     acronym = StringField(_l("Acronym"), validators=[DataRequired(), Length(max=40)])
     slug = StringField(
         _l("Address name (slug)"),
-        validators=[Optional(), Length(max=80),
-                    Regexp(SLUG_PATTERN,
-                           message=_l("Use lower-case letters, digits and single hyphens."))],
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens.")),
+        ],
         render_kw={"dir": "ltr"},
     )
     kind = StringField(_l("Kind of institution"), validators=[Optional(), Length(max=100)])

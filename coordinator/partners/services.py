@@ -103,14 +103,21 @@ def set_partner_active(actor, partner: Partner, active: bool) -> None:
     if partner.is_coordinator and not active:
         raise DomainError(_("The coordinating network cannot be deactivated."))
     if partner.is_active == active:
-        raise DomainError(_("The partner is already active.") if active
-                          else _("The partner is already deactivated."))
+        raise DomainError(
+            _("The partner is already active.")
+            if active
+            else _("The partner is already deactivated.")
+        )
     partner.is_active = active
     db.session.flush()
-    record(actor=actor, subject_type="partner", subject_id=partner.id,
-           action="reactivate" if active else "deactivate",
-           from_state="deactivated" if active else "active",
-           to_state="active" if active else "deactivated")
+    record(
+        actor=actor,
+        subject_type="partner",
+        subject_id=partner.id,
+        action="reactivate" if active else "deactivate",
+        from_state="deactivated" if active else "active",
+        to_state="active" if active else "deactivated",
+    )
 
 
 def create_group(actor, name: str) -> PartnerGroup:

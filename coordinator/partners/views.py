@@ -38,10 +38,16 @@ def _group_choices() -> list[tuple[int, str]]:
 
 def _data(form: PartnerForm) -> services.PartnerData:
     return services.PartnerData(
-        name=form.name.data, acronym=form.acronym.data, slug=form.slug.data or "",
-        kind=form.kind.data or "", city=form.city.data or "", country=form.country.data,
-        timezone=form.timezone.data, website=form.website.data or "",
-        summary=form.summary.data or "", group_ids=list(form.groups.data or []),
+        name=form.name.data,
+        acronym=form.acronym.data,
+        slug=form.slug.data or "",
+        kind=form.kind.data or "",
+        city=form.city.data or "",
+        country=form.country.data,
+        timezone=form.timezone.data,
+        website=form.website.data or "",
+        summary=form.summary.data or "",
+        group_ids=list(form.groups.data or []),
     )
 
 
@@ -79,16 +85,18 @@ def create():
             db.session.commit()
             flash(_("%(name)s is added.", name=partner.name), "success")
             return redirect(url_for("partners.show", slug=partner.slug))
-    return render_template("partners/form.html", form=form, partner=None,
-                           group_form=PartnerGroupForm(formdata=None))
+    return render_template(
+        "partners/form.html", form=form, partner=None, group_form=PartnerGroupForm(formdata=None)
+    )
 
 
 @bp.route("/<slug:slug>/edit", methods=["GET", "POST"])
 def edit(slug: str):
     _require_manager()
     partner = get_partner_or_404(slug)
-    form = PartnerForm(obj=partner if request.method == "GET" else None,
-                       group_choices=_group_choices())
+    form = PartnerForm(
+        obj=partner if request.method == "GET" else None, group_choices=_group_choices()
+    )
     if request.method == "GET":
         form.groups.data = [group.id for group in partner.groups]
     if form.validate_on_submit():
@@ -101,8 +109,9 @@ def edit(slug: str):
             db.session.commit()
             flash(_("%(name)s is saved.", name=partner.name), "success")
             return redirect(url_for("partners.show", slug=partner.slug))
-    return render_template("partners/form.html", form=form, partner=partner,
-                           group_form=PartnerGroupForm(formdata=None))
+    return render_template(
+        "partners/form.html", form=form, partner=partner, group_form=PartnerGroupForm(formdata=None)
+    )
 
 
 def _set_active(slug: str, active: bool):
@@ -117,8 +126,12 @@ def _set_active(slug: str, active: bool):
         flash(error.message, "danger")
         return redirect(url_for("partners.show", slug=partner.slug))
     db.session.commit()
-    flash(_("%(name)s is reactivated.", name=partner.name) if active
-          else _("%(name)s is deactivated.", name=partner.name), "success")
+    flash(
+        _("%(name)s is reactivated.", name=partner.name)
+        if active
+        else _("%(name)s is deactivated.", name=partner.name),
+        "success",
+    )
     return redirect(url_for("partners.show", slug=partner.slug))
 
 
@@ -145,8 +158,13 @@ def create_group():
             apply_to_form(form, error)
         else:
             db.session.commit()
-            flash(_("The group “%(name)s” is created; you can now add partners to it.",
-                    name=group.name), "success")
+            flash(
+                _(
+                    "The group “%(name)s” is created; you can now add partners to it.",
+                    name=group.name,
+                ),
+                "success",
+            )
             return redirect(back)
     for message in form.name.errors + form.form_errors:
         flash(_("Group not created: %(problem)s", problem=message), "danger")

@@ -12,7 +12,8 @@ from coordinator.mail import OutgoingMessage
 
 def last_message_to(email: str) -> OutgoingMessage | None:
     return db.session.scalar(
-        select(OutgoingMessage).where(OutgoingMessage.recipient == email)
+        select(OutgoingMessage)
+        .where(OutgoingMessage.recipient == email)
         .order_by(OutgoingMessage.id.desc())
     )
 

@@ -18,9 +18,15 @@ NEW_PASSWORD = "a brand new passphrase"
 
 def _invite(client, login_as, staff, partner, email="new.person@example.org"):
     login_as(staff)
-    response = client.post("/staff/users/invite", data={
-        "email": email, "name": "New Person", "role": "focal_point", "partner": partner.id,
-    })
+    response = client.post(
+        "/staff/users/invite",
+        data={
+            "email": email,
+            "name": "New Person",
+            "role": "focal_point",
+            "partner": partner.id,
+        },
+    )
     assert response.status_code == 302
     client.post("/logout")
     return link_token(last_message_to(email), "invite")
@@ -41,8 +47,10 @@ def test_invitee_sets_name_and_password_and_is_signed_in(client, login_as, staff
     token = _invite(client, login_as, staff, partner)
     page = client.get(f"/invite/{token}")
     assert page.status_code == 200 and partner.name in page.get_data(as_text=True)
-    response = client.post(f"/invite/{token}", data={
-        "name": "Nadia Haddad", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        f"/invite/{token}",
+        data={"name": "Nadia Haddad", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Nadia Haddad" in home and "Sign out" in home
@@ -79,12 +87,12 @@ def test_an_unknown_token_is_a_clear_404(client, token):
     assert "not valid" in response.get_data(as_text=True)
 
 
-def test_a_weak_password_is_refused_and_the_invitation_stays_open(client, login_as, staff,
-                                                                  partner):
+def test_a_weak_password_is_refused_and_the_invitation_stays_open(client, login_as, staff, partner):
     token = _invite(client, login_as, staff, partner)
     for password in ("short", "password123"):
-        response = client.post(f"/invite/{token}", data={
-            "name": "Nadia", "password": password, "confirm": password})
+        response = client.post(
+            f"/invite/{token}", data={"name": "Nadia", "password": password, "confirm": password}
+        )
         assert response.status_code == 200
     assert "too common" in response.get_data(as_text=True)
     db.session.rollback()
@@ -93,9 +101,17 @@ def test_a_weak_password_is_refused_and_the_invitation_stays_open(client, login_
 
 def test_the_account_is_bound_to_the_invited_email(client, login_as, staff, partner):
     token = _invite(client, login_as, staff, partner)
-    client.post(f"/invite/{token}", data={
-        "name": "Nadia", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-        "email": "attacker@example.org", "partner": "999", "role": "admin"})
+    client.post(
+        f"/invite/{token}",
+        data={
+            "name": "Nadia",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+            "email": "attacker@example.org",
+            "partner": "999",
+            "role": "admin",
+        },
+    )
     assert db.session.scalar(select(User).where(User.email == "attacker@example.org")) is None
     user = db.session.scalar(select(User).where(User.email == "new.person@example.org"))
     assert user.role == Role.FOCAL_POINT and user.partner_id == partner.id
@@ -108,18 +124,24 @@ def test_a_new_invitation_replaces_the_open_one(client, login_as, staff, partner
     assert client.get(f"/invite/{second}").status_code == 200
 
 
-def test_inviting_an_existing_account_is_a_form_error(client, login_as, staff, partner,
-                                                     focal_point):
+def test_inviting_an_existing_account_is_a_form_error(
+    client, login_as, staff, partner, focal_point
+):
     login_as(staff)
-    response = client.post("/staff/users/invite", follow_redirects=True, data={
-        "email": focal_point.email, "role": "focal_point", "partner": partner.id})
+    response = client.post(
+        "/staff/users/invite",
+        follow_redirects=True,
+        data={"email": focal_point.email, "role": "focal_point", "partner": partner.id},
+    )
     assert "already exists" in response.get_data(as_text=True)
 
 
 def test_focal_points_cannot_invite(client, login_as, focal_point, partner):
     login_as(focal_point)
-    response = client.post("/staff/users/invite", data={
-        "email": "x@example.org", "role": "focal_point", "partner": partner.id})
+    response = client.post(
+        "/staff/users/invite",
+        data={"email": "x@example.org", "role": "focal_point", "partner": partner.id},
+    )
     assert response.status_code == 403
     assert db.session.scalar(select(Invitation)) is None
 
@@ -128,8 +150,9 @@ def test_only_admins_invite_staff(app, staff, admin):
     with app.test_request_context("/"):
         with pytest.raises(PermissionDenied):
             services.invite_user(staff, email="s@example.org", name="", role="staff", partner=None)
-        invitation, _ = services.invite_user(admin, email="s@example.org", name="",
-                                             role="staff", partner=None)
+        invitation, _ = services.invite_user(
+            admin, email="s@example.org", name="", role="staff", partner=None
+        )
     assert invitation.role == Role.STAFF and invitation.partner is None
 
 
@@ -137,11 +160,13 @@ def test_a_focal_point_invitation_needs_an_active_partner(app, staff, partner):
     partner.is_active = False
     with app.test_request_context("/"):
         with pytest.raises(services.DomainError):
-            services.invite_user(staff, email="a@example.org", name="", role="focal_point",
-                                 partner=None)
+            services.invite_user(
+                staff, email="a@example.org", name="", role="focal_point", partner=None
+            )
         with pytest.raises(services.DomainError):
-            services.invite_user(staff, email="a@example.org", name="", role="focal_point",
-                                 partner=partner)
+            services.invite_user(
+                staff, email="a@example.org", name="", role="focal_point", partner=partner
+            )
 
 
 def test_invite_form_on_the_partner_page(client, login_as, staff, partner):

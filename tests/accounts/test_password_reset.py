@@ -22,8 +22,9 @@ def _request_reset(client, email):
 
 
 def _without_csrf(response) -> str:
-    return re.sub(r'name="csrf_token"( type="hidden")? value="[^"]*"', "csrf",
-                  response.get_data(as_text=True))
+    return re.sub(
+        r'name="csrf_token"( type="hidden")? value="[^"]*"', "csrf", response.get_data(as_text=True)
+    )
 
 
 def test_known_and_unknown_emails_get_the_same_answer(client, focal_point):
@@ -49,15 +50,20 @@ def test_reset_link_sets_a_new_password_and_signs_out_other_sessions(app, client
     token = link_token(last_message_to(focal_point.email), "reset")
     stored = db.session.scalar(select(PasswordResetToken))
     assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    response = client.post(f"/reset/{token}", data={"password": NEW_PASSWORD,
-                                                    "confirm": NEW_PASSWORD})
+    response = client.post(
+        f"/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert "Sign out" in client.get("/").get_data(as_text=True)
     assert "Sign out" not in other_device.get("/").get_data(as_text=True)
 
     fresh = app.test_client()
-    assert fresh.post("/login", data={"email": focal_point.email,
-                                      "password": DEFAULT_PASSWORD}).status_code == 200
+    assert (
+        fresh.post(
+            "/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD}
+        ).status_code
+        == 200
+    )
     login(fresh, focal_point, NEW_PASSWORD)
 
 
@@ -68,8 +74,9 @@ def test_a_reset_link_works_once(client, focal_point):
     data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert client.post(f"/reset/{token}", data=data).status_code == 302
     client.post("/logout")
-    again = client.post(f"/reset/{token}", data={"password": "yet another one!",
-                                                 "confirm": "yet another one!"})
+    again = client.post(
+        f"/reset/{token}", data={"password": "yet another one!", "confirm": "yet another one!"}
+    )
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
 
 
@@ -78,8 +85,9 @@ def test_a_reset_link_expires(client, focal_point, time_machine):
     _request_reset(client, focal_point.email)
     token = link_token(last_message_to(focal_point.email), "reset")
     time_machine.move_to(utcnow() + timedelta(seconds=3601))
-    response = client.post(f"/reset/{token}", data={"password": NEW_PASSWORD,
-                                                    "confirm": NEW_PASSWORD})
+    response = client.post(
+        f"/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
     db.session.rollback()
     login(client, focal_point, DEFAULT_PASSWORD)
@@ -89,8 +97,10 @@ def test_a_reset_link_is_bound_to_its_user(client, focal_point, other_focal_poin
     db.session.commit()
     _request_reset(client, focal_point.email)
     token = link_token(last_message_to(focal_point.email), "reset")
-    client.post(f"/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                         "email": other_focal_point.email})
+    client.post(
+        f"/reset/{token}",
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "email": other_focal_point.email},
+    )
     client.post("/logout")
     db.session.rollback()
     login(client, other_focal_point, DEFAULT_PASSWORD)
@@ -153,7 +163,10 @@ def test_known_and_unknown_addresses_cost_the_same_work(app, client, focal_point
     finally:
         event.remove(db.engine, "before_cursor_execute", count_message_writes)
     expected = {
-        "new_token_and_hash": 1, "absolute_url": 1, "_reset_message": 1, "message written": 1
+        "new_token_and_hash": 1,
+        "absolute_url": 1,
+        "_reset_message": 1,
+        "message written": 1,
     }
     assert all(done == expected for done in work.values()), work
     db.session.rollback()

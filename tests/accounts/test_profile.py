@@ -25,9 +25,14 @@ def test_empty_name_is_a_form_error(client, login_as, focal_point):
 
 def test_change_password_needs_the_current_one(client, login_as, focal_point):
     login_as(focal_point)
-    response = client.post("/account/password", data={
-        "password-current_password": "not my password",
-        "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={
+            "password-current_password": "not my password",
+            "password-new_password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 400
     assert "current password is not right" in response.get_data(as_text=True)
 
@@ -36,9 +41,14 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, client, log
     login_as(focal_point)
     other = app.test_client()
     login(other, focal_point)
-    response = client.post("/account/password", data={
-        "password-current_password": DEFAULT_PASSWORD,
-        "password-new_password": NEW_PASSWORD, "password-confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": NEW_PASSWORD,
+            "password-confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     assert "Sign out" in client.get("/account").get_data(as_text=True)
     assert other.get("/account").status_code == 302  # sent to sign in
@@ -48,9 +58,14 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, client, log
 
 def test_common_new_password_is_refused(client, login_as, focal_point):
     login_as(focal_point)
-    response = client.post("/account/password", data={
-        "password-current_password": DEFAULT_PASSWORD,
-        "password-new_password": "password123", "password-confirm": "password123"})
+    response = client.post(
+        "/account/password",
+        data={
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": "password123",
+            "password-confirm": "password123",
+        },
+    )
     assert response.status_code == 400 and "too common" in response.get_data(as_text=True)
 
 

@@ -12,8 +12,9 @@ from tests.factories import UserFactory
 
 
 def _attempt(client, email, password="wrong-password", address="10.0.0.1"):
-    return client.post("/login", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def test_five_failures_lock_the_account_even_with_the_right_password(client, focal_point):
@@ -65,6 +66,7 @@ def test_unknown_emails_get_the_same_answers(client, focal_point):
     known = [_attempt(client, focal_point.email, address="10.1.1.1") for _ in range(6)]
     unknown = [_attempt(client, "nobody@example.org", address="10.2.2.2") for _ in range(6)]
     assert [r.status_code for r in known] == [r.status_code for r in unknown] == [200] * 5 + [429]
+
     def comparable(response, email):
         # CSRF tokens are signed with a timestamp, so they differ between any two pages.
         text = response.get_data(as_text=True).replace(email, "X")

@@ -47,8 +47,9 @@ def test_sign_in_page_in_french_spanish_and_arabic(client):
 
 def test_a_failed_sign_in_says_why_in_french(client, focal_point):
     db.session.commit()
-    response = client.post("/login", headers=FR,
-                           data={"email": focal_point.email, "password": "wrong password"})
+    response = client.post(
+        "/login", headers=FR, data={"email": focal_point.email, "password": "wrong password"}
+    )
     assert "L’adresse électronique ou le mot de passe est incorrect." in page(response)
 
 
@@ -75,9 +76,14 @@ def test_welcome_flash_and_profile_follow_the_saved_language(client, login_as, f
 def test_password_rules_speak_arabic(client, login_as, focal_point):
     focal_point.locale = "ar"
     login_as(focal_point)
-    response = client.post("/account/password", data={
-        "password-current_password": DEFAULT_PASSWORD,
-        "password-new_password": "password123", "password-confirm": "password123"})
+    response = client.post(
+        "/account/password",
+        data={
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": "password123",
+            "password-confirm": "password123",
+        },
+    )
     assert response.status_code == 400
     assert "كلمة المرور هذه شائعة جدًا؛ اختر غيرها." in page(response)
 
@@ -122,9 +128,14 @@ def test_home_page_in_spanish(client):
     assert "La red" in home and "Eventos y actividades conjuntos" in home
 
 
-@pytest.mark.parametrize("headers, expected", [
-    (FR, "Introuvable"), (ES, "No encontrado"), (AR, "غير موجود"),
-])
+@pytest.mark.parametrize(
+    "headers, expected",
+    [
+        (FR, "Introuvable"),
+        (ES, "No encontrado"),
+        (AR, "غير موجود"),
+    ],
+)
 def test_error_pages_are_translated(client, headers, expected):
     response = client.get("/no/such/page", headers=headers)
     assert response.status_code == 404 and expected in page(response)
@@ -161,9 +172,16 @@ def test_reset_mail_without_a_saved_language_follows_the_page(client, focal_poin
 def test_invitation_mail_is_in_the_inviting_users_language(client, login_as, staff, partner):
     staff.locale = "fr"
     login_as(staff)
-    response = client.post("/staff/users/invite", follow_redirects=True, data={
-        "email": "nouvelle@example.org", "name": "Nadia", "role": "focal_point",
-        "partner": partner.id})
+    response = client.post(
+        "/staff/users/invite",
+        follow_redirects=True,
+        data={
+            "email": "nouvelle@example.org",
+            "name": "Nadia",
+            "role": "focal_point",
+            "partner": partner.id,
+        },
+    )
     assert "Invitation envoyée à nouvelle@example.org." in page(response)
     message = last_message_to("nouvelle@example.org")
     assert message.subject.startswith("Invitation à rejoindre")
@@ -174,14 +192,20 @@ def test_invitation_mail_is_in_the_inviting_users_language(client, login_as, sta
 
 def test_invitation_page_and_account_creation_in_arabic(client, login_as, staff, partner):
     login_as(staff)
-    client.post("/staff/users/invite", data={
-        "email": "new@example.org", "name": "", "role": "focal_point", "partner": partner.id})
+    client.post(
+        "/staff/users/invite",
+        data={"email": "new@example.org", "name": "", "role": "focal_point", "partner": partner.id},
+    )
     token = link_token(last_message_to("new@example.org"), "invite")
     client.post("/logout")
     invitation = client.get(f"/invite/{token}", headers=AR)
     assert lang_of(invitation) == ("ar", "rtl")
     assert "تلقيت دعوة بصفة نقطة اتصال لدى" in page(invitation)
-    created = client.post(f"/invite/{token}", headers=AR, follow_redirects=True, data={
-        "name": "Nadia", "password": PASSWORD, "confirm": PASSWORD})
+    created = client.post(
+        f"/invite/{token}",
+        headers=AR,
+        follow_redirects=True,
+        data={"name": "Nadia", "password": PASSWORD, "confirm": PASSWORD},
+    )
     assert "مرحبًا بك يا Nadia. حسابك جاهز." in page(created)
     assert db.session.scalar(select(User).where(User.email == "new@example.org")) is not None

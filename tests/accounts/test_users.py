@@ -27,8 +27,9 @@ def test_deactivation_kills_the_sessions(app, client, login_as, staff, focal_poi
     assert victim.get("/account").status_code == 302
     db.session.rollback()
     assert not focal_point.is_enabled
-    refused = app.test_client().post("/login", data={"email": focal_point.email,
-                                                     "password": "correct horse battery staple"})
+    refused = app.test_client().post(
+        "/login", data={"email": focal_point.email, "password": "correct horse battery staple"}
+    )
     assert refused.status_code == 200 and "not right" in refused.get_data(as_text=True)
 
 
@@ -49,7 +50,8 @@ def test_staff_cannot_deactivate_staff_but_admins_can(client, login_as, staff, a
     client.post("/logout")
     login_as(admin)
     assert f"/staff/users/{other_staff.id}/deactivate" in client.get("/staff/users").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert client.post(f"/staff/users/{other_staff.id}/deactivate").status_code == 302
 
 

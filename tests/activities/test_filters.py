@@ -14,17 +14,31 @@ def _ids(filters: EventFilters) -> set[int]:
 
 
 def test_filters_parse_and_drop_bad_values():
-    filters = EventFilters.from_args(MultiDict([
-        ("partner", "cmi"), ("partner", "../etc"), ("country", "fr"), ("country", "FRA"),
-        ("kind", "webinar"), ("kind", "party"), ("q", "  urban\x00  hub "), ("start", "2026-13-01"),
-    ]))
+    filters = EventFilters.from_args(
+        MultiDict(
+            [
+                ("partner", "cmi"),
+                ("partner", "../etc"),
+                ("country", "fr"),
+                ("country", "FRA"),
+                ("kind", "webinar"),
+                ("kind", "party"),
+                ("q", "  urban\x00  hub "),
+                ("start", "2026-13-01"),
+            ]
+        )
+    )
     assert filters.partners == ["cmi"]
     assert filters.countries == ["FR"]
     assert filters.kinds == ["webinar"]
     assert filters.text == "urban hub"
     assert filters.start is None
-    assert filters.to_args() == {"partner": ["cmi"], "country": ["FR"], "kind": ["webinar"],
-                                 "q": "urban hub"}
+    assert filters.to_args() == {
+        "partner": ["cmi"],
+        "country": ["FR"],
+        "kind": ["webinar"],
+        "q": "urban hub",
+    }
 
 
 def test_filters_narrow_events(app):
@@ -32,14 +46,17 @@ def test_filters_narrow_events(app):
     project = factories.ProjectFactory(slug="urban-hub")
     lead = factories.PartnerFactory(slug="cmi")
     co = factories.PartnerFactory(slug="afd")
-    in_tunis = factories.EventFactory(country="TN", kind=EventKind.WEBINAR, lead_partner=lead,
-                                      title="Tunis 100% mobility")
+    in_tunis = factories.EventFactory(
+        country="TN", kind=EventKind.WEBINAR, lead_partner=lead, title="Tunis 100% mobility"
+    )
     in_tunis.themes.append(theme)
     with_project = factories.EventFactory(project=project, country="FR")
     co_organised = factories.EventFactory(country="ES")
     factories.EventPartnerFactory(event=co_organised, partner=co)
-    later = factories.EventFactory(start_dt=in_tunis.start_dt + timedelta(days=60),
-                                   end_dt=in_tunis.start_dt + timedelta(days=60, hours=2))
+    later = factories.EventFactory(
+        start_dt=in_tunis.start_dt + timedelta(days=60),
+        end_dt=in_tunis.start_dt + timedelta(days=60, hours=2),
+    )
     db.session.flush()
 
     def parse(**kwargs):

@@ -110,8 +110,17 @@ def test_slugs_are_unique_and_never_new(client, login_as, lead):
 )
 @given(
     field=st.sampled_from(
-        ["title", "acronym", "summary", "description", "start_date", "end_date", "website",
-         "partner_ids", "theme_ids"]
+        [
+            "title",
+            "acronym",
+            "summary",
+            "description",
+            "start_date",
+            "end_date",
+            "website",
+            "partner_ids",
+            "theme_ids",
+        ]
     ),
     value=st.text(max_size=300),
 )

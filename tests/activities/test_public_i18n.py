@@ -24,10 +24,16 @@ def _page(client, path: str, language: str) -> str:
 
 def _cairo_forum(**kwargs):
     return factories.EventFactory(
-        title="Cairo urban forum", timezone="Africa/Cairo", kind=EventKind.WORKSHOP,
+        title="Cairo urban forum",
+        timezone="Africa/Cairo",
+        kind=EventKind.WORKSHOP,
         start_dt=datetime(2027, 4, 14, 8, 0, tzinfo=UTC),
         end_dt=datetime(2027, 4, 14, 10, 30, tzinfo=UTC),
-        city="Cairo", country="EG", languages="fr,ar,en", **kwargs)
+        city="Cairo",
+        country="EG",
+        languages="fr,ar,en",
+        **kwargs,
+    )
 
 
 def test_event_page_in_arabic_names_days_months_and_the_zone_in_arabic(client):
@@ -79,8 +85,13 @@ def test_cancelled_event_card_in_spanish(client):
 
 def test_project_pages_write_their_dates_the_local_way(client):
     lead = factories.PartnerFactory(acronym="CMI")
-    factories.ProjectFactory(slug="urban-hub", title="Urban Hub", lead_partner=lead,
-                             start_date=date(2026, 1, 1), end_date=date(2028, 12, 31))
+    factories.ProjectFactory(
+        slug="urban-hub",
+        title="Urban Hub",
+        lead_partner=lead,
+        start_date=date(2026, 1, 1),
+        end_date=date(2028, 12, 31),
+    )
     db.session.commit()
     listing = _page(client, "/projects/", "es")
     assert "1 ene 2026\u2009–\u200931 dic 2028" in listing
@@ -110,8 +121,14 @@ def test_enum_labels_are_lazy_and_follow_the_locale(app):
         assert str(EventKind.CONFERENCE.label) == "Conferencia"
     with force_locale("en"):
         assert [str(s.label) for s in Status] == [
-            "Draft", "Submitted", "Changes requested", "Approved", "Rejected", "Withdrawn",
-            "Cancelled"]
+            "Draft",
+            "Submitted",
+            "Changes requested",
+            "Approved",
+            "Rejected",
+            "Withdrawn",
+            "Cancelled",
+        ]
         assert str(Visibility.NETWORK.label) == "Network members only"
         assert str(Confirmation.DECLINED.label) == "Declined"
         assert f"{EventKind.FIELD_VISIT.label}" == "Field visit"

@@ -18,8 +18,9 @@ def _text(response) -> str:
 
 def _titles(response) -> list[str]:
     """Event titles of the cards, in page order."""
-    return re.findall(r'id="event-\d+-title">\s*<a href="/events/\d+"[^>]*>([^<]+)</a>',
-                      _text(response))
+    return re.findall(
+        r'id="event-\d+-title">\s*<a href="/events/\d+"[^>]*>([^<]+)</a>', _text(response)
+    )
 
 
 def _at(days: float, hour: int = 9) -> datetime:
@@ -29,11 +30,16 @@ def _at(days: float, hour: int = 9) -> datetime:
 
 def _event(title: str, days: float, **kwargs):
     start = kwargs.pop("start_dt", _at(days))
-    return factories.EventFactory(title=title, start_dt=start,
-                                  end_dt=kwargs.pop("end_dt", start + timedelta(hours=2)), **kwargs)
+    return factories.EventFactory(
+        title=title,
+        start_dt=start,
+        end_dt=kwargs.pop("end_dt", start + timedelta(hours=2)),
+        **kwargs,
+    )
 
 
 # --- The upcoming list and the archive -------------------------------------------------------
+
 
 def test_upcoming_list_is_soonest_first_and_archive_most_recent_first(client):
     _event("Later", 20)
@@ -63,7 +69,7 @@ def test_list_includes_the_subscribe_partial_and_an_accessible_filter_form(clien
     _event("Hidden country", 3, country="JO", status=Status.SUBMITTED)
     db.session.commit()
     body = _text(client.get("/events/"))
-    form = body[body.index('role="search"'):body.index("</form>")]
+    form = body[body.index('role="search"') : body.index("</form>")]
     for name in ("q", "partner", "project", "theme", "country", "kind", "start", "end"):
         assert f'id="filter-{name}" name="{name}"' in form
         assert f'<label class="form-label" for="filter-{name}">' in form
@@ -74,23 +80,26 @@ def test_list_includes_the_subscribe_partial_and_an_accessible_filter_form(clien
     assert ">Field visit<" in form
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("q=mobility", {"Mobility days"}),
-    ("q=TUNIS", {"In Tunis"}),
-    ("partner=cmi", {"CMI led"}),
-    ("partner=afd", {"CMI led"}),  # confirmed co-organiser
-    ("partner=declined", set()),
-    ("project=urban-hub", {"Mobility days"}),
-    ("theme=heritage", {"In Tunis"}),
-    ("country=TN", {"In Tunis"}),
-    ("country=tn", {"In Tunis"}),
-    ("kind=webinar", {"Mobility days"}),
-    ("kind=webinar&kind=forum", {"Mobility days", "CMI led"}),
-    ("start={in10}", {"Mobility days"}),
-    ("end={in5}", {"In Tunis", "CMI led"}),
-    ("start={in4}&end={in6}", {"CMI led"}),
-    ("country=TN&kind=webinar", set()),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("q=mobility", {"Mobility days"}),
+        ("q=TUNIS", {"In Tunis"}),
+        ("partner=cmi", {"CMI led"}),
+        ("partner=afd", {"CMI led"}),  # confirmed co-organiser
+        ("partner=declined", set()),
+        ("project=urban-hub", {"Mobility days"}),
+        ("theme=heritage", {"In Tunis"}),
+        ("country=TN", {"In Tunis"}),
+        ("country=tn", {"In Tunis"}),
+        ("kind=webinar", {"Mobility days"}),
+        ("kind=webinar&kind=forum", {"Mobility days", "CMI led"}),
+        ("start={in10}", {"Mobility days"}),
+        ("end={in5}", {"In Tunis", "CMI led"}),
+        ("start={in4}&end={in6}", {"CMI led"}),
+        ("country=TN&kind=webinar", set()),
+    ],
+)
 def test_filters_narrow_the_list(client, query, expected):
     cmi = factories.PartnerFactory(slug="cmi")
     afd = factories.PartnerFactory(slug="afd")
@@ -101,8 +110,7 @@ def test_filters_narrow_the_list(client, query, expected):
     tunis.themes.append(heritage)
     led = _event("CMI led", 5, lead_partner=cmi, kind=EventKind.FORUM, country="ES")
     factories.EventPartnerFactory(event=led, partner=afd)
-    factories.EventPartnerFactory(event=tunis, partner=declined,
-                                  confirmation=Confirmation.DECLINED)
+    factories.EventPartnerFactory(event=tunis, partner=declined, confirmation=Confirmation.DECLINED)
     _event("Mobility days", 12, project=project, kind=EventKind.WEBINAR, country="FR")
     db.session.commit()
     today = datetime.now(UTC).date()
@@ -131,6 +139,7 @@ def test_selected_filters_stay_selected(client):
 
 
 # --- Pagination --------------------------------------------------------------------------------
+
 
 def test_pagination_pages_of_twenty_keeping_filters(client):
     for index in range(45):
@@ -165,13 +174,26 @@ def test_pages_past_the_last_are_not_found(client, url):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("query", [
-    "partner=../x", "partner=%00", "project=' OR 1=1 --", "theme=" + "a" * 10_000,
-    "country=XXX", "country=%C3%A9%C3%A9", "kind=party", "start=garbage", "end=2026-02-30",
-    "start=9999-99-99", "q=%00%01%02", "q=" + "x" * 10_000, "q=%25_%5C",
-    "start=2027-01-01&end=2026-01-01",
-    "partner=" + "&partner=".join(f"p{i}" for i in range(100)),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "partner=../x",
+        "partner=%00",
+        "project=' OR 1=1 --",
+        "theme=" + "a" * 10_000,
+        "country=XXX",
+        "country=%C3%A9%C3%A9",
+        "kind=party",
+        "start=garbage",
+        "end=2026-02-30",
+        "start=9999-99-99",
+        "q=%00%01%02",
+        "q=" + "x" * 10_000,
+        "q=%25_%5C",
+        "start=2027-01-01&end=2026-01-01",
+        "partner=" + "&partner=".join(f"p{i}" for i in range(100)),
+    ],
+)
 def test_bad_filter_values_never_fail(client, query):
     _event("Visible", 2)
     db.session.commit()
@@ -190,11 +212,13 @@ def test_text_search_treats_like_wildcards_literally(client):
 
 # --- The event page -----------------------------------------------------------------------------
 
+
 def test_event_page_shows_time_in_the_event_zone_with_its_name(client):
     # 08:00 UTC on 14 April 2027 is 10:00 in Cairo (EET, UTC+2; Egypt's summer time starts
     # on the last Friday of April).
     event = factories.EventFactory(
-        title="Cairo urban forum", timezone="Africa/Cairo",
+        title="Cairo urban forum",
+        timezone="Africa/Cairo",
         start_dt=datetime(2027, 4, 14, 8, 0, tzinfo=UTC),
         end_dt=datetime(2027, 4, 14, 10, 30, tzinfo=UTC),
     )
@@ -203,17 +227,30 @@ def test_event_page_shows_time_in_the_event_zone_with_its_name(client):
     assert "Wed, Apr 14, 2027, 10:00\u202fAM–12:30\u202fPM (Cairo Time, EET)" in body
 
 
-@pytest.mark.parametrize("zone, start_utc, expected", [
-    ("America/New_York", datetime(2027, 7, 1, 14, 0, tzinfo=UTC),
-     "Thu, Jul 1, 2027, 10:00\u202fAM–12:00\u202fPM (New York Time, EDT)"),
-    ("Europe/Madrid", datetime(2027, 1, 12, 8, 30, tzinfo=UTC),
-     "Tue, Jan 12, 2027, 9:30\u202fAM–11:30\u202fAM (Madrid Time, CET)"),
-    ("Asia/Beirut", datetime(2027, 6, 3, 7, 0, tzinfo=UTC),
-     "Thu, Jun 3, 2027, 10:00\u202fAM–12:00\u202fPM (Beirut Time, EEST)"),
-])
+@pytest.mark.parametrize(
+    "zone, start_utc, expected",
+    [
+        (
+            "America/New_York",
+            datetime(2027, 7, 1, 14, 0, tzinfo=UTC),
+            "Thu, Jul 1, 2027, 10:00\u202fAM–12:00\u202fPM (New York Time, EDT)",
+        ),
+        (
+            "Europe/Madrid",
+            datetime(2027, 1, 12, 8, 30, tzinfo=UTC),
+            "Tue, Jan 12, 2027, 9:30\u202fAM–11:30\u202fAM (Madrid Time, CET)",
+        ),
+        (
+            "Asia/Beirut",
+            datetime(2027, 6, 3, 7, 0, tzinfo=UTC),
+            "Thu, Jun 3, 2027, 10:00\u202fAM–12:00\u202fPM (Beirut Time, EEST)",
+        ),
+    ],
+)
 def test_event_times_on_list_and_page_use_the_event_zone(client, zone, start_utc, expected):
-    event = factories.EventFactory(title="Zoned", timezone=zone, start_dt=start_utc,
-                                   end_dt=start_utc + timedelta(hours=2))
+    event = factories.EventFactory(
+        title="Zoned", timezone=zone, start_dt=start_utc, end_dt=start_utc + timedelta(hours=2)
+    )
     db.session.commit()
     assert expected in _text(client.get(f"/events/{event.id}"))
     assert expected in _text(client.get("/events/?start=2027-01-01"))
@@ -221,22 +258,34 @@ def test_event_times_on_list_and_page_use_the_event_zone(client, zone, start_utc
 
 def test_multi_day_and_all_day_events(client):
     timed = factories.EventFactory(
-        title="Two days", timezone="Europe/Athens",
+        title="Two days",
+        timezone="Europe/Athens",
         start_dt=datetime(2027, 3, 9, 7, 0, tzinfo=UTC),
-        end_dt=datetime(2027, 3, 10, 15, 0, tzinfo=UTC))
+        end_dt=datetime(2027, 3, 10, 15, 0, tzinfo=UTC),
+    )
     one_day = factories.EventFactory(
-        title="Heritage day", timezone="Africa/Tunis", is_all_day=True,
-        start_date=date(2027, 5, 18), end_date=date(2027, 5, 18),
+        title="Heritage day",
+        timezone="Africa/Tunis",
+        is_all_day=True,
+        start_date=date(2027, 5, 18),
+        end_date=date(2027, 5, 18),
         start_dt=datetime(2027, 5, 17, 23, 0, tzinfo=UTC),
-        end_dt=datetime(2027, 5, 18, 23, 0, tzinfo=UTC))
+        end_dt=datetime(2027, 5, 18, 23, 0, tzinfo=UTC),
+    )
     several = factories.EventFactory(
-        title="Summer school", timezone="Europe/Rome", is_all_day=True,
-        start_date=date(2027, 6, 7), end_date=date(2027, 6, 9),
+        title="Summer school",
+        timezone="Europe/Rome",
+        is_all_day=True,
+        start_date=date(2027, 6, 7),
+        end_date=date(2027, 6, 9),
         start_dt=datetime(2027, 6, 6, 22, 0, tzinfo=UTC),
-        end_dt=datetime(2027, 6, 9, 22, 0, tzinfo=UTC))
+        end_dt=datetime(2027, 6, 9, 22, 0, tzinfo=UTC),
+    )
     db.session.commit()
-    assert ("Tue, Mar 9, 2027, 9:00\u202fAM – Wed, Mar 10, 2027, 5:00\u202fPM (Athens Time, EET)"
-            in _text(client.get(f"/events/{timed.id}")))
+    assert (
+        "Tue, Mar 9, 2027, 9:00\u202fAM – Wed, Mar 10, 2027, 5:00\u202fPM (Athens Time, EET)"
+        in _text(client.get(f"/events/{timed.id}"))
+    )
     assert "Tue, May 18, 2027 (all day)" in _text(client.get(f"/events/{one_day.id}"))
     page = _text(client.get(f"/events/{several.id}"))
     assert "Mon, Jun 7, 2027 – Wed, Jun 9, 2027 (all day)" in page
@@ -244,21 +293,32 @@ def test_multi_day_and_all_day_events(client):
 
 
 def test_event_page_shows_place_partners_project_and_details(client):
-    lead = factories.PartnerFactory(slug="cmi", name="Centre for Mediterranean Integration",
-                                    acronym="CMI")
+    lead = factories.PartnerFactory(
+        slug="cmi", name="Centre for Mediterranean Integration", acronym="CMI"
+    )
     confirmed = factories.PartnerFactory(slug="afd", name="Agence Francaise", acronym="AFD")
     pending = factories.PartnerFactory(slug="eib", name="European Investment Bank", acronym="EIB")
     declined = factories.PartnerFactory(slug="giz", name="GIZ Agency", acronym="GIZ")
     theme = factories.ThemeFactory(name="Mobility")
     project = factories.ProjectFactory(slug="urban-hub", title="Urban Hub", acronym="UH")
     event = factories.EventFactory(
-        title="Tram workshop", lead_partner=lead, project=project, venue="Dar Lasram",
-        city="Tunis", country="TN", timezone="Africa/Tunis", languages="fr,ar,en",
+        title="Tram workshop",
+        lead_partner=lead,
+        project=project,
+        venue="Dar Lasram",
+        city="Tunis",
+        country="TN",
+        timezone="Africa/Tunis",
+        languages="fr,ar,en",
         registration_url="https://example.org/register",
-        description="## Programme\n\n<script>alert(1)</script> **bold** [x](javascript:alert(1))")
+        description="## Programme\n\n<script>alert(1)</script> **bold** [x](javascript:alert(1))",
+    )
     event.themes.append(theme)
-    for partner, state in ((confirmed, Confirmation.CONFIRMED), (pending, Confirmation.PENDING),
-                           (declined, Confirmation.DECLINED)):
+    for partner, state in (
+        (confirmed, Confirmation.CONFIRMED),
+        (pending, Confirmation.PENDING),
+        (declined, Confirmation.DECLINED),
+    ):
         factories.EventPartnerFactory(event=event, partner=partner, confirmation=state)
     db.session.commit()
     body = _text(client.get(f"/events/{event.id}"))
@@ -274,10 +334,16 @@ def test_event_page_shows_place_partners_project_and_details(client):
 
 
 def test_online_event_shows_its_join_link_and_unsafe_links_are_not_linked(client):
-    online = factories.EventFactory(title="Webinar", kind=EventKind.WEBINAR, city="", country="",
-                                    online_url="https://meet.example.org/urban")
-    hostile = factories.EventFactory(title="Hostile", online_url="javascript:alert(1)",
-                                     registration_url="data:text/html,hi")
+    online = factories.EventFactory(
+        title="Webinar",
+        kind=EventKind.WEBINAR,
+        city="",
+        country="",
+        online_url="https://meet.example.org/urban",
+    )
+    hostile = factories.EventFactory(
+        title="Hostile", online_url="javascript:alert(1)", registration_url="data:text/html,hi"
+    )
     db.session.commit()
     body = _text(client.get(f"/events/{online.id}"))
     assert '<a href="https://meet.example.org/urban"' in body
@@ -289,21 +355,31 @@ def test_online_event_shows_its_join_link_and_unsafe_links_are_not_linked(client
 def test_cancelled_event_is_shown_as_cancelled_everywhere(client):
     lead = factories.PartnerFactory(slug="cmi")
     project = factories.ProjectFactory(slug="urban-hub")
-    upcoming = _event("Called off", 4, lead_partner=lead, project=project,
-                      status=Status.CANCELLED, cancel_reason="Venue closed for repairs",
-                      registration_url="https://example.org/register",
-                      online_url="https://meet.example.org/x")
+    upcoming = _event(
+        "Called off",
+        4,
+        lead_partner=lead,
+        project=project,
+        status=Status.CANCELLED,
+        cancel_reason="Venue closed for repairs",
+        registration_url="https://example.org/register",
+        online_url="https://meet.example.org/x",
+    )
     past = _event("Called off earlier", -4, lead_partner=lead, status=Status.CANCELLED)
     db.session.commit()
     page = _text(client.get(f"/events/{upcoming.id}"))
     assert "This event is cancelled." in page and "Venue closed for repairs" in page
     assert "Register" not in page and "Join online" not in page
-    for url, event in (("/events/", upcoming), ("/events/past", past),
-                       ("/projects/urban-hub", upcoming), ("/partners/cmi", upcoming),
-                       ("/partners/cmi", past)):
+    for url, event in (
+        ("/events/", upcoming),
+        ("/events/past", past),
+        ("/projects/urban-hub", upcoming),
+        ("/partners/cmi", upcoming),
+        ("/partners/cmi", past),
+    ):
         body = _text(client.get(url))
-        card = body[body.index(f'id="event-{event.id}-title"'):]
-        card = card[:card.index("</h")]
+        card = body[body.index(f'id="event-{event.id}-title"') :]
+        card = card[: card.index("</h")]
         assert "Cancelled" in card and "cancelled-title" in card, url
 
 
@@ -311,18 +387,23 @@ def test_event_page_includes_the_shared_partials(client, app):
     """The page includes the partials other modules provide, with the event in context."""
     from jinja2 import ChoiceLoader, DictLoader
 
-    app.jinja_env.loader = ChoiceLoader([
-        DictLoader({
-            "activities/_event_actions.html": "ACTIONS-FOR-{{ event.id }}",
-            "feeds/_event_actions.html": "ICS-FOR-{{ event.id }}",
-            "documents/_attached.html":
-                "DOCS-FOR-{{ subject.__class__.__name__ }}-{{ subject.id }}",
-            "feeds/_subscribe.html":
-                "SUBSCRIBE-{{ subscribe_target.slug if subscribe_target else 'network' }}"
-                "-{{ subscribe_filters.to_args() if subscribe_filters else '' }}",
-        }),
-        app.jinja_env.loader,
-    ])
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "activities/_event_actions.html": "ACTIONS-FOR-{{ event.id }}",
+                    "feeds/_event_actions.html": "ICS-FOR-{{ event.id }}",
+                    "documents/_attached.html": (
+                        "DOCS-FOR-{{ subject.__class__.__name__ }}-{{ subject.id }}"
+                    ),
+                    "feeds/_subscribe.html": "SUBSCRIBE-"
+                    "{{ subscribe_target.slug if subscribe_target else 'network' }}"
+                    "-{{ subscribe_filters.to_args() if subscribe_filters else '' }}",
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
     event = factories.EventFactory(project=factories.ProjectFactory(slug="hub"))
     db.session.commit()
     body = _text(client.get(f"/events/{event.id}"))
@@ -331,24 +412,43 @@ def test_event_page_includes_the_shared_partials(client, app):
     body = _text(client.get("/projects/hub"))
     assert "SUBSCRIBE-hub-" in body and f"DOCS-FOR-Project-{event.project.id}" in body
     assert "SUBSCRIBE-network-{&#39;kind&#39;: [&#39;forum&#39;]}" in _text(
-        client.get("/events/?kind=forum"))
+        client.get("/events/?kind=forum")
+    )
 
 
-@pytest.mark.parametrize("url", ["/events/0", "/events/99999", "/events/99999999999999",
-                                 "/events/abc", "/events/-1", "/projects/nope",
-                                 "/projects/" + "x" * 5000, "/projects/%00",
-                                 "/projects/%00abc", "/projects/Upper", "/projects/a%0Ab"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/0",
+        "/events/99999",
+        "/events/99999999999999",
+        "/events/abc",
+        "/events/-1",
+        "/projects/nope",
+        "/projects/" + "x" * 5000,
+        "/projects/%00",
+        "/projects/%00abc",
+        "/projects/Upper",
+        "/projects/a%0Ab",
+    ],
+)
 def test_unknown_events_and_projects_are_not_found(client, url):
     assert client.get(url).status_code == 404
 
 
 # --- Projects -----------------------------------------------------------------------------------
 
+
 def test_projects_list_shows_published_projects_only(client):
     factories.ProjectFactory(title="Published hub")
     factories.ProjectFactory(title="Cancelled hub", status=Status.CANCELLED)
-    for status in (Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.REJECTED,
-                   Status.WITHDRAWN):
+    for status in (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.CHANGES_REQUESTED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    ):
         factories.ProjectFactory(title=f"Hidden {status.value}", status=status)
     db.session.commit()
     body = _text(client.get("/projects/"))
@@ -362,15 +462,23 @@ def test_project_page_gathers_its_events_partners_and_details(client):
     pending = factories.PartnerFactory(slug="eib", acronym="EIB", name="Pending Bank")
     theme = factories.ThemeFactory(name="Climate and environment")
     project = factories.ProjectFactory(
-        slug="urban-hub", title="Urban Hub", lead_partner=lead, website="https://hub.example.org",
+        slug="urban-hub",
+        title="Urban Hub",
+        lead_partner=lead,
+        website="https://hub.example.org",
         description="The **hub** of <em>urban</em> work.",
-        start_date=date(2026, 1, 1), end_date=date(2028, 12, 31))
+        start_date=date(2026, 1, 1),
+        end_date=date(2028, 12, 31),
+    )
     project.themes.append(theme)
     from coordinator.activities.models import ProjectPartner
 
-    db.session.add_all([ProjectPartner(project=project, partner=member,
-                                       confirmation=Confirmation.CONFIRMED),
-                        ProjectPartner(project=project, partner=pending)])
+    db.session.add_all(
+        [
+            ProjectPartner(project=project, partner=member, confirmation=Confirmation.CONFIRMED),
+            ProjectPartner(project=project, partner=pending),
+        ]
+    )
     _event("Next hub meeting", 3, project=project)
     _event("Last hub meeting", -3, project=project)
     _event("Network-only hub meeting", 4, project=project, visibility=Visibility.NETWORK)
@@ -378,8 +486,8 @@ def test_project_page_gathers_its_events_partners_and_details(client):
     _event("Other project", 5)
     db.session.commit()
     body = _text(client.get("/projects/urban-hub"))
-    upcoming = body[body.index('id="upcoming-heading"'):body.index('id="past-heading"')]
-    past = body[body.index('id="past-heading"'):]
+    upcoming = body[body.index('id="upcoming-heading"') : body.index('id="past-heading"')]
+    past = body[body.index('id="past-heading"') :]
     assert "Next hub meeting" in upcoming and "Last hub meeting" in past
     assert "Network-only" not in body and "Draft hub meeting" not in body
     assert "Other project" not in body
@@ -390,6 +498,7 @@ def test_project_page_gathers_its_events_partners_and_details(client):
 
 
 # --- Partner pages ------------------------------------------------------------------------------
+
 
 def test_partner_page_lists_its_events_and_projects(client):
     partner = factories.PartnerFactory(slug="cmi")
@@ -405,9 +514,9 @@ def test_partner_page_lists_its_events_and_projects(client):
     factories.ProjectFactory(title="Our draft project", lead_partner=partner, status=Status.DRAFT)
     db.session.commit()
     body = _text(client.get("/partners/cmi"))
-    section = body[body.index('id="partner-activities-heading"'):]
-    upcoming = section[section.index("Upcoming events"):section.index("Past events")]
+    section = body[body.index('id="partner-activities-heading"') :]
+    upcoming = section[section.index("Upcoming events") : section.index("Past events")]
     assert "Led upcoming" in upcoming and "Co-organised" in upcoming
-    assert "Led past" in section[section.index("Past events"):]
+    assert "Led past" in section[section.index("Past events") :]
     assert "Only invited" not in body and "Not ours" not in body
     assert "Our project" in body and "Our draft project" not in body

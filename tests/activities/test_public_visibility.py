@@ -11,8 +11,13 @@ from coordinator.activities.models import Status, Visibility
 from coordinator.extensions import db
 from tests import factories
 
-UNPUBLISHED = [Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.REJECTED,
-               Status.WITHDRAWN]
+UNPUBLISHED = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.CHANGES_REQUESTED,
+    Status.REJECTED,
+    Status.WITHDRAWN,
+]
 
 
 def _text(response) -> str:
@@ -24,10 +29,16 @@ def _at(days: int) -> datetime:
 
 
 def _public_surfaces(client, lead_slug: str, project_slug: str) -> dict[str, str]:
-    return {url: _text(client.get(url)) for url in (
-        "/events/", "/events/past", f"/projects/{project_slug}", f"/partners/{lead_slug}",
-        "/events/?q=Marker",
-    )}
+    return {
+        url: _text(client.get(url))
+        for url in (
+            "/events/",
+            "/events/past",
+            f"/projects/{project_slug}",
+            f"/partners/{lead_slug}",
+            "/events/?q=Marker",
+        )
+    }
 
 
 @pytest.fixture
@@ -38,9 +49,14 @@ def network(app):
 
 
 def _event(lead, project, title: str, days: int, **kwargs):
-    return factories.EventFactory(title=title, lead_partner=lead, project=project,
-                                  start_dt=_at(days), end_dt=_at(days) + timedelta(hours=2),
-                                  **kwargs)
+    return factories.EventFactory(
+        title=title,
+        lead_partner=lead,
+        project=project,
+        start_dt=_at(days),
+        end_dt=_at(days) + timedelta(hours=2),
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("status", UNPUBLISHED)
@@ -140,8 +156,7 @@ def test_published_event_page_has_no_status_banner(client, network):
 @pytest.mark.parametrize("viewer", ["anonymous", "lead_focal_point", "other_focal_point", "staff"])
 def test_unpublished_project_page_matrix(client, login_as, status, viewer):
     lead = factories.PartnerFactory()
-    factories.ProjectFactory(slug="plan", title="Planned project", lead_partner=lead,
-                             status=status)
+    factories.ProjectFactory(slug="plan", title="Planned project", lead_partner=lead, status=status)
     if viewer == "lead_focal_point":
         login_as(factories.UserFactory(role="focal_point", partner=lead))
     elif viewer == "other_focal_point":
@@ -160,8 +175,12 @@ def test_unpublished_project_page_matrix(client, login_as, status, viewer):
 
 
 def test_cancelled_project_stays_visible_as_cancelled(client):
-    factories.ProjectFactory(slug="gone", title="Called-off project", status=Status.CANCELLED,
-                             cancel_reason="Funding withdrawn")
+    factories.ProjectFactory(
+        slug="gone",
+        title="Called-off project",
+        status=Status.CANCELLED,
+        cancel_reason="Funding withdrawn",
+    )
     db.session.commit()
     assert "Called-off project" in _text(client.get("/projects/"))
     body = _text(client.get("/projects/gone"))
@@ -173,10 +192,12 @@ def test_list_pages_are_public(client, url):
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("status, visible", [(Status.DRAFT, False), (Status.SUBMITTED, True),
-                                             (Status.REJECTED, True)])
-def test_a_listed_project_partner_sees_the_proposal_once_submitted(client, login_as, status,
-                                                                    visible):
+@pytest.mark.parametrize(
+    "status, visible", [(Status.DRAFT, False), (Status.SUBMITTED, True), (Status.REJECTED, True)]
+)
+def test_a_listed_project_partner_sees_the_proposal_once_submitted(
+    client, login_as, status, visible
+):
     from coordinator.activities.models import ProjectPartner
 
     member = factories.PartnerFactory()

@@ -56,10 +56,20 @@ def _add_events(count: int, lead, co, theme, project) -> None:
     for index in range(count):
         offset = timedelta(days=index // 2 + 1, hours=index % 5)
         start = now + offset if index % 2 == 0 else now - offset
-        event = Event(title=f"Event {index}", kind=EventKind.WORKSHOP, timezone="Africa/Tunis",
-                      start_dt=start, end_dt=start + timedelta(hours=2), lead_partner=lead,
-                      status=Status.APPROVED, submitted_dt=now, published_dt=now,
-                      country="TN", city="Tunis", project=project)
+        event = Event(
+            title=f"Event {index}",
+            kind=EventKind.WORKSHOP,
+            timezone="Africa/Tunis",
+            start_dt=start,
+            end_dt=start + timedelta(hours=2),
+            lead_partner=lead,
+            status=Status.APPROVED,
+            submitted_dt=now,
+            published_dt=now,
+            country="TN",
+            city="Tunis",
+            project=project,
+        )
         event.themes.append(theme)
         event.partner_links.append(EventPartner(partner=co, confirmation=Confirmation.CONFIRMED))
         events.append(event)
@@ -67,8 +77,15 @@ def _add_events(count: int, lead, co, theme, project) -> None:
     db.session.commit()
 
 
-PAGES = ["/events/", "/events/past", "/events/?theme=mobility&page=1", "/projects/hub",
-         "/partners/lead", "/partners/co", "/projects/"]
+PAGES = [
+    "/events/",
+    "/events/past",
+    "/events/?theme=mobility&page=1",
+    "/projects/hub",
+    "/partners/lead",
+    "/partners/co",
+    "/projects/",
+]
 
 
 def _query_counts(client) -> dict[str, int]:
@@ -95,8 +112,9 @@ def test_list_pages_run_a_fixed_number_of_queries(app, client, login_as, signed_
     db.session.execute(event_themes.delete())
     db.session.execute(Event.__table__.delete())
     db.session.commit()
-    lead, co = (db.session.scalar(select(Partner).where(Partner.slug == slug))
-                for slug in ("lead", "co"))
+    lead, co = (
+        db.session.scalar(select(Partner).where(Partner.slug == slug)) for slug in ("lead", "co")
+    )
     project = db.session.scalar(select(Project).where(Project.slug == "hub"))
     theme = db.session.scalar(select(Theme).where(Theme.slug == "mobility"))
     _add_events(1000, lead, co, theme, project)
@@ -120,10 +138,20 @@ def test_query_count_is_not_hidden_by_an_empty_page(app, client):
     assert len(filled) > len(empty)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, 1), ("", 1), ("abc", 1), ("-1", 1), ("0", 1), ("3", 3), ("٣", 1),
-    ("9" * 40, 1), ("1.5", 1),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, 1),
+        ("", 1),
+        ("abc", 1),
+        ("-1", 1),
+        ("0", 1),
+        ("3", 3),
+        ("٣", 1),
+        ("9" * 40, 1),
+        ("1.5", 1),
+    ],
+)
 def test_page_numbers_parse_safely(raw, expected):
     assert parse_page_number(raw) == expected
 

@@ -12,11 +12,17 @@ from tests import factories
 def test_visitor_filters_pages_and_opens_an_event_at_360px(live_server, browser):
     start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     for index in range(25):
-        factories.EventFactory(title=f"Tunis workshop {index:02d}", country="TN", city="Tunis",
-                               timezone="Africa/Tunis", start_dt=start + timedelta(days=index + 1),
-                               end_dt=start + timedelta(days=index + 1, hours=2))
-    factories.EventFactory(title="Rome webinar", country="IT", kind=EventKind.WEBINAR,
-                           timezone="Europe/Rome")
+        factories.EventFactory(
+            title=f"Tunis workshop {index:02d}",
+            country="TN",
+            city="Tunis",
+            timezone="Africa/Tunis",
+            start_dt=start + timedelta(days=index + 1),
+            end_dt=start + timedelta(days=index + 1, hours=2),
+        )
+    factories.EventFactory(
+        title="Rome webinar", country="IT", kind=EventKind.WEBINAR, timezone="Europe/Rome"
+    )
     db.session.commit()
 
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")

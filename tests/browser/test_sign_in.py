@@ -24,8 +24,13 @@ def test_invited_focal_point_accepts_and_lands_signed_in(app, live_server, page,
     from coordinator.accounts.services import invite_user
 
     with app.test_request_context("/"):
-        _, token = invite_user(staff, email="invitee@example.org", name="Invited Person",
-                               role="focal_point", partner=partner)
+        _, token = invite_user(
+            staff,
+            email="invitee@example.org",
+            name="Invited Person",
+            role="focal_point",
+            partner=partner,
+        )
         db.session.commit()  # like a view: the request's end discards what is not committed
     page.goto(f"{live_server}/invite/{token}")
     assert page.get_by_text(partner.name).first.is_visible()

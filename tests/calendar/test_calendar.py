@@ -82,8 +82,7 @@ class TestLocalDays:
             page = client.get(url).get_data(as_text=True)
             assert (
                 '<time datetime="2026-03-10T23:30:00+00:00" data-zone="Asia/Tokyo">'
-                "8:30\u202fAM</time>"
-                in page
+                "8:30\u202fAM</time>" in page
             )
             assert "JST" in page and "(Tokyo Time)" in page
 

@@ -48,8 +48,8 @@ def test_every_state_is_present_with_its_history(demo):
     for status in Status:
         event = db.session.scalar(select(Event).where(Event.status == status).limit(1))
         trail = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.subject_type == "event",
-                                     AuditEntry.subject_id == event.id)
+            select(AuditEntry)
+            .where(AuditEntry.subject_type == "event", AuditEntry.subject_id == event.id)
             .order_by(AuditEntry.created_dt, AuditEntry.id)
         ).all()
         assert trail[0].action == "create"
@@ -146,8 +146,10 @@ def test_stamps_agree_with_the_history_and_nobody_is_mailed(demo):
     for model, subject_type in ((Event, "event"), (Project, "project")):
         for activity in db.session.scalars(select(model)).all():
             trail = db.session.scalars(
-                select(AuditEntry).where(AuditEntry.subject_type == subject_type,
-                                         AuditEntry.subject_id == activity.id)
+                select(AuditEntry)
+                .where(
+                    AuditEntry.subject_type == subject_type, AuditEntry.subject_id == activity.id
+                )
                 .order_by(AuditEntry.id)
             ).all()
             assert trail[0].created_dt == activity.created_dt

@@ -134,8 +134,12 @@ REFUSED_BY_CONTENT = [
     ("spaces then paragraph", "notes.txt", b"  \n\t<P>hello\n", HTML_REFUSED),
     ("comment as text", "notes.txt", b"<!-- hidden --><b>bold</b>\n", HTML_REFUSED),
     ("macro docx", "report.docx", samples.macro_docx(), MACRO_REFUSED),
-    ("macro docx, other folder", "report.docx", samples.macro_docx("custom/VBAPROJECT.BIN"),
-     MACRO_REFUSED),
+    (
+        "macro docx, other folder",
+        "report.docx",
+        samples.macro_docx("custom/VBAPROJECT.BIN"),
+        MACRO_REFUSED,
+    ),
     ("macro xlsx", "budget.xlsx", samples.macro_xlsx(), MACRO_REFUSED),
 ]
 

@@ -15,9 +15,29 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 # Names and codes that read the same in every language.
 UNTRANSLATED_WORDS = {
-    "coordinator", "MedCities", "iCalendar", "webcal", "Google", "Outlook", "Apple",
-    "Thunderbird", "CSV", "SVG", "PDF", "UTC", "URL", "ICS", "Atom", "JSON", "LD",
-    "English", "Français", "Español", "العربية", "ltr", "rtl",
+    "coordinator",
+    "MedCities",
+    "iCalendar",
+    "webcal",
+    "Google",
+    "Outlook",
+    "Apple",
+    "Thunderbird",
+    "CSV",
+    "SVG",
+    "PDF",
+    "UTC",
+    "URL",
+    "ICS",
+    "Atom",
+    "JSON",
+    "LD",
+    "English",
+    "Français",
+    "Español",
+    "العربية",
+    "ltr",
+    "rtl",
 }
 
 _TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
@@ -44,8 +64,9 @@ def unmarked_text(source: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text.replace("\x00", " "))
-            if word not in UNTRANSLATED_WORDS]
+    return [
+        word for word in _WORD.findall(text.replace("\x00", " ")) if word not in UNTRANSLATED_WORDS
+    ]
 
 
 def _templates() -> list[Path]:

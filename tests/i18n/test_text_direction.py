@@ -29,8 +29,19 @@ DESCRIPTION_TEXT = "Three sessions, one visit (by boat)."
 # Elements that cannot hold markup or whose text the browser draws by itself.
 _NOT_ISOLABLE = {"title", "option", "script", "textarea"}
 _VOID = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr",
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
 }
 
 
@@ -143,8 +154,14 @@ def test_event_page_title_summary_and_description_keep_their_direction(client):
     event = _forum(lead_partner=lead, venue="Villa Méditerranée (hall 2)", city="Marseille")
     db.session.commit()
     tree = arabic_page(client, f"/events/{event.id}")
-    for text in (TITLE, SUMMARY, DESCRIPTION_TEXT, "City of Marseille (MRS)",
-                 "Villa Méditerranée (hall 2)", "Marseille"):
+    for text in (
+        TITLE,
+        SUMMARY,
+        DESCRIPTION_TEXT,
+        "City of Marseille (MRS)",
+        "Villa Méditerranée (hall 2)",
+        "Marseille",
+    ):
         assert_keeps_own_direction(tree, text)
 
 
@@ -154,7 +171,8 @@ def test_a_reason_inside_an_arabic_sentence_is_isolated_not_the_sentence(client)
     tree = arabic_page(client, f"/events/{event.id}")
     assert_keeps_own_direction(tree, "The venue closed (flooding).")
     (sentence,) = [
-        e for e in tree.elements()
+        e
+        for e in tree.elements()
         if "The venue closed (flooding)." in e.text() and e.attrs.get("class") == "d-block"
     ]
     assert sentence.text() != "The venue closed (flooding)."  # Arabic words around it
@@ -172,13 +190,19 @@ def test_events_list_card_keeps_the_direction_of_title_summary_and_organiser(cli
 
 def test_partner_page_keeps_the_direction_of_name_and_summary(client):
     partner = factories.PartnerFactory(
-        name="City of Marseille (France).", acronym="MRS", kind="city (member)",
+        name="City of Marseille (France).",
+        acronym="MRS",
+        kind="city (member)",
         summary="A founding member; hosts the secretariat.",
     )
     db.session.commit()
     tree = arabic_page(client, f"/partners/{partner.slug}")
-    for text in ("City of Marseille (France).", "A founding member; hosts the secretariat.",
-                 "MRS", "city (member)"):
+    for text in (
+        "City of Marseille (France).",
+        "A founding member; hosts the secretariat.",
+        "MRS",
+        "city (member)",
+    ):
         assert_keeps_own_direction(tree, text)
 
 
@@ -194,8 +218,11 @@ def test_project_page_keeps_the_direction_of_title_summary_and_description(clien
 
 def test_review_queue_titles_keep_their_direction(client, login_as, staff):
     lead = factories.PartnerFactory(name="City of Marseille (MRS).")
-    _forum(lead_partner=lead, status=Status.SUBMITTED,
-           submitted_dt=datetime.now(UTC) - timedelta(days=2))
+    _forum(
+        lead_partner=lead,
+        status=Status.SUBMITTED,
+        submitted_dt=datetime.now(UTC) - timedelta(days=2),
+    )
     login_as(staff)
     tree = arabic_page(client, "/review/")
     assert_keeps_own_direction(tree, TITLE)
@@ -206,10 +233,18 @@ def test_review_comment_and_history_comment_keep_their_direction(
     client, login_as, focal_point, staff
 ):
     comment = "Please add the agenda (draft 2)."
-    event = _forum(lead_partner=focal_point.partner, status=Status.CHANGES_REQUESTED,
-                   review_comment=comment)
-    record(actor=staff, subject_type="event", subject_id=event.id, action="request_changes",
-           from_state="submitted", to_state="changes_requested", comment=comment)
+    event = _forum(
+        lead_partner=focal_point.partner, status=Status.CHANGES_REQUESTED, review_comment=comment
+    )
+    record(
+        actor=staff,
+        subject_type="event",
+        subject_id=event.id,
+        action="request_changes",
+        from_state="submitted",
+        to_state="changes_requested",
+        comment=comment,
+    )
     login_as(focal_point)
     tree = arabic_page(client, f"/events/{event.id}/manage")
     chains = holders(tree, comment)
@@ -222,10 +257,14 @@ def test_document_title_and_description_keep_their_direction(client, partner):
     uploader = factories.UserFactory(role="focal_point", partner=partner)
     event = _forum(lead_partner=partner)
     document = documents.create_document(
-        subject=event, user=uploader, title="Agenda (final).",
+        subject=event,
+        user=uploader,
+        title="Agenda (final).",
         description="Two pages; the map is on the back.",
-        visibility=DocumentVisibility.PUBLIC, filename="agenda.pdf",
-        stream=io.BytesIO(samples.pdf("Agenda")), storage=get_storage(),
+        visibility=DocumentVisibility.PUBLIC,
+        filename="agenda.pdf",
+        stream=io.BytesIO(samples.pdf("Agenda")),
+        storage=get_storage(),
     )
     db.session.commit()
     assert_keeps_own_direction(arabic_page(client, f"/events/{event.id}"), "Agenda (final).")
@@ -241,8 +280,15 @@ def test_form_inputs_follow_what_is_typed_and_addresses_stay_left_to_right(
     tree = arabic_page(client, "/events/new")
     for name in ("title", "summary", "description", "venue", "city"):
         assert field_named(tree, name).attrs.get("dir") == "auto", name
-    for name in ("online_url", "registration_url", "country", "languages", "start_date",
-                 "start_time", "latitude"):
+    for name in (
+        "online_url",
+        "registration_url",
+        "country",
+        "languages",
+        "start_date",
+        "start_time",
+        "latitude",
+    ):
         assert field_named(tree, name).attrs.get("dir") == "ltr", name
     search = arabic_page(client, "/events/")
     assert field_named(search, "q").attrs.get("dir") == "auto"

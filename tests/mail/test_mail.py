@@ -28,8 +28,7 @@ def _messages():
     return db.session.scalars(select(OutgoingMessage).order_by(OutgoingMessage.id)).all()
 
 
-def test_a_queued_message_is_delivered_after_the_request_commits(client, focal_point,
-                                                                smtp_server):
+def test_a_queued_message_is_delivered_after_the_request_commits(client, focal_point, smtp_server):
     start, _, inbox = smtp_server
     start()
     db.session.commit()
@@ -44,8 +43,9 @@ def test_a_queued_message_is_delivered_after_the_request_commits(client, focal_p
     assert message.sent_dt is not None and message.attempts == 1 and message.last_error == ""
 
 
-def test_a_server_that_is_down_fails_no_request_and_loses_no_message(app, client, focal_point,
-                                                                     smtp_server, time_machine):
+def test_a_server_that_is_down_fails_no_request_and_loses_no_message(
+    app, client, focal_point, smtp_server, time_machine
+):
     start, _, inbox = smtp_server  # not started: the port refuses connections
     db.session.commit()
     response = client.post("/forgot-password", data={"email": focal_point.email})

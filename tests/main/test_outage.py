@@ -260,10 +260,16 @@ def test_only_unreachable_databases_count_as_outages(error, unavailable):
 
 def test_postgresql_connections_give_up_after_the_configured_timeout(tmp_path):
     """A host that drops packets must not hold a request for the system's TCP timeout."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@192.0.2.1/none",
-                      "DATABASE_CONNECT_TIMEOUT": 3,
-                      "UPLOAD_FOLDER": str(tmp_path / "u"), "MAIL_OUTBOX": str(tmp_path / "o")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@192.0.2.1/none",
+            "DATABASE_CONNECT_TIMEOUT": 3,
+            "UPLOAD_FOLDER": str(tmp_path / "u"),
+            "MAIL_OUTBOX": str(tmp_path / "o"),
+        }
+    )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"]["connect_timeout"] == 3
     assert options["pool_pre_ping"] is True

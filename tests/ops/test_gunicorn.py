@@ -33,8 +33,9 @@ def free_port() -> int:
 def server_env(tmp_path) -> dict[str, str]:
     """The environment of a production start, on a SQLite database of its own with the schema."""
     url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
-    schema_app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "schema-only",
-                             "TESTING": True})
+    schema_app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "schema-only", "TESTING": True}
+    )
     with schema_app.app_context():
         db.create_all()
         db.engine.dispose()

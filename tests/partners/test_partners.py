@@ -9,9 +9,17 @@ from tests.factories import PartnerFactory, UserFactory
 
 
 def _form(**overrides):
-    data = {"name": "Agence Méditerranéenne", "acronym": "AMED", "slug": "", "kind": "agency",
-            "city": "Marseille", "country": "FR", "timezone": "Europe/Paris",
-            "website": "https://amed.example.org", "summary": "An agency."}
+    data = {
+        "name": "Agence Méditerranéenne",
+        "acronym": "AMED",
+        "slug": "",
+        "kind": "agency",
+        "city": "Marseille",
+        "country": "FR",
+        "timezone": "Europe/Paris",
+        "website": "https://amed.example.org",
+        "summary": "An agency.",
+    }
     data.update(overrides)
     return data
 
@@ -43,17 +51,20 @@ def test_slug_is_made_unique_or_refused_when_given(client, login_as, staff):
     assert "reserved" in reserved.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("timezone", "Mars/Olympus_Mons", "Not a valid choice"),
-    ("timezone", "", "This field is required"),
-    ("country", "XX", "Not a valid choice"),
-    ("website", "javascript:alert(1)", "http:// or https://"),
-    ("website", "ftp://example.org", "http:// or https://"),
-    ("slug", "Bad Slug!", "lower-case letters"),
-    ("name", "", "This field is required"),
-    ("name", "x" * 10_000, "longer than"),
-    ("acronym", "A\x00B", "control characters"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("timezone", "Mars/Olympus_Mons", "Not a valid choice"),
+        ("timezone", "", "This field is required"),
+        ("country", "XX", "Not a valid choice"),
+        ("website", "javascript:alert(1)", "http:// or https://"),
+        ("website", "ftp://example.org", "http:// or https://"),
+        ("slug", "Bad Slug!", "lower-case letters"),
+        ("name", "", "This field is required"),
+        ("name", "x" * 10_000, "longer than"),
+        ("acronym", "A\x00B", "control characters"),
+    ],
+)
 def test_bad_partner_input_is_a_form_error(client, login_as, staff, field, value, message):
     login_as(staff)
     response = client.post("/partners/new", data=_form(**{field: value}))
@@ -66,15 +77,18 @@ def test_edit_a_partner(client, login_as, staff, partner):
     login_as(staff)
     form = client.get(f"/partners/{partner.slug}/edit").get_data(as_text=True)
     assert partner.name in form and '<option selected value="Europe/Paris">' in form
-    response = client.post(f"/partners/{partner.slug}/edit",
-                           data=_form(name="Renamed", slug="renamed", timezone="Africa/Tunis"))
+    response = client.post(
+        f"/partners/{partner.slug}/edit",
+        data=_form(name="Renamed", slug="renamed", timezone="Africa/Tunis"),
+    )
     assert response.headers["Location"].endswith("/partners/renamed")
     renamed = _partner("renamed")
     assert renamed.name == "Renamed" and renamed.timezone == "Africa/Tunis"
 
 
 def test_deactivated_partner_leaves_the_directory_but_staff_still_see_it(
-        app, client, login_as, staff, partner):
+    app, client, login_as, staff, partner
+):
     login_as(staff)
     assert client.post(f"/partners/{partner.slug}/deactivate").status_code == 302
     assert "Inactive" in client.get(f"/partners/{partner.slug}").get_data(as_text=True)
@@ -96,8 +110,9 @@ def test_the_coordinator_cannot_be_deactivated(client, login_as, staff):
 
 def test_staff_create_groups(client, login_as, staff):
     login_as(staff)
-    response = client.post("/partners/groups", data={"name": "CMI Urban Hub",
-                                                     "next": "/partners/new"})
+    response = client.post(
+        "/partners/groups", data={"name": "CMI Urban Hub", "next": "/partners/new"}
+    )
     assert response.headers["Location"].endswith("/partners/new")
     assert "CMI Urban Hub" in client.get("/partners/new").get_data(as_text=True)
     again = client.post("/partners/groups", data={"name": "CMI Urban Hub"}, follow_redirects=True)
