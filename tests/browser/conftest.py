@@ -61,7 +61,10 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = f"http://127.0.0.1:{server.server_port}"
+    # Absolute links (private feed addresses, mail) come from BASE_URL: this server's address.
+    app.config["BASE_URL"] = address
+    yield address
     server.shutdown()
     thread.join(timeout=5)
 
