@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from coordinator import access, mail, security
+    from coordinator import access, mail, security, sharedcache
     from coordinator.accounts.session import init_login
     from coordinator.extensions import csrf, db, init_limiter, migrate
 
@@ -39,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     init_limiter(app)
+    sharedcache.init_app(app)
     init_login(app)
     access.init_app(app)
     mail.init_app(app)

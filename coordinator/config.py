@@ -75,6 +75,12 @@ class DefaultConfig:
     INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600
     PASSWORD_RESET_LIFETIME_SECONDS = 3600
 
+    # Built feeds and anonymous pages (coordinator/sharedcache.py): unset keeps them in each
+    # process; redis://host:port/db shares them between every worker and host.
+    CACHE_URL: str | None = None
+    CACHE_PREFIX = "coordinator:"
+    CACHE_MEMORY_ITEMS = 512
+
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # Fetches of one private feed address (hammering), and of addresses matching no live feed per
