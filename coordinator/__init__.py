@@ -60,6 +60,7 @@ def import_models() -> None:
     from coordinator.accounts import models as _accounts  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
+    from coordinator.calendars import models as _calendars  # noqa: F401
     from coordinator.documents import models as _documents  # noqa: F401
     from coordinator.feeds import models as _feeds  # noqa: F401
     from coordinator.jobs import models as _jobs  # noqa: F401
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         activities,
         calendar,
+        calendars,
         documents,
         feeds,
         insight,
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         feeds,
         documents,
         calendar,
+        calendars,
         insight,
         mail,
         jobs,
@@ -110,6 +113,7 @@ def import_views() -> None:
     from coordinator.accounts import views as _accounts  # noqa: F401
     from coordinator.activities import views as _activities  # noqa: F401
     from coordinator.calendar import views as _calendar  # noqa: F401
+    from coordinator.calendars import views as _calendars  # noqa: F401
     from coordinator.documents import views as _documents  # noqa: F401
     from coordinator.feeds import views as _feeds  # noqa: F401
     from coordinator.insight import views as _insight  # noqa: F401

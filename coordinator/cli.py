@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from coordinator.backup.cli import backup_cli
+from coordinator.calendars.cli import calendars_cli
 from coordinator.documents.cli import documents_cli
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -23,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(documents_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(calendars_cli)
     app.cli.add_command(worker_command)
 
 

@@ -111,6 +111,16 @@ class DefaultConfig:
     # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
     FEED_RECHECK_SECONDS = 1
     FEED_MAX_TOKENS_PER_USER = 10
+    # Partners' calendars (coordinator/calendars): download limits and SSRF guard. Allowing
+    # private addresses is for tests and closed networks only.
+    CALENDAR_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    CALENDAR_IMPORT_MAX_EVENTS = 2000  # occurrences in the import window, per source
+    CALENDAR_IMPORT_DAYS_AHEAD = 550
+    CALENDAR_FETCH_CONNECT_TIMEOUT = 5
+    CALENDAR_FETCH_TOTAL_TIMEOUT = 30
+    CALENDAR_FETCH_MAX_REDIRECTS = 3
+    CALENDAR_FETCH_ALLOW_PRIVATE = False
+    CALENDAR_FETCH_ALLOWED_ENDPOINTS: tuple[str, ...] = ()  # exact "address:port" pairs
 
 
 def _env_value(raw: str):

@@ -40,13 +40,20 @@ from coordinator.activities.permissions import (
     is_named_co_organiser,
 )
 from coordinator.activities.revisions import close_pending_revision
-from coordinator.activities.workflow import ANSWERABLE_STATES, TRANSITIONS, Action, actor_roles
+from coordinator.activities.workflow import (
+    ANSWERABLE_STATES,
+    EDITABLE_STATES,
+    TRANSITIONS,
+    Action,
+    actor_roles,
+)
 from coordinator.audit.models import AuditEntry, record
 from coordinator.db import utcnow
 from coordinator.errors import ConflictError, DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.i18n import local_datetime
 from coordinator.partners.models import Partner
+from coordinator.roles import is_focal_point_of
 from coordinator.slugs import slugify
 
 
@@ -206,14 +213,17 @@ def propose_event(actor, data: dict[str, Any]) -> Event:
     return _create_draft(actor, Event(**{name: data[name] for name in EVENT_FIELDS}), data)
 
 
-def _create_draft(actor, activity: Event | Project, data: dict[str, Any]):
-    """Add a new activity as a draft led by the actor's partner, with its themes and named
-    partners, and record its creation."""
-    activity.lead_partner_id = actor.partner_id
-    activity.proposer_id = actor.id
+def _create_draft(
+    actor, activity: Event | Project, data: dict[str, Any], lead_partner_id: int | None = None
+):
+    """Add a new activity as a draft led by the actor's partner (or lead_partner_id), with its
+    themes and named partners, and record its creation."""
+    lead_partner_id = actor.partner_id if lead_partner_id is None else lead_partner_id
+    activity.lead_partner_id = lead_partner_id
+    activity.proposer_id = getattr(actor, "id", None)
     activity.status = Status.DRAFT
     activity.themes = _active_themes(data["theme_ids"])
-    _set_partners(activity, _co_organiser_ids(data["partner_ids"], actor.partner_id))
+    _set_partners(activity, _co_organiser_ids(data["partner_ids"], lead_partner_id))
     db.session.add(activity)
     db.session.flush()
     record(
@@ -224,6 +234,43 @@ def _create_draft(actor, activity: Event | Project, data: dict[str, Any]):
         to_state=Status.DRAFT.value,
     )
     return activity
+
+
+def propose_imported_event(actor, partner_id: int, data: dict[str, Any]) -> Event:
+    """A draft of `partner_id` made from its own calendar (coordinator.calendars), for its focal
+    points to complete and submit. The actor is the focal point who connected the calendar, or
+    None (the import itself, from the command line or a job); nothing is published."""
+    if actor is not None and not is_focal_point_of(actor, partner_id):
+        actor = None
+    return _create_draft(
+        actor, Event(**{name: data[name] for name in EVENT_FIELDS}), data, partner_id
+    )
+
+
+def update_imported_draft(actor, event: Event, changes: dict[str, Any]) -> None:
+    """Write a calendar's changes on a draft (or a proposal sent back) as an edit would."""
+    if event.status not in EDITABLE_STATES:
+        raise ConflictError(_("This event cannot be edited now."))
+    data = {**_deserialised_snapshot(event), **changes}
+    _edit_in_place(actor, event, EVENT_FIELDS, data, list(event.themes))
+
+
+def propose_imported_revision(actor, event: Event, changes: dict[str, Any]) -> EventRevision:
+    """A calendar's changes to a published event become a revision for staff, exactly as a
+    manual edit would; a pending revision's other changes are kept in the new one."""
+    if event.status != Status.APPROVED:
+        raise ConflictError(_("This event cannot be edited now."))
+    data = _deserialised_snapshot(event)
+    pending = pending_revision(event)
+    if pending is not None:
+        data.update({name: _deserialise(name, value) for name, value in pending.data.items()})
+    data.update(changes)
+    return _propose_revision(actor, event, data)
+
+
+def _deserialised_snapshot(event: Event) -> dict[str, Any]:
+    snapshot = event_snapshot(event)
+    return {name: _deserialise(name, value) for name, value in snapshot.items()}
 
 
 def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | None:
@@ -323,7 +370,7 @@ def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevisio
         .values(status=RevisionStatus.WITHDRAWN)
         .execution_options(synchronize_session="fetch")
     ).rowcount
-    revision = EventRevision(event=event, proposer_id=actor.id, data=changes)
+    revision = EventRevision(event=event, proposer_id=getattr(actor, "id", None), data=changes)
     db.session.add(revision)
     db.session.flush()
     record(
