@@ -1,4 +1,4 @@
-"""`flask --app wsgi calendars import PARTNER_SLUG FILE_OR_URL` and `calendars sync [--source ID]`."""
+"""`flask --app wsgi calendars import PARTNER_SLUG FILE_OR_URL`, `calendars sync [--source ID]`."""
 
 from __future__ import annotations
 

@@ -127,9 +127,7 @@ def _pool(scheme: str, host: str, address: str, port: int, timeout: urllib3.Time
     return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
 
 
-def fetch(
-    url: str, policy: FetchPolicy, etag: str = "", last_modified: str = ""
-) -> FetchResult:
+def fetch(url: str, policy: FetchPolicy, etag: str = "", last_modified: str = "") -> FetchResult:
     """GET the calendar at url under the policy (see the module docstring)."""
     deadline = time.monotonic() + policy.total_timeout
     current = normalise_url(url)
@@ -145,10 +143,13 @@ def fetch(
                 current = normalise_url(urljoin(current, location))
                 continue
             if response.status == 304:
-                return FetchResult(304, final_url=current, hops=hops, etag=etag,
-                                   last_modified=last_modified)
+                return FetchResult(
+                    304, final_url=current, hops=hops, etag=etag, last_modified=last_modified
+                )
             if response.status != 200:
-                raise FetchError(f"The server answered {response.status} {response.reason or ''}".strip() + ".")
+                raise FetchError(
+                    f"The server answered {response.status} {response.reason or ''}".strip() + "."
+                )
             body = _read_limited(response, policy, deadline)
             return FetchResult(
                 200,
@@ -190,11 +191,17 @@ def _get_once(url: str, policy: FetchPolicy, deadline: float, etag: str, last_mo
     pool = _pool(scheme, host, address, port, timeout)
     try:
         return pool.urlopen(
-            "GET", path, headers=headers, redirect=False, preload_content=False,
+            "GET",
+            path,
+            headers=headers,
+            redirect=False,
+            preload_content=False,
             assert_same_host=False,
         )
     except urllib3.exceptions.ConnectTimeoutError:
-        raise FetchError(f"{host} did not answer within {policy.connect_timeout:g} seconds.") from None
+        raise FetchError(
+            f"{host} did not answer within {policy.connect_timeout:g} seconds."
+        ) from None
     except urllib3.exceptions.ReadTimeoutError:
         raise FetchError(f"The server took longer than {policy.total_timeout:g} seconds.") from None
     except urllib3.exceptions.SSLError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
 from coordinator.forms import BaseForm
@@ -17,7 +17,7 @@ class SourceForm(BaseForm):
     name = StringField(_l("Name of this calendar"), validators=[DataRequired(), Length(max=120)])
     url = StringField(
         _l("Calendar address (https:// or webcal://)"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Length(max=500)],
     )
     upload = FileField(_l("…or upload an .ics file"))
     keyword = StringField(_l("Only events whose title contains"), validators=[Length(max=100)])

@@ -126,7 +126,9 @@ def read_calendar(payload: bytes) -> icalendar.Calendar:
     """Parse the bytes of an .ics file into one VCALENDAR, or raise CalendarError."""
     text = decode(payload)
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
-        raise CalendarError("This is not an iCalendar file: it does not begin with BEGIN:VCALENDAR.")
+        raise CalendarError(
+            "This is not an iCalendar file: it does not begin with BEGIN:VCALENDAR."
+        )
     _check_depth(text)
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
@@ -272,7 +274,10 @@ def _localise(value, prop, fallback_zone: str) -> tuple[datetime, str, bool]:
         name = iana_zone(str(tzid))
         if name is None:
             if value.tzinfo is None:
-                raise _Skip(f"its time zone “{clean_text(tzid, 64, True)}” is unknown and the file does not define it")
+                raise _Skip(
+                    f"its time zone “{clean_text(tzid, 64, True)}” is unknown "
+                    "and the file does not define it"
+                )
             # A custom zone defined only by its VTIMEZONE: trust icalendar's reading of it.
             return value.astimezone(UTC), fallback_zone, False
         return value.replace(tzinfo=_zone(name)), name, False
@@ -315,7 +320,11 @@ def _occurrence(component, default_zone: str, declared_zone: str) -> Occurrence:
     if not isinstance(start, date):
         raise _Skip("its start is not a date or a time")
     # All-day: DTEND is exclusive (Google writes the day after the last).
-    if end_prop is not None and isinstance(end_prop.dt, date) and not isinstance(end_prop.dt, datetime):
+    if (
+        end_prop is not None
+        and isinstance(end_prop.dt, date)
+        and not isinstance(end_prop.dt, datetime)
+    ):
         after_last = end_prop.dt
     elif duration is not None:
         after_last = start + timedelta(days=max(duration.dt.days, 1))
@@ -327,7 +336,9 @@ def _occurrence(component, default_zone: str, declared_zone: str) -> Occurrence:
     tz = _zone(zone)
     start_dt = _midnight(start, tz)
     end_dt = _midnight(after_last, tz)
-    return _build(component, uid, zone, True, start_dt, end_dt, start, after_last - timedelta(days=1), "")
+    return _build(
+        component, uid, zone, True, start_dt, end_dt, start, after_last - timedelta(days=1), ""
+    )
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -439,7 +450,9 @@ def parse(
     except RecursionError:
         raise CalendarError("The calendar nests components too deeply to be read.") from None
     except Exception as error:  # noqa: BLE001 - the recurrence library on hostile input
-        raise CalendarError(f"The repeating events could not be expanded: {_short(error)}.") from None
+        raise CalendarError(
+            f"The repeating events could not be expanded: {_short(error)}."
+        ) from None
     if len(components) > max_occurrences:
         raise CalendarError(
             f"The calendar has more than {max_occurrences:,} events in the import window. "

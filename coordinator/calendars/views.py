@@ -68,7 +68,9 @@ def sources(slug: str):
         .order_by(CalendarSource.name)
     ).all()
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("calendars/sources.html", partner=partner, sources=listed, form=form), status
+    return render_template(
+        "calendars/sources.html", partner=partner, sources=listed, form=form
+    ), status
 
 
 def _connect(partner: Partner, form: SourceForm) -> CalendarSource:
@@ -90,8 +92,14 @@ def _flash_result(result: services.ImportResult) -> None:
     if result.error:
         flash(_("The calendar could not be imported: %(error)s", error=result.error), "danger")
     else:
-        flash(_("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged, "
-                "%(skipped)s skipped, %(errors)s errors.", **result.counts()), "success")
+        flash(
+            _(
+                "Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged, "
+                "%(skipped)s skipped, %(errors)s errors.",
+                **result.counts(),
+            ),
+            "success",
+        )
 
 
 @bp.route("/partners/<slug:slug>/sources/<id:source_id>")
@@ -112,12 +120,14 @@ def sync(slug: str, source_id: int):
     source = _source_or_404(slug, source_id)
     if not ActionForm().validate_on_submit() or source.is_upload:
         abort(400)
-    if enqueue(SYNC_JOB, source.id):
+    source_id = source.id
+    db.session.commit()  # end this request's transaction: the job works on its own connection
+    if enqueue(SYNC_JOB, source_id):
         flash(_("The calendar is being synced; reload this page in a moment."), "info")
     else:  # no queue reachable: sync here and now
-        _flash_result(services.sync_source(source, current_user))
+        _flash_result(services.sync_source(db.session.get(CalendarSource, source_id), current_user))
         db.session.commit()
-    return redirect(url_for("calendars.source", slug=slug, source_id=source.id))
+    return redirect(url_for("calendars.source", slug=slug, source_id=source_id))
 
 
 @bp.route("/partners/<slug:slug>/sources/<id:source_id>/upload", methods=["POST"])

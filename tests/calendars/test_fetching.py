@@ -134,7 +134,9 @@ def test_download_then_conditional_get(server):
     policy = allowing(f"127.0.0.1:{port}")
     first = fetching.fetch(f"http://127.0.0.1:{port}/cal.ics", policy)
     assert (first.status, first.body, first.etag) == (200, BODY, '"v1"')
-    second = fetching.fetch(f"http://127.0.0.1:{port}/cal.ics", policy, first.etag, first.last_modified)
+    second = fetching.fetch(
+        f"http://127.0.0.1:{port}/cal.ics", policy, first.etag, first.last_modified
+    )
     assert second.not_modified
     assert Handler.seen[-1]["If-Modified-Since"] == "Sat, 05 Dec 2026 10:00:00 GMT"
 

@@ -26,7 +26,12 @@ def source(app, partner, focal_point):
     return services.add_source(
         focal_point,
         partner,
-        {"name": "Our Outlook", "url": "", "default_kind": "forum", "default_theme_ids": [theme.id]},
+        {
+            "name": "Our Outlook",
+            "url": "",
+            "default_kind": "forum",
+            "default_theme_ids": [theme.id],
+        },
     )
 
 
@@ -223,7 +228,11 @@ def _staff():
 
 def test_twenty_megabytes_are_refused_before_parsing(app, partner):
     source = services.add_source(_staff(), partner, {"name": "huge", "url": ""})
-    event = b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20270301T100000Z\r\nSUMMARY:" + b"A" * 900 + b"\r\nEND:VEVENT\r\n"
+    event = (
+        b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20270301T100000Z\r\nSUMMARY:"
+        + b"A" * 900
+        + b"\r\nEND:VEVENT\r\n"
+    )
     body = b"BEGIN:VCALENDAR\r\n" + event * (20 * 1024 * 1024 // len(event)) + b"END:VCALENDAR\r\n"
     result = services.import_payload(source, body, None, NOW)
     assert "larger than 10 MB" in result.error and source.last_error == result.error

@@ -84,8 +84,12 @@ def test_apple_floating_times_read_in_the_partners_zone_and_say_so():
 
 
 def test_a_declared_zone_wins_over_the_partners_for_floating_times():
-    body = (FIXTURES / "apple.ics").read_bytes().replace(
-        b"CALSCALE:GREGORIAN\r\n", b"CALSCALE:GREGORIAN\r\nX-WR-TIMEZONE:Europe/Istanbul\r\n"
+    body = (
+        (FIXTURES / "apple.ics")
+        .read_bytes()
+        .replace(
+            b"CALSCALE:GREGORIAN\r\n", b"CALSCALE:GREGORIAN\r\nX-WR-TIMEZONE:Europe/Istanbul\r\n"
+        )
     )
     visit = parsing.parse(body, WINDOW, default_zone="Asia/Jerusalem").occurrences[0]
     assert visit.floating_zone == "Europe/Istanbul"
@@ -128,7 +132,10 @@ def _calendar(*events: str) -> bytes:
 
 
 def _event(uid: str, extra: str = "", start: str = "DTSTART:20270301T100000Z") -> str:
-    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:E {uid}\r\n{start}\r\nDTEND:20270301T110000Z\r\n{extra}END:VEVENT\r\n"
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:E {uid}\r\n{start}\r\n"
+        f"DTEND:20270301T110000Z\r\n{extra}END:VEVENT\r\n"
+    )
 
 
 def test_unknown_zone_without_vtimezone_skips_that_event_only():
