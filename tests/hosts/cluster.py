@@ -32,6 +32,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def record_process(process: subprocess.Popen, group: bool) -> None:
+    """Note the process in COORDINATOR_HOSTS_PIDFILE when set, so the script that started this
+    run (.ci/run) can kill what is left should the run itself be killed ("group PID": its whole
+    process group; "pid PID": the process alone)."""
+    pidfile = os.environ.get("COORDINATOR_HOSTS_PIDFILE")
+    if pidfile:
+        with open(pidfile, "a") as handle:
+            handle.write(f"{'group' if group else 'pid'} {process.pid}\n")
+
+
 def base_environment() -> dict[str, str]:
     """This process's environment without any coordinator, gunicorn or metrics setting."""
     prefixes = ("COORDINATOR_", "PROMETHEUS_", "GUNICORN_", "WEB_CONCURRENCY", "FLASK_")
@@ -84,6 +94,7 @@ class Host:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        record_process(self.web, group=True)
         log.close()
 
     def start_worker(self, threads: int = 2) -> None:
@@ -96,6 +107,7 @@ class Host:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        record_process(self.worker, group=True)
         log.close()
 
     def wait_ready(self) -> None:

@@ -3,11 +3,14 @@ job worker on each host and an SMTP sink: the cluster the two-host checks run ag
 
 Needs servers, so plain `make test` never collects it: run with `-m hosts` (`.ci/run` does).
 Settings, from the environment:
-- COORDINATOR_HOSTS_PG_URL: the PostgreSQL server (its `postgres` database is used to create
-  and drop a fresh database), default postgresql://$PGUSER@$PGHOST:$PGPORT/postgres;
-- COORDINATOR_HOSTS_DB_PREFIX: the fresh database's name prefix (default coordinator_hosts);
+- COORDINATOR_HOSTS_DATABASE_URL: an empty PostgreSQL database to use (made and dropped by the
+  caller, as .ci/run does); else one is made and dropped here, on the server of
+  COORDINATOR_HOSTS_PG_URL (default postgresql://$PGUSER@$PGHOST:$PGPORT/postgres), its name
+  starting with COORDINATOR_HOSTS_DB_PREFIX (default coordinator_hosts);
 - COORDINATOR_HOSTS_REDIS_DB (default 12) and COORDINATOR_HOSTS_REDIS_PREFIX: where in Redis
-  (127.0.0.1:6379) the cache and rate-limit keys go; the job queue has that database to itself.
+  (127.0.0.1:6379) the cache and rate-limit keys go; the job queue has that database to itself;
+- COORDINATOR_HOSTS_PIDFILE: where to note every process started (tests/hosts/cluster.py);
+- COORDINATOR_HOSTS_KEEP=1 keeps the hosts' folders and logs.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hosts.cluster import Host
+from tests.hosts.cluster import Host, record_process
 from tests.s3server import CREDENTIALS, REGION, _start_moto, create_bucket
 
 PASSWORD = "correct horse battery staple"
@@ -93,7 +96,6 @@ def _pg_admin_url() -> str:
 @pytest.fixture(scope="session")
 def cluster():
     from aiosmtpd.controller import Controller
-    from sqlalchemy import create_engine, make_url, text
 
     from coordinator.config import normalise_database_url
     from tests.hosts.cluster import free_port
@@ -106,24 +108,16 @@ def cluster():
         os.environ.update(CREDENTIALS)
         moto_log = open(folder / "moto.log", "w+b")  # noqa: SIM115 - closed in the cleanups
         moto, endpoint = _start_moto(moto_log)
+        record_process(moto, group=False)
         cleanups.append(lambda: (moto.terminate(), moto.wait(timeout=30), moto_log.close()))
         bucket = create_bucket(endpoint)
 
         # PostgreSQL: a fresh database.
-        admin_url = make_url(normalise_database_url(_pg_admin_url()))
-        name_prefix = os.environ.get("COORDINATOR_HOSTS_DB_PREFIX", "coordinator_hosts")
-        name = f"{name_prefix}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-        def drop_database() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        cleanups.append(drop_database)
-        database_url = admin_url.set(database=name).render_as_string(hide_password=False)
+        database_url = os.environ.get("COORDINATOR_HOSTS_DATABASE_URL")
+        if database_url:
+            database_url = normalise_database_url(database_url)
+        else:
+            database_url = _fresh_database(cleanups)
 
         # Redis: one database for the job queue, a key prefix for cache and limits.
         redis_db = int(os.environ.get("COORDINATOR_HOSTS_REDIS_DB", "12"))
@@ -195,6 +189,27 @@ def cluster():
             print(f"\nhost folders and logs kept in {folder}")
         if failures:
             raise RuntimeError(f"cleanup failed: {failures}")
+
+
+def _fresh_database(cleanups: list) -> str:
+    from sqlalchemy import create_engine, make_url, text
+
+    from coordinator.config import normalise_database_url
+
+    admin_url = make_url(normalise_database_url(_pg_admin_url()))
+    name_prefix = os.environ.get("COORDINATOR_HOSTS_DB_PREFIX", "coordinator_hosts")
+    name = f"{name_prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop_database() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    cleanups.append(drop_database)
+    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 def _wait_for_start_of_minute(margin_seconds: int) -> None:
