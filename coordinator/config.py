@@ -15,6 +15,12 @@ class DefaultConfig:
     # read from COORDINATOR_INSTANCE_PATH before anything else (see instance_path_setting());
     # None: instance/ beside the code. Each host of a deployment has its own.
     INSTANCE_PATH: str | None = None
+    # One key for every process and host (sessions, CSRF, signed links). Unset: generated once
+    # into instance/secret_key, which only one machine may do (refused with Redis or S3).
+    SECRET_KEY: str | None = None
+    # postgresql://user:password@host/name (psycopg 3) or sqlite:////path; unset: SQLite in the
+    # instance folder.
+    DATABASE_URL: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from the instance path
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     DATABASE_CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the outage page answers
@@ -48,6 +54,8 @@ class DefaultConfig:
     BASE_URL: str | None = None
     # Host names requests may carry (others get 400). None: BASE_URL's host and loopback.
     TRUSTED_HOSTS: list[str] | None = None
+    # Proxies in front (nginx: 1) whose X-Forwarded-For and -Proto are trusted.
+    TRUSTED_PROXY_COUNT = 0
     # Behind TRUSTED_PROXY_COUNT proxies, X-Forwarded-Host is ignored unless this is True.
     TRUST_FORWARDED_HOST = False
     # Host used in iCalendar UIDs (`<id>@<host>`); stable across deployments.
