@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from coordinator.config import configure
+from coordinator.config import configure, instance_path_setting
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
+        instance_path=instance_path_setting(test_config),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",

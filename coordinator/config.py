@@ -11,6 +11,16 @@ from flask import Flask
 
 
 class DefaultConfig:
+    # The instance folder (instance/config.py, secret_key, the SQLite files, uploads, outbox):
+    # read from COORDINATOR_INSTANCE_PATH before anything else (see instance_path_setting());
+    # None: instance/ beside the code. Each host of a deployment has its own.
+    INSTANCE_PATH: str | None = None
+    # One key for every process and host (sessions, CSRF, signed links). Unset: generated once
+    # into instance/secret_key, which only one machine may do (refused with Redis or S3).
+    SECRET_KEY: str | None = None
+    # postgresql://user:password@host/name (psycopg 3) or sqlite:////path; unset: SQLite in the
+    # instance folder.
+    DATABASE_URL: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from the instance path
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     DATABASE_CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the outage page answers
@@ -44,6 +54,8 @@ class DefaultConfig:
     BASE_URL: str | None = None
     # Host names requests may carry (others get 400). None: BASE_URL's host and loopback.
     TRUSTED_HOSTS: list[str] | None = None
+    # Proxies in front (nginx: 1) whose X-Forwarded-For and -Proto are trusted.
+    TRUSTED_PROXY_COUNT = 0
     # Behind TRUSTED_PROXY_COUNT proxies, X-Forwarded-Host is ignored unless this is True.
     TRUST_FORWARDED_HOST = False
     # Host used in iCalendar UIDs (`<id>@<host>`); stable across deployments.
@@ -147,6 +159,35 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+INSTANCE_PATH_VARIABLE = "COORDINATOR_INSTANCE_PATH"
+
+
+def instance_path_setting(test_config: dict | None) -> str | None:
+    """The instance folder asked for (COORDINATOR_INSTANCE_PATH, or INSTANCE_PATH of a test
+    configuration), as an absolute path; None: Flask's default, instance/ beside the code."""
+    if test_config is None:
+        chosen = os.environ.get(INSTANCE_PATH_VARIABLE)
+    else:
+        chosen = test_config.get("INSTANCE_PATH")
+    return str(Path(chosen).expanduser().resolve()) if chosen else None
+
+
+def shared_services(config) -> list[str]:
+    """The settings that make this a deployment of several processes or hosts sharing state
+    (Redis, S3): each is named, e.g. "CACHE_URL=redis://...". Empty for one machine."""
+    found = []
+    for name, schemes in (
+        ("CACHE_URL", ("redis://", "rediss://", "unix://")),
+        ("JOBS_URL", ("redis://", "rediss://", "unix://")),
+        ("RATELIMIT_STORAGE_URI", ("redis://", "rediss://", "redis+")),
+        ("STORAGE_URL", ("s3://",)),
+    ):
+        value = str(config.get(name) or "")
+        if value.startswith(schemes):
+            found.append(f"{name}={value.split('://', 1)[0]}://...")
+    return found
+
+
 def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
     instance_path = Path(app.instance_path)
@@ -164,6 +205,15 @@ def configure(app: Flask, test_config: dict | None) -> None:
         instance_path.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'coordinator.sqlite'}"
     if not app.config.get("SECRET_KEY"):
+        shared = shared_services(app.config)
+        if shared:
+            raise RuntimeError(
+                "SECRET_KEY is not set, and " + ", ".join(shared) + " means several processes "
+                "or hosts serve this site: each would generate a key of its own (in "
+                "instance/secret_key) and refuse the others' sessions and links. Give every "
+                "host the same key, e.g. COORDINATOR_SECRET_KEY=$(python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))') in the environment file."
+            )
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A database host that drops packets would otherwise hold each request for the system's
@@ -183,6 +233,20 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")  # local browsing and health probes
+BASE_URL_DEFAULTED = "coordinator.base_url_defaulted"  # app.extensions key
+
+
+def require_base_url(app: Flask, what: str) -> None:
+    """Refuse to go on when BASE_URL was left to its development default while shared services
+    are configured (production): `what` would build links to 127.0.0.1 (the job worker's mail)."""
+    shared = shared_services(app.config)
+    if app.extensions.get(BASE_URL_DEFAULTED) and shared:
+        raise RuntimeError(
+            f"BASE_URL is not set, and {', '.join(shared)} means this is a production "
+            f"deployment: {what} would build its links to {DEVELOPMENT_BASE_URL}. Set "
+            "COORDINATOR_BASE_URL=https://coordinator.example.org (the site's public address), "
+            "as for the web processes."
+        )
 
 
 def configure_links(app: Flask) -> None:
@@ -197,6 +261,7 @@ def configure_links(app: Flask) -> None:
                 "feeds are built from it)."
             )
         app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
+        app.extensions[BASE_URL_DEFAULTED] = True  # commands that mail links check it
     base = urlsplit(app.config["BASE_URL"])
     if base.scheme not in {"http", "https"} or not base.hostname:
         raise RuntimeError(f"BASE_URL must be an http(s) URL, not {app.config['BASE_URL']!r}.")

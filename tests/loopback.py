@@ -7,10 +7,17 @@ when the server behind it goes down; reopened, it listens on the same port again
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# The Redis database the tests may use on 127.0.0.1:6379 (never db 0: the machine's Redis may
+# hold someone else's keys there). .ci/run gives the SQLite and the PostgreSQL runs, which go
+# at the same time, one each.
+REDIS_TEST_DB = int(os.environ.get("COORDINATOR_TEST_REDIS_DB", "13"))
+REDIS_TEST_URL = f"redis://127.0.0.1:6379/{REDIS_TEST_DB}"
 
 
 def closed_port() -> int:

@@ -9,8 +9,9 @@ import uuid
 import pytest
 
 from coordinator.sharedcache import SharedCache
+from tests.loopback import REDIS_TEST_URL
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = REDIS_TEST_URL
 
 
 def redis_cache() -> SharedCache:

@@ -32,8 +32,13 @@ from flask.cli import with_appcontext
 def worker_command(workers: int, no_scheduler: bool, max_delay: float) -> None:
     """Run background jobs (mail, documents sweep, periodic work) until stopped (SIGINT or
     SIGTERM)."""
+    from coordinator.config import require_base_url
     from coordinator.jobs import get_queue
 
+    try:
+        require_base_url(current_app, "the worker (mail, notifications)")
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
     queue = get_queue(current_app)
     if queue is None or queue.immediate:
         raise click.ClickException(

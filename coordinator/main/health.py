@@ -11,6 +11,7 @@ from coordinator.db import READ_ONLY
 from coordinator.documents.storage import get_storage
 from coordinator.extensions import db, limiter
 from coordinator.main.errors import describe_error
+from coordinator.sharedcache import shared_cache
 
 # Rate-limit storages that are a separate service (memory:// lives in the process itself).
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+")
@@ -32,6 +33,11 @@ def check_rate_limit_storage() -> None:
         raise DependencyUnavailable("the rate-limit storage did not answer")
 
 
+def check_shared_cache() -> None:
+    if not shared_cache().ping():
+        raise DependencyUnavailable("the shared cache (Redis) did not answer")
+
+
 def check_document_storage() -> None:
     get_storage().check_ready()
 
@@ -42,6 +48,8 @@ def readiness_checks() -> dict[str, Callable[[], None]]:
     storage_uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "")
     if limiter.enabled and storage_uri.startswith(REDIS_SCHEMES):
         checks["redis"] = check_rate_limit_storage
+    if shared_cache().shared:
+        checks["cache"] = check_shared_cache
     checks["document_storage"] = check_document_storage
     return checks
 

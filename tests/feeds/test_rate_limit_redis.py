@@ -18,11 +18,11 @@ from coordinator import create_app
 from coordinator.extensions import db
 from coordinator.tokens import hash_token
 from tests.feeds.factories import FeedTokenFactory
-from tests.loopback import answers, closed_port, silent_port
+from tests.loopback import REDIS_TEST_DB, answers, closed_port, silent_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Not db 0: the shared Redis on this machine may hold someone else's keys there.
-REDIS_DB = 13
+REDIS_DB = REDIS_TEST_DB
 RAW_TOKEN = "r" * 43
 FEED_URL = f"/feeds/{RAW_TOKEN}/calendar.ics"
 

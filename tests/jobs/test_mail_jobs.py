@@ -13,9 +13,10 @@ from coordinator import jobs
 from coordinator.extensions import db
 from coordinator.mail import MailStatus, OutgoingMessage
 from tests.jobs.conftest import run_queued_jobs, settle, statuses
+from tests.loopback import REDIS_TEST_URL
 from tests.mail.conftest import free_port, smtp_port, smtp_server  # noqa: F401
 
-REDIS_JOBS_URL = "redis://127.0.0.1:6379/13"  # a database of its own; only this queue's keys
+REDIS_JOBS_URL = REDIS_TEST_URL  # a database of its own; only this queue's keys
 
 
 @pytest.fixture
