@@ -79,9 +79,10 @@ def test_upgrade_from_empty_then_check_finds_no_drift(empty_database_url, tmp_pa
 
 
 def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database_url, tmp_path):
-    """The migration adding the status/stamp CHECK constraints (the latest one here) first
-    repairs existing rows, from the stamps each row has, so it can run on any database."""
-    for args in (("db", "upgrade"), ("db", "downgrade", "--", "-1")):
+    """The migration adding the status/stamp CHECK constraints (the one before the API tables
+    here) first repairs existing rows, from the stamps each row has, so it can run on any
+    database."""
+    for args in (("db", "upgrade"), ("db", "downgrade", "--", "-2")):
         done = _flask(*args, database_url=empty_database_url, instance=tmp_path)
         assert done.returncode == 0, done.stderr[-3000:]
     changed, created = "2030-03-02 10:00:00", "2030-03-01 09:00:00"
