@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
         resources={
             r"/api/v1/*": {
                 "origins": "*",
+                "send_wildcard": True,
                 "methods": ["GET", "HEAD", "OPTIONS"],
                 "allow_headers": ["Authorization", "If-None-Match", "Accept-Language"],
                 "expose_headers": ["ETag", "Link", "Retry-After"],

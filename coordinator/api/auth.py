@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g, request
+from flask import request
 from sqlalchemy import select, update
 
 from coordinator.accounts.models import ApiScope, ApiToken
@@ -19,6 +19,7 @@ from coordinator.roles import is_signed_in
 from coordinator.tokens import hash_token
 
 MAX_TOKEN_LENGTH = 200
+CALLER_KEY = "coordinator.api_caller"
 LAST_USED_PRECISION = timedelta(minutes=10)
 
 
@@ -48,12 +49,13 @@ class Caller:
 def authenticate() -> Caller:
     """The caller of this request (kept in g); ApiAuthError(401) for a token that is malformed,
     unknown, revoked, or whose owner is deactivated."""
-    if "api_caller" in g:
-        return g.api_caller
+    # Kept on the request (not in g, which a test's long-lived app context shares).
+    if CALLER_KEY in request.environ:
+        return request.environ[CALLER_KEY]
     header = request.headers.get("Authorization")
     if header is None:
-        g.api_caller = Caller(None)
-        return g.api_caller
+        request.environ[CALLER_KEY] = Caller(None)
+        return request.environ[CALLER_KEY]
     scheme, _, raw = header.partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw or len(raw) > MAX_TOKEN_LENGTH:
@@ -62,8 +64,8 @@ def authenticate() -> Caller:
     if token is None or token.is_revoked or not is_signed_in(token.owner):
         raise ApiAuthError(401, "This token is unknown, revoked, or its account is deactivated.", "invalid_token")
     _note_use(token)
-    g.api_caller = Caller(token)
-    return g.api_caller
+    request.environ[CALLER_KEY] = Caller(token)
+    return request.environ[CALLER_KEY]
 
 
 def _note_use(token: ApiToken) -> None:
@@ -89,7 +91,7 @@ def require_scope(scope: ApiScope) -> Caller:
 
 def rate_limit_key() -> str:
     """Writes are counted per token (the limiter's key)."""
-    caller = g.get("api_caller")
+    caller = request.environ.get(CALLER_KEY)
     if caller is not None and caller.token is not None:
         return f"api-token:{caller.token.id}"
     return f"api-address:{request.remote_addr}"

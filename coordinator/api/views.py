@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from coordinator.accounts.models import ApiScope
@@ -30,6 +31,7 @@ from coordinator.api.proposals import InvalidProposal, current_values, validated
 from coordinator.errors import ConflictError, PermissionDenied
 from coordinator.extensions import db, limiter
 from coordinator.problems import problem
+from coordinator.roles import is_lead_focal_point
 from coordinator.urls import absolute_url
 
 READ = {"security": [{}, {"bearerAuth": []}]}
@@ -253,12 +255,19 @@ def my_activities():
 # --- writes -------------------------------------------------------------------------------------
 
 
-def _proposer():
-    """The caller, with the propose scope, who must be a focal point (403 otherwise)."""
-    user = require_scope(ApiScope.PROPOSE).user
-    if not can_propose_activity(user):
-        raise PermissionDenied("Only focal points of a partner propose events.")
-    return user
+def proposer_only(view):
+    """Check the caller before the body: a token with the propose scope (401/403) of a focal
+    point (403). The view finds the user in g.api_proposer."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = require_scope(ApiScope.PROPOSE).user
+        if not can_propose_activity(user):
+            raise PermissionDenied("Only focal points of a partner propose events.")
+        g.api_proposer = user
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _proposal_body(user, event) -> dict:
@@ -273,13 +282,14 @@ def _proposal_body(user, event) -> dict:
 
 @bp.route("/events", methods=["POST"], endpoint="propose_event")
 @write_limited
+@proposer_only
 @bp.arguments(schemas.EventInputSchema)
 @bp.response(201, schemas.ProposalSchema)
 @bp.doc(parameters=[IDEMPOTENCY_KEY], **WRITE)
 @problems(401, 403, 409, 422, 429)
 def propose_event(body):
     """Create a draft event led by the caller's partner (as “Propose an event”)."""
-    user = _proposer()
+    user = g.api_proposer
     key = idempotency.check_key(request.headers.get("Idempotency-Key"))
     fingerprint = idempotency.request_fingerprint("POST", request.path, request.get_json())
 
@@ -296,17 +306,18 @@ def propose_event(body):
 
 @bp.route("/events/<id:event_id>", methods=["PATCH"], endpoint="edit_event")
 @write_limited
+@proposer_only
 @bp.arguments(schemas.EventPatchSchema(partial=True))
 @bp.response(200, schemas.ProposalSchema)
 @bp.doc(**WRITE)
 @problems(401, 403, 404, 409, 422, 429)
 def edit_event(body, event_id: int):
     """Change a draft or a proposal sent back (the fields given; the others stay)."""
-    user = _proposer()
+    user = g.api_proposer
     event = services.load_activity(user, "events", event_id)
-    if not can_edit_event(user, event):
+    if not is_lead_focal_point(user, event):
         raise PermissionDenied("Only the lead partner edits this event.")
-    if event.status not in EDITABLE_STATES:
+    if event.status not in EDITABLE_STATES or not can_edit_event(user, event):
         raise ConflictError("Only drafts and proposals sent back are edited through the API.")
     data = validated_data({**current_values(event), **body}, event.lead_partner_id, event.timezone)
     services.edit_event(user, event, data)
@@ -316,12 +327,13 @@ def edit_event(body, event_id: int):
 
 @bp.route("/events/<id:event_id>/submit", methods=["POST"], endpoint="submit_event")
 @write_limited
+@proposer_only
 @bp.response(200, schemas.EventSchema)
 @bp.doc(**WRITE)
 @problems(401, 403, 404, 409, 429)
 def submit_event(event_id: int):
     """Submit a draft (or a proposal sent back) for review: staff are told, as from the page."""
-    user = _proposer()
+    user = g.api_proposer
     event = services.load_activity(user, "events", event_id)
     if not holds_action(user, event, Action.SUBMIT):
         raise PermissionDenied("Only the lead partner submits this event.")
