@@ -238,7 +238,7 @@ class EventInputSchema(Schema):
     online_url = fields.String(validate=validate.Length(max=500))
     languages = fields.String(validate=validate.Length(max=100))
     registration_url = fields.String(validate=validate.Length(max=500))
-    visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
+    visibility = fields.String(load_default="public", validate=validate.OneOf(VISIBILITIES))
     project_id = fields.Integer(allow_none=True, validate=_ID)
     theme_ids = fields.List(fields.Integer(validate=_ID), validate=validate.Length(max=50))
     partner_ids = fields.List(fields.Integer(validate=_ID), validate=validate.Length(max=100))
