@@ -63,8 +63,10 @@ def _claim(token_id: int, key: str, fingerprint: str) -> bool:
         insert(IdempotencyKey)
         .values(token_id=token_id, key=key, request_hash=fingerprint, location="")
         .on_conflict_do_nothing(index_elements=["token_id", "key"])
+        .returning(IdempotencyKey.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING rather than rowcount, which an ORM-enabled INSERT does not report reliably.
+    return db.session.execute(statement).scalar() is not None
 
 
 def run_once(
