@@ -56,7 +56,7 @@ def problem(
 
 
 def flatten_messages(messages, prefix: str = "") -> list[dict[str, str]]:
-    """webargs/marshmallow messages ({"json": {"field": ["msg"]}}) as a flat list of field errors."""
+    """webargs/marshmallow messages ({"json": {"field": ["msg"]}}) as flat field errors."""
     found: list[dict[str, str]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():

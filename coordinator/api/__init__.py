@@ -72,14 +72,14 @@ def init_app(app: Flask) -> None:
                     "creates, edits and submits drafts. Errors are RFC 9457 problem+json."
                 )
             },
-            "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )
     CoordinatorApi.ERROR_SCHEMA = ProblemSchema
     api = CoordinatorApi()
-    api.register_converter(IdConverter, lambda c: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+    api.register_converter(
+        IdConverter, lambda c: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
     api.register_converter(SlugConverter, lambda c: {"type": "string", "pattern": SLUG_REGEX})
     api.init_app(app)
     api.register_blueprint(bp)

@@ -59,10 +59,14 @@ def authenticate() -> Caller:
     scheme, _, raw = header.partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw or len(raw) > MAX_TOKEN_LENGTH:
-        raise ApiAuthError(401, "Send a personal API token as “Authorization: Bearer …”.", "invalid_request")
+        raise ApiAuthError(
+            401, "Send a personal API token as “Authorization: Bearer …”.", "invalid_request"
+        )
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or token.is_revoked or not is_signed_in(token.owner):
-        raise ApiAuthError(401, "This token is unknown, revoked, or its account is deactivated.", "invalid_token")
+        raise ApiAuthError(
+            401, "This token is unknown, revoked, or its account is deactivated.", "invalid_token"
+        )
     _note_use(token)
     request.environ[CALLER_KEY] = Caller(token)
     return request.environ[CALLER_KEY]
@@ -72,9 +76,7 @@ def _note_use(token: ApiToken) -> None:
     """Stamp last use at most every few minutes: a busy client must not turn reads into writes."""
     now = utcnow()
     if token.last_used_dt is None or now - token.last_used_dt > LAST_USED_PRECISION:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_dt=now)
-        )
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_dt=now))
         db.session.commit()
 
 
@@ -85,7 +87,9 @@ def require_scope(scope: ApiScope) -> Caller:
     if caller.token is None:
         raise ApiAuthError(401, "This operation needs a personal API token.", "missing_token")
     if not caller.token.has_scope(scope):
-        raise ApiAuthError(403, f"This token lacks the “{scope.value}” scope.", "insufficient_scope")
+        raise ApiAuthError(
+            403, f"This token lacks the “{scope.value}” scope.", "insufficient_scope"
+        )
     return caller
 
 

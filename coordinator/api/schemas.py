@@ -73,8 +73,12 @@ class EventListQuerySchema(Schema):
     country = fields.List(
         fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$")), validate=validate.Length(max=20)
     )
-    kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(max=20))
-    from_ = fields.Date(data_key="from", metadata={"description": "Events ending on or after this day."})
+    kind = fields.List(
+        fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(max=20)
+    )
+    from_ = fields.Date(
+        data_key="from", metadata={"description": "Events ending on or after this day."}
+    )
     until = fields.Date(metadata={"description": "Events starting on or before this day."})
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text search."})
     updated_since = UtcDateTime(metadata={"description": "Only events changed after this instant."})

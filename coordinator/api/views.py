@@ -58,9 +58,7 @@ def problems(*codes: int):
 
 
 def not_modified_doc(view):
-    return bp.alt_response(304, description="Not modified (If-None-Match matched the ETag).")(
-        view
-    )
+    return bp.alt_response(304, description="Not modified (If-None-Match matched the ETag).")(view)
 
 
 def _write_limit() -> str:

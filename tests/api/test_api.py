@@ -202,7 +202,9 @@ def test_the_forms_validation_applies(client, focal_point):
     assert [e["field"] for e in body["errors"]] == ["start_time"]
     backwards = proposal(start_time="12:00", end_time="10:00")
     body = _problem(client.post("/api/v1/events", json=backwards, headers=headers), 422)
-    assert body["errors"] == [{"field": "end_time", "message": "The event must end after it starts."}]
+    assert body["errors"] == [
+        {"field": "end_time", "message": "The event must end after it starts."}
+    ]
     body = _problem(client.post("/api/v1/events", json={"title": ""}, headers=headers), 422)
     assert {"title", "kind", "timezone", "start_date", "end_date"} <= {
         e["field"] for e in body["errors"]
@@ -229,7 +231,9 @@ def test_patch_and_submit(client, focal_point, other_focal_point, staff, app):
     created = client.post("/api/v1/events", json=proposal(), headers=headers)
     event_id = created.get_json()["event"]["id"]
     assert created.headers["Location"].endswith(f"/api/v1/events/{event_id}")
-    patched = client.patch(f"/api/v1/events/{event_id}", json={"title": "Sea forum"}, headers=headers)
+    patched = client.patch(
+        f"/api/v1/events/{event_id}", json={"title": "Sea forum"}, headers=headers
+    )
     assert patched.status_code == 200, patched.get_json()
     assert patched.get_json()["event"]["title"] == "Sea forum"
     assert patched.get_json()["event"]["start"]["local"] == "2031-05-12T10:00:00"
@@ -268,7 +272,10 @@ def test_a_retried_post_returns_the_first_result(client, focal_point):
     assert db.session.scalar(creations) == 1
     other = client.post("/api/v1/events", json=proposal(title="Other"), headers=headers)
     assert _problem(other, 422)["errors"][0]["field"] == "Idempotency-Key"
-    _problem(client.post("/api/v1/events", json=proposal(), headers={**headers, "Idempotency-Key": "é"}), 422)
+    _problem(
+        client.post("/api/v1/events", json=proposal(), headers={**headers, "Idempotency-Key": "é"}),
+        422,
+    )
 
 
 # --- the token page -------------------------------------------------------------------------
@@ -280,7 +287,9 @@ def test_token_page_shows_a_token_once_and_revokes_it(client, login_as, focal_po
     assert b"/account/api-tokens" in client.get("/account").data
     page = client.get("/account/api-tokens")
     assert page.status_code == 200
-    created = client.post("/account/api-tokens", data={"name": "CRM", "scopes": ["read", "propose"]})
+    created = client.post(
+        "/account/api-tokens", data={"name": "CRM", "scopes": ["read", "propose"]}
+    )
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     token = db.session.scalar(select(ApiToken))
     text = created.get_data(as_text=True)
@@ -296,9 +305,14 @@ def test_token_page_shows_a_token_once_and_revokes_it(client, login_as, focal_po
 
 def test_token_form_errors(client, login_as, focal_point, other_focal_point):
     login_as(focal_point)
-    assert client.post("/account/api-tokens", data={"name": "", "scopes": ["read"]}).status_code == 400
+    assert (
+        client.post("/account/api-tokens", data={"name": "", "scopes": ["read"]}).status_code == 400
+    )
     assert client.post("/account/api-tokens", data={"name": "x"}).status_code == 400
-    assert client.post("/account/api-tokens", data={"name": "x", "scopes": ["admin"]}).status_code == 400
+    assert (
+        client.post("/account/api-tokens", data={"name": "x", "scopes": ["admin"]}).status_code
+        == 400
+    )
     raw = make_token(other_focal_point)
     token = db.session.scalar(select(ApiToken))
     assert client.post(f"/account/api-tokens/{token.id}/revoke").status_code == 404

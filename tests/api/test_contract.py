@@ -59,5 +59,8 @@ def test_reference_page_uses_vendored_assets_only(client):
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "<script>" not in html  # no inline script: the site's CSP stays as it is
-    assert "script-src" not in page.headers["Content-Security-Policy"] or "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+    assert (
+        "script-src" not in page.headers["Content-Security-Policy"]
+        or "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
+    )
     assert 'data-spec-url="/api/v1/openapi.json"' in html

@@ -69,4 +69,5 @@ def test_every_operation_conforms(app, network, focal_point, caller, capsys):
         check(operation, f"{operation.method.upper()} {operation.path}")
     assert set(counted) == {f"{op.method.upper()} {op.path}" for op in operations}
     with capsys.disabled():
-        print(f"\nschemathesis ({caller}): {sum(counted.values())} requests over {len(counted)} operations")
+        total = sum(counted.values())
+        print(f"\nschemathesis ({caller}): {total} requests over {len(counted)} operations")

@@ -97,10 +97,14 @@ def test_the_api_shows_exactly_what_the_pages_show(
     assert _api_events(api, headers) == listed
     projects_page = web.get("/projects/").get_data(as_text=True)
     api_projects = api.get("/api/v1/projects", headers=headers).get_json()["items"]
-    assert {p["slug"] for p in api_projects} == _ids(projects_page, r'href="/projects/([a-z0-9-]+)"')
+    assert {p["slug"] for p in api_projects} == _ids(
+        projects_page, r'href="/projects/([a-z0-9-]+)"'
+    )
     partners_page = web.get("/partners/").get_data(as_text=True)
     api_partners = api.get("/api/v1/partners", headers=headers).get_json()["items"]
-    assert {p["slug"] for p in api_partners} == (_ids(partners_page, r'href="/partners/([a-z0-9-]+)"') - {"new"})
+    assert {p["slug"] for p in api_partners} == (
+        _ids(partners_page, r'href="/partners/([a-z0-9-]+)"') - {"new"}
+    )
 
     # Single objects: 200 from the API exactly where the page answers 200, else 404.
     for event in world.values():

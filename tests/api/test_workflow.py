@@ -60,7 +60,9 @@ def test_api_and_form_proposals_leave_the_same_trail_and_mail(
     # Through the API.
     api = app.test_client()
     headers = bearer(make_token(focal_point, ["read", "propose"]))
-    created = api.post("/api/v1/events", json={**_api_body(data), "title": "By API"}, headers=headers)
+    created = api.post(
+        "/api/v1/events", json={**_api_body(data), "title": "By API"}, headers=headers
+    )
     assert created.status_code == 201, created.get_json()["errors"]
     event_id = created.get_json()["event"]["id"]
     assert api.post(f"/api/v1/events/{event_id}/submit", headers=headers).status_code == 200
@@ -69,10 +71,14 @@ def test_api_and_form_proposals_leave_the_same_trail_and_mail(
     for field in ("start_dt", "end_dt", "timezone", "kind", "visibility", "lead_partner_id"):
         assert getattr(by_api, field) == getattr(by_form, field), field
     assert [t.id for t in by_api.themes] == [t.id for t in by_form.themes]
-    assert _trail(by_api.id) == _trail(by_form.id) == [
-        ("create", None, "draft", focal_point.id),
-        ("submit", "draft", "submitted", focal_point.id),
-    ]
+    assert (
+        _trail(by_api.id)
+        == _trail(by_form.id)
+        == [
+            ("create", None, "draft", focal_point.id),
+            ("submit", "draft", "submitted", focal_point.id),
+        ]
+    )
     assert _mail(by_api) == _mail(by_form) and _mail(by_api)
 
     # The API's proposal is in the web workflow: its manage page and the staff's queue.
@@ -102,9 +108,7 @@ def test_a_form_draft_is_edited_and_submitted_through_the_api(app, client, focal
     assert [t[0] for t in _trail(event.id)] == ["create", "edit", "submit"]
 
 
-def test_changes_requested_on_the_web_are_answered_through_the_api(
-    app, client, focal_point, staff
-):
+def test_changes_requested_on_the_web_are_answered_through_the_api(app, client, focal_point, staff):
     api = app.test_client()
     headers = bearer(make_token(focal_point, ["read", "propose"]))
     body = _api_body(event_form_data())
