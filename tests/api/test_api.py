@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coordinator.accounts.models import ApiToken
-from coordinator.activities.models import Event, Status, Visibility
+from coordinator.activities.models import Event, Visibility
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
 from tests import factories
@@ -323,5 +323,13 @@ def test_the_token_page_needs_sign_in(client):
     assert client.get("/account/api-tokens").status_code == 302
 
 
-def test_event_status_constants():
-    assert Status.APPROVED.value == "approved"
+def test_a_crash_under_the_api_is_a_problem_without_details(app):
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/api/v1/_explode", "api_test_explode", explode)
+    app.view_functions["api_test_explode"].is_public = True
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/api/v1/_explode")
+    body = _problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True) and "detail" not in body
