@@ -60,6 +60,7 @@ def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
     from coordinator.accounts import models as _accounts  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
+    from coordinator.api import models as _api  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
     from coordinator.calendars import models as _calendars  # noqa: F401
     from coordinator.documents import models as _documents  # noqa: F401
@@ -107,6 +108,9 @@ def register_blueprints(app: Flask) -> None:
     )
     for package in packages:
         app.register_blueprint(package.bp)
+    from coordinator import api
+
+    api.init_app(app)  # the JSON API registers through flask-smorest, which documents it
 
 
 def import_views() -> None:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from coordinator.forms import BaseForm
@@ -86,4 +95,21 @@ class ChangePasswordForm(BaseForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", _l("The passwords differ."))],
+    )
+
+
+class ApiTokenForm(BaseForm):
+    """A new personal API token: its name and what it may do."""
+
+    name = StringField(_l("Name of the token"), validators=[DataRequired(), Length(max=100)])
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=[
+            ("read", _l("Read: also network-only events and your partner's proposals")),
+            ("propose", _l("Propose: create, edit and submit draft events")),
+        ],
+        default=["read"],
+        validators=[DataRequired(message=_l("Choose at least one scope."))],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
     )

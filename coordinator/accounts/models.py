@@ -140,3 +140,42 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiScope(enum.StrEnum):
+    """What a personal API token may do: read adds what its owner may see signed in (network-only
+    events, their partner's proposals); propose creates, edits and submits drafts."""
+
+    READ = "read"
+    PROPOSE = "propose"
+
+
+class ApiToken(db.Model):
+    """A named, revocable personal API token (only its SHA-256 is stored), sent as a Bearer."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated ApiScope values
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} of user {self.owner_id} {self.scopes!r}>"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    def has_scope(self, scope: ApiScope) -> bool:
+        return scope.value in self.scope_set
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_dt is not None

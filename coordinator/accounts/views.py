@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,10 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from coordinator import i18n
 from coordinator.access import public
-from coordinator.accounts import bp, permissions, services
+from coordinator.accounts import api_tokens, bp, permissions, services
 from coordinator.accounts.forms import (
     PASSWORD_HELP,
     AcceptInvitationForm,
+    ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     InviteForm,
@@ -366,3 +368,50 @@ def set_language():
         httponly=True,
     )
     return response
+
+
+# --- Personal API tokens ------------------------------------------------------------------------
+
+
+def _api_tokens_page(form: ApiTokenForm, status: int = 200):
+    return render_template(
+        "accounts/api_tokens.html",
+        form=form,
+        action_form=ActionForm(),
+        api_tokens=api_tokens.user_api_tokens(current_user),
+    ), status
+
+
+@bp.route("/account/api-tokens")
+def api_tokens_page():
+    return _api_tokens_page(ApiTokenForm())
+
+
+@bp.route("/account/api-tokens", methods=["POST"])
+def create_api_token():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        try:
+            token, raw = api_tokens.create_api_token(current_user, form.name.data, form.scopes.data)
+        except DomainError as error:
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            # The token exists in clear only in this response: shown once, never stored.
+            response = make_response(
+                render_template("accounts/api_token_created.html", api_token=token, raw=raw)
+            )
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return _api_tokens_page(form, 400)
+
+
+@bp.route("/account/api-tokens/<id:token_id>/revoke", methods=["POST"])
+def revoke_api_token(token_id: int):
+    token = api_tokens.owned_api_token(current_user, token_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    api_tokens.revoke_api_token(current_user, token)
+    db.session.commit()
+    flash(_("The API token “%(name)s” was revoked.", name=token.name), "success")
+    return redirect(url_for("accounts.api_tokens_page"))

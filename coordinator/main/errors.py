@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from coordinator import problems
 from coordinator.errors import DomainError
 from coordinator.extensions import db, login_manager
 
@@ -103,7 +104,10 @@ def unavailable_response() -> Response:
     load_no_user()
     refresh()  # the locale chosen earlier in this request, if any, may have failed half-way
     g.locale = str(get_locale())
-    if is_machine_path(request.path):
+    if problems.is_api_path(request.path):
+        title, message = MESSAGES[503]
+        response = problems.problem(503, str(message))
+    elif is_machine_path(request.path):
         title, message = MESSAGES[503]
         response = Response(f"503 {title}\n{message}\n", 503, mimetype="text/plain")
     else:
@@ -149,10 +153,17 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        if problems.is_api_path(request.path):
+            errors = [{"field": error.field, "message": error.message}] if error.field else []
+            # A rule that refuses the input is a 422 in the API (the form's 400 in pages).
+            status = 422 if error.status_code == 400 else error.status_code
+            return problems.problem(status, error.message, errors=errors)
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if problems.is_api_path(request.path):
+            return problems.from_http_exception(error)  # RFC 9457 problem+json
         if is_machine_path(request.path):
             return error
         code = error.code or 500
@@ -171,6 +182,8 @@ def register(app: Flask) -> None:
         if is_database_unavailable(error.original_exception):
             return database_unavailable(error.original_exception)
         db.session.rollback()
+        if problems.is_api_path(request.path):
+            return problems.problem(500)
         return render_error(500)
 
 

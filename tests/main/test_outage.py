@@ -102,9 +102,13 @@ def test_signed_in_users_get_the_same_503_page(outage, client, focal_point):
 @engines
 @pytest.mark.parametrize("path", MACHINE_PATHS)
 def test_calendars_feeds_and_the_api_get_plain_text_503(outage, path):
+    """Plain text for calendars and feeds; the API answers every error as problem+json."""
     response = outage.test_client().get(path)
     assert response.status_code == 503
-    assert response.mimetype == "text/plain"
+    api = path.startswith("/api/")
+    assert response.mimetype == ("application/problem+json" if api else "text/plain")
+    if api:
+        assert response.get_json()["status"] == 503
     assert int(response.headers["Retry-After"]) > 0
     assert "<" not in response.get_data(as_text=True)
 
