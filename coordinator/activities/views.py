@@ -11,6 +11,7 @@ from sqlalchemy import select
 from coordinator.activities import bp, proposals, services
 from coordinator.activities.clashes import clash_leads, clashes_for_event, find_clashes
 from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
+from coordinator.activities.inbox import task_count
 from coordinator.activities.models import Event, EventRevision, Project, Status, Theme
 from coordinator.activities.permissions import (
     WORKFLOW_PREDICATES,
@@ -47,6 +48,7 @@ def _register_template_predicates(state) -> None:
         state.app.jinja_env.globals.setdefault(helper.__name__, helper)
     state.app.jinja_env.filters.setdefault("revision_field_label", field_label)
     state.app.jinja_env.globals.setdefault("clash_leads", clash_leads)
+    state.app.jinja_env.globals.setdefault("task_count", task_count)
 
 
 def _user():
