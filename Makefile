@@ -4,7 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app wsgi
 STAMP := $(VENV)/.installed-stamp
+# `make run PORT=8080 HOST=0.0.0.0` (RUN_PORT is the older name of PORT). The address links and
+# the demo's "Sign in at" use is BASE_URL: this one, unless COORDINATOR_BASE_URL names another.
 RUN_PORT ?= 5000
+PORT ?= $(RUN_PORT)
+HOST ?= 127.0.0.1
+RUN_ADDRESS ?= $(or $(COORDINATOR_BASE_URL),http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT))
+RUN_FLASK := COORDINATOR_BASE_URL=$(RUN_ADDRESS) $(FLASK)
 
 .PHONY: install run serve test test-browser test-postgres ci lint format migrate-check bench clean \
 	babel-extract babel-update babel-compile
@@ -21,11 +27,11 @@ install: $(STAMP)
 # demo logins, serves. A job worker (queue: instance/jobs.sqlite, no server) runs next to the dev
 # server and stops with it.
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) demo --if-empty
-	$(FLASK) worker --workers 1 & worker=$$!; \
+	$(RUN_FLASK) db upgrade
+	$(RUN_FLASK) demo --if-empty
+	$(RUN_FLASK) worker --workers 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(FLASK) run --host 127.0.0.1 --port $(RUN_PORT)
+	$(RUN_FLASK) run --host $(HOST) --port $(PORT)
 
 # The production server (gunicorn.conf.py: workers, timeouts, access log) on 127.0.0.1:8000.
 serve: install

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -26,6 +26,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(calendars_cli)
     app.cli.add_command(worker_command)
+
+
+def _login_address() -> str:
+    """Where the sign-in page is served: BASE_URL (`make run` sets it from HOST and PORT)."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/login"
 
 
 @click.command("demo")
@@ -56,7 +61,7 @@ def demo_command(context: click.Context, if_empty: bool) -> None:
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
-    click.echo("Demo network loaded. Sign in at http://127.0.0.1:5000/login with:")
+    click.echo(f"Demo network loaded. Sign in at {_login_address()} with:")
     click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
     for login in logins:
         click.echo(f"  {login.role:<12} {login.partner:<10} {login.email}")
@@ -174,7 +179,7 @@ def demo_logins_command() -> None:
     if not users:
         click.echo("No demo accounts. Run `flask --app wsgi demo` to load the demo network.")
         return
-    click.echo("Sign in at http://127.0.0.1:5000/login with:")
+    click.echo(f"Sign in at {_login_address()} with:")
     click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
     for user in users:
         partner = user.partner.acronym if user.partner else "MedCities"

@@ -1,5 +1,11 @@
 """The command line: `demo` and `users create`."""
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
 from coordinator.accounts.models import Role, User
@@ -153,3 +159,45 @@ def test_the_printed_demo_logins_work(app):
         client = app.test_client()
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, (email, response.get_data(as_text=True)[-3000:])
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8123", "https://coordinator.example/"])
+def test_demo_prints_the_address_it_is_served_at(app, base_url):
+    """`make run PORT=… HOST=…` passes the address as COORDINATOR_BASE_URL (BASE_URL here)."""
+    app.config["BASE_URL"] = base_url
+    runner = app.test_cli_runner()
+    login = base_url.rstrip("/") + "/login"
+    loaded = runner.invoke(args=["demo"])
+    assert loaded.exit_code == 0, loaded.output
+    assert f"Sign in at {login} with:" in loaded.output
+    assert "5000" not in loaded.output
+    assert f"Sign in at {login} with:" in runner.invoke(args=["demo", "--if-empty"]).output
+    assert f"Sign in at {login} with:" in runner.invoke(args=["demo-logins"]).output
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("arguments", "served", "address"),
+    [
+        ([], "--host 127.0.0.1 --port 5000", "http://127.0.0.1:5000"),
+        (["PORT=8123", "HOST=192.0.2.7"], "--host 192.0.2.7 --port 8123", "http://192.0.2.7:8123"),
+        (["PORT=8123", "HOST=0.0.0.0"], "--host 0.0.0.0 --port 8123", "http://127.0.0.1:8123"),
+        (["RUN_PORT=9000"], "--host 127.0.0.1 --port 9000", "http://127.0.0.1:9000"),
+    ],
+)
+def test_make_run_serves_and_announces_the_chosen_address(arguments, served, address):
+    """`make -n` prints the commands without running them."""
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "RUN_PORT")}
+    env.pop("COORDINATOR_BASE_URL", None)
+    commands = subprocess.run(
+        ["make", "-n", "-C", str(root), "run", *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    demo = next(line for line in commands.splitlines() if " demo --if-empty" in line)
+    assert f"COORDINATOR_BASE_URL={address} " in demo
+    run = next(line for line in commands.splitlines() if " run --host" in line)
+    assert run.endswith(served) and f"COORDINATOR_BASE_URL={address} " in run

@@ -198,6 +198,12 @@ def can_see_clashes(user, activity) -> bool:
     return is_staff(user) or _is_lead_focal_point(user, activity)
 
 
+def plans_activity(user, activity) -> bool:
+    """Whether the user plans the activity (None: the one they are proposing): its clashes are
+    "yours" to them; staff read whose events clash instead."""
+    return activity is None or _is_lead_focal_point(user, activity)
+
+
 def revisions_awaiting_decision_clause() -> ColumnElement[bool]:
     """The SQL twin of can_decide_revision's state rule (the query joins Event)."""
     return and_(EventRevision.status == RevisionStatus.PENDING, Event.status == Status.APPROVED)
@@ -220,4 +226,5 @@ WORKFLOW_PREDICATES = (
     can_decide_revision,
     can_view_event,
     can_see_clashes,
+    plans_activity,
 )

@@ -9,8 +9,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coordinator.activities import bp, proposals, services
-from coordinator.activities.clashes import clashes_for_event, find_clashes
+from coordinator.activities.clashes import clash_leads, clashes_for_event, find_clashes
 from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
+from coordinator.activities.inbox import task_count
 from coordinator.activities.models import Event, EventRevision, Project, Status, Theme
 from coordinator.activities.permissions import (
     WORKFLOW_PREDICATES,
@@ -46,6 +47,8 @@ def _register_template_predicates(state) -> None:
     for helper in (confirmation_label, history_action_label, state_label):
         state.app.jinja_env.globals.setdefault(helper.__name__, helper)
     state.app.jinja_env.filters.setdefault("revision_field_label", field_label)
+    state.app.jinja_env.globals.setdefault("clash_leads", clash_leads)
+    state.app.jinja_env.globals.setdefault("task_count", task_count)
 
 
 def _user():
@@ -114,7 +117,7 @@ def _form_view(form, save, template: str, *, dry_run: bool = False, **context):
     return render_template(template, form=form, **context), status
 
 
-def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
+def _form_clashes(form: EventForm, lead_partner_id: int, exclude_event_id: int | None = None):
     if form.start_dt is None:
         return None
     return find_clashes(
@@ -124,6 +127,7 @@ def _form_clashes(form: EventForm, exclude_event_id: int | None = None):
         timezone=form.timezone.data,
         city=form.city.data or "",
         theme_ids=form.theme_ids.data or [],
+        partner_ids=[lead_partner_id, *(form.partner_ids.data or [])],
         exclude_event_id=exclude_event_id,
     )
 
@@ -143,7 +147,7 @@ def propose_event():
         "activities/event_form.html",
         dry_run="check" in request.form,
         event=None,
-        clashes=_form_clashes(form) if form.validate_on_submit() else None,
+        clashes=_form_clashes(form, user.partner_id) if form.validate_on_submit() else None,
     )
 
 
@@ -160,7 +164,7 @@ def edit_event(event_id: int):
         "activities/event_form.html",
         dry_run="check" in request.form,
         event=event,
-        clashes=_form_clashes(form, exclude_event_id=event.id)
+        clashes=_form_clashes(form, event.lead_partner_id, exclude_event_id=event.id)
         if form.validate_on_submit()
         else None,
     )

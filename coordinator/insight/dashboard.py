@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
+from coordinator.accounts.models import Role, User
 from coordinator.activities.models import (
     Confirmation,
     Event,
     EventPartner,
-    EventRevision,
     Project,
     Status,
 )
@@ -20,8 +20,19 @@ from coordinator.activities.proposals import awaiting_review
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
 
-DECISION_STATES = ("approved", "rejected", "changes_requested")
-REVIEWED_SUBJECTS = ("event", "project", "event_revision", "revision")
+# Staff decisions, by the audit action that records them (never by the state an entry leaves:
+# a focal point's edit of a proposal sent back also "leaves" it in changes_requested). Revision
+# decisions are recorded on their event.
+STAFF_DECISIONS = (
+    "approve",
+    "request_changes",
+    "reject",
+    "cancel",
+    "revision_approved",
+    "revision_changes_requested",
+    "revision_rejected",
+)
+REVIEWED_SUBJECTS = ("event", "project")
 
 
 @dataclass(frozen=True)
@@ -60,34 +71,27 @@ class Decision:
     event_id: int | None
     project_slug: str | None
 
+    @property
+    def action(self) -> str:
+        return self.entry.action
+
 
 def recent_decisions(limit: int = 20) -> list[Decision]:
-    """The latest review decisions from the audit log, newest first (three queries)."""
+    """The latest staff decisions from the audit log, newest first, each with the staff member
+    who took it (three queries). A lead partner's own cancellation is no staff decision."""
     entries = db.session.scalars(
         select(AuditEntry)
+        .join(User, User.id == AuditEntry.actor_id)
         .where(
-            AuditEntry.subject_type.in_(REVIEWED_SUBJECTS), AuditEntry.to_state.in_(DECISION_STATES)
+            AuditEntry.subject_type.in_(REVIEWED_SUBJECTS),
+            AuditEntry.action.in_(STAFF_DECISIONS),
+            User.role.in_((Role.STAFF, Role.ADMIN)),
         )
-        .options(joinedload(AuditEntry.actor))
+        .options(contains_eager(AuditEntry.actor))
         .order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
         .limit(limit)
     ).all()
-    revision_ids = {
-        e.subject_id for e in entries if e.subject_type in ("event_revision", "revision")
-    }
-    revision_events = (
-        dict(
-            db.session.execute(
-                select(EventRevision.id, EventRevision.event_id).where(
-                    EventRevision.id.in_(revision_ids)
-                )
-            ).all()
-        )
-        if revision_ids
-        else {}
-    )
     event_ids = {e.subject_id for e in entries if e.subject_type == "event"}
-    event_ids |= set(revision_events.values())
     project_ids = {e.subject_id for e in entries if e.subject_type == "project"}
     events = (
         dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids))).all())
@@ -114,12 +118,9 @@ def recent_decisions(limit: int = 20) -> list[Decision]:
                 )
             )
         else:
-            event_id = (
-                revision_events.get(entry.subject_id)
-                if entry.subject_type != "event"
-                else entry.subject_id
+            decisions.append(
+                Decision(entry, events.get(entry.subject_id, ""), entry.subject_id, None)
             )
-            decisions.append(Decision(entry, events.get(event_id, ""), event_id, None))
     return decisions
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from coordinator.access import public
+from coordinator.activities import inbox
+from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.main import bp
 from coordinator.main.errors import load_no_user
@@ -32,10 +35,18 @@ def _register_probe_hook(state) -> None:
 @bp.route("/")
 @public
 def index():
+    """Signed-in users' task inbox, then the next events (with the network feed) for all."""
+    user = current_user._get_current_object()
     partners = db.session.scalars(
         select(Partner).where(Partner.is_active).order_by(Partner.name)
     ).all()
-    return render_template("main/index.html", partners=partners)
+    return render_template(
+        "main/index.html",
+        partners=partners,
+        inbox=inbox.inbox_for(user),
+        next_events=inbox.next_events(user),
+        now=utcnow(),
+    )
 
 
 @bp.route("/healthz")

@@ -157,3 +157,42 @@ def _service_data(event) -> dict:
     data["theme_ids"] = [t.id for t in event.themes]
     data["partner_ids"] = [link.partner_id for link in event.partner_links]
     return data
+
+
+def _actions_box(html: str) -> str:
+    return html.split('id="actions-heading"')[1].split("</section>")[0]
+
+
+def test_the_revision_decision_leads_the_action_box(client, login_as, cast, published):
+    """Staff find the pending changes' decision first in "What you can do", above cancelling,
+    and nowhere else on the page."""
+    revision = services.edit_event(cast.lead, published, {**_service_data(published), "title": "X"})
+    db.session.commit()
+    login_as(cast.staff)
+    html = client.get(f"/events/{published.id}/manage").get_data(as_text=True)
+    actions = _actions_box(html)
+    approve = actions.index("Approve the changes")
+    assert approve < actions.index("Request changes to the revision")
+    assert approve < actions.index("Reject the changes") < actions.index("Cancel the event")
+    assert f'action="/revisions/{revision.id}/approve"' in actions
+    assert f'formaction="/revisions/{revision.id}/reject"' in actions
+    assert html.count("Approve the changes") == 1
+    assert 'data-testid="revision-diff"' in html  # the changes themselves stay in the details
+
+    # A comment missing for a rejection: the error shows in the same box, the changes wait.
+    response = client.post(f"/revisions/{revision.id}/reject", data={"comment": ""})
+    assert response.status_code == 400
+    actions = _actions_box(response.get_data(as_text=True))
+    assert actions.index('data-testid="action-error"') < actions.index("Approve the changes")
+    response = client.post(f"/revisions/{revision.id}/approve", data={"comment": ""})
+    assert response.status_code == 302
+    actions = _actions_box(client.get(f"/events/{published.id}/manage").get_data(as_text=True))
+    assert "Approve the changes" not in actions and "Cancel the event" in actions
+
+
+def test_the_lead_sees_no_revision_decision_in_its_action_box(client, login_as, cast, published):
+    services.edit_event(cast.lead, published, {**_service_data(published), "title": "X"})
+    db.session.commit()
+    login_as(cast.lead)
+    actions = _actions_box(client.get(f"/events/{published.id}/manage").get_data(as_text=True))
+    assert "Approve the changes" not in actions and "Propose changes" in actions

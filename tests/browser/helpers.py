@@ -6,6 +6,8 @@ from pathlib import Path
 
 AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Screenshots of the main pages kept as CI artefacts (git-ignored): the home pages, the review.
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 780}}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -35,10 +37,11 @@ def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def screenshot(page, name: str) -> Path:
-    """A full-page screenshot in tests/browser/artifacts/ (git-ignored) for people to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+def screenshot(page, name: str, folder: Path = ARTIFACTS) -> Path:
+    """A full-page screenshot in tests/browser/artifacts/ (or `folder`; both git-ignored) for
+    people to look at."""
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from coordinator.activities.models import (
     Confirmation,
@@ -101,9 +102,6 @@ def test_recent_decisions_come_from_the_audit_log(client, staff, login_as):
     approved = EventFactory(title="Approved event")
     project = ProjectFactory(title="Refused project", status=Status.REJECTED)
     changed = EventFactory(title="Changed event")
-    revision = EventRevision(event=changed, data={}, status=RevisionStatus.APPROVED)
-    db.session.add(revision)
-    db.session.flush()
     record(
         actor=staff,
         subject_type="event",
@@ -122,12 +120,12 @@ def test_recent_decisions_come_from_the_audit_log(client, staff, login_as):
         to_state="rejected",
         comment="Out of scope",
     )
-    record(
+    record(  # a revision decision is recorded on its event
         actor=staff,
-        subject_type="event_revision",
-        subject_id=revision.id,
-        action="approve",
-        from_state="pending",
+        subject_type="event",
+        subject_id=changed.id,
+        action="revision_approved",
+        from_state="approved",
         to_state="approved",
     )
     record(
@@ -146,6 +144,7 @@ def test_recent_decisions_come_from_the_audit_log(client, staff, login_as):
         "Approved event",
         "Refused project",
         "Changed event",
+        "Changes approved",
         "Well prepared",
         "Out of scope",
         "Rejected",
@@ -153,6 +152,58 @@ def test_recent_decisions_come_from_the_audit_log(client, staff, login_as):
     ):
         assert text in decisions
     assert "Not a decision" not in decisions
+
+
+def _decision_rows(client) -> list[str]:
+    page = client.get("/staff/").get_data(as_text=True)
+    decisions = page.split('id="decisions-heading"')[1].split("</section>")[0]
+    return re.findall(r"<tr>.*?</tr>", decisions, flags=re.S)[1:]  # the header row aside
+
+
+def test_recent_decisions_are_staff_decisions_only(client, staff, login_as):
+    """Every staff decision shows with its staff member and comment; what focal points do
+    (edit, resubmit, propose changes, cancel their own event) never does, whatever state it
+    leaves the activity in."""
+    from tests.activities.helpers import Cast, event_form_data
+
+    cast = Cast()
+    sent_back = cast.event(Status.SUBMITTED, title="Sent back forum")
+    published = cast.event(Status.APPROVED, title="Published forum")
+    own = cast.event(Status.APPROVED, title="Own cancellation")
+    by_staff = cast.event(Status.APPROVED, title="Staff cancellation")
+
+    def post(path, **data):
+        response = client.post(path, data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    def form(title):
+        return event_form_data(title=title, partner_ids=[str(cast.co_partner.id)])
+
+    login_as(staff)
+    post(f"/events/{sent_back.id}/workflow/request-changes", comment="Add the agenda")
+    login_as(cast.lead)
+    post(f"/events/{sent_back.id}/edit", **form("Sent back forum"))
+    post(f"/events/{sent_back.id}/workflow/submit")
+    post(f"/events/{published.id}/edit", **form("Published forum, renamed"))
+    post(f"/events/{own.id}/workflow/cancel", comment="Our venue closed")
+    revision = db.session.scalars(select(EventRevision)).one()
+    login_as(staff)
+    post(f"/revisions/{revision.id}/reject", comment="Keep the old title")
+    login_as(cast.admin)
+    post(f"/events/{by_staff.id}/workflow/cancel", comment="Duplicate of another event")
+
+    login_as(staff)
+    rows = _decision_rows(client)
+    assert len(rows) == 3, rows
+    cancelled, rejected, requested = rows  # newest first
+    assert "Staff cancellation" in cancelled and "Cancelled" in cancelled
+    assert cast.admin.name in cancelled and "Duplicate of another event" in cancelled
+    assert "Published forum" in rejected and "Changes rejected" in rejected
+    assert staff.name in rejected and "Keep the old title" in rejected
+    assert "Sent back forum" in requested and "Changes requested" in requested
+    assert staff.name in requested and "Add the agenda" in requested
+    everything = "".join(rows)
+    assert cast.lead.name not in everything and "Own cancellation" not in everything
 
 
 def test_upcoming_events_without_a_confirmed_co_organiser(client, staff, login_as):
