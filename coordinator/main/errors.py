@@ -79,8 +79,11 @@ def is_database_unavailable(error: BaseException | None) -> bool:
             or state in _UNAVAILABLE_SQLSTATES
         )
     if isinstance(error, sqlite3.OperationalError):
-        # The file cannot be opened (its disk or folder is gone); "database is locked" is not this.
-        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_CANTOPEN
+        # The file cannot be opened (its disk or folder is gone), or another process kept the
+        # write lock beyond busy_timeout (the embedded database under more load than one
+        # writer at a time serves): both pass, so the client is told to retry, not shown a bug.
+        code = getattr(error, "sqlite_errorcode", None)
+        return code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY)
     return False
 
 

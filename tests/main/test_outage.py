@@ -262,6 +262,24 @@ def test_only_unreachable_databases_count_as_outages(error, unavailable):
     assert is_database_unavailable(error) is unavailable
 
 
+def test_a_sqlite_write_lock_held_past_the_busy_timeout_is_a_retryable_outage(tmp_path):
+    """Under more concurrent writers than the embedded database serves, a request that waited
+    out busy_timeout answers 503 with Retry-After, not a 500 (seen under gunicorn on SQLite)."""
+    path = tmp_path / "busy.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            waiter.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        waiter.close()
+    assert is_database_unavailable(_wrapped(raised.value))
+
+
 def test_postgresql_connections_give_up_after_the_configured_timeout(tmp_path):
     """A host that drops packets must not hold a request for the system's TCP timeout."""
     app = create_app(
