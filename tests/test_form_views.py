@@ -109,19 +109,20 @@ def test_done_may_answer_with_its_own_response(app):
 # --- What it makes uniform, through each kind of form view ---------------------------------------
 
 
+def _partner_form(name: str, slug: str) -> dict:
+    return {
+        "name": name,
+        "acronym": "TN",
+        "slug": slug,
+        "country": "FR",
+        "timezone": "Europe/Paris",
+    }
+
+
 def test_a_refused_partner_keeps_what_was_typed(client, login_as, staff):
     PartnerFactory(slug="taken")
     login_as(staff)
-    response = client.post(
-        "/partners/new",
-        data={
-            "name": "Typed Name",
-            "acronym": "TN",
-            "slug": "taken",
-            "country": "FR",
-            "timezone": "Europe/Paris",
-        },
-    )
+    response = client.post("/partners/new", data=_partner_form("Typed Name", "taken"))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "already uses" in html and 'value="Typed Name"' in html
@@ -131,14 +132,7 @@ def test_a_refused_partner_edit_keeps_what_was_typed(client, login_as, staff):
     partner = PartnerFactory()
     login_as(staff)
     response = client.post(
-        f"/partners/{partner.slug}/edit",
-        data={
-            "name": "New Typed Name",
-            "acronym": "NT",
-            "slug": "Bad Slug!",
-            "country": "FR",
-            "timezone": "Europe/Paris",
-        },
+        f"/partners/{partner.slug}/edit", data=_partner_form("New Typed Name", "Bad Slug!")
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
