@@ -15,12 +15,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from coordinator import i18n
 from coordinator.access import public
-from coordinator.accounts import api_tokens, bp, permissions, services
+from coordinator.accounts import api_tokens, bp, permissions, queries, services
 from coordinator.accounts.forms import (
     PASSWORD_HELP,
     AcceptInvitationForm,
@@ -33,16 +31,20 @@ from coordinator.accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
 )
-from coordinator.accounts.models import Invitation, Role, User
-from coordinator.db import utcnow
-from coordinator.errors import DomainError, apply_to_form
+from coordinator.accounts.models import Role, User
 from coordinator.extensions import db
 from coordinator.forms import ActionForm
 from coordinator.partners.models import Partner
+from coordinator.partners.queries import active_partners
 from coordinator.redirects import safe_next
+from coordinator.views import form_view
 
 for _predicate in permissions.TEMPLATE_PREDICATES:
     bp.add_app_template_global(_predicate)
+
+
+# What every page that asks for a new password says about it.
+_HELP = {"password_help": PASSWORD_HELP}
 
 
 @bp.app_template_global()
@@ -59,25 +61,29 @@ def login():
         form.next.data = request.args.get("next", "")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data, url_for("main.index")))
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(
-                form.email.data, form.password.data, request.remote_addr or ""
-            )
-        except services.TooManyAttempts as error:
-            db.session.commit()
-            apply_to_form(form, error)
-            return render_template("accounts/login.html", form=form), 429
-        except services.DomainError as error:
-            db.session.commit()  # keep the recorded failure
-            apply_to_form(form, error)
-            return render_template("accounts/login.html", form=form), 200
-        services.sign_in(user, remember=form.remember.data)
-        db.session.commit()
-        refresh_locale()  # the locale was chosen while anonymous: greet in the user's own
-        flash(_("Welcome, %(name)s.", name=user.name), "success")
-        return redirect(safe_next(form.next.data, url_for("main.index")))
-    return render_template("accounts/login.html", form=form)
+    return form_view(
+        form,
+        lambda: _sign_in(
+            services.authenticate(form.email.data, form.password.data, request.remote_addr or ""),
+            remember=form.remember.data,
+        ),
+        lambda user: _welcome(user, form.next.data),
+        lambda: render_template("accounts/login.html", form=form),
+        keep_on_error=True,  # the recorded failure counts towards the lockout
+        shown=(services.TooManyAttempts,),
+    )
+
+
+def _sign_in(user: User, remember: bool = False) -> User:
+    services.sign_in(user, remember=remember)
+    return user
+
+
+def _welcome(user: User, next_url: str | None) -> tuple[str, str]:
+    """Greet a user who just signed in, in the user's own language (the page's was chosen
+    while anonymous), and go on to where they were heading."""
+    refresh_locale()
+    return _("Welcome, %(name)s.", name=user.name), safe_next(next_url, url_for("main.index"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -95,7 +101,9 @@ def logout():
 # --- Invitations -----------------------------------------------------------------------
 
 
+@bp.errorhandler(services.TokenUnusable)
 def _token_problem(error: services.TokenUnusable):
+    """An invitation or reset link that is unknown, used or expired: what to do instead."""
     db.session.rollback()
     return render_template("accounts/token_problem.html", message=error.message), error.status_code
 
@@ -103,33 +111,22 @@ def _token_problem(error: services.TokenUnusable):
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
-    try:
-        invitation = services.find_invitation(token)
-    except services.TokenUnusable as error:
-        return _token_problem(error)
+    invitation = services.find_invitation(token)
     form = AcceptInvitationForm()
     if request.method == "GET" and invitation.name:
         form.name.data = invitation.name
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(
-                token, name=form.name.data, password=form.password.data
-            )
-        except services.TokenUnusable as error:
-            return _token_problem(error)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            services.sign_in(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.index"))
-    return render_template(
-        "accounts/accept_invitation.html",
-        form=form,
-        invitation=invitation,
-        password_help=PASSWORD_HELP,
+    return form_view(
+        form,
+        lambda: _sign_in(
+            services.accept_invitation(token, name=form.name.data, password=form.password.data)
+        ),
+        lambda user: (
+            _("Welcome, %(name)s. Your account is ready.", name=user.name),
+            url_for("main.index"),
+        ),
+        lambda: render_template(
+            "accounts/accept_invitation.html", form=form, invitation=invitation, **_HELP
+        ),
     )
 
 
@@ -139,23 +136,22 @@ def invite():
         abort(403)
     form = _invite_form()
     back = safe_next(form.next.data, url_for("accounts.users"))
-    if form.validate_on_submit():
-        partner = db.session.get(Partner, form.partner.data) if form.partner.data else None
-        try:
-            services.invite_user(
-                current_user,
-                email=form.email.data,
-                name=form.name.data or "",
-                role=form.role.data,
-                partner=partner,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
-            return redirect(back)
+    return form_view(
+        form,
+        lambda: services.invite_user(
+            current_user,
+            email=form.email.data,
+            name=form.name.data or "",
+            role=form.role.data,
+            partner=db.session.get(Partner, form.partner.data) if form.partner.data else None,
+        ),
+        lambda _sent: (_("Invitation sent to %(email)s.", email=form.email.data), back),
+        lambda: _invitation_not_sent(form, back),
+    )
+
+
+def _invitation_not_sent(form: InviteForm, back: str):
+    """The invitation form sits on other pages (users, a partner's): its errors are flashed."""
     for field in (form.email, form.name, form.role, form.partner):
         for message in field.errors:
             flash(
@@ -175,11 +171,8 @@ def _invite_form() -> InviteForm:
     form = InviteForm()
     roles = permissions.invitable_roles(current_user)
     form.role.choices = [(role.value, role.label) for role in roles]
-    partners = db.session.scalars(
-        select(Partner).where(Partner.is_active).order_by(Partner.name)
-    ).all()
     form.partner.choices = [(0, _("— none (staff and admins) —"))] + [
-        (partner.id, partner.display_name) for partner in partners
+        (partner.id, partner.display_name) for partner in active_partners()
     ]
     return form
 
@@ -209,27 +202,17 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
-    try:
-        services.find_reset_token(token)
-    except services.TokenUnusable as error:
-        return _token_problem(error)
+    services.find_reset_token(token)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = services.reset_password(token, form.password.data)
-        except services.TokenUnusable as error:
-            return _token_problem(error)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            services.sign_in(user)
-            db.session.commit()
-            flash(
-                _("Your password is changed. Every other session has been signed out."), "success"
-            )
-            return redirect(url_for("main.index"))
-    return render_template("accounts/reset_password.html", form=form, password_help=PASSWORD_HELP)
+    return form_view(
+        form,
+        lambda: _sign_in(services.reset_password(token, form.password.data)),
+        lambda _user: (
+            _("Your password is changed. Every other session has been signed out."),
+            url_for("main.index"),
+        ),
+        lambda: render_template("accounts/reset_password.html", form=form, **_HELP),
+    )
 
 
 # --- Profile ---------------------------------------------------------------------------
@@ -242,17 +225,12 @@ def profile():
     password_form = ChangePasswordForm(prefix="password", formdata=None)
     if request.method == "GET":
         form.name.data = user.name
-    if form.validate_on_submit():
-        try:
-            services.update_profile(user, name=form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your name is saved."), "success")
-            return redirect(url_for("accounts.profile"))
-    return _render_profile(form, password_form)
+    return form_view(
+        form,
+        lambda: services.update_profile(user, name=form.name.data),
+        lambda _saved: (_("Your name is saved."), url_for("accounts.profile")),
+        lambda: _render_profile(form, password_form),
+    )
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -260,24 +238,24 @@ def change_password():
     user = current_user._get_current_object()
     form = ProfileForm(prefix="profile", formdata=None, data={"name": user.name})
     password_form = ChangePasswordForm(prefix="password")
-    if password_form.validate_on_submit():
-        try:
-            services.change_password(
-                user,
-                current_password=password_form.current_password.data,
-                new_password=password_form.new_password.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(password_form, error)
-        else:
-            services.sign_in(user)  # this session continues under the new nonce
-            db.session.commit()
-            flash(
-                _("Your password is changed. Your other sessions have been signed out."), "success"
-            )
-            return redirect(url_for("accounts.profile"))
-    return _render_profile(form, password_form), 400
+    return form_view(
+        password_form,
+        lambda: _change_password(user, password_form),
+        lambda _user: (
+            _("Your password is changed. Your other sessions have been signed out."),
+            url_for("accounts.profile"),
+        ),
+        lambda: _render_profile(form, password_form),
+    )
+
+
+def _change_password(user: User, password_form: ChangePasswordForm) -> User:
+    services.change_password(
+        user,
+        current_password=password_form.current_password.data,
+        new_password=password_form.new_password.data,
+    )
+    return _sign_in(user)  # this session continues under the new nonce
 
 
 def _render_profile(form, password_form):
@@ -293,21 +271,12 @@ def _render_profile(form, password_form):
 def users():
     if not permissions.can_manage_users(current_user):
         abort(403)
-    accounts = db.session.scalars(
-        select(User).options(selectinload(User.partner)).order_by(User.role, User.name)
-    ).all()
-    invitations = db.session.scalars(
-        select(Invitation)
-        .where(Invitation.used_dt.is_(None), Invitation.expires_dt > utcnow())
-        .options(selectinload(Invitation.partner))
-        .order_by(Invitation.created_dt.desc())
-    ).all()
     form = _invite_form()
     form.partner.data = request.args.get("partner", type=int) or 0
     return render_template(
         "accounts/users.html",
-        accounts=accounts,
-        invitations=invitations,
+        accounts=queries.all_accounts(),
+        invitations=queries.open_invitations(),
         invite_form=form,
         action_form=ActionForm(),
         Role=Role,
@@ -390,20 +359,22 @@ def api_tokens_page():
 @bp.route("/account/api-tokens", methods=["POST"])
 def create_api_token():
     form = ApiTokenForm()
-    if form.validate_on_submit():
-        try:
-            token, raw = api_tokens.create_api_token(current_user, form.name.data, form.scopes.data)
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            # The token exists in clear only in this response: shown once, never stored.
-            response = make_response(
-                render_template("accounts/api_token_created.html", api_token=token, raw=raw)
-            )
-            response.headers["Cache-Control"] = "no-store"
-            return response
-    return _api_tokens_page(form, 400)
+    return form_view(
+        form,
+        lambda: api_tokens.create_api_token(current_user, form.name.data, form.scopes.data),
+        _api_token_created,
+        lambda: _api_tokens_page(form, 400),
+    )
+
+
+def _api_token_created(created):
+    # The token exists in clear only in this response: shown once, never stored.
+    token, raw = created
+    response = make_response(
+        render_template("accounts/api_token_created.html", api_token=token, raw=raw)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/account/api-tokens/<id:token_id>/revoke", methods=["POST"])

@@ -89,24 +89,22 @@ def _group(items) -> list[tuple[Status, list]]:
     return [(state, by_state[state]) for state in STATE_ORDER if by_state.get(state)]
 
 
+def _led_by(model: type[Event] | type[Project], partner_id: int, options, starts) -> list:
+    """The events or projects a partner leads, the latest starting first."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.lead_partner_id == partner_id)
+            .options(*options)
+            .order_by(starts.desc(), model.id)
+        )
+    )
+
+
 def partner_space(partner_id: int) -> PartnerSpace:
     """Everything of one partner's activities that its focal points follow."""
-    events = list(
-        db.session.scalars(
-            select(Event)
-            .where(Event.lead_partner_id == partner_id)
-            .options(*_event_options())
-            .order_by(Event.start_dt.desc(), Event.id)
-        )
-    )
-    projects = list(
-        db.session.scalars(
-            select(Project)
-            .where(Project.lead_partner_id == partner_id)
-            .options(*_project_options())
-            .order_by(Project.start_date.desc(), Project.id)
-        )
-    )
+    events = _led_by(Event, partner_id, _event_options(), Event.start_dt)
+    projects = _led_by(Project, partner_id, _project_options(), Project.start_date)
     event_links = list(
         db.session.scalars(
             select(EventPartner)
@@ -177,7 +175,8 @@ def awaiting_review(
     kinds: Sequence[str] = QUEUE_KINDS, partner_id: int | None = None, theme_id: int | None = None
 ) -> list[QueueItem]:
     """Everything waiting for a staff decision, the oldest waiting first: submitted events and
-    projects, and the pending revisions staff can decide (those of published events).
+    projects (waiting since their submitted_dt, which a submitted row always carries: see
+    stamp_constraints), and the pending revisions staff can decide (those of published events).
 
     The one definition of "waiting for review", for the review queue and the staff dashboard.
     """
@@ -194,10 +193,7 @@ def awaiting_review(
         query = narrow_events(
             select(Event).where(Event.status == Status.SUBMITTED).options(*_event_options())
         )
-        items += [
-            QueueItem("event", e.submitted_dt or e.status_changed_dt, event=e)
-            for e in db.session.scalars(query)
-        ]
+        items += [QueueItem("event", e.submitted_dt, event=e) for e in db.session.scalars(query)]
     if "revision" in kinds:
         query = narrow_events(
             select(EventRevision)
@@ -218,8 +214,31 @@ def awaiting_review(
         if theme_id is not None:
             query = query.where(Project.themes.any(Theme.id == theme_id))
         items += [
-            QueueItem("project", p.submitted_dt or p.status_changed_dt, project=p)
-            for p in db.session.scalars(query)
+            QueueItem("project", p.submitted_dt, project=p) for p in db.session.scalars(query)
         ]
     items.sort(key=lambda item: item.waiting_since)
     return items
+
+
+def queue_filter_choices() -> tuple[list[Partner], list[Theme]]:
+    """The partners and themes the review queue can be narrowed to."""
+    partners = db.session.scalars(
+        select(Partner).where(Partner.is_active).order_by(Partner.name)
+    ).all()
+    themes = db.session.scalars(select(Theme).order_by(Theme.name)).all()
+    return list(partners), list(themes)
+
+
+def form_choices(lead_partner_id: int | None) -> tuple[list[Theme], list[Partner], list[Project]]:
+    """What an event or project form offers: active themes, the other active partners (as
+    co-organisers) and the approved projects an event may belong to."""
+    themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.name)).all()
+    partners = db.session.scalars(
+        select(Partner)
+        .where(Partner.is_active, Partner.id != (lead_partner_id or -1))
+        .order_by(Partner.name)
+    ).all()
+    projects = db.session.scalars(
+        select(Project).where(Project.status == Status.APPROVED).order_by(Project.title)
+    ).all()
+    return list(themes), list(partners), list(projects)

@@ -31,6 +31,14 @@ def _list_page(template: str, loader):
     )
 
 
+def _visible_or_404(activity, can_view):
+    """The activity if the user may see it; else 404, not 403: an unpublished activity's
+    existence is not disclosed."""
+    if activity is None or not can_view(current_user, activity):
+        abort(404)
+    return activity
+
+
 @bp.route("/events/")
 @public
 def events():
@@ -46,10 +54,7 @@ def archive():
 @bp.route("/events/<id:event_id>")
 @public
 def event(event_id: int):
-    event = queries.get_event(event_id)
-    # 404, not 403: an unpublished event's existence is not disclosed.
-    if event is None or not can_view_event(current_user, event):
-        abort(404)
+    event = _visible_or_404(queries.get_event(event_id), can_view_event)
     return render_template("activities/event.html", event=event)
 
 
@@ -64,9 +69,7 @@ def projects():
 @bp.route("/projects/<slug:slug>")
 @public
 def project(slug: str):
-    project = queries.get_project(slug)
-    if project is None or not can_view_project(current_user, project):
-        abort(404)
+    project = _visible_or_404(queries.get_project(slug), can_view_project)
     return render_template(
         "activities/project.html",
         project=project,

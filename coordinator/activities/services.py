@@ -97,6 +97,14 @@ def load_activity(actor, kind: str, activity_id: int) -> Event | Project:
     return activity
 
 
+def load_revision(actor, revision_id: int) -> EventRevision:
+    """A revision of an event whose workflow page the actor may see, else NotVisible (404)."""
+    revision = db.session.get(EventRevision, revision_id)
+    if revision is None or not _CAN_MANAGE[Event](actor, revision.event):
+        raise NotVisible()
+    return revision
+
+
 def decided_already(activity: Event | Project) -> ConflictError:
     """The 409 for someone whose action lost to a decision made meanwhile: what the activity
     is now, and who made it so when (from the audit entry that moved it there)."""

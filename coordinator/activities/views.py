@@ -6,25 +6,29 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coordinator.activities import bp, proposals, services
 from coordinator.activities.clashes import clash_leads, clashes_for_event, find_clashes
 from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
 from coordinator.activities.inbox import task_count
-from coordinator.activities.models import Event, EventRevision, Project, Status, Theme
+from coordinator.activities.models import Event, Project
 from coordinator.activities.permissions import (
     WORKFLOW_PREDICATES,
     can_edit_event,
     can_edit_project,
-    can_manage_event,
     can_propose_activity,
     can_review,
     can_see_clashes,
     holds_action,
     is_named_co_organiser,
 )
-from coordinator.activities.proposals import QUEUE_KINDS, history, partner_space
+from coordinator.activities.proposals import (
+    QUEUE_KINDS,
+    form_choices,
+    history,
+    partner_space,
+    queue_filter_choices,
+)
 from coordinator.activities.revision_wording import field_label
 from coordinator.activities.workflow import (
     Action,
@@ -32,10 +36,9 @@ from coordinator.activities.workflow import (
     history_action_label,
     state_label,
 )
-from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
-from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug
+from coordinator.views import form_view
 
 
 @bp.record_once
@@ -55,21 +58,8 @@ def _user():
     return current_user._get_current_object()
 
 
-def _choices_for(lead_partner_id: int | None):
-    themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.name)).all()
-    partners = db.session.scalars(
-        select(Partner)
-        .where(Partner.is_active, Partner.id != (lead_partner_id or -1))
-        .order_by(Partner.name)
-    ).all()
-    projects = db.session.scalars(
-        select(Project).where(Project.status == Status.APPROVED).order_by(Project.title)
-    ).all()
-    return themes, partners, projects
-
-
 def _event_form(lead_partner_id: int | None, default_zone: str, **kwargs) -> EventForm:
-    themes, partners, projects = _choices_for(lead_partner_id)
+    themes, partners, projects = form_choices(lead_partner_id)
     return EventForm(
         themes=themes, partners=partners, projects=projects, default_zone=default_zone, **kwargs
     )
@@ -101,20 +91,16 @@ _DRAFT_SAVED = _l("Draft saved. Submit it for review when it is ready.")
 
 
 def _form_view(form, save, template: str, *, dry_run: bool = False, **context):
-    """Validate → service → commit → flash → the activity's workflow page; or the form again,
-    400 with its errors (a DomainError from the service lands on the form). `save` returns
-    the activity and what to tell the user; dry_run validates only (the clash check)."""
-    if form.validate_on_submit() and not dry_run:
-        try:
-            activity, message = save()
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(str(message), "success")
-            return redirect(_manage_url(activity))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(template, form=form, **context), status
+    """The form view (coordinator.views) of an activity's form, landing on its workflow page.
+    `save` returns the activity and what to tell the user; dry_run validates only (the clash
+    check)."""
+    return form_view(
+        form,
+        save,
+        lambda saved: (saved[1], _manage_url(saved[0])),
+        lambda: render_template(template, form=form, **context),
+        dry_run=dry_run,
+    )
 
 
 def _form_clashes(form: EventForm, lead_partner_id: int, exclude_event_id: int | None = None):
@@ -225,27 +211,18 @@ _DONE = {
     "/<any(events, projects):kind>/<id:activity_id>/workflow/<slug:action_slug>", methods=["POST"]
 )
 def activity_transition(kind: str, activity_id: int, action_slug: str):
-    action = Action.from_slug(action_slug)
-    if action is None:
-        abort(404)
+    action = Action.from_slug(action_slug) or abort(404)
     activity = _load(kind, activity_id)
     user = _user()
     if not holds_action(user, activity, action):
         abort(403)  # a state moved on is the service's 409, with what it is now
     form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_manage(activity, form, 400)
-    try:
-        services.transition(user, activity, action, form.comment.data or "")
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        db.session.rollback()
-        apply_to_form(form, error)
-        return _render_manage(activity, form, 400)
-    db.session.commit()
-    flash(str(_DONE[action]), "success")
-    return redirect(_manage_url(activity))
+    return form_view(
+        form,
+        lambda: services.transition(user, activity, action, form.comment.data or ""),
+        lambda _: (_DONE[action], _manage_url(activity)),
+        lambda: _render_manage(activity, form, 400),
+    )
 
 
 # What a co-organiser reads after answering (the event's words predate the project's).
@@ -280,44 +257,42 @@ _REVISION_SERVICES = {
     "request-changes": services.request_changes_revision,
     "reject": services.reject_revision,
 }
+_REVISION_DONE = {
+    "approve": _l("The changes are published."),
+    "request-changes": _l("The changes were sent back; the published version stays."),
+    "reject": _l("The changes were sent back; the published version stays."),
+}
+
+
+def _load_revision(revision_id: int):
+    """The pending or past revision of an event the user may manage, else 404."""
+    try:
+        return services.load_revision(_user(), revision_id)
+    except services.NotVisible:
+        abort(404)
 
 
 @bp.route("/revisions/<id:revision_id>/<slug:decision>", methods=["POST"])
 def decide_revision(revision_id: int, decision: str):
-    if decision not in _REVISION_SERVICES:
-        abort(404)
-    revision = db.session.get(EventRevision, revision_id)
+    decide = _REVISION_SERVICES.get(decision) or abort(404)
+    revision = _load_revision(revision_id)
     user = _user()
-    if revision is None or not can_manage_event(user, revision.event):
-        abort(404)
     if not can_review(user):
         abort(403)  # changes decided meanwhile are the service's 409
     form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_manage(revision.event, form, 400)
-    try:
-        _REVISION_SERVICES[decision](user, revision, form.comment.data or "")
-    except DomainError as error:
-        if error.status_code != 400:
-            raise
-        db.session.rollback()
-        apply_to_form(form, error)
-        return _render_manage(revision.event, form, 400)
-    db.session.commit()
-    flash(
-        _("The changes are published.")
-        if decision == "approve"
-        else _("The changes were sent back; the published version stays."),
-        "success",
+    return form_view(
+        form,
+        lambda: decide(user, revision, form.comment.data or ""),
+        lambda _: (_REVISION_DONE[decision], _manage_url(revision.event)),
+        lambda: _render_manage(revision.event, form, 400),
     )
-    return redirect(url_for("activities.manage_event", event_id=revision.event_id))
 
 
 # --- Joint projects -----------------------------------------------------------------------------
 
 
 def _project_form(lead_partner_id: int | None, **kwargs) -> ProjectForm:
-    themes, partners, _ = _choices_for(lead_partner_id)
+    themes, partners, _ = form_choices(lead_partner_id)
     return ProjectForm(themes=themes, partners=partners, **kwargs)
 
 
@@ -387,10 +362,7 @@ def review_queue():
     partner_slug = _slug_filter("partner")
     theme_slug = _slug_filter("theme")
     items = proposals.review_queue(kinds, partner_slug, theme_slug)
-    partners = db.session.scalars(
-        select(Partner).where(Partner.is_active).order_by(Partner.name)
-    ).all()
-    themes = db.session.scalars(select(Theme).order_by(Theme.name)).all()
+    partners, themes = queue_filter_choices()
     return render_template(
         "activities/review_queue.html",
         items=items,

@@ -17,15 +17,12 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from coordinator import metrics
 from coordinator.access import public
 from coordinator.activities.models import Event, Project
-from coordinator.converters import MAX_ID
-from coordinator.documents import bp, permissions, services
+from coordinator.documents import bp, permissions, queries, services
 from coordinator.documents.forms import UploadForm, VersionForm, VisibilityForm
 from coordinator.documents.models import Document, DocumentVersion, DocumentVisibility
 from coordinator.documents.storage import (
@@ -34,21 +31,15 @@ from coordinator.documents.storage import (
     presigned_download_url,
 )
 from coordinator.documents.validation import ALLOWED_EXTENSIONS_TEXT
-from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
+from coordinator.views import form_view
 
 SUBJECT_KINDS = "any(events, projects, partners)"
 
 
 def load_subject_or_404(kind: str, ref: str) -> Event | Project | Partner:
-    subject: Event | Project | Partner | None
-    if kind == "events":
-        subject = db.session.get(Event, int(ref)) if ref.isdigit() and int(ref) <= MAX_ID else None
-    elif kind == "projects":
-        subject = db.session.scalar(select(Project).where(Project.slug == ref))
-    else:
-        subject = db.session.scalar(select(Partner).where(Partner.slug == ref))
+    subject = queries.subject_by_ref(kind, ref)
     if subject is None or not permissions.can_view_subject(current_user, subject):
         abort(404)
     return subject
@@ -79,9 +70,7 @@ def subject_page_url(subject: Event | Project | Partner) -> str:
 
 
 def load_document_or_404(document_id: int) -> Document:
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id).options(selectinload(Document.versions))
-    )
+    document = queries.document_with_versions(document_id)
     # Someone outside the audience learns nothing, not even that the document exists.
     if document is None or not permissions.can_view(current_user, document):
         abort(404)
@@ -89,14 +78,7 @@ def load_document_or_404(document_id: int) -> Document:
 
 
 def visible_documents(subject, include_deleted: bool = False) -> list[Document]:
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(permissions.visible_documents_clause(current_user, subject, include_deleted))
-            .options(selectinload(Document.versions))
-            .order_by(Document.created_dt.desc(), Document.id.desc())
-        )
-    )
+    return queries.visible_documents(current_user, subject, include_deleted)
 
 
 @bp.app_template_global()
@@ -177,33 +159,39 @@ def upload(kind: str, ref: str):
     if not permissions.can_upload(current_user, subject):
         abort(403)
     form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            document = services.create_document(
-                subject=subject,
-                user=current_user,
-                title=form.title.data or "",
-                description=form.description.data or "",
-                visibility=DocumentVisibility(form.visibility.data),
-                filename=form.file.data.filename,
-                stream=form.file.data.stream,
-                storage=get_storage(),
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            flash(_("“%(title)s” was uploaded.", title=document.title), "success")
-            return redirect(url_for("documents.show", document_id=document.id))
-    status = 400 if form.errors or form.form_errors else 200
+    return form_view(
+        form,
+        lambda: _create_document(subject, form),
+        lambda document: (
+            _("“%(title)s” was uploaded.", title=document.title),
+            url_for("documents.show", document_id=document.id),
+        ),
+        lambda: _render_upload_page("documents/upload.html", form, subject),
+    )
+
+
+def _render_upload_page(template: str, form, subject, **context) -> str:
     return render_template(
-        "documents/upload.html",
+        template,
         form=form,
         subject=subject,
         subject_title=subject_label(subject),
         **_upload_context(),
-    ), status
+        **context,
+    )
+
+
+def _create_document(subject, form: UploadForm) -> Document:
+    return services.create_document(
+        subject=subject,
+        user=current_user,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        visibility=DocumentVisibility(form.visibility.data),
+        filename=form.file.data.filename,
+        stream=form.file.data.stream,
+        storage=get_storage(),
+    )
 
 
 @bp.route("/documents/<id:document_id>")
@@ -307,34 +295,27 @@ def new_version(document_id: int):
     if not permissions.can_add_version(current_user, document):
         abort(403)
     form = VersionForm()
-    if form.validate_on_submit():
-        try:
-            version = services.add_version(
-                document=document,
-                user=current_user,
-                filename=form.file.data.filename,
-                stream=form.file.data.stream,
-                storage=get_storage(),
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            flash(
-                _("Version %(number)s is now the current version.", number=version.number),
-                "success",
-            )
-            return redirect(url_for("documents.show", document_id=document.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template(
-        "documents/new_version.html",
-        form=form,
+    return form_view(
+        form,
+        lambda: _add_version(document, form),
+        lambda version: (
+            _("Version %(number)s is now the current version.", number=version.number),
+            url_for("documents.show", document_id=document.id),
+        ),
+        lambda: _render_upload_page(
+            "documents/new_version.html", form, document.subject, document=document
+        ),
+    )
+
+
+def _add_version(document: Document, form: VersionForm) -> DocumentVersion:
+    return services.add_version(
         document=document,
-        subject=document.subject,
-        subject_title=subject_label(document.subject),
-        **_upload_context(),
-    ), status
+        user=current_user,
+        filename=form.file.data.filename,
+        stream=form.file.data.stream,
+        storage=get_storage(),
+    )
 
 
 @bp.route("/documents/<id:document_id>/visibility", methods=["POST"])

@@ -24,21 +24,20 @@ from werkzeug.http import http_date, quote_etag
 
 from coordinator.access import public
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import Event, Project
+from coordinator.activities.models import Event
 from coordinator.activities.permissions import (
     can_view_event,
     public_events_clause,
-    published_projects_clause,
 )
-from coordinator.errors import DomainError, apply_to_form
 from coordinator.extensions import db, limiter
-from coordinator.feeds import bp, cache, scopes, services, tokens
+from coordinator.feeds import bp, cache, queries, scopes, services, tokens
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
 from coordinator.feeds.links import subscribe_links
-from coordinator.partners.models import Partner
+from coordinator.partners.queries import partner_by_slug
 from coordinator.tokens import hash_token
 from coordinator.urls import absolute_url
+from coordinator.views import form_view
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -107,7 +106,7 @@ def network_calendar():
 @public
 def partner_calendar(slug: str):
     def scope():
-        partner = db.session.scalar(select(Partner).where(Partner.slug == slug)) or abort(404)
+        partner = partner_by_slug(slug) or abort(404)
         return scopes.partner_scope(partner, EventFilters.from_args(request.args))
 
     return feed_response(cache.feed_for_request(scope))
@@ -117,9 +116,7 @@ def partner_calendar(slug: str):
 @public
 def project_calendar(slug: str):
     def scope():
-        project = db.session.scalar(
-            select(Project).where(Project.slug == slug, published_projects_clause())
-        ) or abort(404)
+        project = queries.published_project(slug) or abort(404)
         return scopes.project_scope(project, EventFilters.from_args(request.args))
 
     return feed_response(cache.feed_for_request(scope))
@@ -217,20 +214,17 @@ def private_feeds():
 @bp.route("/account/feeds", methods=["POST"])
 def create_private_feed():
     form = FeedTokenForm()
-    if form.validate_on_submit():
-        try:
-            token, raw = tokens.create_feed_token(current_user, form.name.data)
-        except DomainError as error:
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            return _show_new_token(token, raw)
-    return render_template(
-        "feeds/private_feeds.html",
-        feed_form=form,
-        action_form=FeedActionForm(),
-        feed_tokens=tokens.user_tokens(current_user),
-    ), 400
+    return form_view(
+        form,
+        lambda: tokens.create_feed_token(current_user, form.name.data),
+        lambda created: _show_new_token(*created),
+        lambda: render_template(
+            "feeds/private_feeds.html",
+            feed_form=form,
+            action_form=FeedActionForm(),
+            feed_tokens=tokens.user_tokens(current_user),
+        ),
+    )
 
 
 @bp.route("/account/feeds/<id:token_id>/rotate", methods=["POST"])

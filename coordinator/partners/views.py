@@ -5,22 +5,21 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from coordinator.access import public
-from coordinator.errors import DomainError, apply_to_form
+from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import ActionForm
-from coordinator.partners import bp, services
+from coordinator.partners import bp, queries, services
 from coordinator.partners.forms import PartnerForm, PartnerGroupForm
-from coordinator.partners.models import Partner, PartnerGroup
+from coordinator.partners.models import Partner
 from coordinator.partners.permissions import can_manage_partners, can_see_inactive_partners
 from coordinator.redirects import safe_next
+from coordinator.views import form_view
 
 
 def get_partner_or_404(slug: str) -> Partner:
-    partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
+    partner = queries.partner_by_slug(slug)
     if partner is None or (not partner.is_active and not can_see_inactive_partners(current_user)):
         abort(404)
     return partner
@@ -29,11 +28,6 @@ def get_partner_or_404(slug: str) -> Partner:
 def _require_manager() -> None:
     if not can_manage_partners(current_user):
         abort(403)
-
-
-def _group_choices() -> list[tuple[int, str]]:
-    groups = db.session.scalars(select(PartnerGroup).order_by(PartnerGroup.name)).all()
-    return [(group.id, group.name) for group in groups]
 
 
 def _data(form: PartnerForm) -> services.PartnerData:
@@ -54,12 +48,7 @@ def _data(form: PartnerForm) -> services.PartnerData:
 @bp.route("/")
 @public
 def index():
-    query = select(Partner).options(selectinload(Partner.groups))
-    if not can_see_inactive_partners(current_user):
-        query = query.where(Partner.is_active)
-    partners = db.session.scalars(
-        query.order_by(Partner.is_active.desc(), Partner.is_coordinator.desc(), Partner.name)
-    ).all()
+    partners = queries.directory(include_inactive=can_see_inactive_partners(current_user))
     return render_template("partners/index.html", partners=partners)
 
 
@@ -74,19 +63,21 @@ def show(slug: str):
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     _require_manager()
-    form = PartnerForm(group_choices=_group_choices())
-    if form.validate_on_submit():
-        try:
-            partner = services.create_partner(current_user, _data(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is added.", name=partner.name), "success")
-            return redirect(url_for("partners.show", slug=partner.slug))
+    form = PartnerForm(group_choices=queries.group_choices())
+    return form_view(
+        form,
+        lambda: services.create_partner(current_user, _data(form)),
+        lambda partner: (
+            _("%(name)s is added.", name=partner.name),
+            url_for("partners.show", slug=partner.slug),
+        ),
+        lambda: _render_form(form, None),
+    )
+
+
+def _render_form(form: PartnerForm, partner: Partner | None) -> str:
     return render_template(
-        "partners/form.html", form=form, partner=None, group_form=PartnerGroupForm(formdata=None)
+        "partners/form.html", form=form, partner=partner, group_form=PartnerGroupForm(formdata=None)
     )
 
 
@@ -95,22 +86,18 @@ def edit(slug: str):
     _require_manager()
     partner = get_partner_or_404(slug)
     form = PartnerForm(
-        obj=partner if request.method == "GET" else None, group_choices=_group_choices()
+        obj=partner if request.method == "GET" else None, group_choices=queries.group_choices()
     )
     if request.method == "GET":
         form.groups.data = [group.id for group in partner.groups]
-    if form.validate_on_submit():
-        try:
-            services.update_partner(current_user, partner, _data(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is saved.", name=partner.name), "success")
-            return redirect(url_for("partners.show", slug=partner.slug))
-    return render_template(
-        "partners/form.html", form=form, partner=partner, group_form=PartnerGroupForm(formdata=None)
+    return form_view(
+        form,
+        lambda: services.update_partner(current_user, partner, _data(form)),
+        lambda _saved: (
+            _("%(name)s is saved.", name=partner.name),
+            url_for("partners.show", slug=partner.slug),
+        ),
+        lambda: _render_form(form, partner),
     )
 
 
@@ -150,22 +137,19 @@ def create_group():
     _require_manager()
     form = PartnerGroupForm()
     back = safe_next(request.form.get("next"), url_for("partners.index"))
-    if form.validate_on_submit():
-        try:
-            group = services.create_group(current_user, form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The group “%(name)s” is created; you can now add partners to it.",
-                    name=group.name,
-                ),
-                "success",
-            )
-            return redirect(back)
+    return form_view(
+        form,
+        lambda: services.create_group(current_user, form.name.data),
+        lambda group: (
+            _("The group “%(name)s” is created; you can now add partners to it.", name=group.name),
+            back,
+        ),
+        lambda: _group_not_created(form, back),
+    )
+
+
+def _group_not_created(form: PartnerGroupForm, back: str):
+    """The group form sits on other pages: its errors are flashed there."""
     for message in form.name.errors + form.form_errors:
         flash(_("Group not created: %(problem)s", problem=message), "danger")
     return redirect(back)

@@ -18,7 +18,7 @@ def test_sign_in_and_out(client, focal_point, login_as):
 def test_wrong_password_is_refused(client, focal_point):
     db.session.commit()
     response = client.post("/login", data={"email": focal_point.email, "password": "wrong-pass"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not right" in response.get_data(as_text=True)
 
 

@@ -19,7 +19,7 @@ def test_edit_name(client, login_as, focal_point):
 def test_empty_name_is_a_form_error(client, login_as, focal_point):
     login_as(focal_point)
     response = client.post("/account", data={"profile-name": "  "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required" in response.get_data(as_text=True)
 
 

@@ -20,7 +20,7 @@ def _attempt(client, email, password="wrong-password", address="10.0.0.1"):
 def test_five_failures_lock_the_account_even_with_the_right_password(client, focal_point):
     db.session.commit()
     for _ in range(5):
-        assert _attempt(client, focal_point.email).status_code == 200
+        assert _attempt(client, focal_point.email).status_code == 400
     locked = _attempt(client, focal_point.email, DEFAULT_PASSWORD)
     assert locked.status_code == 429
     page = locked.get_data(as_text=True)
@@ -42,7 +42,7 @@ def test_twenty_failures_lock_the_address(client, app):
     users = [UserFactory() for _ in range(5)]
     db.session.commit()
     for index in range(20):  # spread over accounts so no account reaches 5
-        assert _attempt(client, users[index % 5].email).status_code == 200
+        assert _attempt(client, users[index % 5].email).status_code == 400
     fresh = UserFactory()
     db.session.commit()
     assert _attempt(client, fresh.email, DEFAULT_PASSWORD).status_code == 429
@@ -57,7 +57,7 @@ def test_a_success_clears_the_account_failures(client, focal_point):
     client.post("/logout")
     assert db.session.query(LoginFailure).filter_by(email=focal_point.email).count() == 0
     for _ in range(4):
-        assert _attempt(client, focal_point.email).status_code == 200
+        assert _attempt(client, focal_point.email).status_code == 400
     assert _attempt(client, focal_point.email, DEFAULT_PASSWORD).status_code == 302
 
 
@@ -65,7 +65,7 @@ def test_unknown_emails_get_the_same_answers(client, focal_point):
     db.session.commit()
     known = [_attempt(client, focal_point.email, address="10.1.1.1") for _ in range(6)]
     unknown = [_attempt(client, "nobody@example.org", address="10.2.2.2") for _ in range(6)]
-    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [200] * 5 + [429]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [400] * 5 + [429]
 
     def comparable(response, email):
         # CSRF tokens are signed with a timestamp, so they differ between any two pages.
@@ -120,5 +120,5 @@ def test_concurrent_wrong_passwords_record_exactly_the_limit(app, focal_point):
 
     recorded = db.session.query(LoginFailure).filter_by(email=email).count()
     assert recorded == 5, f"{recorded} failures recorded out of {CONCURRENT_ATTEMPTS}"
-    assert sorted(statuses) == [200] * 5 + [429] * (CONCURRENT_ATTEMPTS - 5)
+    assert sorted(statuses) == [400] * 5 + [429] * (CONCURRENT_ATTEMPTS - 5)
     assert _attempt(app.test_client(), email, DEFAULT_PASSWORD).status_code == 429

@@ -30,7 +30,7 @@ def test_deactivation_kills_the_sessions(app, client, login_as, staff, focal_poi
     refused = app.test_client().post(
         "/login", data={"email": focal_point.email, "password": "correct horse battery staple"}
     )
-    assert refused.status_code == 200 and "not right" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "not right" in refused.get_data(as_text=True)
 
 
 def test_reactivation(client, login_as, staff, focal_point):

@@ -46,7 +46,7 @@ def test_slug_is_made_unique_or_refused_when_given(client, login_as, staff):
     login_as(staff)
     assert client.post("/partners/new", data=_form()).headers["Location"].endswith("/amed-2")
     taken = client.post("/partners/new", data=_form(slug="amed"))
-    assert taken.status_code == 200 and "already uses" in taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "already uses" in taken.get_data(as_text=True)
     reserved = client.post("/partners/new", data=_form(slug="new"))
     assert "reserved" in reserved.get_data(as_text=True)
 
@@ -68,7 +68,7 @@ def test_slug_is_made_unique_or_refused_when_given(client, login_as, staff):
 def test_bad_partner_input_is_a_form_error(client, login_as, staff, field, value, message):
     login_as(staff)
     response = client.post("/partners/new", data=_form(**{field: value}))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _partner("amed") is None
 

@@ -1,0 +1,35 @@
+"""Read queries of the partner directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coordinator.extensions import db
+from coordinator.partners.models import Partner, PartnerGroup
+
+
+def partner_by_slug(slug: str) -> Partner | None:
+    return db.session.scalar(select(Partner).where(Partner.slug == slug))
+
+
+def active_partners() -> list[Partner]:
+    """The active partners by name (choices of forms and filters)."""
+    return list(db.session.scalars(select(Partner).where(Partner.is_active).order_by(Partner.name)))
+
+
+def directory(include_inactive: bool) -> list[Partner]:
+    """The partner directory: active partners first, the coordinator first among them."""
+    query = select(Partner).options(selectinload(Partner.groups))
+    if not include_inactive:
+        query = query.where(Partner.is_active)
+    return list(
+        db.session.scalars(
+            query.order_by(Partner.is_active.desc(), Partner.is_coordinator.desc(), Partner.name)
+        )
+    )
+
+
+def group_choices() -> list[tuple[int, str]]:
+    groups = db.session.scalars(select(PartnerGroup).order_by(PartnerGroup.name)).all()
+    return [(group.id, group.name) for group in groups]
