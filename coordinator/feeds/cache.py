@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from coordinator import metrics
@@ -379,12 +379,15 @@ def build_feed(
             loaded.append(event)
             yield to_feed_event(event, url_of, labels)
 
+    meta = calendar_meta(scope.name, scope.description)
+    max_bytes = current_app.config["FEED_MAX_BYTES"]
     with feed_language():
         fitted = fit_events(
-            calendar_meta(scope.name, scope.description),
+            meta,
             feed_events(),
-            current_app.config["FEED_MAX_BYTES"],
+            max_bytes,
             reach_notice,
+            descriptions_fit=_least_octets(scope, window, meta.max_description) <= max_bytes,
         )
     body = fitted.body
     etag = strong_etag(body)
@@ -401,6 +404,28 @@ def build_feed(
         until=fitted.until,
         checked_dt=window.now,
     )
+
+
+# Octets every VEVENT takes at least besides its texts: BEGIN/END, UID, DTSTAMP, DTSTART, DTEND,
+# STATUS, TRANSP, SEQUENCE and LAST-MODIFIED lines (each longer than this share of it).
+_LEAST_EVENT_OCTETS = 200
+
+
+def _least_octets(scope: FeedScope, window: Window, max_description: int) -> int:
+    """A lower bound of the window's events' size with their descriptions, from one aggregate
+    (no row read): when even this is over the cap, descriptions are never written."""
+    description = func.length(func.trim(func.coalesce(Event.description, "")))
+    texts = (
+        func.length(func.trim(Event.title))
+        + func.length(func.trim(func.coalesce(Event.summary, "")))
+        + case((description > max_description, max_description), else_=description)
+    )
+    count, characters = db.session.execute(
+        scoped(select(func.count(Event.id), func.coalesce(func.sum(texts), 0)), scope).where(
+            window.clause()
+        )
+    ).one()
+    return int(count) * _LEAST_EVENT_OCTETS + int(characters)
 
 
 def _last_modified(etag: str, now: datetime, previous: FeedMeta | None) -> datetime:

@@ -401,17 +401,20 @@ def fit_events(
     events: Iterable[FeedEvent],
     max_bytes: int,
     notice: Callable[[date], str] = lambda until: "",
+    descriptions_fit: bool = True,
 ) -> FittedCalendar:
     """The calendar of `events` (in start order) under max_bytes, built once from a stream.
 
     Events are serialised as they come and the stream is left as soon as the cap is passed, so
     a large window costs only what fits. Past the cap, descriptions go first (summary and links
     stay); if the events still do not fit, the feed ends at a day boundary (UTC) and its
-    description says how far it reaches, with notice(last day covered) appended."""
+    description says how far it reaches, with notice(last day covered) appended. A caller that
+    knows the events cannot fit with their descriptions (descriptions_fit=False) saves writing
+    them once: the bytes are the same."""
     taken: list[FeedEvent] = []
     rendered: list[RenderedEvent] = []
     budget = _Budget(meta)
-    max_description = meta.max_description
+    max_description = meta.max_description if descriptions_fit else 0
     overflow: FeedEvent | None = None
     for event in events:
         piece = _rendered(event, max_description)

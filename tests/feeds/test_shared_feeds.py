@@ -455,3 +455,48 @@ def test_a_build_reads_only_as_far_as_the_cap_and_translates_kinds_once(app, fet
     assert len(loaded) <= feeds_cache.BATCH  # one batch read, not the window's 160 events
     assert len(labels) <= len(EventKind)
     assert len(assembled) == 1
+
+
+def test_the_size_lower_bound_stays_under_the_feed_it_bounds(app, fetch):
+    from coordinator.activities.filters import EventFilters
+    from coordinator.feeds import scopes
+
+    for title, summary, description in [
+        ("  Forum  ", "", "   "),
+        ("يوم المدن", "Résumé μέρα", "Long text. " * 300),
+        ("x", None, None),
+    ]:
+        factories.EventFactory(title=title, summary=summary, description=description)
+    db.session.commit()
+    body = fetch("/calendar.ics").data
+    with app.test_request_context("/calendar.ics"):
+        least = feeds_cache._least_octets(
+            scopes.network_scope(EventFilters()),
+            scopes.Window.at(datetime.now(UTC)),
+            app.config["FEED_MAX_DESCRIPTION"],
+        )
+    vevents = body[body.index(b"BEGIN:VEVENT") : body.rindex(b"END:VEVENT")]
+    assert 3 * 200 < least <= len(vevents)
+
+
+def test_skipping_descriptions_that_cannot_fit_writes_the_same_bytes():
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    events = [
+        ical.FeedEvent(
+            uid=f"{index}@test",
+            title=f"Event {index}",
+            start_dt=now + timedelta(hours=7 * index),
+            end_dt=now + timedelta(hours=7 * index + 1),
+            timezone="Asia/Beirut",
+            updated_dt=now,
+            description="Programme; détails. " * 30,
+        )
+        for index in range(120)
+    ]
+    meta = ical.CalendarMeta(name="Cap")
+    for cap in (10_000, 20_000):
+        tried = ical.fit_events(meta, events, cap, lambda until: f"Until {until}.")
+        skipped = ical.fit_events(
+            meta, events, cap, lambda until: f"Until {until}.", descriptions_fit=False
+        )
+        assert tried == skipped and tried.until is not None and len(tried.body) <= cap
