@@ -122,6 +122,10 @@ class DefaultConfig:
     # Under load, compare a cached feed's version with the database at most this often (seconds;
     # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
     FEED_RECHECK_SECONDS = 1
+    # A request finding no built feed waits this long (seconds) for another process building it
+    # before building it too; one that has the previous bytes serves them meanwhile.
+    FEED_BUILD_WAIT_SECONDS = 10.0
+    FEED_CACHE_SECONDS = 86_400  # how long a built feed stays in the shared cache unused
     FEED_MAX_TOKENS_PER_USER = 10
     # Partners' calendars (coordinator/calendars): download limits and SSRF guard. Allowing
     # private addresses is for tests and closed networks only.

@@ -1,29 +1,53 @@
-"""Built feeds kept per process, rebuilt only when their data changed or a window boundary
-passed: versions, ETags and Last-Modified."""
+"""Built feeds, shared by every worker and host: versions, ETags, Last-Modified and gzip.
+
+A feed's entry lives in the shared cache (coordinator/sharedcache.py: Redis with CACHE_URL, this
+process's memory without): its validators under `feed:<feed>:meta` and its plain and gzip bytes
+under keys named by their ETag, so a reader never pairs the validators of one build with the bytes
+of another. Each process also keeps the entries it served (`FeedCache`), and answers from them
+without asking anyone while they are less than FEED_RECHECK_SECONDS old.
+
+Only one process builds a given feed at a time (a single-flight lock per feed): the others wait
+for its bytes when they have none, or serve the previous ones meanwhile.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from coordinator import metrics
 from coordinator.activities.models import Event, Status, Theme, event_themes
 from coordinator.db import utcnow
 from coordinator.extensions import db
+from coordinator.feeds.ical import fit_events
 from coordinator.feeds.scopes import FeedScope, Window, cancelled_at, scoped
-from coordinator.feeds.services import calendar_meta, feed_language, fit_calendar, to_feed_event
+from coordinator.feeds.services import (
+    calendar_meta,
+    event_url_maker,
+    feed_language,
+    kind_labels,
+    reach_notice,
+    to_feed_event,
+)
+from coordinator.sharedcache import SharedCache, shared_cache
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # The earliest Last-Modified a feed states.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Events read from the database at a time while a feed is written: a feed cut by its size cap
+# reads about one batch more than it writes.
+BATCH = 250
+GZIP_SUFFIX = "-gz"
 
 
 def strong_etag(body: bytes) -> str:
@@ -33,17 +57,67 @@ def strong_etag(body: bytes) -> str:
 @dataclass
 class BuiltFeed:
     body: bytes
+    gzip_body: bytes
+    etag: str  # of the plain bytes; the gzip bytes' is etag + GZIP_SUFFIX
+    last_modified: datetime  # whole seconds
+    version: str  # digest of the data version it was built from
+    valid_until: datetime
+    event_count: int  # events written
+    until: date | None  # cut by the size cap: the last day it covers; None: the whole window
+    checked_dt: datetime  # when the version was last compared with the database
+
+    @property
+    def gzip_etag(self) -> str:
+        return self.etag + GZIP_SUFFIX
+
+    def meta(self) -> bytes:
+        return json.dumps(
+            {
+                "etag": self.etag,
+                "last_modified": int(self.last_modified.timestamp()),
+                "version": self.version,
+                "valid_until": self.valid_until.isoformat(),
+                "event_count": self.event_count,
+                "until": self.until.isoformat() if self.until else None,
+                "checked": self.checked_dt.isoformat(),
+            }
+        ).encode()
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """A feed's validators as the shared cache holds them (its bytes are under its ETag)."""
+
     etag: str
     last_modified: datetime
-    version: tuple
+    version: str
     valid_until: datetime
     event_count: int
-    checked_dt: datetime  # when the version was last compared with the database
+    until: date | None
+    checked_dt: datetime
+
+    @classmethod
+    def parse(cls, raw: bytes | None) -> FeedMeta | None:
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            return cls(
+                etag=data["etag"],
+                last_modified=datetime.fromtimestamp(int(data["last_modified"]), UTC),
+                version=data["version"],
+                valid_until=datetime.fromisoformat(data["valid_until"]),
+                event_count=int(data["event_count"]),
+                until=date.fromisoformat(data["until"]) if data["until"] else None,
+                checked_dt=datetime.fromisoformat(data["checked"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None  # written by another release, or damaged: rebuilt
 
 
 @dataclass
 class FeedCache:
-    """Built feeds of this process, by feed identity; bounded, least recently used out first.
+    """The feeds this process served, by feed identity; bounded, least recently used out first.
     It also remembers which feed each requested URL resolved to (`addresses`), so that a URL
     seen before is answered without parsing its filters or looking up its partner or project."""
 
@@ -51,7 +125,7 @@ class FeedCache:
     entries: OrderedDict = field(default_factory=OrderedDict)
     addresses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    builds: int = 0
+    builds: int = 0  # feeds this process built (the others it took from the shared cache)
 
     def get(self, identity: tuple) -> BuiltFeed | None:
         with self.lock:
@@ -62,7 +136,6 @@ class FeedCache:
 
     def put(self, identity: tuple, entry: BuiltFeed) -> None:
         with self.lock:
-            self.builds += 1
             self.entries[identity] = entry
             self.entries.move_to_end(identity)
             while len(self.entries) > self.capacity:
@@ -124,6 +197,10 @@ def feed_version(scope: FeedScope) -> tuple:
     )
 
 
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
 def _as_utc(value) -> datetime | None:
     if value is None:
         return None
@@ -132,33 +209,19 @@ def _as_utc(value) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# --- finding a feed -----------------------------------------------------------------------------
+
+
 def current_feed(scope: FeedScope, now: datetime | None = None) -> BuiltFeed:
     """The feed's bytes, rebuilt only when its data changed or a window boundary passed."""
-    return _current_feed(scope, scope.identity, now or utcnow())
-
-
-def _current_feed(scope: FeedScope, identity: tuple, now: datetime) -> BuiltFeed:
-    cache = feed_cache()
-    cached = cache.get(identity)
-    if cached is not None and _needs_no_check(cached, now):
-        metrics.FEED_CACHE_HITS.inc()
-        return cached
-    version = feed_version(scope)
-    if cached is not None and cached.version == version and now < cached.valid_until:
-        cached.checked_dt = now
-        metrics.FEED_CACHE_HITS.inc()
-        return cached
-    built = build_feed(scope, Window.at(now), version, cached)
-    metrics.FEED_BUILDS.inc()
-    cache.put(identity, built)
-    return built
+    return _current_feed(scope, now or utcnow())
 
 
 def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None = None) -> BuiltFeed:
     """current_feed() for the feed this request's URL names. While the feed needs no check, a
-    URL answered before gets its bytes straight away; otherwise make_scope() runs again (and may
-    abort, for a partner or project that is gone), so the shortcut is never staler than
-    FEED_RECHECK_SECONDS."""
+    URL answered before gets its bytes straight away (no database, no shared cache); otherwise
+    make_scope() runs again (and may abort, for a partner or project that is gone), so the
+    shortcut is never staler than FEED_RECHECK_SECONDS."""
     now = now or utcnow()
     cache = feed_cache()
     address = _request_address()
@@ -168,16 +231,114 @@ def feed_for_request(make_scope: Callable[[], FeedScope], now: datetime | None =
         return cached
     scope = make_scope()
     cache.remember_address(address, scope.identity)
-    return _current_feed(scope, scope.identity, now)
+    return _current_feed(scope, now)
 
 
-def _needs_no_check(cached: BuiltFeed, now: datetime) -> bool:
+def _current_feed(scope: FeedScope, now: datetime) -> BuiltFeed:
+    cache = feed_cache()
+    local = cache.get(scope.identity)
+    if local is not None and _needs_no_check(local, now):
+        metrics.FEED_CACHE_HITS.inc()
+        return local
+    store = shared_cache()
+    key = _feed_key(scope.identity)
+    shared = FeedMeta.parse(store.get(key + ":meta"))
+    if shared is not None and _needs_no_check(shared, now):
+        # Another process compared it with the database less than FEED_RECHECK_SECONDS ago.
+        found = _served(cache, scope, store, shared, local, shared.checked_dt)
+        if found is not None:
+            return found
+    version = _digest(feed_version(scope))
+    if _is_current(shared, version, now):
+        found = _served(cache, scope, store, shared, local, now)
+        if found is not None:
+            store.set(key + ":meta", found.meta(), ttl=_ttl())
+            return found
+    previous = shared or (FeedMeta.parse(local.meta()) if local is not None else None)
+    # With previous bytes to serve, don't wait for another process's build: serve them.
+    wait = 0.0 if previous is not None else current_app.config["FEED_BUILD_WAIT_SECONDS"]
+    with store.single_flight(key, wait=wait) as building:
+        # Whoever held the lock may have just built this very version.
+        latest = FeedMeta.parse(store.get(key + ":meta"))
+        if _is_current(latest, version, now):
+            found = _served(cache, scope, store, latest, local, now)
+            if found is not None:
+                return found
+        if not building and previous is not None:
+            stale = _served(cache, scope, store, previous, local, previous.checked_dt, keep=False)
+            if stale is not None:
+                return stale
+        # Ours to build (or the other builder is taking too long: never fail the request).
+        built = build_feed(scope, Window.at(now), version, latest or previous)
+        metrics.FEED_BUILDS.inc()
+        with cache.lock:
+            cache.builds += 1
+        ttl = _ttl()
+        store.set(_body_key(built.etag), built.body, ttl=ttl)
+        store.set(_body_key(built.gzip_etag), built.gzip_body, ttl=ttl)
+        store.set(key + ":meta", built.meta(), ttl=ttl)
+        cache.put(scope.identity, built)
+        return built
+
+
+def _is_current(meta: FeedMeta | None, version: str, now: datetime) -> bool:
+    return meta is not None and meta.version == version and now < meta.valid_until
+
+
+def _served(
+    cache: FeedCache,
+    scope: FeedScope,
+    store: SharedCache,
+    meta: FeedMeta,
+    local: BuiltFeed | None,
+    checked_dt: datetime,
+    keep: bool = True,
+) -> BuiltFeed | None:
+    """The feed `meta` describes, with its bytes (from this process when it has them), or None
+    when they are gone from the shared cache."""
+    if local is not None and local.etag == meta.etag:
+        body, gzip_body = local.body, local.gzip_body
+    else:
+        body = store.get(_body_key(meta.etag))
+        gzip_body = store.get(_body_key(meta.etag + GZIP_SUFFIX))
+        if body is None or gzip_body is None:
+            return None
+    entry = BuiltFeed(
+        body=body,
+        gzip_body=gzip_body,
+        etag=meta.etag,
+        last_modified=meta.last_modified,
+        version=meta.version,
+        valid_until=meta.valid_until,
+        event_count=meta.event_count,
+        until=meta.until,
+        checked_dt=checked_dt,
+    )
+    if keep:
+        cache.put(scope.identity, entry)
+    metrics.FEED_CACHE_HITS.inc()
+    return entry
+
+
+def _needs_no_check(cached: BuiltFeed | FeedMeta, now: datetime) -> bool:
     """Still inside its time window and compared with the database less than
     FEED_RECHECK_SECONDS ago."""
     if now >= cached.valid_until:
         return False
     recheck = current_app.config["FEED_RECHECK_SECONDS"]
     return 0 <= (now - cached.checked_dt).total_seconds() < recheck
+
+
+def _feed_key(identity: tuple) -> str:
+    return "feed:" + _digest(identity)
+
+
+def _body_key(etag: str) -> str:
+    return "feed-bytes:" + etag
+
+
+def _ttl() -> float:
+    return float(current_app.config["FEED_CACHE_SECONDS"])
 
 
 def _request_address() -> tuple:
@@ -191,71 +352,140 @@ def _request_address() -> tuple:
 _ADDRESS_KEYS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING")
 
 
+def cached_reach(scope: FeedScope) -> date | None:
+    """The last day a feed built before covers when its size cap cut it short; None when it
+    shows its whole window or was not built yet (this never builds)."""
+    local = feed_cache().get(scope.identity)
+    if local is not None:
+        return local.until
+    shared = FeedMeta.parse(shared_cache().get(_feed_key(scope.identity) + ":meta"))
+    return shared.until if shared is not None else None
+
+
+# --- building -----------------------------------------------------------------------------------
+
+
 def build_feed(
-    scope: FeedScope, window: Window, version: tuple, previous: BuiltFeed | None
+    scope: FeedScope, window: Window, version: str, previous: FeedMeta | None
 ) -> BuiltFeed:
-    events = db.session.scalars(
-        scoped(select(Event), scope)
-        .where(window.clause())
-        .options(selectinload(Event.themes))
-        .order_by(Event.start_dt, Event.id)
-    ).all()
+    """The feed written from the window's events, read in start order and only as far as the
+    size cap lets them in."""
+    loaded: list[Event] = []
+
+    def feed_events() -> Iterator:
+        url_of = event_url_maker()
+        labels = kind_labels()
+        for event in _window_events(scope, window):
+            loaded.append(event)
+            yield to_feed_event(event, url_of, labels)
+
+    meta = calendar_meta(scope.name, scope.description)
+    max_bytes = current_app.config["FEED_MAX_BYTES"]
     with feed_language():
-        body = fit_calendar(
-            calendar_meta(scope.name, scope.description),
-            [to_feed_event(event) for event in events],
-            current_app.config["FEED_MAX_BYTES"],
+        fitted = fit_events(
+            meta,
+            feed_events(),
+            max_bytes,
+            reach_notice,
+            descriptions_fit=_least_octets(scope, window, meta.max_description) <= max_bytes,
         )
+    body = fitted.body
     etag = strong_etag(body)
-    valid_until, last_boundary = _boundaries(scope, window, events)
-    last_modified = max(d for d in (version[2], last_boundary, EPOCH) if d is not None)
-    if previous is not None:
-        if previous.etag != etag and last_modified <= previous.last_modified:
-            # Something left the feed (deleted, made private) without a newer timestamp.
-            last_modified = window.now
-        last_modified = max(last_modified, previous.last_modified)
+    shown = loaded[: fitted.written]
+    valid_until = _next_boundary(scope, window, shown, complete=fitted.until is None)
     return BuiltFeed(
         body=body,
+        gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
         etag=etag,
-        last_modified=min(last_modified, window.now).replace(microsecond=0),
+        last_modified=_last_modified(etag, window.now, previous),
         version=version,
         valid_until=valid_until,
-        event_count=len(events),
+        event_count=fitted.written,
+        until=fitted.until,
         checked_dt=window.now,
     )
 
 
-def _boundaries(scope: FeedScope, window: Window, events) -> tuple[datetime, datetime | None]:
-    """When the shown set next changes with time alone, and when it last did."""
+# Octets every VEVENT takes at least besides its texts: BEGIN/END, UID, DTSTAMP, DTSTART, DTEND,
+# STATUS, TRANSP, SEQUENCE and LAST-MODIFIED lines (each longer than this share of it).
+_LEAST_EVENT_OCTETS = 200
+
+
+def _least_octets(scope: FeedScope, window: Window, max_description: int) -> int:
+    """A lower bound of the window's events' size with their descriptions, from one aggregate
+    (no row read): when even this is over the cap, descriptions are never written."""
+    description = func.length(func.trim(func.coalesce(Event.description, "")))
+    texts = (
+        func.length(func.trim(Event.title))
+        + func.length(func.trim(func.coalesce(Event.summary, "")))
+        + case((description > max_description, max_description), else_=description)
+    )
+    count, characters = db.session.execute(
+        scoped(select(func.count(Event.id), func.coalesce(func.sum(texts), 0)), scope).where(
+            window.clause()
+        )
+    ).one()
+    return int(count) * _LEAST_EVENT_OCTETS + int(characters)
+
+
+def _last_modified(etag: str, now: datetime, previous: FeedMeta | None) -> datetime:
+    """When the feed's bytes last changed, in whole seconds (as HTTP dates carry them).
+
+    Unchanged bytes keep the previous value. Changed bytes, a removal included, get the build
+    time, and always more than the previous value: a client holding the previous bytes then
+    never gets a 304 from If-Modified-Since. With nothing known before (a first build, a cache
+    emptied), the build time is the only value no earlier copy can have been stamped with."""
+    now = now.replace(microsecond=0)
+    if previous is None:
+        return now
+    if previous.etag == etag:
+        return previous.last_modified
+    return max(now, previous.last_modified + timedelta(seconds=1))
+
+
+def _window_events(scope: FeedScope, window: Window) -> Iterator[Event]:
+    """The window's events in start order, read a batch at a time (keyset: start, id)."""
+    query = (
+        scoped(select(Event), scope)
+        .where(window.clause())
+        .options(selectinload(Event.themes))
+        .order_by(Event.start_dt, Event.id)
+    )
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = query
+        if after is not None:
+            start, event_id = after
+            page = page.where(
+                or_(Event.start_dt > start, and_(Event.start_dt == start, Event.id > event_id))
+            )
+        events = db.session.scalars(page.limit(BATCH)).all()
+        yield from events
+        if len(events) < BATCH:
+            return
+        after = (events[-1].start_dt, events[-1].id)
+
+
+def _next_boundary(scope: FeedScope, window: Window, events, complete: bool) -> datetime:
+    """When the shown set next changes with time alone."""
     config = current_app.config
     past_grace = timedelta(days=config["FEED_PAST_GRACE_DAYS"])
     ahead = timedelta(days=config["FEED_DAYS_AHEAD"])
     cancelled_grace = timedelta(days=config["FEED_CANCELLED_GRACE_DAYS"])
     upcoming: list[datetime] = []
-    passed: list[datetime] = []
     for event in events:
         upcoming.append(event.end_dt + past_grace)  # leaves the past grace period
         if event.status == Status.CANCELLED:
             upcoming.append(event.cancelled_dt + cancelled_grace)
-        passed.append(event.start_dt - ahead)  # entered the window (if that is in the past)
-    next_entry, last_exit, last_cancel_exit = db.session.execute(
-        scoped(
-            select(
-                func.min(Event.start_dt).filter(Event.start_dt >= window.starts_before),
-                func.max(Event.end_dt).filter(Event.end_dt <= window.ended_after),
-                func.max(cancelled_at()).filter(
-                    Event.status == Status.CANCELLED, cancelled_at() <= window.cancelled_after
-                ),
-            ),
-            scope,
+    if complete:
+        # The next event to enter the window (a feed cut short would not show it anyway).
+        next_entry = db.session.scalar(
+            scoped(select(func.min(Event.start_dt)), scope).where(
+                Event.start_dt >= window.starts_before,
+                or_(Event.status != Status.CANCELLED, cancelled_at() > window.cancelled_after),
+            )
         )
-    ).one()
-    if next_entry is not None:
-        upcoming.append(_as_utc(next_entry) - ahead)
-    if last_exit is not None:
-        passed.append(_as_utc(last_exit) + past_grace)
-    if last_cancel_exit is not None:
-        passed.append(_as_utc(last_cancel_exit) + cancelled_grace)
-    future = [moment for moment in upcoming if moment > window.now]
-    past = [moment for moment in passed if moment <= window.now]
-    return (min(future) if future else _FAR_FUTURE), (max(past) if past else None)
+        if next_entry is not None:
+            upcoming.append(_as_utc(next_entry) - ahead)
+    future = [_as_utc(moment) for moment in upcoming if _as_utc(moment) > window.now]
+    return min(future) if future else _FAR_FUTURE

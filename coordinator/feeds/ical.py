@@ -11,8 +11,8 @@ feeds.vtimezone, never from icalendar's add_missing_timezones() (see that module
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -324,14 +324,155 @@ def calendar_component(meta: CalendarMeta, zones: dict[str, tuple[int, int]]) ->
     return calendar
 
 
+@lru_cache(maxsize=512)
+def _vtimezone_octets(tzid: str, first_year: int, last_year: int) -> bytes:
+    return vtimezone_component(tzid, first_year, last_year).to_ical(sorted=False)
+
+
+def _head(meta: CalendarMeta) -> bytes:
+    """The VCALENDAR's own lines, before its components."""
+    head = calendar_component(meta, {}).to_ical(sorted=False)
+    assert head.endswith(_END_CALENDAR)
+    return head[: -len(_END_CALENDAR)]
+
+
 def assemble(meta: CalendarMeta, events: Sequence[RenderedEvent]) -> bytes:
     """The VCALENDAR's octets with the already serialised VEVENTs in it: the bytes icalendar
-    writes for the whole tree, each VEVENT serialised once even when the size cap rebuilds."""
-    head = calendar_component(meta, _zone_years(events)).to_ical(sorted=False)
-    assert head.endswith(_END_CALENDAR)
-    return b"".join([head[: -len(_END_CALENDAR)], *(e.octets for e in events), _END_CALENDAR])
+    writes for the whole tree (a component's octets are its lines, then each subcomponent's
+    octets, then its END line), with each VTIMEZONE and VEVENT serialised once per process."""
+    zones = _zone_years(events)
+    return b"".join(
+        [
+            _head(meta),
+            *(_vtimezone_octets(tzid, *zones[tzid]) for tzid in sorted(zones)),
+            *(e.octets for e in events),
+            _END_CALENDAR,
+        ]
+    )
 
 
 def build_calendar(meta: CalendarMeta, events: Iterable[FeedEvent]) -> bytes:
     """The whole VCALENDAR as bytes: UTF-8, no BOM, CRLF, folded."""
     return assemble(meta, [render_event(event, meta) for event in events])
+
+
+# --- the size cap -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FittedCalendar:
+    """A calendar kept under a size cap, and how far it reaches when the cap cut it short."""
+
+    body: bytes
+    written: int  # events written (the first `written` of those given)
+    until: date | None  # None: every event given is in; else the last day (UTC) fully covered
+
+
+class _Budget:
+    """Octets of the calendar so far: its own lines, the VTIMEZONEs its events need, the events."""
+
+    def __init__(self, meta: CalendarMeta) -> None:
+        self.head = len(_head(meta))
+        self.zones: dict[str, tuple[int, int]] = {}
+        self.zone_octets = 0
+        self.events = 0
+
+    def add(self, event: RenderedEvent) -> None:
+        self.events += len(event.octets)
+        if event.zone is None:
+            return
+        tzid, first, last = event.zone
+        known = self.zones.get(tzid)
+        if known is not None:
+            if known[0] <= first and last <= known[1]:
+                return
+            first, last = min(first, known[0]), max(last, known[1])
+            self.zone_octets -= len(_vtimezone_octets(tzid, *known))
+        self.zones[tzid] = (first, last)
+        self.zone_octets += len(_vtimezone_octets(tzid, first, last))
+
+    @property
+    def total(self) -> int:
+        return self.head + self.zone_octets + self.events + len(_END_CALENDAR)
+
+
+def fit_events(
+    meta: CalendarMeta,
+    events: Iterable[FeedEvent],
+    max_bytes: int,
+    notice: Callable[[date], str] = lambda until: "",
+    descriptions_fit: bool = True,
+) -> FittedCalendar:
+    """The calendar of `events` (in start order) under max_bytes, built once from a stream.
+
+    Events are serialised as they come and the stream is left as soon as the cap is passed, so
+    a large window costs only what fits. Past the cap, descriptions go first (summary and links
+    stay); if the events still do not fit, the feed ends at a day boundary (UTC) and its
+    description says how far it reaches, with notice(last day covered) appended. A caller that
+    knows the events cannot fit with their descriptions (descriptions_fit=False) saves writing
+    them once: the bytes are the same."""
+    taken: list[FeedEvent] = []
+    rendered: list[RenderedEvent] = []
+    budget = _Budget(meta)
+    max_description = meta.max_description if descriptions_fit else 0
+    overflow: FeedEvent | None = None
+    for event in events:
+        piece = _rendered(event, max_description)
+        taken.append(event)
+        rendered.append(piece)
+        budget.add(piece)
+        if budget.total <= max_bytes:
+            continue
+        if max_description > 0:
+            # Over the cap with descriptions: the same events without them, once.
+            max_description = 0
+            rendered = [_rendered(e, 0) for e in taken]
+            budget = _Budget(meta)
+            for piece in rendered:
+                budget.add(piece)
+            if budget.total <= max_bytes:
+                continue
+        overflow = taken.pop()
+        rendered.pop()
+        break
+    meta = replace(meta, max_description=max_description)
+    if overflow is None:
+        return FittedCalendar(assemble(meta, rendered), len(rendered), None)
+    return _cut(meta, taken, rendered, overflow, max_bytes, notice)
+
+
+def _cut(
+    meta: CalendarMeta,
+    taken: list[FeedEvent],
+    rendered: list[RenderedEvent],
+    overflow: FeedEvent,
+    max_bytes: int,
+    notice: Callable[[date], str],
+) -> FittedCalendar:
+    """The longest start of the events that fits next to the notice, ended at a day boundary:
+    a subscriber then has every event up to the day the notice names."""
+    day_out = _day(overflow)
+    while True:
+        kept = sum(1 for event in taken if _day(event) < day_out)
+        if kept:
+            until = day_out - timedelta(days=1)
+        else:  # the first day alone is over the cap: as much of it as fits
+            until = day_out
+            kept = sum(1 for event in taken if _day(event) <= day_out)
+        taken, rendered = taken[:kept], rendered[:kept]
+        described = replace(meta, description=_joined(meta.description, notice(until)))
+        body = assemble(described, rendered)
+        if len(body) <= max_bytes or not rendered:
+            return FittedCalendar(body, kept, until)
+        if until == day_out:
+            taken, rendered = taken[:-1], rendered[:-1]
+        else:  # the notice takes room too: leave out the last day kept
+            day_out = _day(taken[-1])
+
+
+def _day(event: FeedEvent) -> date:
+    return event.start_dt.astimezone(UTC).date()
+
+
+def _joined(description: str, notice: str) -> str:
+    return f"{description} {notice}".strip() if notice else description

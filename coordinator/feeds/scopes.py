@@ -83,6 +83,15 @@ def private_scope(token: FeedToken) -> FeedScope:
     )
 
 
+def scope_for(target: Partner | Project | None, filters: EventFilters) -> FeedScope:
+    """The public feed of a partner, a project or (None) the network, with its filters."""
+    if isinstance(target, Partner):
+        return partner_scope(target, filters)
+    if isinstance(target, Project):
+        return project_scope(target, filters)
+    return network_scope(filters)
+
+
 def _narrowed(filters: EventFilters, **fixed: list[str]) -> EventFilters:
     values = {**filters.__dict__, **fixed}
     return EventFilters(**values)

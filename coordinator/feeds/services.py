@@ -5,18 +5,18 @@ feed tokens in tokens.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
 
-from coordinator.activities.models import Event, Status
+from coordinator.activities.models import Event, EventKind, Status
 from coordinator.activities.permissions import can_view_published_event
 from coordinator.feeds.atom import AtomEntry
-from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, event_size
+from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, fit_events
 from coordinator.text import render_markdown
 from coordinator.urls import absolute_url
 
@@ -61,7 +61,14 @@ def location_of(event: Event) -> str:
     return "Online" if event.online_url else ""
 
 
-def to_feed_event(event: Event, url_of=None) -> FeedEvent:
+def kind_labels() -> dict[EventKind, str]:
+    """Each kind's label in the current language: translated once per build, not per event."""
+    return {kind: str(kind.label) for kind in EventKind}
+
+
+def to_feed_event(
+    event: Event, url_of=None, labels: dict[EventKind, str] | None = None
+) -> FeedEvent:
     return FeedEvent(
         uid=uid_for(event.id),
         title=event.title,
@@ -82,7 +89,8 @@ def to_feed_event(event: Event, url_of=None) -> FeedEvent:
         url=(url_of or event_url)(event.id),
         online_url=event.online_url or "",
         registration_url=event.registration_url or "",
-        categories=tuple(theme.name for theme in event.themes) + (str(event.kind.label),),
+        categories=tuple(theme.name for theme in event.themes)
+        + ((labels or kind_labels())[event.kind],),
         is_cancelled=event.status == Status.CANCELLED,
         cancel_reason=event.cancel_reason or "",
     )
@@ -105,27 +113,19 @@ def event_calendar(event: Event) -> bytes:
         return build_calendar(meta, [to_feed_event(event)])
 
 
-def fit_calendar(meta: CalendarMeta, events: list[FeedEvent], max_bytes: int) -> bytes:
+def fit_calendar(meta: CalendarMeta, events: Iterable[FeedEvent], max_bytes: int) -> bytes:
     """The calendar, kept under max_bytes: first without description bodies (summary and links
-    stay), then without the farthest events (they come back as the window moves on)."""
-    body = build_calendar(meta, events)
-    if len(body) <= max_bytes:
-        return body
-    meta = replace(meta, max_description=0)
-    body = build_calendar(meta, events)
-    if len(body) <= max_bytes:
-        return body
-    # Everything but the events (header, every VTIMEZONE) is an upper bound for any prefix of
-    # the events: keep the longest prefix that fits next to it, in one more build.
-    sizes = [event_size(event, meta) for event in events]
-    budget = max_bytes - (len(body) - sum(sizes))
-    kept = 0
-    for size in sizes:
-        if size > budget:
-            break
-        budget -= size
-        kept += 1
-    return build_calendar(meta, events[:kept])
+    stay), then without the farthest days (they come back as the window moves on). Feeds are
+    written by fit_events() with reach_notice(), which says how far a feed cut short reaches."""
+    return fit_events(meta, events, max_bytes).body
+
+
+def reach_notice(until: date) -> str:
+    """What a feed cut short by its size cap says of its reach (in the feed's language)."""
+    return _(
+        "Events until %(date)s; subscribe to a narrower feed for more.",
+        date=format_date(until, "long"),
+    )
 
 
 # --- single events and Atom ---------------------------------------------------------------------

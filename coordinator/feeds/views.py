@@ -50,6 +50,7 @@ def conditional(
     content_type: str,
     cache_control: str,
     disposition: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> Response:
     """200 with validators, or 304 when the client's copy is current. If-None-Match wins over
     If-Modified-Since; an unparsable or older If-Modified-Since gets the full answer."""
@@ -63,7 +64,11 @@ def conditional(
         not_modified = last_modified <= request.if_modified_since
     else:
         not_modified = False
-    headers = [*_validator_headers(etag, last_modified), ("Cache-Control", cache_control)]
+    headers = [
+        *_validator_headers(etag, last_modified),
+        ("Cache-Control", cache_control),
+        *extra,
+    ]
     if not_modified:
         response = Response(status=304, headers=headers)
         response.headers.remove("Content-Type")
@@ -80,15 +85,33 @@ def _validator_headers(etag: str, last_modified: datetime) -> tuple[tuple[str, s
     return (("ETag", quote_etag(etag)), ("Last-Modified", http_date(last_modified)))
 
 
+def accepts_gzip() -> bool:
+    """Whether the client takes gzip (Accept-Encoding names it, or *, with a quality above 0)."""
+    header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    if "gzip" not in header and "*" not in header:
+        return False
+    return request.accept_encodings.quality("gzip") > 0
+
+
 def feed_response(built: cache.BuiltFeed, private: bool = False) -> Response:
+    """The feed's gzip bytes to clients that take them, its plain bytes to the others; each
+    encoding has its own ETag. A feed its size cap cut short says how far it reaches in
+    X-Coordinator-Feed-Until (and in its X-WR-CALDESC)."""
+    extra = [("Vary", "Accept-Encoding")]
+    if built.until is not None:
+        extra.append(("X-Coordinator-Feed-Until", built.until.isoformat()))
+    gzipped = accepts_gzip()
     response = conditional(
-        built.body,
-        built.etag,
+        built.gzip_body if gzipped else built.body,
+        built.gzip_etag if gzipped else built.etag,
         built.last_modified,
         ICS_TYPE,
         "private, max-age=300" if private else "public, max-age=300",
         # No Content-Disposition: every feed URL already ends in calendar.ics.
+        extra=tuple(extra),
     )
+    if gzipped and response.status_code == 200:
+        response.headers["Content-Encoding"] = "gzip"
     if private:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -269,6 +292,13 @@ def _show_new_token(token, raw: str) -> Response:
 @bp.app_template_global("feed_subscribe_links")
 def _feed_subscribe_links(target=None, filters=None):
     return subscribe_links(target, filters)
+
+
+@bp.app_template_global("feed_reach")
+def _feed_reach(target=None, filters=None):
+    """The last day the subscribe panel's feed covers when its size cap cut it short, else
+    None (read from the built feed; a page never builds one)."""
+    return cache.cached_reach(scopes.scope_for(target, filters or EventFilters()))
 
 
 @bp.app_template_global("event_jsonld")
