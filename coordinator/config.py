@@ -110,6 +110,13 @@ class DefaultConfig:
     # Under load, compare a cached feed's version with the database at most this often (seconds;
     # 0 = on every request). Subscribers refresh every few hours: a second of delay costs nothing.
     FEED_RECHECK_SECONDS = 1
+    # Anonymous public pages (coordinator/pagecache.py), kept by data version and language:
+    # how long one is kept at most, and how often a process compares the version with the
+    # database. The bypass header (unset: none) is for bench/scale.py's cold runs only.
+    PAGE_CACHE = True
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_RECHECK_SECONDS = 1
+    PAGE_CACHE_BYPASS_HEADER: str | None = None
     FEED_MAX_TOKENS_PER_USER = 10
 
 

@@ -11,9 +11,10 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.activities import bp, display, queries
+from coordinator.activities import bp, display, queries, versions  # noqa: F401 (registers)
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.permissions import can_view_event, can_view_project
+from coordinator.pagecache import cached_page
 
 
 def _list_page(template: str, loader):
@@ -33,6 +34,7 @@ def _list_page(template: str, loader):
 
 @bp.route("/events/")
 @public
+@cached_page
 def events():
     return _list_page("activities/events.html", queries.upcoming_events)
 
@@ -45,6 +47,7 @@ def archive():
 
 @bp.route("/events/<id:event_id>")
 @public
+@cached_page
 def event(event_id: int):
     event = queries.get_event(event_id)
     # 404, not 403: an unpublished event's existence is not disclosed.
@@ -63,6 +66,7 @@ def projects():
 
 @bp.route("/projects/<slug:slug>")
 @public
+@cached_page
 def project(slug: str):
     project = queries.get_project(slug)
     if project is None or not can_view_project(current_user, project):
