@@ -153,7 +153,7 @@ def _storable(response: Response, before: dict) -> dict | None:
     headers = [
         (name, value)
         for name, value in response.headers.items()
-        if name not in ("Set-Cookie", "Content-Length", "ETag", "Vary")
+        if name not in ("Set-Cookie", "Content-Length", "ETag")
     ]
     return {"body": body, "headers": headers, "etag": hashlib.sha256(body).hexdigest()[:32]}
 
