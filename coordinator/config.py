@@ -116,6 +116,7 @@ class DefaultConfig:
     PAGE_CACHE = True
     PAGE_CACHE_SECONDS = 60
     PAGE_CACHE_RECHECK_SECONDS = 1
+    PAGE_CACHE_RENDER_WAIT = 10  # seconds a visitor waits for another's render of the same page
     PAGE_CACHE_BYPASS_HEADER: str | None = None
     FEED_MAX_TOKENS_PER_USER = 10
 

@@ -47,6 +47,7 @@ CSRF_FIELD = "csrf_token"
 # Session keys a public page's render may add: the visitor's CSRF token, nothing else.
 _RENDER_MAY_ADD = frozenset({CSRF_FIELD})
 _VERSION = "pagecache.version"
+RENDER_LOCKS = 64
 
 
 def register_version(app: Flask, version: Callable[[], object]) -> None:
@@ -97,15 +98,29 @@ def cached_page(view: Callable) -> Callable:
         stored = cache.get(key)
         if stored is not None:
             return _serve(_unpack(stored))
-        before = _session_snapshot()
-        response = make_response(view(*args, **kwargs))
-        entry = _storable(response, before)
-        if entry is None:
-            return response
-        cache.set(key, _pack(entry), current_app.config["PAGE_CACHE_SECONDS"])
+        # One render per page and version: visitors arriving meanwhile wait for it (a cold
+        # page at 50k events takes seconds; every thread rendering it at once takes longer).
+        with cache.single_flight(
+            _render_lock(key), wait=current_app.config["PAGE_CACHE_RENDER_WAIT"]
+        ):
+            stored = cache.get(key)
+            if stored is not None:
+                return _serve(_unpack(stored))
+            before = _session_snapshot()
+            response = make_response(view(*args, **kwargs))
+            entry = _storable(response, before)
+            if entry is None:
+                return response
+            cache.set(key, _pack(entry), current_app.config["PAGE_CACHE_SECONDS"])
         return _serve(entry, response)
 
     return wrapper
+
+
+def _render_lock(key: str) -> str:
+    # A fixed set of lock names: keys change with every data version, and a process keeps each
+    # in-memory lock it ever made. Two pages sharing one only wait for each other's render.
+    return f"{KEY_PREFIX}render:{int(key[-8:], 16) % RENDER_LOCKS}"
 
 
 def _key_for_request() -> str | None:

@@ -9,6 +9,8 @@ and on Redis (db 12), the two homes sharedcache.py offers.
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -326,3 +328,28 @@ def test_the_cache_can_be_turned_off(app, network):
     app.config["PAGE_CACHE"] = False
     app.test_client().get("/events/")
     assert stored_pages(app) == []
+
+
+def test_visitors_arriving_during_a_render_wait_for_it(app, network):
+    renders = []
+
+    @cached_page
+    def slow_page():
+        renders.append(1)
+        time.sleep(0.3)
+        return "<p>slow</p>"
+
+    app.add_url_rule("/test-slow", view_func=public(slow_page))
+    answers = []
+
+    def visit():
+        with app.app_context():
+            answers.append(app.test_client().get("/test-slow").status_code)
+
+    visitors = [threading.Thread(target=visit) for _ in range(4)]
+    for visitor in visitors:
+        visitor.start()
+    for visitor in visitors:
+        visitor.join()
+    assert answers == [200] * 4
+    assert len(renders) == 1
