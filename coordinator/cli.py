@@ -39,13 +39,27 @@ def _login_address() -> str:
     is_flag=True,
     help="Load only into a database without accounts; otherwise print the demo logins.",
 )
+@click.option(
+    "--events",
+    "synthetic_events",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also hold this many synthetic events (a top-up: running it again adds nothing).",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the synthetic events.")
 @click.pass_context
-def demo_command(context: click.Context, if_empty: bool) -> None:
+def demo_command(
+    context: click.Context, if_empty: bool, synthetic_events: int, seed: int | None
+) -> None:
     """Load the demo network (idempotent; refuses a database with real accounts)."""
     from coordinator.accounts.models import User
     from coordinator.demo.network import DEMO_PASSWORD, load_demo_network
 
-    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+    if (
+        if_empty
+        and not synthetic_events
+        and db.session.scalar(select(User.id).limit(1)) is not None
+    ):
         db.session.rollback()
         context.invoke(demo_logins_command)
         return
@@ -58,6 +72,8 @@ def demo_command(context: click.Context, if_empty: bool) -> None:
         if load_demo_activities is not None:
             load_demo_activities()
         db.session.commit()
+        if synthetic_events:
+            _add_synthetic_events(synthetic_events, seed)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
@@ -65,6 +81,14 @@ def demo_command(context: click.Context, if_empty: bool) -> None:
     click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
     for login in logins:
         click.echo(f"  {login.role:<12} {login.partner:<10} {login.email}")
+
+
+def _add_synthetic_events(target: int, seed: int | None) -> None:
+    from coordinator.demo.scale import DEFAULT_SEED, add_synthetic_events
+
+    added = add_synthetic_events(target, DEFAULT_SEED if seed is None else seed)
+    db.session.commit()
+    click.echo(f"Synthetic events: {added} added, {target} in the database.")
 
 
 users_cli = AppGroup("users", help="Manage user accounts.")

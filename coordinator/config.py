@@ -128,6 +128,14 @@ class DefaultConfig:
     # before building it too; one that has the previous bytes serves them meanwhile.
     FEED_BUILD_WAIT_SECONDS = 10.0
     FEED_CACHE_SECONDS = 86_400  # how long a built feed stays in the shared cache unused
+    # Anonymous public pages (coordinator/pagecache.py), kept by data version and language:
+    # how long one is kept at most, and how often a process compares the version with the
+    # database. The bypass header (unset: none) is for bench/scale.py's cold runs only.
+    PAGE_CACHE = True
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_RECHECK_SECONDS = 0.5  # as FEED_RECHECK_SECONDS
+    PAGE_CACHE_RENDER_WAIT = 10  # seconds a visitor waits for another's render of the same page
+    PAGE_CACHE_BYPASS_HEADER: str | None = None
     FEED_MAX_TOKENS_PER_USER = 10
     # Partners' calendars (coordinator/calendars): download limits and SSRF guard. Allowing
     # private addresses is for tests and closed networks only.

@@ -11,9 +11,10 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.activities import bp, display, queries
+from coordinator.activities import bp, display, queries, versions  # noqa: F401 (registers)
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.permissions import can_view_event, can_view_project
+from coordinator.pagecache import cached_page
 
 
 def _list_page(template: str, loader):
@@ -41,6 +42,7 @@ def _visible_or_404(activity, can_view):
 
 @bp.route("/events/")
 @public
+@cached_page
 def events():
     return _list_page("activities/events.html", queries.upcoming_events)
 
@@ -53,6 +55,7 @@ def archive():
 
 @bp.route("/events/<id:event_id>")
 @public
+@cached_page
 def event(event_id: int):
     event = _visible_or_404(queries.get_event(event_id), can_view_event)
     return render_template("activities/event.html", event=event)
@@ -68,6 +71,7 @@ def projects():
 
 @bp.route("/projects/<slug:slug>")
 @public
+@cached_page
 def project(slug: str):
     project = _visible_or_404(queries.get_project(slug), can_view_project)
     return render_template(

@@ -13,6 +13,7 @@ from coordinator.activities.models import EventKind
 from coordinator.calendar import bp, services
 from coordinator.calendar.services import Month
 from coordinator.i18n import first_weekday
+from coordinator.pagecache import cached_page
 
 
 def _today():
@@ -35,6 +36,7 @@ def _common_context(filters: EventFilters, month: Month) -> dict:
 @bp.route("/")
 @bp.route("/<int:year>/<int:month>")
 @public
+@cached_page
 def month(year: int | None = None, month: int | None = None):
     if year is None or month is None:
         shown = Month.containing(_today())
@@ -58,6 +60,7 @@ def month(year: int | None = None, month: int | None = None):
 
 @bp.route("/agenda")
 @public
+@cached_page
 def agenda():
     raw_month = request.args.get("month")
     shown = Month.parse(raw_month) if raw_month else Month.containing(_today())

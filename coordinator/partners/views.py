@@ -10,6 +10,7 @@ from coordinator.access import public
 from coordinator.errors import DomainError
 from coordinator.extensions import db
 from coordinator.forms import ActionForm
+from coordinator.pagecache import cached_page
 from coordinator.partners import bp, queries, services
 from coordinator.partners.forms import PartnerForm, PartnerGroupForm
 from coordinator.partners.models import Partner
@@ -54,6 +55,7 @@ def index():
 
 @bp.route("/<slug:slug>")
 @public
+@cached_page
 def show(slug: str):
     partner = get_partner_or_404(slug)
     # The focal-point invitation form on this page comes from accounts (new_invite_form).

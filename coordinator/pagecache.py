@@ -1,0 +1,239 @@
+"""Rendered public pages for anonymous visitors, kept in the shared cache (sharedcache.py).
+
+A page marked @cached_page is stored after an anonymous render and served again to anonymous
+visitors while the data it shows is unchanged. The key holds the data version (a function the
+domain registers with register_version(), so this core module imports no domain), the page's
+language, the path with its query string, the host and the UTC day (pages mark today).
+
+What never enters the cache, and who is never served from it:
+- signed-in users: their pages may show network-only events, drafts and their own actions;
+- anything but a GET/HEAD answered 200 with HTML;
+- a render that changed the session (other than creating the visitor's CSRF token), set a
+  cookie or consumed flashed messages; visitors with flashed messages waiting are not served
+  from the cache either, so their messages are shown.
+
+Every page carries the language switch, a form with the visitor's CSRF token. The stored page
+holds a placeholder in its place, filled with the current visitor's own token when served: the
+store holds no visitor's token, and each visitor's form keeps working. ETags name the stored
+page and the visitor's session token (the bytes differ per visitor), and If-None-Match gets a
+304. Cache-Control stays what the page had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, has_app_context, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.http import quote_etag
+
+from coordinator.roles import is_signed_in
+from coordinator.sharedcache import shared_cache
+
+KEY_PREFIX = "page:"
+# Stands for the visitor's CSRF token in a stored page (no token contains "!").
+CSRF_PLACEHOLDER = b"!page-cache-csrf-token!"
+CSRF_FIELD = "csrf_token"
+# Session keys a public page's render may add: the visitor's CSRF token, nothing else.
+_RENDER_MAY_ADD = frozenset({CSRF_FIELD})
+_VERSION = "pagecache.version"
+RENDER_LOCKS = 64
+
+
+def register_version(app: Flask, version: Callable[[], object]) -> None:
+    """Name the function whose value moves whenever anything a public page shows changes."""
+    app.extensions[_VERSION] = _Version(version)
+
+
+class _Version:
+    """The registered version, computed at most once per PAGE_CACHE_RECHECK_SECONDS per process
+    (and again after this process commits a change)."""
+
+    def __init__(self, compute: Callable[[], object]) -> None:
+        self.compute = compute
+        self.value: str | None = None
+        self.checked = 0.0
+        self.lock = threading.Lock()
+
+    def current(self) -> str:
+        recheck = current_app.config["PAGE_CACHE_RECHECK_SECONDS"]
+        with self.lock:
+            if self.value is not None and 0 <= time.monotonic() - self.checked < recheck:
+                return self.value
+        value = hashlib.sha256(repr(self.compute()).encode()).hexdigest()[:24]
+        with self.lock:
+            self.value, self.checked = value, time.monotonic()
+        return value
+
+    def forget(self) -> None:
+        with self.lock:
+            self.value = None
+
+
+def data_version() -> str | None:
+    """The current data version, or None when no domain registered one (nothing is cached)."""
+    version = current_app.extensions.get(_VERSION)
+    return None if version is None else version.current()
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve the view's page to anonymous visitors from the shared cache (see module doc)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = _key_for_request()
+        if key is None:
+            return view(*args, **kwargs)
+        cache = shared_cache()
+        stored = cache.get(key)
+        if stored is not None:
+            return _serve(_unpack(stored))
+        # One render per page and version: visitors arriving meanwhile wait for it (a cold
+        # page at 50k events takes seconds; every thread rendering it at once takes longer).
+        with cache.single_flight(
+            _render_lock(key), wait=current_app.config["PAGE_CACHE_RENDER_WAIT"]
+        ):
+            stored = cache.get(key)
+            if stored is not None:
+                return _serve(_unpack(stored))
+            before = _session_snapshot()
+            response = make_response(view(*args, **kwargs))
+            entry = _storable(response, before)
+            if entry is None:
+                return response
+            cache.set(key, _pack(entry), current_app.config["PAGE_CACHE_SECONDS"])
+        return _serve(entry, response)
+
+    return wrapper
+
+
+def _render_lock(key: str) -> str:
+    # A fixed set of lock names: keys change with every data version, and a process keeps each
+    # in-memory lock it ever made. Two pages sharing one only wait for each other's render.
+    return f"{KEY_PREFIX}render:{int(key[-8:], 16) % RENDER_LOCKS}"
+
+
+def _key_for_request() -> str | None:
+    config = current_app.config
+    if not config["PAGE_CACHE"] or request.method not in ("GET", "HEAD"):
+        return None
+    bypass = config.get("PAGE_CACHE_BYPASS_HEADER")
+    if bypass and bypass in request.headers:
+        return None
+    if is_signed_in(current_user) or "_user_id" in session or session.get("_flashes"):
+        return None
+    version = data_version()
+    if version is None:
+        return None
+    parts = (
+        version,
+        str(get_locale()),
+        request.host,
+        request.path,
+        request.query_string.decode("latin-1"),
+        datetime.now(UTC).date().isoformat(),
+    )
+    return KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _session_snapshot() -> dict:
+    return {name: value for name, value in session.items() if name not in _RENDER_MAY_ADD}
+
+
+def _storable(response: Response, before: dict) -> dict | None:
+    """The response as a cache entry, or None when it must not be stored."""
+    if (
+        response.status_code != 200
+        or response.mimetype != "text/html"
+        or response.direct_passthrough
+        or "Set-Cookie" in response.headers
+        or is_signed_in(current_user)
+        or _session_snapshot() != before
+    ):
+        return None
+    body = response.get_data()
+    token = g.get(CSRF_FIELD)
+    if token:
+        body = body.replace(token.encode(), CSRF_PLACEHOLDER)
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name not in ("Set-Cookie", "Content-Length", "ETag")
+    ]
+    return {"body": body, "headers": headers, "etag": hashlib.sha256(body).hexdigest()[:32]}
+
+
+def _pack(entry: dict) -> bytes:
+    head = json.dumps({"headers": entry["headers"], "etag": entry["etag"]}).encode()
+    return len(head).to_bytes(4, "big") + head + entry["body"]
+
+
+def _unpack(stored: bytes) -> dict:
+    size = int.from_bytes(stored[:4], "big")
+    head = json.loads(stored[4 : 4 + size])
+    return {"body": stored[4 + size :], "headers": head["headers"], "etag": head["etag"]}
+
+
+def _visitor_etag(entry: dict, token_raw: str | None) -> str:
+    if CSRF_PLACEHOLDER not in entry["body"]:
+        return entry["etag"]
+    visitor = hashlib.sha256((token_raw or "").encode()).hexdigest()[:12]
+    return f"{entry['etag']}-{visitor}"
+
+
+def _serve(entry: dict, rendered: Response | None = None) -> Response:
+    """The entry for this visitor: 304 when their copy is current, else the page with their
+    own CSRF token in place of the placeholder."""
+    raw = session.get(CSRF_FIELD)
+    if raw and request.if_none_match.contains(_visitor_etag(entry, raw)):
+        response = Response(status=304)
+        response.headers["ETag"] = quote_etag(_visitor_etag(entry, raw))
+        for name, value in entry["headers"]:
+            if name == "Cache-Control":
+                response.headers[name] = value
+        return response
+    if rendered is not None:
+        response = rendered
+    else:
+        body = entry["body"]
+        if CSRF_PLACEHOLDER in body:
+            body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
+        response = Response(body, headers=entry["headers"])
+    response.headers["ETag"] = quote_etag(_visitor_etag(entry, session.get(CSRF_FIELD)))
+    return response
+
+
+def _forget_version() -> None:
+    if has_app_context():
+        version = current_app.extensions.get(_VERSION)
+        if version is not None:
+            version.forget()
+
+
+# Any write through this process's sessions (a flush, a bulk or conditional UPDATE such as a
+# workflow transition) makes it recompute the version at its next page: its own changes show
+# at once; other processes see them within PAGE_CACHE_RECHECK_SECONDS.
+@event.listens_for(Session, "after_flush")
+def _after_flush(_session, _context) -> None:
+    _forget_version()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(_session) -> None:
+    _forget_version()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _forget_version()
