@@ -52,7 +52,7 @@ PAGE_SIZE = 20
 COUNT_CAP = 1000
 PARTNER_PAGE_LIMIT = 20
 _MAX_ID = 2**31 - 1  # beyond any id; PostgreSQL would refuse the integer
-_CURSOR = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,10})$")
+_CURSOR = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,10})$", re.ASCII)
 
 
 @dataclass(frozen=True)
