@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select, union
+from sqlalchemy import Boolean, ColumnElement, Select, exists, or_, select, union
+from sqlalchemy.ext.compiler import compiles
 
 from coordinator.activities.models import (
     Confirmation,
@@ -149,7 +150,32 @@ def events_of_partners(partner_ids) -> ColumnElement[bool]:
         EventPartner.partner_id.in_(partner_ids),
         EventPartner.confirmation == Confirmation.CONFIRMED,
     )
-    return Event.id.in_(union(led, co_organised))
+    return _OneOf(Event.id, union(led, co_organised))
+
+
+class _OneOf(ColumnElement[bool]):
+    """`column IN (subquery)`, which PostgreSQL writes `column = ANY(ARRAY(subquery))`: the ids
+    are then gathered once and looked up by primary key, where the planner would otherwise
+    hash-join the subquery against a scan of every event in the date range."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True
+
+    def __init__(self, column, subquery) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(_OneOf)
+def _one_of(element: _OneOf, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_postgresql(element: _OneOf, compiler, **kw) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.subquery, **kw)}))"
 
 
 def _escape_like(text: str) -> str:

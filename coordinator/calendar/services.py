@@ -14,7 +14,13 @@ from sqlalchemy.orm import selectinload
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event
 from coordinator.activities.permissions import published_events_clause
-from coordinator.activities.queries import Cursor, KeysetPage, keyset_page, overlapping
+from coordinator.activities.queries import (
+    Cursor,
+    KeysetPage,
+    keyset_page,
+    overlapping,
+    visible_countries,
+)
 from coordinator.extensions import db
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
@@ -266,10 +272,5 @@ def filter_choices(user) -> FilterChoices:
     themes = db.session.execute(
         select(Theme.slug, Theme.name).where(Theme.is_active).order_by(Theme.name)
     ).all()
-    countries = db.session.scalars(
-        select(Event.country)
-        .where(published_events_clause(user), Event.country != "")
-        .distinct()
-        .order_by(Event.country)
-    ).all()
+    countries = db.session.scalars(visible_countries(user)).all()
     return FilterChoices(list(partners), list(projects), list(themes), list(countries))
