@@ -78,10 +78,21 @@ def test_upgrade_from_empty_then_check_finds_no_drift(empty_database_url, tmp_pa
     assert "alembic_version" in tables
 
 
+def _revision_before(slug: str) -> str:
+    """The revision just before the migration whose file name ends in `slug` (found by name,
+    as revision ids are regenerated when branches are merged)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(ROOT / "migrations"))
+    (found,) = [r for r in script.walk_revisions() if r.module.__file__.endswith(f"_{slug}.py")]
+    return found.down_revision
+
+
 def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database_url, tmp_path):
-    """The migration adding the status/stamp CHECK constraints (b7d41c2e9a10) first
-    repairs existing rows, from the stamps each row has, so it can run on any database."""
-    for args in (("db", "upgrade", "b7d41c2e9a10"), ("db", "downgrade", "--", "-1")):
+    """The migration adding the status/stamp CHECK constraints first repairs existing rows,
+    from the stamps each row has, so it can run on any database."""
+    before = _revision_before("activity_status_stamp_checks")
+    for args in (("db", "upgrade"), ("db", "downgrade", before)):
         done = _flask(*args, database_url=empty_database_url, instance=tmp_path)
         assert done.returncode == 0, done.stderr[-3000:]
     changed, created = "2030-03-02 10:00:00", "2030-03-01 09:00:00"
@@ -145,3 +156,24 @@ def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database
         ("draft", False, False, False),
         ("submitted", True, False, False),
     ]
+
+
+def test_seek_indexes_are_created_and_dropped(empty_database_url, tmp_path):
+    """The newest migration adds the indexes the event lists seek along; its downgrade drops
+    them again."""
+    names = {"ix_events_start_id", "ix_events_long_running", "ix_events_published_id"}
+
+    def event_indexes() -> set[str]:
+        engine = create_engine(normalise_database_url(empty_database_url))
+        try:
+            return {index["name"] for index in inspect(engine).get_indexes("events")}
+        finally:
+            engine.dispose()
+
+    done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert names <= event_indexes()
+    before = _revision_before("event_list_seek_indexes")
+    done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not names & event_indexes()

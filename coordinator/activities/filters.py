@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, exists, or_, select, union
+from sqlalchemy.ext.compiler import compiles
 
 from coordinator.activities.models import (
     Confirmation,
@@ -104,16 +105,7 @@ class EventFilters:
         """Narrow a select() over Event to these filters."""
         if self.partners:
             partner_ids = select(Partner.id).where(Partner.slug.in_(self.partners))
-            query = query.where(
-                or_(
-                    Event.lead_partner_id.in_(partner_ids),
-                    exists().where(
-                        EventPartner.event_id == Event.id,
-                        EventPartner.partner_id.in_(partner_ids),
-                        EventPartner.confirmation == Confirmation.CONFIRMED,
-                    ),
-                )
-            )
+            query = query.where(events_of_partners(partner_ids))
         if self.projects:
             query = query.where(
                 Event.project_id.in_(select(Project.id).where(Project.slug.in_(self.projects)))
@@ -147,6 +139,45 @@ class EventFilters:
         return query
 
 
+def events_of_partners(partner_ids) -> ColumnElement[bool]:
+    """Events led by one of the partners, or co-organised by one with its confirmation.
+
+    The ids of both kinds come from one UNION, each side read from its own index
+    (events.lead_partner_id, event_partners.partner_id), where an OR over EXISTS would have
+    the planner test every candidate event in turn."""
+    led = select(Event.id).where(Event.lead_partner_id.in_(partner_ids))
+    co_organised = select(EventPartner.event_id).where(
+        EventPartner.partner_id.in_(partner_ids),
+        EventPartner.confirmation == Confirmation.CONFIRMED,
+    )
+    return _OneOf(Event.id, union(led, co_organised))
+
+
+class _OneOf(ColumnElement[bool]):
+    """`column IN (subquery)`, which PostgreSQL writes `column = ANY(ARRAY(subquery))`: the ids
+    are then gathered once and looked up by primary key, where the planner would otherwise
+    hash-join the subquery against a scan of every event in the date range."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True
+
+    def __init__(self, column, subquery) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(_OneOf)
+def _one_of(element: _OneOf, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_postgresql(element: _OneOf, compiler, **kw) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.subquery, **kw)}))"
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -169,4 +200,4 @@ def _day_start_utc(day: date, next_day: bool = False):
     return moment + timedelta(days=1) if next_day else moment
 
 
-__all__ = ["EventFilters"]
+__all__ = ["EventFilters", "events_of_partners"]

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -311,6 +312,18 @@ class ProjectPartner(PartnerLinkMixin, db.Model):
     project: Mapped[Project] = relationship(back_populates="partner_links")
 
 
+# An event running longer than this is "long-running": a window of time finds the events
+# overlapping it by seeking start_dt from LONG_EVENT_DAYS before the window (an index range),
+# plus the long-running ones (a small partial index), rather than scanning every event that
+# ends after the window's start. The predicate is written per engine, as the index and the
+# queries must spell it the same way for the planner to match them.
+LONG_EVENT_DAYS = 31
+LONG_RUNNING_SQL = {
+    "postgresql": f"end_dt - start_dt > interval '{LONG_EVENT_DAYS} days'",
+    "sqlite": f"julianday(end_dt) - julianday(start_dt) > {LONG_EVENT_DAYS}",
+}
+
+
 class Event(ReviewableMixin, db.Model):
     __tablename__ = "events"
     __table_args__ = (
@@ -323,6 +336,19 @@ class Event(ReviewableMixin, db.Model):
             name="all_day_dates",
         ),
         Index("ix_events_status_start", "status", "start_dt"),
+        # The lists, the calendar and the partner pages seek along (start_dt, id).
+        Index("ix_events_start_id", "start_dt", "id"),
+        # Only the events running longer than LONG_EVENT_DAYS (a few): what lets a "still
+        # running" window start LONG_EVENT_DAYS back and still find every running event.
+        Index(
+            "ix_events_long_running",
+            "start_dt",
+            "id",
+            postgresql_where=text(LONG_RUNNING_SQL["postgresql"]),
+            sqlite_where=text(LONG_RUNNING_SQL["sqlite"]),
+        ),
+        # The Atom feed: the newest published events.
+        Index("ix_events_published_id", "published_dt", "id"),
         *stamp_constraints(),
     )
 

@@ -7,7 +7,7 @@ on their own page, never in a list.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from coordinator.access import public
@@ -18,12 +18,11 @@ from coordinator.pagecache import cached_page
 
 
 def _list_page(template: str, loader):
+    # A cursor of the wrong shape is ignored, as filter values are: the list starts at its top.
     filters = EventFilters.from_args(request.args)
-    number = queries.parse_page_number(request.args.get("page"))
-    try:
-        page = loader(current_user, filters, number)
-    except queries.PageOutOfRange:
-        abort(404)
+    after = queries.Cursor.parse(request.args.get("after"))
+    before = None if after else queries.Cursor.parse(request.args.get("before"))
+    page = loader(current_user, filters, after=after, before=before)
     return render_template(
         template,
         page=page,
@@ -78,6 +77,7 @@ def project(slug: str):
         "activities/project.html",
         project=project,
         events=queries.project_events(current_user, project),
+        limit=queries.PARTNER_PAGE_LIMIT,
     )
 
 
@@ -92,13 +92,11 @@ def partner_activities(partner) -> dict:
 
 
 @bp.app_template_global()
-def events_page_url(endpoint: str, filters: EventFilters, number: int) -> str:
-    """A link to another page of a filtered list, keeping the filters."""
-    from flask import url_for
-
+def events_page_url(endpoint: str, filters: EventFilters, **cursor: queries.Cursor) -> str:
+    """A link to the page after (after=cursor) or before (before=cursor) of a filtered list,
+    keeping the filters."""
     args = filters.to_args()
-    if number > 1:
-        args["page"] = str(number)
+    args.update({name: value.token for name, value in cursor.items()})
     return url_for(endpoint, **args)
 
 

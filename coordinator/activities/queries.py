@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from coordinator.activities.filters import EventFilters
+from coordinator.activities.filters import EventFilters, events_of_partners
 from coordinator.activities.models import (
+    LONG_EVENT_DAYS,
+    LONG_RUNNING_SQL,
     Confirmation,
     Event,
     EventKind,
@@ -27,59 +41,72 @@ from coordinator.activities.models import (
     Theme,
 )
 from coordinator.activities.permissions import published_events_clause, published_projects_clause
-from coordinator.db import utcnow
+from coordinator.dates import is_supported_date
+from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 PAGE_SIZE = 20
-# Pages beyond this are refused before any query: no offset arithmetic on absurd numbers.
-MAX_PAGE = 100_000
+# Lists say "1,000+" rather than count every match: a count stops after this many rows.
+COUNT_CAP = 1000
 PARTNER_PAGE_LIMIT = 20
+_MAX_ID = 2**31 - 1  # beyond any id; PostgreSQL would refuse the integer
+_CURSOR = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,10})$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list ordered by (start_dt, id), readable in a link:
+    `20270301T093000Z-42` is event 42 starting at 09:30 UTC on 1 March 2027."""
+
+    start_dt: datetime
+    id: int
+
+    @classmethod
+    def of(cls, event: Event) -> Cursor:
+        return cls(event.start_dt, event.id)
+
+    @property
+    def token(self) -> str:
+        moment = self.start_dt.astimezone(UTC)
+        fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
+        return f"{moment:%Y%m%dT%H%M%S}{fraction}Z-{self.id}"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        """The cursor of a link; None for anything else (the list then starts at its top)."""
+        match = _CURSOR.match(raw or "")
+        if not match:
+            return None
+        stamp, fraction, number = match.groups()
+        try:
+            moment = datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        if not is_supported_date(moment.date()) or int(number) > _MAX_ID:
+            return None
+        return cls(moment.replace(microsecond=int(fraction or 0)), int(number))
 
 
 @dataclass
-class Page:
-    """One page of a list, with what the pagination links need."""
+class KeysetPage:
+    """One page of a list read by seeking from a cursor: no offset, no full count."""
 
     items: list[Any]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+    # Matches counted up to COUNT_CAP + 1 rows; `count_is_capped` means "more than COUNT_CAP".
+    count: int
+    count_is_capped: bool
+    next_cursor: Cursor | None = None
+    previous_cursor: Cursor | None = None
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.next_cursor is not None
 
-    def window(self, size: int = 2) -> list[int | None]:
-        """Page numbers to link: first, last and a window around the current one (None = gap)."""
-        wanted = {1, self.pages, *range(self.number - size, self.number + size + 1)}
-        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
-        result: list[int | None] = []
-        for previous, current in zip([0, *numbers], numbers, strict=False):
-            if current - previous > 1:
-                result.append(None)
-            result.append(current)
-        return result
-
-
-class PageOutOfRange(LookupError):
-    """The page number is past the last page (the view answers 404)."""
-
-
-def parse_page_number(raw: str | None) -> int:
-    """A page number from the query string; anything that is not a positive integer is page 1."""
-    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 6:
-        return 1
-    return max(1, int(raw))
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
 
 
 def event_card_options() -> list[LoaderOption]:
@@ -92,42 +119,158 @@ def event_card_options() -> list[LoaderOption]:
     ]
 
 
-def _paginate(query: Select, order: tuple, number: int, per_page: int = PAGE_SIZE) -> Page:
-    # Count and sort only ids: SQLite would otherwise materialise whole rows (with their
-    # descriptions) of every matching event to count them or to sort them.
-    total = db.session.scalar(query.with_only_columns(func.count(Event.id)).order_by(None))
-    page = Page(items=[], number=number, per_page=per_page, total=total or 0)
-    if number > page.pages or number > MAX_PAGE:
-        raise PageOutOfRange(number)
-    ids = (
-        query.with_only_columns(Event.id)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-        .scalar_subquery()
+def long_running_clause() -> ColumnElement[bool]:
+    """Events lasting more than LONG_EVENT_DAYS, spelled as ix_events_long_running's
+    predicate so that the index serves it."""
+    return _LongRunning()
+
+
+class _LongRunning(ColumnElement[bool]):
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison already: no "= 1" added on SQLite
+
+
+@compiles(_LongRunning)
+def _long_running_sqlite(element, compiler, **kw) -> str:
+    return _qualified(LONG_RUNNING_SQL["sqlite"])
+
+
+@compiles(_LongRunning, "postgresql")
+def _long_running_postgresql(element, compiler, **kw) -> str:
+    return _qualified(LONG_RUNNING_SQL["postgresql"])
+
+
+def _qualified(predicate: str) -> str:
+    return predicate.replace("end_dt", "events.end_dt").replace("start_dt", "events.start_dt")
+
+
+def running_after(moment: datetime) -> list[ColumnElement[bool]]:
+    """Events still running at `moment` (end_dt >= moment), as disjoint parts that each seek
+    an index along start_dt: those that started at most LONG_EVENT_DAYS before, and the
+    long-running ones that started earlier."""
+    reach = moment - timedelta(days=LONG_EVENT_DAYS)
+    ends = Event.end_dt >= moment
+    return [
+        and_(Event.start_dt >= reach, ends),
+        and_(Event.start_dt < reach, long_running_clause(), ends),
+    ]
+
+
+def overlapping(first: datetime, last: datetime) -> list[ColumnElement[bool]]:
+    """Events overlapping [first, last) (end_dt > first, start_dt < last), as in running_after."""
+    reach = first - timedelta(days=LONG_EVENT_DAYS)
+    ends = Event.end_dt > first
+    return [
+        and_(Event.start_dt >= reach, Event.start_dt < last, ends),
+        and_(Event.start_dt < reach, long_running_clause(), ends),
+    ]
+
+
+def seek_ids(
+    base: Select, parts: list[ColumnElement[bool]], *, descending: bool, limit: int, after=None
+) -> list[tuple[datetime, int]]:
+    """(start_dt, id) of the first `limit` events of `base` after the cursor, in list order:
+    each part is an index range read in order and stopped at `limit`, then merged."""
+    key = tuple_(Event.start_dt, Event.id)
+    rows: list[tuple[datetime, int]] = []
+    for part in parts:
+        query = base.with_only_columns(Event.start_dt, Event.id).where(part)
+        if after is not None:
+            bound = tuple_(literal(after.start_dt, UTCDateTime()), literal(after.id))
+            query = query.where(key < bound if descending else key > bound)
+        order = (
+            (Event.start_dt.desc(), Event.id.desc()) if descending else (Event.start_dt, Event.id)
+        )
+        rows += [tuple(row) for row in db.session.execute(query.order_by(*order).limit(limit))]
+    rows.sort(reverse=descending)
+    return rows[:limit]
+
+
+def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> list[Event]:
+    """The events of `ids`, in that order, with what their cards show."""
+    if not ids:
+        return []
+    loaded = db.session.scalars(
+        select(Event).where(Event.id.in_(ids)).options(*(options or event_card_options()))
+    ).all()
+    by_id = {event.id: event for event in loaded}
+    return [by_id[number] for number in ids if number in by_id]
+
+
+def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """How many events match, counting at most COUNT_CAP + 1 rows of each part's index range."""
+    total = 0
+    for part in parts:
+        capped = base.with_only_columns(Event.id).where(part).limit(COUNT_CAP + 1).subquery()
+        total += db.session.scalar(select(func.count()).select_from(capped)) or 0
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def keyset_page(
+    base: Select,
+    parts: list[ColumnElement[bool]],
+    *,
+    descending: bool,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    per_page: int = PAGE_SIZE,
+    options: list[LoaderOption] | None = None,
+    counted: bool = True,
+) -> KeysetPage:
+    """The page after `after`, or the one before `before` (the top of the list for neither;
+    a `before` that reaches the top gives the top page). `counted=False` skips the count."""
+    count, capped = bounded_count(base, parts) if counted else (0, False)
+    rows: list[tuple[datetime, int]] = []
+    at_top = after is None
+    if before is not None:
+        rows = seek_ids(base, parts, descending=not descending, limit=per_page + 1, after=before)
+        if len(rows) > per_page:
+            rows = rows[:per_page][::-1]
+            page = KeysetPage([], count, capped, Cursor(*rows[-1]), Cursor(*rows[0]))
+            page.items = load_events([number for _, number in rows], options)
+            return page
+        at_top = True
+    rows = seek_ids(
+        base, parts, descending=descending, limit=per_page + 1, after=None if at_top else after
     )
-    page.items = list(
-        db.session.scalars(
-            select(Event).where(Event.id.in_(ids)).order_by(*order).options(*event_card_options())
-        ).all()
+    shown = rows[:per_page]
+    page = KeysetPage(
+        items=load_events([number for _, number in shown], options),
+        count=count,
+        count_is_capped=capped,
+        next_cursor=Cursor(*shown[-1]) if len(rows) > per_page else None,
+        previous_cursor=Cursor(*shown[0]) if shown and not at_top else None,
     )
     return page
 
 
 def upcoming_events(
-    user, filters: EventFilters, number: int = 1, now: datetime | None = None
-) -> Page:
+    user,
+    filters: EventFilters,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    now: datetime | None = None,
+) -> KeysetPage:
     """Published events the user may see that have not ended yet, soonest first."""
-    now = now or utcnow()
-    query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt >= now))
-    return _paginate(query, (Event.start_dt, Event.id), number)
+    base = filters.apply(select(Event).where(published_events_clause(user)))
+    parts = running_after(now or utcnow())
+    return keyset_page(base, parts, descending=False, after=after, before=before)
 
 
-def past_events(user, filters: EventFilters, number: int = 1, now: datetime | None = None) -> Page:
+def past_events(
+    user,
+    filters: EventFilters,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    now: datetime | None = None,
+) -> KeysetPage:
     """Published events the user may see that have ended, most recent first."""
     now = now or utcnow()
-    query = filters.apply(select(Event).where(published_events_clause(user), Event.end_dt < now))
-    return _paginate(query, (Event.start_dt.desc(), Event.id.desc()), number)
+    base = filters.apply(select(Event).where(published_events_clause(user)))
+    # start_dt < now follows from end_dt < now; said outright, it bounds the index range.
+    parts = [and_(Event.start_dt < now, Event.end_dt < now)]
+    return keyset_page(base, parts, descending=True, after=after, before=before)
 
 
 @dataclass
@@ -167,32 +310,32 @@ def filter_choices(user) -> FilterChoices:
         themes=list(
             db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.name)).all()
         ),
-        countries=list(db.session.scalars(_visible_countries(user)).all()),
+        countries=list(db.session.scalars(visible_countries(user)).all()),
         kinds=list(EventKind),
     )
 
 
-def _visible_countries(user) -> Select:
-    """Countries of the events the user may see. The distinct countries come from the
-    country index, and each is kept if one visible event has it (which stops at the first
-    match), rather than scanning every visible event."""
-    present = select(Event.country).where(Event.country != "").distinct().subquery()
+def visible_countries(user) -> Select:
+    """Countries of the events the user may see. The distinct countries are read from the
+    country index one after the other (a recursive "next country after this one", a handful
+    of index lookups where DISTINCT reads every event), and each is kept if one visible event
+    has it (which stops at the first match)."""
+    later = aliased(Event)
+    present = select(func.min(Event.country).label("country")).where(Event.country > "")
+    present = present.cte("present_countries", recursive=True)
+    following = (
+        select(func.min(later.country)).where(later.country > present.c.country).scalar_subquery()
+    )
+    present = present.union_all(
+        select(following.label("country")).where(present.c.country.is_not(None))
+    )
     return (
         select(present.c.country)
-        .where(exists().where(Event.country == present.c.country, published_events_clause(user)))
+        .where(
+            present.c.country.is_not(None),
+            exists().where(Event.country == present.c.country, published_events_clause(user)),
+        )
         .order_by(present.c.country)
-    )
-
-
-def _involves_partner(partner_id: int):
-    """Led by the partner, or co-organised by it with its confirmation."""
-    return or_(
-        Event.lead_partner_id == partner_id,
-        exists().where(
-            EventPartner.event_id == Event.id,
-            EventPartner.partner_id == partner_id,
-            EventPartner.confirmation == Confirmation.CONFIRMED,
-        ),
     )
 
 
@@ -202,30 +345,31 @@ class EventsByTime:
     past: list[Event]
 
 
-def _split_by_time(base: Select, now: datetime, limit: int | None) -> EventsByTime:
-    upcoming = base.where(Event.end_dt >= now).order_by(Event.start_dt, Event.id)
-    past = base.where(Event.end_dt < now).order_by(Event.start_dt.desc(), Event.id.desc())
-    if limit is not None:
-        upcoming, past = upcoming.limit(limit), past.limit(limit)
-    options = event_card_options()
-    return EventsByTime(
-        upcoming=list(db.session.scalars(upcoming.options(*options)).all()),
-        past=list(db.session.scalars(past.options(*options)).all()),
+def _split_by_time(base: Select, now: datetime, limit: int) -> EventsByTime:
+    """The first `limit` upcoming and the last `limit` past events of `base`."""
+    upcoming = seek_ids(base, running_after(now), descending=False, limit=limit)
+    past = seek_ids(
+        base, [and_(Event.start_dt < now, Event.end_dt < now)], descending=True, limit=limit
     )
+    # One load for both lists: the same statements whatever is on either side.
+    events = load_events([number for _, number in upcoming + past])
+    return EventsByTime(upcoming=events[: len(upcoming)], past=events[len(upcoming) :])
 
 
 def partner_events(
-    user, partner: Partner, now: datetime | None = None, limit: int | None = PARTNER_PAGE_LIMIT
+    user, partner: Partner, now: datetime | None = None, limit: int = PARTNER_PAGE_LIMIT
 ) -> EventsByTime:
     """The partner's published events (lead or confirmed co-organiser) the user may see."""
-    base = select(Event).where(published_events_clause(user), _involves_partner(partner.id))
+    base = select(Event).where(published_events_clause(user), events_of_partners([partner.id]))
     return _split_by_time(base, now or utcnow(), limit)
 
 
-def project_events(user, project: Project, now: datetime | None = None) -> EventsByTime:
-    """The project's published events the user may see."""
+def project_events(
+    user, project: Project, now: datetime | None = None, limit: int = PARTNER_PAGE_LIMIT
+) -> EventsByTime:
+    """The project's published events the user may see (the nearest `limit` on each side)."""
     base = select(Event).where(published_events_clause(user), Event.project_id == project.id)
-    return _split_by_time(base, now or utcnow(), None)
+    return _split_by_time(base, now or utcnow(), limit)
 
 
 def _project_options() -> list[LoaderOption]:

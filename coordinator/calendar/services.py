@@ -8,18 +8,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event
 from coordinator.activities.permissions import published_events_clause
+from coordinator.activities.queries import (
+    Cursor,
+    KeysetPage,
+    keyset_page,
+    overlapping,
+    visible_countries,
+)
 from coordinator.extensions import db
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
 _ZONE_MARGIN = timedelta(days=1)
 MIN_YEAR, MAX_YEAR = 1970, 2200
+# A month cell shows this many events, then "+N more" linking to the day's agenda.
+DAY_LIMIT = 3
+AGENDA_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,17 @@ def is_valid_month(year: int, month: int) -> bool:
     return MIN_YEAR < year < MAX_YEAR and 1 <= month <= 12
 
 
+def parse_day(raw: str | None) -> date | None:
+    """ "2026-11-05" into a date inside the calendar's years; None for anything else."""
+    if not raw or len(raw) != 10:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if is_valid_month(day.year, day.month) else None
+
+
 def month_weeks(month: Month, first_weekday: int = 0) -> list[list[date]]:
     """Whole weeks covering the month (days of neighbouring months included)."""
     return std_calendar.Calendar(first_weekday).monthdatescalendar(month.year, month.month)
@@ -113,19 +134,36 @@ def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def visible_events(user, filters: EventFilters, first_day: date, last_day: date) -> list[Event]:
-    """Published events the user may see that may touch [first_day, last_day] locally."""
-    query = (
-        select(Event)
-        .where(published_events_clause(user))
-        .where(Event.end_dt > _utc_midnight(first_day) - _ZONE_MARGIN)
-        .where(Event.start_dt < _utc_midnight(last_day + timedelta(days=1)) + _ZONE_MARGIN)
-        .options(joinedload(Event.lead_partner))
-        .order_by(Event.start_dt, Event.id)
-    )
+def _window_query(user, filters: EventFilters) -> Select:
     # The page chooses the dates; the filters only narrow partner, project, theme, country, kind.
-    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(query)
-    return list(db.session.scalars(query).unique())
+    undated = EventFilters(**{**filters.__dict__, "start": None, "end": None})
+    return undated.apply(select(Event).where(published_events_clause(user)))
+
+
+def _window(first_day: date, last_day: date) -> list:
+    """Events that may touch [first_day, last_day] locally, as index-served parts."""
+    return overlapping(
+        _utc_midnight(first_day) - _ZONE_MARGIN,
+        _utc_midnight(last_day + timedelta(days=1)) + _ZONE_MARGIN,
+    )
+
+
+def visible_spans(user, filters: EventFilters, first_day: date, last_day: date) -> list[Row]:
+    """When each visible event of the window runs: id and times only, in one query (no
+    descriptions, no objects), enough to place and count the events of every day."""
+    query = _window_query(user, filters).with_only_columns(*SPAN_COLUMNS)
+    return list(db.session.execute(query.where(or_(*_window(first_day, last_day)))))
+
+
+SPAN_COLUMNS = (
+    Event.id,
+    Event.start_dt,
+    Event.end_dt,
+    Event.timezone,
+    Event.is_all_day,
+    Event.start_date,
+    Event.end_date,
+)
 
 
 def schedule(events: list[Event], first_day: date, last_day: date) -> DaySchedule:
@@ -141,6 +179,71 @@ def schedule(events: list[Event], first_day: date, last_day: date) -> DaySchedul
         # All-day and multi-day entries first, then by start time.
         items.sort(key=lambda e: (not (e.continues or e.event.is_all_day), e.event.start_dt))
     return result
+
+
+@dataclass
+class MonthGrid:
+    """The month's day cells, each with at most `limit` events and how many more it has."""
+
+    schedule: DaySchedule
+    more: dict[date, int]
+    month_event_count: int
+
+
+def month_grid(
+    user, filters: EventFilters, weeks: list[list[date]], month: Month, limit: int = DAY_LIMIT
+) -> MonthGrid:
+    """Every day of the grid with its first `limit` events (loaded in one query) and a count
+    of the others; the cost follows the number of cells, not of events."""
+    first, last = weeks[0][0], weeks[-1][-1]
+    spans = visible_spans(user, filters, first, last)
+    placed = schedule(spans, first, last)
+    in_month = schedule(spans, month.first_day, month.last_day)
+    shown = {day: items[:limit] for day, items in placed.entries.items()}
+    ids = sorted({entry.event.id for items in shown.values() for entry in items})
+    events = {
+        event.id: event
+        for event in db.session.scalars(
+            select(Event).where(Event.id.in_(ids)).options(selectinload(Event.lead_partner))
+        )
+    }
+    grid = DaySchedule()
+    for day, items in shown.items():
+        grid.entries[day] = [
+            CalendarEntry(event=events[entry.event.id], day=day, continues=entry.continues)
+            for entry in items
+        ]
+    more = {day: len(items) - limit for day, items in placed.entries.items() if len(items) > limit}
+    return MonthGrid(grid, more, in_month.event_count)
+
+
+@dataclass
+class AgendaPage:
+    schedule: DaySchedule
+    page: KeysetPage
+
+
+def agenda_page(
+    user,
+    filters: EventFilters,
+    first_day: date,
+    last_day: date,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+) -> AgendaPage:
+    """AGENDA_PAGE_SIZE events of [first_day, last_day] in start order from the cursor, placed
+    on their local days."""
+    page = keyset_page(
+        _window_query(user, filters),
+        _window(first_day, last_day),
+        descending=False,
+        after=after,
+        before=before,
+        per_page=AGENDA_PAGE_SIZE,
+        options=[selectinload(Event.lead_partner)],
+        counted=False,
+    )
+    return AgendaPage(schedule(page.items, first_day, last_day), page)
 
 
 @dataclass
@@ -169,10 +272,5 @@ def filter_choices(user) -> FilterChoices:
     themes = db.session.execute(
         select(Theme.slug, Theme.name).where(Theme.is_active).order_by(Theme.name)
     ).all()
-    countries = db.session.scalars(
-        select(Event.country)
-        .where(published_events_clause(user), Event.country != "")
-        .distinct()
-        .order_by(Event.country)
-    ).all()
+    countries = db.session.scalars(visible_countries(user)).all()
     return FilterChoices(list(partners), list(projects), list(themes), list(countries))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from coordinator.access import public
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import EventKind
+from coordinator.activities.queries import Cursor
 from coordinator.calendar import bp, services
 from coordinator.calendar.services import Month
 from coordinator.i18n import first_weekday
@@ -46,14 +47,13 @@ def month(year: int | None = None, month: int | None = None):
         abort(404)
     filters = EventFilters.from_args(request.args)
     weeks = services.month_weeks(shown, first_weekday())
-    events = services.visible_events(current_user, filters, weeks[0][0], weeks[-1][-1])
-    day_schedule = services.schedule(events, weeks[0][0], weeks[-1][-1])
-    in_month = services.schedule(events, shown.first_day, shown.last_day)
+    grid = services.month_grid(current_user, filters, weeks, shown)
     return render_template(
         "calendar/month.html",
         weeks=weeks,
-        schedule=day_schedule,
-        month_event_count=in_month.event_count,
+        schedule=grid.schedule,
+        more=grid.more,
+        month_event_count=grid.month_event_count,
         **_common_context(filters, shown),
     )
 
@@ -62,15 +62,22 @@ def month(year: int | None = None, month: int | None = None):
 @public
 @cached_page
 def agenda():
+    """A month's agenda (?month=2026-11), or one day's (?day=2026-11-05, the "+N more" link of
+    a month cell), paged by cursor (?after=, ?before=)."""
+    day = services.parse_day(request.args.get("day"))
     raw_month = request.args.get("month")
-    shown = Month.parse(raw_month) if raw_month else Month.containing(_today())
+    shown = Month.containing(day or _today()) if day or not raw_month else Month.parse(raw_month)
     if shown is None:
         abort(404)
     filters = EventFilters.from_args(request.args)
-    events = services.visible_events(current_user, filters, shown.first_day, shown.last_day)
-    day_schedule = services.schedule(events, shown.first_day, shown.last_day)
+    after = Cursor.parse(request.args.get("after"))
+    before = None if after else Cursor.parse(request.args.get("before"))
+    first, last = (day, day) if day else (shown.first_day, shown.last_day)
+    agenda = services.agenda_page(current_user, filters, first, last, after, before)
     return render_template(
         "calendar/agenda.html",
-        schedule=day_schedule,
+        schedule=agenda.schedule,
+        page=agenda.page,
+        day=day,
         **_common_context(filters, shown),
     )

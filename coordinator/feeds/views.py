@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.http import http_date, quote_etag
 
 from coordinator.access import public
@@ -202,6 +203,8 @@ def atom():
         .where(public_events_clause(), Event.published_dt.is_not(None))
         .order_by(Event.published_dt.desc(), Event.id.desc())
         .limit(50)
+        # What each entry shows (author, categories), loaded once for all 50.
+        .options(selectinload(Event.lead_partner), selectinload(Event.themes))
     ).all()
     with services.feed_language():
         body = build_atom(

@@ -141,7 +141,12 @@ def test_selected_filters_stay_selected(client):
 # --- Pagination --------------------------------------------------------------------------------
 
 
-def test_pagination_pages_of_twenty_keeping_filters(client):
+def _link(body: str, rel: str) -> str | None:
+    match = re.search(rf'class="page-link" rel="{rel}" href="([^"]+)"', body)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def test_pages_of_twenty_by_cursor_keeping_filters(client):
     for index in range(45):
         _event(f"Event {index:02d}", 1 + index, country="TN")
     _event("Elsewhere", 1, country="IT")
@@ -149,29 +154,98 @@ def test_pagination_pages_of_twenty_keeping_filters(client):
     first = client.get("/events/?country=TN")
     assert _titles(first) == [f"Event {i:02d}" for i in range(20)]
     body = _text(first)
-    assert "Events matching the filters: 45 · page 1 of 3" in body
-    assert 'href="/events/?country=TN&amp;page=2"' in body
-    assert 'href="/events/?country=TN&amp;page=3"' in body
-    third = client.get("/events/?country=TN&page=3")
-    assert _titles(third) == [f"Event {i:02d}" for i in range(40, 45)]
-    assert 'rel="prev" href="/events/?country=TN&amp;page=2"' in _text(third)
-    assert 'rel="next"' not in _text(third)
+    assert "Events matching the filters: 45" in body
+    assert _link(body, "prev") is None
+    # Forward to the end, each link keeping the filter.
+    seen, url = [], "/events/?country=TN"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        seen += _titles(response)
+        url = _link(_text(response), "next")
+        assert url is None or "country=TN" in url and "after=" in url
+    assert seen == [f"Event {i:02d}" for i in range(45)]
+    # And back from the last page.
+    last = client.get(f"/events/?country=TN&after={_cursor_of(client, 'Event 39')}")
+    assert _titles(last) == [f"Event {i:02d}" for i in range(40, 45)]
+    back = client.get(_link(_text(last), "prev"))
+    assert _titles(back) == [f"Event {i:02d}" for i in range(20, 40)]
+    top = client.get(_link(_text(back), "prev"))
+    assert _titles(top) == [f"Event {i:02d}" for i in range(20)]
+    assert _link(_text(top), "prev") is None
 
 
-@pytest.mark.parametrize("page", ["-1", "0", "abc", "", "1e3", "%00", "１", "99999999999999999999"])
-def test_bad_page_numbers_give_the_first_page(client, page):
+def _cursor_of(client, title: str) -> str:
+    from sqlalchemy import select
+
+    from coordinator.activities.models import Event
+    from coordinator.activities.queries import Cursor
+
+    return Cursor.of(db.session.scalar(select(Event).where(Event.title == title))).token
+
+
+def test_events_starting_together_are_neither_repeated_nor_skipped(client):
+    """The order is (start, id): a page boundary inside a run of equal starts is exact."""
+    for index in range(30):
+        _event(f"Same start {index:02d}", 3)
+    db.session.commit()
+    first = client.get("/events/")
+    second = client.get(_link(_text(first), "next"))
+    assert _titles(first) + _titles(second) == [f"Same start {i:02d}" for i in range(30)]
+    assert _titles(client.get(_link(_text(second), "prev"))) == _titles(first)
+
+
+def test_the_archive_pages_from_the_most_recent(client):
+    for index in range(25):
+        _event(f"Past {index:02d}", -1 - index)
+    db.session.commit()
+    first = client.get("/events/past")
+    assert _titles(first) == [f"Past {i:02d}" for i in range(20)]
+    assert _titles(client.get(_link(_text(first), "next"))) == [
+        f"Past {i:02d}" for i in range(20, 25)
+    ]
+
+
+def test_a_long_running_event_is_still_upcoming(client):
+    """An event that began long before today and has not ended leads the upcoming list."""
+    _event("Month-long exhibition", -40, end_dt=_at(5))
+    _event("Tomorrow", 1)
+    _event("Over", -41, end_dt=_at(-1))
+    db.session.commit()
+    assert _titles(client.get("/events/")) == ["Month-long exhibition", "Tomorrow"]
+    assert _titles(client.get("/events/past")) == ["Over"]
+
+
+def test_counts_stop_at_the_cap(client, monkeypatch):
+    from coordinator.activities import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    for index in range(12):
+        _event(f"Event {index:02d}", 1 + index)
+    db.session.commit()
+    assert "Events: 10+" in _text(client.get("/events/"))
+    body = _text(client.get("/events/?q=Event+0"))  # Event 00 to Event 09: ten, not more
+    assert re.search(r"Events matching the filters: 10\s*</p>", body)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["-1", "abc", "", "%00", "20270301T093000Z-%00", "99991231T235959Z-2147483648", "１"],
+)
+@pytest.mark.parametrize("name", ["after", "before"])
+def test_bad_cursors_give_the_first_page(client, name, cursor):
     _event("Only one", 2)
     db.session.commit()
-    response = client.get(f"/events/?page={page}")
+    response = client.get(f"/events/?{name}={cursor}")
     assert response.status_code == 200
     assert _titles(response) == ["Only one"]
 
 
-@pytest.mark.parametrize("url", ["/events/?page=2", "/events/past?page=7", "/events/?page=999999"])
-def test_pages_past_the_last_are_not_found(client, url):
+@pytest.mark.parametrize("url", ["/events/?page=2", "/events/?after=99991231T235959Z-1"])
+def test_an_old_page_number_or_a_cursor_past_the_end_is_not_an_error(client, url):
     _event("Only one", 2)
     db.session.commit()
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize(

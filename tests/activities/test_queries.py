@@ -19,7 +19,7 @@ from coordinator.activities.models import (
     Theme,
     event_themes,
 )
-from coordinator.activities.queries import Page, parse_page_number
+from coordinator.activities.queries import Cursor
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 from tests import factories
@@ -139,25 +139,32 @@ def test_query_count_is_not_hidden_by_an_empty_page(app, client):
 
 
 @pytest.mark.parametrize(
-    "raw, expected",
+    "raw",
     [
-        (None, 1),
-        ("", 1),
-        ("abc", 1),
-        ("-1", 1),
-        ("0", 1),
-        ("3", 3),
-        ("٣", 1),
-        ("9" * 40, 1),
-        ("1.5", 1),
+        None,
+        "",
+        "abc",
+        "20270301T093000Z",  # no id
+        "20270301T093000Z-",
+        "20271301T093000Z-4",  # month 13
+        "20270230T093000Z-4",  # 30 February
+        "00010101T000000Z-4",  # outside the supported years
+        "20270301T093000Z-99999999999",  # beyond any id
+        "20270301T093000Z-٣",
+        "20270301T093000.5Z-4",  # a fraction is six digits
+        "20270301T093000Z-4\x00",
+        "9" * 40,
     ],
 )
-def test_page_numbers_parse_safely(raw, expected):
-    assert parse_page_number(raw) == expected
+def test_malformed_cursors_parse_to_none(raw):
+    assert Cursor.parse(raw) is None
 
 
-def test_page_window_marks_gaps():
-    page = Page(items=[], number=10, per_page=20, total=20 * 30)
-    assert page.pages == 30
-    assert page.window() == [1, None, 8, 9, 10, 11, 12, None, 30]
-    assert Page(items=[], number=1, per_page=20, total=0).pages == 1
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2027, 3, 1, 9, 30, tzinfo=UTC), datetime(2027, 3, 1, 9, 30, 0, 250, tzinfo=UTC)],
+)
+def test_cursor_tokens_read_back(moment):
+    cursor = Cursor(moment, 42)
+    assert Cursor.parse(cursor.token) == cursor
+    assert cursor.token.startswith("20270301T093000")

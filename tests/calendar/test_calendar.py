@@ -346,8 +346,70 @@ class TestQueryCount:
         db.session.commit()
         large = self.count_queries(client, url)
         page = client.get(url).get_data(as_text=True)
-        assert page.count('class="calendar-event') + page.count('class="agenda-event') >= 300
+        # The grid shows three per day and "+N more"; the agenda a page of 50.
+        shown = page.count('class="calendar-event') + page.count('class="agenda-event')
+        if "agenda" in url:
+            assert shown == 50 and 'rel="next"' in page
+        else:
+            assert 3 * 25 <= shown <= 3 * 6 * 7 and "day-more" in page
         assert small == large
+
+
+class TestBoundedViews:
+    """A day cell shows at most DAY_LIMIT events and "+N more"; the agenda is paged."""
+
+    def busy_day(self, count: int, day: int = 14) -> list:
+        return [
+            EventFactory(
+                title=f"Busy {index:02d}",
+                start_dt=at(2026, 9, day, 8) + timedelta(minutes=index),
+                end_dt=at(2026, 9, day, 9) + timedelta(minutes=index),
+                timezone="Africa/Tunis",
+            )
+            for index in range(count)
+        ]
+
+    def test_a_busy_day_shows_three_and_links_the_rest(self, client):
+        self.busy_day(7)
+        EventFactory(title="Quiet", start_dt=at(2026, 9, 20, 8), end_dt=at(2026, 9, 20, 9))
+        db.session.commit()
+        page = client.get("/calendar/2026/9?country=FR").get_data(as_text=True)
+        cells = day_cells(page)
+        busy = cells["2026-09-14"]
+        assert [f"Busy {i:02d}" for i in range(3)] == re.findall(r"Busy \d\d", busy)
+        link = re.search(r'<a class="small day-more" href="([^"]+)"[^>]*>([^<]+)</a>', busy)
+        assert link.group(2).strip() == "+4 more"
+        assert "day-more" not in cells["2026-09-20"]
+        # The month still counts every event.
+        assert "Events this month: 8." in page
+        # The link opens that day's agenda, filters kept, with all seven.
+        url = link.group(1).replace("&amp;", "&")
+        assert parse_qs(urlsplit(url).query) == {"day": ["2026-09-14"], "country": ["FR"]}
+        day = client.get(url).get_data(as_text=True)
+        assert list(agenda_days(day)) == ["2026-09-14"]
+        assert re.findall(r"Busy \d\d", day) == [f"Busy {i:02d}" for i in range(7)]
+        assert "Quiet" not in day
+
+    def test_the_agenda_pages_by_cursor(self, client, monkeypatch):
+        monkeypatch.setattr(services, "AGENDA_PAGE_SIZE", 4)
+        self.busy_day(10)
+        db.session.commit()
+        first = client.get("/calendar/agenda?month=2026-09").get_data(as_text=True)
+        assert re.findall(r"Busy \d\d", first) == [f"Busy {i:02d}" for i in range(4)]
+        seen, url = [], "/calendar/agenda?month=2026-09"
+        while url:
+            page = client.get(url).get_data(as_text=True)
+            seen += re.findall(r"Busy \d\d", page)
+            match = re.search(r'class="page-link" rel="next" href="([^"]+)"', page)
+            url = match.group(1).replace("&amp;", "&") if match else None
+            assert url is None or "month=2026-09" in url
+        assert seen == [f"Busy {i:02d}" for i in range(10)]
+
+    @pytest.mark.parametrize(
+        "query", ["day=2026-13-01", "day=x", "day=%00", "day=9999-12-31", "after=zz", "before=%00"]
+    )
+    def test_bad_days_and_cursors_fall_back(self, client, query):
+        assert client.get(f"/calendar/agenda?{query}").status_code == 200
 
 
 def test_month_arithmetic():

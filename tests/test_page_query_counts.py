@@ -1,0 +1,130 @@
+"""Every public page runs the same number of SQL statements with 5 events or with 40.
+
+The events are spread over partners (as leads and confirmed co-organisers), themes and
+projects, and half of them fall on a few days of the shown month, so a lazy load per event,
+per partner, per theme or per project, or a page that renders every event of a month,
+would show up as a difference between the two sizes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import g
+from sqlalchemy import event as sa_event
+
+from coordinator.activities.models import Status
+from coordinator.extensions import db
+from tests import factories
+
+MONTH = datetime.now(UTC).replace(day=1, hour=8, minute=0, second=0, microsecond=0)
+
+
+def count_statements(client, url: str) -> int:
+    return len(statements_of(client, url))
+
+
+def statements_of(client, url: str) -> list[str]:
+    """The statements one request runs, starting as a real request does (fresh session)."""
+    db.session.commit()
+    db.session.remove()
+    g.pop("_login_user", None)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return statements
+
+
+class Network:
+    """Partners, themes and projects, and events added in batches spread over them."""
+
+    def __init__(self) -> None:
+        self.partners = [factories.PartnerFactory(slug=f"net-{n}") for n in range(4)]
+        self.themes = [factories.ThemeFactory() for _ in range(3)]
+        self.projects = [
+            factories.ProjectFactory(slug=f"hub-{n}", lead_partner=self.partners[n])
+            for n in range(2)
+        ]
+        self.count = 0
+
+    def add_events(self, count: int) -> None:
+        # The pages' requests end the session: take this network's rows into the current one.
+        self.partners = [db.session.merge(p, load=True) for p in self.partners]
+        self.themes = [db.session.merge(t, load=True) for t in self.themes]
+        self.projects = [db.session.merge(p, load=True) for p in self.projects]
+        for _ in range(count):
+            n = self.count
+            self.count += 1
+            if n % 2:  # a few busy days of the shown month
+                start = MONTH + timedelta(days=n % 4, hours=n % 7)
+            else:  # from two days ago on, so both sizes have past and upcoming events
+                start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=n - 2)
+            # New partners keep appearing, so a per-partner lazy load would grow.
+            lead = self.partners[n % 4] if n % 3 else factories.PartnerFactory()
+            event = factories.EventFactory(
+                lead_partner=lead,
+                start_dt=start,
+                end_dt=start + timedelta(hours=2),
+                project=self.projects[n % 2],
+                status=Status.CANCELLED if n % 9 == 4 else Status.APPROVED,
+                timezone=["Europe/Paris", "Asia/Tokyo", "Africa/Tunis"][n % 3],
+            )
+            event.themes.append(self.themes[n % 3])
+            if n % 3 == 0:
+                event.themes.append(factories.ThemeFactory())
+            factories.EventPartnerFactory(event=event, partner=self.partners[(n + 1) % 4])
+            factories.EventPartnerFactory(event=event, partner=factories.PartnerFactory())
+        db.session.commit()
+
+
+PAGES = [
+    "/",
+    "/events/",
+    "/events/past",
+    "/events/?partner=net-1",
+    "/events/past?theme={theme}&kind=workshop",
+    "/events/{event}",
+    f"/calendar/{MONTH.year}/{MONTH.month}",
+    f"/calendar/agenda?month={MONTH:%Y-%m}",
+    f"/calendar/agenda?day={MONTH:%Y-%m}-02",
+    "/partners/",
+    "/partners/net-1",
+    "/projects/",
+    "/projects/hub-0",
+    "/events.atom",
+]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_every_public_page_costs_the_same_statements_at_5_and_40_events(
+    app, client, login_as, signed_in
+):
+    network = Network()
+    network.add_events(5)
+    first = db.session.scalar(db.select(factories.Event).order_by(factories.Event.id).limit(1)).id
+    if signed_in:
+        login_as(factories.UserFactory(role="focal_point", partner=network.partners[0]))
+    urls = [url.format(event=first, theme=network.themes[0].slug) for url in PAGES]
+    small = {url: count_statements(client, url) for url in urls}
+    network.add_events(35)
+    large = {url: count_statements(client, url) for url in urls}
+    assert large == small
+    # The large network really fills the pages the counts were taken on.
+    assert client.get("/events/").get_data(as_text=True).count('class="card mb-3 event-card') > 5
+    assert "more" in client.get(urls[6]).get_data(as_text=True)
+
+
+def test_the_counter_sees_the_eager_loads(app, client):
+    """Guards the test above: a filled page runs more statements than an empty one."""
+    empty = count_statements(client, "/events/")
+    Network().add_events(4)
+    assert count_statements(client, "/events/") > empty
