@@ -11,11 +11,8 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from coordinator.forms import BaseForm
-from coordinator.i18n import collation_key, zone_choices
+from coordinator.i18n import collation_key, country_codes, zone_choices
 from coordinator.times import offered_zones
-
-# Babel's territory names; the two-letter ones that are not real countries are left out.
-_NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 
 
 @cache
@@ -24,13 +21,8 @@ def country_choices(language: str = "en") -> list[tuple[str, str]]:
     from babel import Locale
 
     territories = Locale.parse(language).territories
-    codes = [
-        code
-        for code in territories
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    ]
     return sorted(
-        ((code, f"{territories[code]} ({code})") for code in codes),
+        ((code, f"{territories[code]} ({code})") for code in country_codes()),
         key=lambda item: collation_key(item[1]),
     )
 
