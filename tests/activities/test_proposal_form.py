@@ -34,7 +34,9 @@ def optgroups(html: str) -> list[tuple[str, list[str]]]:
     select_html = re.search(r'<select[^>]*name="timezone".*?</select>', html, re.S).group(0)
     return [
         (label, re.findall(r'value="([^"]+)"', body))
-        for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select_html, re.S)
+        for label, body in re.findall(
+            r'<optgroup label="([^"]*)">(.*?)</optgroup>', select_html, re.S
+        )
     ]
 
 
@@ -54,7 +56,9 @@ def test_themes_and_partners_are_check_boxes_in_fieldsets(client, proposer, path
         for item in items:
             assert re.search(
                 rf'<input[^>]*name="{name}"[^>]*type="checkbox"[^>]*value="{item.id}"', html
-            ) or re.search(rf'<input[^>]*type="checkbox"[^>]*name="{name}"[^>]*value="{item.id}"', html)
+            ) or re.search(
+                rf'<input[^>]*type="checkbox"[^>]*name="{name}"[^>]*value="{item.id}"', html
+            )
         # The filter box comes hidden: it only works with the script that shows it.
         assert f'data-choice-filter="{name}"' in html
         assert f'<label class="form-label small mb-1" for="{name}-filter">' in html
@@ -134,9 +138,7 @@ def test_the_country_code_is_stored(client, proposer):
 
 
 def test_a_legacy_bad_code_is_shown_and_must_be_fixed(client, proposer):
-    event = factories.EventFactory(
-        lead_partner=proposer.partner, country="LE", status=Status.DRAFT
-    )
+    event = factories.EventFactory(lead_partner=proposer.partner, country="LE", status=Status.DRAFT)
     db.session.commit()
     html = client.get(f"/events/{event.id}/edit").get_data(as_text=True)
     assert '<option selected value="LE">LE</option>' in html
@@ -177,9 +179,7 @@ def test_grouped_zones_list_every_offered_zone_once(app):
     from coordinator.times import offered_zones
 
     with force_locale("fr"):
-        groups = grouped_zone_choices(
-            offered_zones(), "Asia/Beirut", ("Europe/Paris",), "Réseau"
-        )
+        groups = grouped_zone_choices(offered_zones(), "Asia/Beirut", ("Europe/Paris",), "Réseau")
     values = [value for options in groups.values() for value, _ in options]
     assert len(values) == len(set(values)) == len(offered_zones())
     assert [v for v, _ in groups["Réseau"]] == ["Asia/Beirut", "Europe/Paris", "UTC"]
@@ -229,7 +229,10 @@ def test_errors_are_summed_up_at_the_top_with_links_to_fields(client, proposer):
 def test_the_end_before_start_error_links_to_end_time(client, proposer):
     response = client.post("/events/new", data=event_form_data(end_time="08:00"))
     html = response.get_data(as_text=True)
-    assert '<a class="alert-link" href="#end_time">End time: The event must end after it starts.</a>' in html
+    assert (
+        '<a class="alert-link" href="#end_time">End time: The event must end after it starts.</a>'
+        in html
+    )
 
 
 def test_project_form_has_the_summary_too(client, proposer):

@@ -143,7 +143,9 @@ def test_propose_with_keyboard_attach_a_document_and_the_reviewer_approves(
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.get_by_text("“Concept note” was uploaded.")).to_be_visible()
     assert page.url.startswith(f"{base}/events/{event_id}/manage")
-    expect(page.locator("#documents").get_by_role("link", name="Concept note", exact=True)).to_be_visible()
+    expect(
+        page.locator("#documents").get_by_role("link", name="Concept note", exact=True)
+    ).to_be_visible()
 
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_test_id("event-status")).to_have_text("Submitted")
@@ -173,9 +175,7 @@ def test_propose_with_keyboard_attach_a_document_and_the_reviewer_approves(
         db.session.rollback()
 
 
-def test_the_error_summary_takes_the_focus_and_leads_to_each_field(
-    live_server, make_page, cast
-):
+def test_the_error_summary_takes_the_focus_and_leads_to_each_field(live_server, make_page, cast):
     lead, _, _ = cast
     page = make_page("desktop", "en", live_server)
     sign_in(page, live_server, lead.email, DEFAULT_PASSWORD)
@@ -244,7 +244,9 @@ def test_form_errors_and_review_pages_pass_axe_and_fit(
     reviewer = make_page(viewport, language, live_server)
     sign_in(reviewer, live_server, staff.email, DEFAULT_PASSWORD)
     reviewer.goto(f"{live_server}/events/{event.id}/manage")
-    expect(reviewer.locator("#documents").get_by_role("link", name="Concept note", exact=True)).to_be_visible()
+    expect(
+        reviewer.locator("#documents").get_by_role("link", name="Concept note", exact=True)
+    ).to_be_visible()
     if violations := _check(reviewer, viewport):
         failures["manage"] = violations
     assert failures == {}, json.dumps(failures, indent=1, ensure_ascii=False)
@@ -337,7 +339,9 @@ def test_the_form_and_the_upload_work_without_javascript(live_server, browser, c
             {"name": "agenda.pdf", "mimeType": "application/pdf", "buffer": samples.pdf("a")}
         )
         page.get_by_role("button", name="Upload", exact=True).click()
-        expect(page.locator("#documents").get_by_role("link", name="agenda.pdf", exact=True)).to_be_visible()
+        expect(
+            page.locator("#documents").get_by_role("link", name="agenda.pdf", exact=True)
+        ).to_be_visible()
     finally:
         context.close()
     event = db.session.scalars(select(Event).where(Event.title == "Offline-friendly forum")).one()

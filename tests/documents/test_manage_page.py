@@ -101,7 +101,10 @@ def test_staff_see_every_document_of_a_submitted_proposal(client, login_as, draf
         assert document.title in section
         assert f'href="/documents/{document.id}"' in section
         assert f'href="/documents/{document.id}/download"' in section
-    assert client.get(f"/documents/{documents[DocumentVisibility.PARTNERS].id}/download").status_code == 200
+    assert (
+        client.get(f"/documents/{documents[DocumentVisibility.PARTNERS].id}/download").status_code
+        == 200
+    )
 
 
 def test_other_partners_do_not_see_the_partners_only_papers(client, login_as, draft, attach):
@@ -130,9 +133,7 @@ def test_staff_see_a_projects_documents_on_its_manage_page(client, login_as, att
     db.session.commit()
     document = attach(project, focal_point, DocumentVisibility.PARTNERS, title="Logframe")
     login_as(staff)
-    section = documents_section(
-        client.get(f"/projects/{project.id}/manage").get_data(as_text=True)
-    )
+    section = documents_section(client.get(f"/projects/{project.id}/manage").get_data(as_text=True))
     assert section is not None and "Logframe" in section
     assert f'href="/documents/{document.id}/download"' in section
 
