@@ -350,3 +350,22 @@ def test_the_form_and_the_upload_work_without_javascript(live_server, browser, c
         assert {link.partner.acronym for link in event.partner_links} == {"VT", "NAP"}
     finally:
         db.session.rollback()
+
+
+def test_a_refused_upload_comes_back_with_the_error_summary(live_server, make_page, cast):
+    lead, _, _ = cast
+    event = factories.EventFactory(lead_partner=lead.partner, status=Status.DRAFT)
+    db.session.commit()
+    page = make_page("phone", "en", live_server)
+    sign_in(page, live_server, lead.email, DEFAULT_PASSWORD)
+    page.goto(f"{live_server}/events/{event.id}/documents/new")
+    page.get_by_label("File").set_input_files(
+        {"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00" * 64}
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("There is a problem")
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#file")).to_be_focused()
+    assert documents_count() == 0
