@@ -130,6 +130,45 @@ def country_name(code: str) -> str:
     return _locale().territories.get(code.upper(), code.upper())
 
 
+# CLDR names these two-letter territories too, but ISO 3166-1 assigns them to no country:
+# groupings (EU, UN), pseudo-locales, codes reserved for islands (IC, EA, TA...) and XK.
+_NOT_ISO_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of real countries and territories (249 of them)."""
+    territories = Locale.parse("en").territories
+    return frozenset(
+        code
+        for code in territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_COUNTRIES
+    )
+
+
+def is_country_code(code: str | None) -> bool:
+    return bool(code) and code in country_codes()
+
+
+@lru_cache(maxsize=16)
+def _countries_in_order(language: str) -> tuple[tuple[str, str], ...]:
+    territories = Locale.parse(language).territories
+    return tuple(
+        sorted(
+            ((code, territories.get(code, code)) for code in country_codes()),
+            key=lambda pair: collation_key(pair[1]),
+        )
+    )
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Options of a country select: the ISO code as the value (what is stored), the country
+    named in the page's language as the label, in that language's alphabetical order."""
+    return list(_countries_in_order(language or str(_locale())))
+
+
 def collation_key(name: str) -> str:
     """A key sorting names alphabetically in any of our languages: "Égypte" with the E's,
     "Zürich" with the Z's (case and accents ignored)."""
@@ -207,6 +246,52 @@ def zone_choices(zones: tuple[str, ...]) -> list[tuple[str, str]]:
         (zone, f"{place} ({_utc_offset(zone, now)})")
         for zone, place in _zones_in_order(zones, str(_locale()))
     ]
+
+
+def _region_label(region: str) -> str:
+    """A zone's region in the page's language: CLDR's continent names where there is one."""
+    cldr_code = _ZONE_REGIONS_IN_CLDR.get(region)
+    if cldr_code is not None:
+        return _locale().territories.get(cldr_code, region)
+    wording = {
+        "Arctic": _("Arctic"),
+        "Atlantic": _("Atlantic Ocean"),
+        "Indian": _("Indian Ocean"),
+        "Pacific": _("Pacific Ocean"),
+    }
+    return wording.get(region) or _("Other zones")
+
+
+_ZONE_REGIONS_IN_CLDR = {
+    "Africa": "002",
+    "America": "019",
+    "Antarctica": "AQ",
+    "Asia": "142",
+    "Australia": "AU",
+    "Europe": "150",
+}
+
+
+def grouped_zone_choices(
+    zones: tuple[str, ...], own_zone: str, network_zones: tuple[str, ...], first_label: str
+) -> dict[str, list[tuple[str, str]]]:
+    """Options of a time-zone select in optgroups. First, under first_label: the partner's own
+    zone, the other zones the network's partners use (by city) and UTC. Then every other zone
+    under its region ("Africa", "Europe"...), regions and cities in the page's order."""
+    labels = dict(zone_choices(tuple(dict.fromkeys((*zones, own_zone, *network_zones)))))
+    network = set(network_zones)
+    leading = [own_zone] + [z for z in labels if z in network and z != own_zone]
+    leading += [] if "UTC" in leading else ["UTC"]
+    groups = {first_label: [(zone, labels[zone]) for zone in leading if zone in labels]}
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for zone, label in labels.items():  # already in the language's order of cities
+        if zone in leading:
+            continue
+        region = zone.split("/", 1)[0] if "/" in zone and not zone.startswith("Etc/") else ""
+        regions.setdefault(_region_label(region), []).append((zone, label))
+    for region in sorted(regions, key=collation_key):
+        groups[region] = regions[region]
+    return groups
 
 
 def init_app(app: Flask) -> None:

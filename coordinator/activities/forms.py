@@ -16,7 +16,6 @@ from wtforms import (
     DateField,
     FloatField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -24,8 +23,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
-from coordinator.forms import BaseForm, supported_date
-from coordinator.i18n import zone_choices
+from coordinator.forms import BaseForm, MultiCheckboxField, supported_date
+from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -36,17 +35,27 @@ from coordinator.times import (
 
 MAX_DESCRIPTION = 20_000
 _LANGUAGES = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# WTForms' URL() checks the host; its own message would follow ours ("… Invalid URL.").
+_WELL_FORMED_URL = URL(require_tld=True)
 
 
 def http_url(form, field):
-    """Only http and https links (no javascript:, data: or mailto: in a link field)."""
-    if field.data and not re.match(r"^https?://[^\s/]+", field.data, re.IGNORECASE):
+    """Only http and https links (no javascript:, data: or mailto: in a link field), with a
+    real host name: one clear message whatever is wrong."""
+    if not field.data:
+        return
+    if not re.match(r"^https?://[^\s/]+", field.data, re.IGNORECASE):
         raise ValidationError(_("Enter a web address starting with http:// or https://."))
+    try:
+        _WELL_FORMED_URL(form, field)
+    except ValidationError:
+        raise ValidationError(
+            _("Enter a complete web address, such as https://example.org/page.")
+        ) from None
 
 
-class IntegerSelectMultipleField(SelectMultipleField):
-    """A multiple select of ids whose unparsable values are a form error, never a 500."""
+class IntegerMultiCheckboxField(MultiCheckboxField):
+    """Check boxes of ids whose unparsable values are a form error, never a 500."""
 
     def process_formdata(self, valuelist):
         try:
@@ -70,7 +79,7 @@ class EventForm(BaseForm):
     )
     # Choices in the page's language are set per request in __init__.
     kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in EventKind])
-    theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)
+    theme_ids = IntegerMultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
     timezone = SelectField(
         _l("Time zone"),
         validate_choice=False,
@@ -81,7 +90,13 @@ class EventForm(BaseForm):
         _l("Start date"),
         validators=[DataRequired(message=_l("Enter the start date.")), supported_date],
     )
-    start_time = TimeField(_l("Start time"), validators=[Optional()])
+    # Leaving the times empty is not "all day": an event someone forgot to time would be
+    # published as all-day. Ticking the box says it; the hint says so too.
+    start_time = TimeField(
+        _l("Start time"),
+        validators=[Optional()],
+        description=_l("Not needed for an all-day event: tick “All-day event” above instead."),
+    )
     end_date = DateField(
         _l("End date"),
         validators=[DataRequired(message=_l("Enter the end date.")), supported_date],
@@ -89,18 +104,17 @@ class EventForm(BaseForm):
     end_time = TimeField(_l("End time"), validators=[Optional()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    country = StringField(
-        _l("Country code"),
-        validators=[Optional(), Length(max=2)],
-        description=_l("Two letters, e.g. FR, MA, LB."),
-        filters=[lambda v: v.upper() if isinstance(v, str) else v],
-        render_kw={"dir": "ltr"},
+    # The ISO code is stored; the page names the countries in its language.
+    country = SelectField(
+        _l("Country"),
+        validate_choice=False,
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
     )
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     online_url = StringField(
         _l("Online link"),
-        validators=[Optional(), Length(max=500), http_url, URL()],
+        validators=[Optional(), Length(max=500), http_url],
         render_kw={"dir": "ltr"},
     )
     languages = StringField(
@@ -111,7 +125,7 @@ class EventForm(BaseForm):
     )
     registration_url = StringField(
         _l("Registration link"),
-        validators=[Optional(), Length(max=500), http_url, URL()],
+        validators=[Optional(), Length(max=500), http_url],
         render_kw={"dir": "ltr"},
     )
     visibility = SelectField(
@@ -122,11 +136,21 @@ class EventForm(BaseForm):
         ],
     )
     project_id = SelectField(_l("Joint project"), coerce=int, choices=[(0, _l("None"))])
-    partner_ids = IntegerSelectMultipleField(
+    partner_ids = IntegerMultiCheckboxField(
         _l("Co-organising partners"), coerce=int, validate_choice=True
     )
 
-    def __init__(self, *args, themes=(), partners=(), projects=(), default_zone="UTC", **kwargs):
+    def __init__(
+        self,
+        *args,
+        themes=(),
+        partners=(),
+        projects=(),
+        default_zone="UTC",
+        partner_zone=None,
+        network_zones=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in EventKind]
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
@@ -134,17 +158,29 @@ class EventForm(BaseForm):
         self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
         if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
-        self.timezone.choices = zone_choices(offered_zones(current=self.timezone.data))
+        self.timezone.choices = grouped_zone_choices(
+            offered_zones(current=self.timezone.data),
+            own_zone=partner_zone or default_zone,
+            network_zones=tuple(z for z in network_zones if is_known_zone(z)),
+            first_label=_("Your partner's zone and the network's"),
+        )
+        self._offer_countries()
         self.start_dt: datetime | None = None
         self.end_dt: datetime | None = None
+
+    def _offer_countries(self) -> None:
+        self.country.choices = [("", _("— choose a country —")), *country_choices()]
+        if self.country.data and not is_country_code(self.country.data):
+            # A code saved before the list (or posted by hand) is shown, and refused on save.
+            self.country.choices.append((self.country.data, self.country.data))
 
     def validate_timezone(self, field):
         if not is_known_zone(field.data):
             raise ValidationError(_("Choose a time zone from the list."))
 
     def validate_country(self, field):
-        if field.data and not _COUNTRY.match(field.data):
-            raise ValidationError(_("Enter a two-letter country code such as FR."))
+        if field.data and not is_country_code(field.data):
+            raise ValidationError(_("Choose a country from the list."))
 
     def validate_languages(self, field):
         codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
@@ -157,9 +193,11 @@ class EventForm(BaseForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not valid or self.timezone.errors or self.start_date.errors or self.end_date.errors:
+        if self.timezone.errors or self.start_date.errors or self.end_date.errors:
             return False
-        return self._compute_times()
+        # The times are checked even when another field is wrong: the error summary then lists
+        # every problem at once, not one more after each correction.
+        return self._compute_times() and valid
 
     def _compute_times(self) -> bool:
         zone = self.timezone.data
@@ -247,6 +285,7 @@ class EventForm(BaseForm):
         self.kind.data = event.kind.value
         self.visibility.data = event.visibility.value
         self.timezone.data = event.timezone
+        self._offer_countries()
         self.is_all_day.data = event.is_all_day
         self.project_id.data = event.project_id or 0
         self.theme_ids.data = [t.id for t in event.themes]
@@ -279,11 +318,11 @@ class ProjectForm(BaseForm):
         _l("End date"),
         validators=[DataRequired(message=_l("Enter the end date.")), supported_date],
     )
-    partner_ids = IntegerSelectMultipleField(_l("Partners"), coerce=int, validate_choice=True)
-    theme_ids = IntegerSelectMultipleField(_l("Themes"), coerce=int, validate_choice=True)
+    partner_ids = IntegerMultiCheckboxField(_l("Partners"), coerce=int, validate_choice=True)
+    theme_ids = IntegerMultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
     website = StringField(
         _l("Website"),
-        validators=[Optional(), Length(max=500), http_url, URL()],
+        validators=[Optional(), Length(max=500), http_url],
         render_kw={"dir": "ltr"},
     )
 

@@ -37,6 +37,7 @@ from coordinator.activities.workflow import (
     state_label,
 )
 from coordinator.extensions import db
+from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug
 from coordinator.views import form_view
 
@@ -58,10 +59,16 @@ def _user():
     return current_user._get_current_object()
 
 
-def _event_form(lead_partner_id: int | None, default_zone: str, **kwargs) -> EventForm:
-    themes, partners, projects = form_choices(lead_partner_id)
+def _event_form(lead_partner: Partner, default_zone: str, **kwargs) -> EventForm:
+    themes, partners, projects = form_choices(lead_partner.id)
     return EventForm(
-        themes=themes, partners=partners, projects=projects, default_zone=default_zone, **kwargs
+        themes=themes,
+        partners=partners,
+        projects=projects,
+        default_zone=default_zone,
+        partner_zone=lead_partner.timezone,
+        network_zones=tuple(sorted({p.timezone for p in partners if p.timezone})),
+        **kwargs,
     )
 
 
@@ -87,7 +94,10 @@ def _manage_url(activity: Event | Project) -> str:
     return url_for("activities.manage_project", project_id=activity.id)
 
 
-_DRAFT_SAVED = _l("Draft saved. Submit it for review when it is ready.")
+_DRAFT_SAVED = _l(
+    "Draft saved. Attach any documents (a concept note, an agenda) below, "
+    "then submit it for review when it is ready."
+)
 
 
 def _form_view(form, save, template: str, *, dry_run: bool = False, **context):
@@ -126,7 +136,7 @@ def propose_event():
     user = _user()
     if not can_propose_activity(user):
         abort(403)
-    form = _event_form(user.partner_id, user.partner.timezone)
+    form = _event_form(user.partner, user.partner.timezone)
     return _form_view(
         form,
         lambda: (services.propose_event(user, form.to_data()), _DRAFT_SAVED),
@@ -140,7 +150,7 @@ def propose_event():
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = _load_editable("events", event_id, can_edit_event)
-    form = _event_form(event.lead_partner_id, event.timezone)
+    form = _event_form(event.lead_partner, event.timezone)
     if request.method == "GET":
         form.fill_from(event)
     user = _user()

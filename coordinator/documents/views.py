@@ -59,7 +59,11 @@ def subject_label(subject: Event | Project | Partner) -> str:
 
 
 def subject_page_url(subject: Event | Project | Partner) -> str:
-    """The subject's own page when that branch is present, else its documents page."""
+    """The subject's own page when that branch is present, else its documents page; for a
+    proposal not published yet (a draft, one under review), its workflow page."""
+    manage_url = _manage_page_url(subject)
+    if manage_url is not None:
+        return manage_url
     if isinstance(subject, Event) and "activities.event" in current_app.view_functions:
         return url_for("activities.event", event_id=subject.id)
     if isinstance(subject, Project) and "activities.project" in current_app.view_functions:
@@ -67,6 +71,19 @@ def subject_page_url(subject: Event | Project | Partner) -> str:
     if isinstance(subject, Partner):
         return url_for("partners.show", slug=subject.slug)
     return url_for("documents.for_subject", **subject_route(subject))
+
+
+def _manage_page_url(subject: Event | Project | Partner) -> str | None:
+    if isinstance(subject, Partner) or subject.is_published:
+        return None
+    if isinstance(subject, Event):
+        return url_for("activities.manage_event", event_id=subject.id, _anchor="documents")
+    return url_for("activities.manage_project", project_id=subject.id, _anchor="documents")
+
+
+def _after_upload_url(document: Document) -> str:
+    """Back to the proposal being prepared (to attach more, then submit), else the document."""
+    return _manage_page_url(document.subject) or url_for("documents.show", document_id=document.id)
 
 
 def load_document_or_404(document_id: int) -> Document:
@@ -164,7 +181,7 @@ def upload(kind: str, ref: str):
         lambda: _create_document(subject, form),
         lambda document: (
             _("“%(title)s” was uploaded.", title=document.title),
-            url_for("documents.show", document_id=document.id),
+            _after_upload_url(document),
         ),
         lambda: _render_upload_page("documents/upload.html", form, subject),
     )

@@ -7,15 +7,12 @@ from urllib.parse import urlsplit
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
+from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from coordinator.forms import BaseForm
-from coordinator.i18n import collation_key, zone_choices
+from coordinator.forms import BaseForm, MultiCheckboxField
+from coordinator.i18n import collation_key, country_codes, zone_choices
 from coordinator.times import offered_zones
-
-# Babel's territory names; the two-letter ones that are not real countries are left out.
-_NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 
 
 @cache
@@ -24,13 +21,8 @@ def country_choices(language: str = "en") -> list[tuple[str, str]]:
     from babel import Locale
 
     territories = Locale.parse(language).territories
-    codes = [
-        code
-        for code in territories
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    ]
     return sorted(
-        ((code, f"{territories[code]} ({code})") for code in codes),
+        ((code, f"{territories[code]} ({code})") for code in country_codes()),
         key=lambda item: collation_key(item[1]),
     )
 
@@ -64,7 +56,7 @@ class PartnerForm(BaseForm):
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default="UTC")
     website = URLField(_l("Website"), validators=[Optional(), Length(max=500), http_url])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
-    groups = SelectMultipleField(_l("Groups"), coerce=int)
+    groups = MultiCheckboxField(_l("Groups"), coerce=int)
 
     def __init__(self, *args, group_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -73,9 +73,88 @@
       if (!check()) {
         event.preventDefault();
         input.focus();
+        return;
+      }
+      if (sendWithProgress(form)) {
+        event.preventDefault();
       }
     });
   });
+
+  // A large file over a slow line: send it with XMLHttpRequest to show how far it got, and
+  // offer Cancel (abort). The answer is the page the plain form would have shown (the document
+  // or the workflow page after the redirect, or the form with its errors): it replaces this one.
+  function sendWithProgress(form) {
+    var panel = form.querySelector("[data-upload-progress]");
+    var status = form.querySelector("[data-upload-status]");
+    if (!panel || !window.FormData || !window.XMLHttpRequest || form.dataset.sending) {
+      return Boolean(form.dataset.sending);
+    }
+    var bar = panel.querySelector("progress");
+    var amount = panel.querySelector("[data-upload-amount]");
+    var cancel = panel.querySelector("[data-upload-cancel]");
+    var submit = form.querySelector("button[type=submit]");
+    var url = form.action || window.location.href;
+    var xhr = new XMLHttpRequest();
+
+    function finish(message) {
+      delete form.dataset.sending;
+      panel.hidden = true;
+      if (submit) {
+        submit.disabled = false;
+      }
+      if (status) {
+        status.textContent = message || "";
+      }
+    }
+
+    xhr.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) {
+        return;
+      }
+      var percent = Math.floor((event.loaded / event.total) * 100);
+      bar.value = percent;
+      amount.textContent = humanSize(event.loaded) + " / " + humanSize(event.total);
+    });
+    xhr.addEventListener("load", function () {
+      var redirected = xhr.responseURL && xhr.responseURL !== url;
+      var html = xhr.responseText;
+      document.open();
+      document.write(html);
+      document.close();
+      if (redirected) {
+        window.history.replaceState(null, "", xhr.responseURL);
+        if (document.getElementById("documents")) {
+          window.location.hash = "documents";
+        }
+      }
+    });
+    xhr.addEventListener("abort", function () {
+      finish(panel.dataset.cancelled);
+      form.querySelector('input[type="file"]').focus();
+    });
+    xhr.addEventListener("error", function () {
+      finish(panel.dataset.failed);
+    });
+    cancel.addEventListener("click", function () {
+      xhr.abort();
+    }, { once: true });
+
+    form.dataset.sending = "1";
+    bar.value = 0;
+    amount.textContent = "";
+    if (status) {
+      status.textContent = "";
+    }
+    panel.hidden = false;
+    if (submit) {
+      submit.disabled = true;
+    }
+    xhr.open("POST", url);
+    xhr.send(new FormData(form));
+    cancel.focus();
+    return true;
+  }
 
   document.querySelectorAll(".js-history-back").forEach(function (button) {
     button.addEventListener("click", function () {

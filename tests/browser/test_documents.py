@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from coordinator.activities.models import Confirmation
 from coordinator.extensions import db
@@ -52,8 +53,8 @@ def test_upload_hide_from_other_partner_and_download_new_version(live_server, pa
     assert page.get_by_label("Who may see it").input_value() == "partners"
     page.get_by_role("button", name="Upload").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Draft agenda").is_visible()
-    assert page.get_by_text("“Draft agenda” was uploaded.").is_visible()
+    expect(page.get_by_role("heading", name="Draft agenda")).to_be_visible()
+    expect(page.get_by_text("“Draft agenda” was uploaded.")).to_be_visible()
     document_url = page.url
     page.goto(documents_url)
     assert page.get_by_role("link", name="Draft agenda", exact=True).is_visible()
@@ -80,9 +81,9 @@ def test_upload_hide_from_other_partner_and_download_new_version(live_server, pa
     )
     page.get_by_role("button", name="Upload version").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Version 2 is now the current version.").is_visible()
-    assert page.get_by_role("cell", name="agenda-v2.pdf").is_visible()
-    assert page.get_by_role("cell", name="agenda.pdf", exact=True).is_visible()
+    expect(page.get_by_text("Version 2 is now the current version.")).to_be_visible()
+    expect(page.get_by_role("cell", name="agenda-v2.pdf")).to_be_visible()
+    expect(page.get_by_role("cell", name="agenda.pdf", exact=True)).to_be_visible()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download current version").click()
@@ -131,7 +132,7 @@ class TestClientSideLimit:
         assert alert.is_hidden()
         page.get_by_role("button", name="Upload").click()
         page.wait_for_load_state()
-        assert page.get_by_role("heading", name="Full report").is_visible()
+        expect(page.get_by_role("heading", name="Full report")).to_be_visible()
 
 
 class TestClientSideLimitInFrench:

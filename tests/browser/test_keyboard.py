@@ -52,6 +52,10 @@ class Keyboard:
     def value(self, field_id: str):
         return self.page.evaluate(
             """id => { const el = document.getElementById(id);
+                 if (!el) {  // a check box list: the labels of the ticked boxes
+                   return Array.from(document.querySelectorAll(`input[name="${id}"]:checked`),
+                     box => document.querySelector(`label[for="${box.id}"]`).innerText.trim());
+                 }
                  return el.multiple ? Array.from(el.selectedOptions, o => o.text) : el.value; }""",
             field_id,
         )
@@ -99,8 +103,8 @@ def test_propose_and_submit_an_event_with_the_keyboard_alone(live_server, networ
     keys.tab_to_field("kind")
     keys.press("ArrowDown")  # from the first kind to the second
     kind = keys.value("kind")
-    keys.tab_to_field("theme_ids")
-    keys.press("ArrowDown")  # selects the first (only) theme of the list box
+    keys.tab_to_field("theme_ids-0")
+    keys.press("Space")  # ticks the first (only) theme of the check box list
     assert keys.value("theme_ids") == ["Water and sanitation"]
 
     # When: the partner's own zone is preselected; dates and times typed segment by segment.
@@ -118,11 +122,11 @@ def test_propose_and_submit_an_event_with_the_keyboard_alone(live_server, networ
     type_time(keys, "11:30")
     assert (keys.value("end_date"), keys.value("end_time")) == ("2030-06-06", "11:30")
 
-    # Where, and who: a co-organising partner chosen in the list box.
+    # Where, and who: a co-organising partner ticked in the check box list.
     keys.tab_to_field("city")
     keys.type("Marseille")
-    keys.tab_to_field("partner_ids")
-    keys.press("ArrowDown")
+    keys.tab_to("el.name === 'partner_ids' && el.labels[0].innerText.includes('Tunis')")
+    keys.press("Space")
     co_organisers = keys.value("partner_ids")
     assert co_organisers == ["Municipalité de Tunis (TUN)"], co_organisers
 
