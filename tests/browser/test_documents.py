@@ -118,7 +118,7 @@ class TestClientSideLimit:
         )
         alert = page.locator("#file-too-large")
         assert alert.is_visible()
-        assert "the limit is 5.0 kB" in alert.inner_text()
+        assert "the limit is 5 kB" in alert.inner_text()
         page.get_by_role("button", name="Upload").click()
         assert page.url == upload_url
         assert page.get_by_label("Title").input_value() == "Full report"
