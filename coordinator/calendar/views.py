@@ -60,10 +60,13 @@ def month(year: int | None = None, month: int | None = None):
 @public
 def agenda():
     raw_month = request.args.get("month")
-    shown = Month.parse(raw_month) if raw_month else Month.containing(_today())
+    filters = EventFilters.from_args(request.args)
+    if raw_month:
+        shown = Month.parse(raw_month)
+    else:
+        shown = services.agenda_opening_month(current_user, filters, datetime.now(UTC))
     if shown is None:
         abort(404)
-    filters = EventFilters.from_args(request.args)
     events = services.visible_events(current_user, filters, shown.first_day, shown.last_day)
     day_schedule = services.schedule(events, shown.first_day, shown.last_day)
     return render_template(
