@@ -152,4 +152,4 @@ class TestClientSideLimitInFrench:
         # The template comes translated from the page; the script only fills in the name and
         # the size, which the browser writes in French.
         text = alert.inner_text().replace("\u202f", " ").replace("\u00a0", " ")
-        assert text.startswith("Le fichier « rapport.pdf » pèse 9,0 ko ; la limite est de 5,0 ko.")
+        assert text.startswith("Le fichier « rapport.pdf » pèse 9 ko ; la limite est de 5 ko.")
