@@ -26,7 +26,8 @@ class DefaultConfig:
     DATABASE_CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the outage page answers
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # 25 MB in the decimal units the upload page and README show (not 25 MiB = "26.2 MB").
+    MAX_CONTENT_LENGTH = 25_000_000
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
     # Where document files live: unset (UPLOAD_FOLDER), file:///path, or s3://bucket/prefix on
     # any S3-compatible store; credentials come from the usual AWS_* variables or profile.

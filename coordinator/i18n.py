@@ -95,6 +95,85 @@ def localized_date(value: date | datetime | None, format: str = "medium") -> str
     return babel_dates.format_date(value, format, locale=_locale())
 
 
+# One set of formatters for every date and time a page shows, so the public pages, the manage
+# pages, the dashboard and the staff tables agree: a day reads "Wed, Jan 13, 2027", a time
+# "10:00 AM" (the locale's own short style: no leading zero in English, 24-hour in French), a
+# moment "Wed, Jan 13, 2027, 10:00 AM", and an event's span as format_span writes it.
+
+
+def _zone_of(value: datetime, tz_name: str | None):
+    # Babel would read an aware datetime in the server's own zone when given none: name it.
+    return ZoneInfo(tz_name) if tz_name else (value.tzinfo or UTC)
+
+
+def format_day(value: date | datetime | None, tz_name: str | None = None) -> str:
+    """A day, weekday included, as the locale abbreviates it ("Wed, Jan 13, 2027"); a datetime
+    is read in tz_name first."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone_of(value, tz_name)).date()
+    return babel_dates.format_skeleton("yMMMEd", value, locale=_locale())
+
+
+def format_clock(value: datetime, tz_name: str | None = None) -> str:
+    """A wall-clock time in the locale's short style ("10:00 AM", "10:00")."""
+    return babel_dates.format_time(
+        value, "short", tzinfo=_zone_of(value, tz_name), locale=_locale()
+    )
+
+
+def format_moment(value: datetime | None, tz_name: str) -> str:
+    """A day and a time in tz_name ("Wed, Jan 13, 2027, 10:00 AM")."""
+    if value is None:
+        return ""
+    locale = _locale()
+    pattern = locale.datetime_formats.get("medium") or "{1} {0}"
+    return (
+        str(pattern)
+        .replace("{1}", format_day(value, tz_name))
+        .replace("{0}", format_clock(value, tz_name))
+    )
+
+
+def format_day_span(first: date, last: date) -> str:
+    """Two days, or one when they are the same ("Wed, Jan 13, 2027 – Fri, Jan 15, 2027")."""
+    if last == first:
+        return format_day(first)
+    return f"{format_day(first)} – {format_day(last)}"
+
+
+def format_span(start: datetime, end: datetime, tz_name: str) -> str:
+    """A timed span in its zone, with the zone named: "Wed, Jan 13, 2027, 10:00 AM–1:00 PM
+    (Cairo Time, EET)", or both days when it runs past midnight."""
+    zone = ZoneInfo(tz_name)
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    # The abbreviation stays as the zone database writes it ("EET", "+03"): people match it
+    # against their other calendars; the zone's city beside it, in their language, says which.
+    start_abbr, end_abbr = start.strftime("%Z"), end.strftime("%Z")
+    # A clock change inside the span shows both names, e.g. "CET/CEST".
+    abbreviation = start_abbr if start_abbr == end_abbr else f"{start_abbr}/{end_abbr}"
+    # A span ending at midnight still reads as one day.
+    if end.date() == start.date() or (end - timedelta(microseconds=1)).date() == start.date():
+        return _(
+            "%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
+            day=format_day(start),
+            start=format_clock(start),
+            end=format_clock(end),
+            zone=zone_name(tz_name),
+            abbreviation=abbreviation,
+        )
+    return _(
+        "%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
+        start_day=format_day(start),
+        start=format_clock(start),
+        end_day=format_day(end),
+        end=format_clock(end),
+        zone=zone_name(tz_name),
+        abbreviation=abbreviation,
+    )
+
+
 def localized_number(value: int | float | None) -> str:
     if value is None:
         return ""
@@ -327,6 +406,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["l_time"] = local_time_only
     app.jinja_env.filters["l_date"] = localized_date
     app.jinja_env.filters["l_number"] = localized_number
+    app.jinja_env.filters["l_day"] = format_day
+    app.jinja_env.filters["l_moment"] = format_moment
+    app.jinja_env.filters["l_days"] = format_day_span
+    app.jinja_env.filters["l_span"] = format_span
     app.jinja_env.filters["l_age"] = localized_age
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["zone_name"] = zone_name

@@ -3,8 +3,7 @@ languages, date spans and lists."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -15,67 +14,30 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from coordinator.activities.models import Event
-from coordinator.i18n import zone_name
+from coordinator.i18n import format_day, format_span
 
 
 def _locale() -> Locale:
     return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def _day(value: date | datetime, locale: Locale) -> str:
-    """A day as the locale abbreviates it, weekday included ("Wed, Apr 14, 2027")."""
-    return babel_dates.format_skeleton("yMMMEd", value, locale=locale)
-
-
-def _time(value: datetime, locale: Locale) -> str:
-    """A local wall-clock time in the locale's own style (24-hour or not)."""
-    return babel_dates.format_time(value, "short", locale=locale)
-
-
 def event_when(event: Event) -> str:
-    """The event's time in its own zone, in the page's language, with the zone named.
+    """The event's time in its own zone, in the page's language, with the zone named; the
+    same format as every other span (coordinator.i18n.format_span).
 
     Timed (English): "Wed, Apr 14, 2027, 10:00 AM–12:30 PM (Cairo Time, EET)".
     All-day: "Tue, May 18, 2027 (all day)" or "Mon, Jun 7, 2027 – Wed, Jun 9, 2027 (all day)".
     """
-    locale = _locale()
     if event.is_all_day and event.start_date is not None:
         last_day = event.end_date or event.start_date
         if last_day == event.start_date:
-            return _("%(day)s (all day)", day=_day(event.start_date, locale))
+            return _("%(day)s (all day)", day=format_day(event.start_date))
         return _(
             "%(first_day)s – %(last_day)s (all day)",
-            first_day=_day(event.start_date, locale),
-            last_day=_day(last_day, locale),
+            first_day=format_day(event.start_date),
+            last_day=format_day(last_day),
         )
-    zone = ZoneInfo(event.timezone)
-    start = event.start_dt.astimezone(zone)
-    end = event.end_dt.astimezone(zone)
-    # The abbreviation stays as the zone database writes it ("EET", "+03"): people match it
-    # against their other calendars, and the zone's city beside it, in their language, tells
-    # them which zone it is.
-    start_abbr, end_abbr = start.strftime("%Z"), end.strftime("%Z")
-    # A clock change inside the event shows both names, e.g. "CET/CEST".
-    abbreviation = start_abbr if start_abbr == end_abbr else f"{start_abbr}/{end_abbr}"
-    # An event ending at midnight still reads as one day.
-    if end.date() == start.date() or (end - timedelta(microseconds=1)).date() == start.date():
-        return _(
-            "%(day)s, %(start)s–%(end)s (%(zone)s, %(abbreviation)s)",
-            day=_day(start, locale),
-            start=_time(start, locale),
-            end=_time(end, locale),
-            zone=zone_name(event.timezone),
-            abbreviation=abbreviation,
-        )
-    return _(
-        "%(start_day)s, %(start)s – %(end_day)s, %(end)s (%(zone)s, %(abbreviation)s)",
-        start_day=_day(start, locale),
-        start=_time(start, locale),
-        end_day=_day(end, locale),
-        end=_time(end, locale),
-        zone=zone_name(event.timezone),
-        abbreviation=abbreviation,
-    )
+    return format_span(event.start_dt, event.end_dt, event.timezone)
 
 
 def date_range(first: date, last: date) -> str:

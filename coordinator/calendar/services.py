@@ -166,6 +166,24 @@ SPAN_COLUMNS = (
 )
 
 
+def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
+    """The month the agenda opens on: today's, unless no event is left in it (late in the
+    month); then the month of the next event that has not ended yet."""
+    today = now.astimezone(UTC).date()
+    query = (
+        select(Event)
+        .where(published_events_clause(user))
+        .where(Event.end_dt > now)
+        .order_by(Event.start_dt, Event.id)
+        .limit(1)
+    )
+    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(query)
+    upcoming = db.session.scalars(query).first()
+    if upcoming is None:
+        return Month.containing(today)
+    return Month.containing(max(today, local_days(upcoming)[0]))
+
+
 def schedule(events: list[Event], first_day: date, last_day: date) -> DaySchedule:
     """Place each event on every local day it covers inside [first_day, last_day]."""
     result = DaySchedule()

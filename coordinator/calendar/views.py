@@ -66,10 +66,15 @@ def agenda():
     a month cell), paged by cursor (?after=, ?before=)."""
     day = services.parse_day(request.args.get("day"))
     raw_month = request.args.get("month")
-    shown = Month.containing(day or _today()) if day or not raw_month else Month.parse(raw_month)
+    filters = EventFilters.from_args(request.args)
+    if day:
+        shown = Month.containing(day)
+    elif raw_month:
+        shown = Month.parse(raw_month)
+    else:
+        shown = services.agenda_opening_month(current_user, filters, datetime.now(UTC))
     if shown is None:
         abort(404)
-    filters = EventFilters.from_args(request.args)
     after = Cursor.parse(request.args.get("after"))
     before = None if after else Cursor.parse(request.args.get("before"))
     first, last = (day, day) if day else (shown.first_day, shown.last_day)

@@ -137,7 +137,7 @@ def localized_file_size(size: int | None) -> str:
         if value < 1000 or unit == _SIZE_UNITS[-1]:
             break
         value /= 1000
-    return format_unit(value, unit, length="short", format="#,##0.0", locale=locale)
+    return format_unit(value, unit, length="short", format="#,##0.#", locale=locale)
 
 
 @bp.app_context_processor

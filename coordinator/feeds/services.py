@@ -17,7 +17,7 @@ from coordinator.activities.models import Event, EventKind, Status
 from coordinator.activities.permissions import can_view_published_event
 from coordinator.feeds.atom import AtomEntry
 from coordinator.feeds.ical import CalendarMeta, FeedEvent, build_calendar, fit_events
-from coordinator.text import render_markdown
+from coordinator.text import markdown_to_text, render_markdown
 from coordinator.urls import absolute_url
 
 
@@ -82,7 +82,7 @@ def to_feed_event(
         start_date=event.start_date,
         end_date=event.end_date,
         summary=event.summary or "",
-        description=event.description or "",
+        description=markdown_to_text(event.description),
         location=location_of(event),
         latitude=event.latitude,
         longitude=event.longitude,

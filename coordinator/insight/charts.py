@@ -21,7 +21,8 @@ FONT_SIZE = 15
 class Bar:
     y: int
     width: float
-    label: str  # shortened to fit; the data table beside the chart has the full label
+    label: str  # the acronym, or the label shortened to fit
+    full_label: str  # for the tooltip; the data table beside the chart has it too
     count: int
 
 
@@ -47,7 +48,8 @@ def bar_chart(figures: list[Figure]) -> BarChart:
         Bar(
             y=PADDING + index * ROW_HEIGHT,
             width=round(room * figure.count / largest, 1) if largest else 0,
-            label=_shorten(figure.label),
+            label=figure.short or _shorten(figure.label),
+            full_label=figure.label,
             count=figure.count,
         )
         for index, figure in enumerate(figures)

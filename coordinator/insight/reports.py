@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -29,6 +30,17 @@ from coordinator.activities.permissions import published_events_clause
 from coordinator.extensions import db
 from coordinator.i18n import country_name
 from coordinator.partners.models import Partner
+
+_ACRONYM_IN_NAME = re.compile(r"\(([^()]{1,40})\)\s*$")
+
+
+def partner_acronym(name: str, acronym: str | None = "") -> str:
+    """The partner's short name: its acronym, else the one closing its name "… (AFD)", else ""."""
+    if acronym and acronym.strip() and acronym.strip() != name.strip():
+        return acronym.strip()
+    match = _ACRONYM_IN_NAME.search(name or "")
+    return match.group(1).strip() if match else ""
+
 
 SECTIONS = ("partner", "theme", "country", "month")
 MAX_PERIOD_DAYS = 366 * 10
@@ -65,6 +77,7 @@ class Figure:
     key: str  # stable: slug, country code, "YYYY-MM"
     label: str  # for people, in the page's language where it has one
     count: int
+    short: str = ""  # a partner's acronym, for chart labels; the label stays the full name
 
 
 @dataclass
@@ -106,12 +119,15 @@ def events_per_partner(user, period: Period) -> list[Figure]:
     ).subquery()
     events = func.count(distinct(involvement.c.event_id)).label("events")
     rows = db.session.execute(
-        select(Partner.slug, Partner.name, events)
+        select(Partner.slug, Partner.name, Partner.acronym, events)
         .join(involvement, involvement.c.partner_id == Partner.id)
-        .group_by(Partner.id, Partner.slug, Partner.name)
+        .group_by(Partner.id, Partner.slug, Partner.name, Partner.acronym)
         .order_by(events.desc(), Partner.name)
     ).all()
-    return [Figure(slug, name, count) for slug, name, count in rows]
+    return [
+        Figure(slug, name, count, short=partner_acronym(name, acronym))
+        for slug, name, acronym, count in rows
+    ]
 
 
 def events_per_theme(user, period: Period) -> list[Figure]:

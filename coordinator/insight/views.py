@@ -7,16 +7,23 @@ from datetime import UTC, datetime
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 
+from coordinator.activities.filters import EventFilters
 from coordinator.insight import bp
 from coordinator.insight import dashboard as dashboard_data
 from coordinator.insight.charts import bar_chart
+from coordinator.insight.exports import activities_csv, activities_xlsx, activity_rows
 from coordinator.insight.forms import ReportPeriodForm
-from coordinator.insight.permissions import can_view_dashboard, can_view_reports
+from coordinator.insight.permissions import (
+    can_export_activities,
+    can_view_dashboard,
+    can_view_reports,
+)
 from coordinator.insight.reports import SECTIONS, Period, build_report, report_csv, section_title
 
 # The navigation shows these pages with the same predicates that guard them.
 bp.add_app_template_global(can_view_dashboard)
 bp.add_app_template_global(can_view_reports)
+bp.add_app_template_global(can_export_activities)
 
 
 @bp.route("/staff/")
@@ -59,6 +66,7 @@ def reports():
         sections=SECTIONS,
         section_title=section_title,
         bar_chart=bar_chart,
+        export_filters=EventFilters.from_args(request.args).to_args(include_dates=False),
     ), status
 
 
@@ -80,3 +88,25 @@ def reports_csv():
             "Cache-Control": "private, no-store",
         },
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/reports/events.<any(csv, xlsx):fmt>")
+def reports_events(fmt: str):
+    """One row per joint activity of the period (and filters), for funders: staff only."""
+    if not can_export_activities(current_user):
+        abort(403)
+    form, period = _period_from_request()
+    if period is None:
+        abort(400, description="; ".join(str(e) for field in form for e in field.errors))
+    rows = activity_rows(current_user, period, EventFilters.from_args(request.args))
+    if fmt == "csv":
+        body, mimetype = "\ufeff" + activities_csv(rows), "text/csv"
+    else:
+        body, mimetype = activities_xlsx(rows, period), XLSX
+    filename = f"events-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
+    disposition = f'attachment; filename="{filename}"'
+    headers = {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
+    return Response(body, mimetype=mimetype, headers=headers)

@@ -13,7 +13,7 @@
 
   function wallTime(date, zone) {
     return new Intl.DateTimeFormat(lang, {
-      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: zone
+      weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZone: zone
     }).format(date);
   }
 
@@ -34,7 +34,7 @@
       var note = document.createElement("span");
       note.className = "viewer-time d-block text-body-secondary";
       var shown = new Intl.DateTimeFormat(lang, {
-        weekday: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+        weekday: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short"
       }).format(date);
       note.textContent = "(" + label + ": " + shown + ")";
       var holder = element.closest(".event-time") || element.parentNode;

@@ -21,7 +21,7 @@
       options.unitDisplay = "long";
     } else {
       options.unitDisplay = "short";
-      options.minimumFractionDigits = 1;
+      options.minimumFractionDigits = 0;
       options.maximumFractionDigits = 1;
     }
     try {

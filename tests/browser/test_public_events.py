@@ -31,6 +31,9 @@ def test_visitor_filters_pages_and_opens_an_event_at_360px(live_server, browser)
     try:
         page.goto(f"{live_server}/events/")
         assert page.get_by_role("heading", name="Upcoming events", level=1).is_visible()
+        # The filters are folded under their summary until a filter is set.
+        assert not page.get_by_label("Country").is_visible()
+        page.locator("details.event-filters > summary").click()
         page.get_by_label("Country").select_option("TN")
         page.get_by_role("button", name="Filter").click()
         page.wait_for_load_state()

@@ -22,8 +22,8 @@ def test_the_upload_page_in_french(client, login_as, network):
     assert "Qui peut le voir" in page and "Partenaires concernés uniquement" in page
     assert "Par défaut, le nom du fichier." in page
     # The size limit in French units and decimals; the script's placeholders survive.
-    assert "Jusqu’à 26,2\u202fMo." in page
-    assert "Le fichier « {name} » pèse {size} ; la limite est de 26,2\u202fMo." in page
+    assert "Jusqu’à 25\u202fMo." in page
+    assert "Le fichier « {name} » pèse {size} ; la limite est de 25\u202fMo." in page
     assert "Upload a document" not in page
 
 
@@ -81,7 +81,9 @@ def test_the_documents_list_in_arabic(client, login_as, network, attach):
     [
         (82, "en", "82 bytes"),
         (82, "fr", "82\u00a0octets"),
-        (5_000, "en", "5.0 kB"),
+        (5_000, "en", "5 kB"),
+        (25_000_000, "en", "25 MB"),
+        (26_214_400, "en", "26.2 MB"),
         (1_500_000, "fr", "1,5\u202fMo"),
         (1_500_000, "es", "1,5 MB"),
         (2_500_000_000, "en", "2.5 GB"),

@@ -31,7 +31,7 @@ def test_a_focal_point_uploads_to_an_event_and_the_visibility_defaults_to_partne
     assert form.status_code == 200
     html = form.get_data(as_text=True)
     assert '<option selected value="partners">' in html
-    assert 'data-max-bytes="26214400"' in html
+    assert 'data-max-bytes="25000000"' in html
     assert "documents-upload.js" in html
 
     response = client.post(
@@ -286,13 +286,13 @@ class TestTooLarge:
         login_as(network.lead_fp)
         path = f"/events/{network.event.id}/documents/new"
         form = client.get(path).get_data(as_text=True)
-        assert 'data-max-bytes="10000"' in form and "Up to 10.0 kB" in form
+        assert 'data-max-bytes="10000"' in form and "Up to 10 kB" in form
         response = client.post(
             path, data=upload_data(b"%PDF-1.4\n" + b"0" * 20_000, "big.pdf", title="Typed title")
         )
         assert response.status_code == 413
         html = response.get_data(as_text=True)
-        assert "File too large" in html and "10.0 kB" in html
+        assert "File too large" in html and "10 kB" in html
         assert "Back to your form" in html and "js-history-back" in html
         assert f'href="{path}"' in html
         assert db.session.scalars(select(Document)).all() == []
