@@ -8,6 +8,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from coordinator.activities.filters import EventFilters
+from coordinator.activities.queries import filter_choices
 from coordinator.insight import bp
 from coordinator.insight import dashboard as dashboard_data
 from coordinator.insight.charts import bar_chart
@@ -58,7 +59,8 @@ def reports():
         abort(403)
     form, period = _period_from_request()
     report = build_report(current_user, period) if period else None
-    status = 200 if period else 400
+    filters = EventFilters.from_args(request.args)
+    exports = can_export_activities(current_user)
     return render_template(
         "insight/reports.html",
         form=form,
@@ -66,8 +68,10 @@ def reports():
         sections=SECTIONS,
         section_title=section_title,
         bar_chart=bar_chart,
-        export_filters=EventFilters.from_args(request.args).to_args(include_dates=False),
-    ), status
+        export_filters=filters.to_args(include_dates=False),
+        export_selected=filters,
+        export_choices=filter_choices(current_user) if exports else None,
+    ), (200 if period else 400)
 
 
 @bp.route("/reports/activities.csv")

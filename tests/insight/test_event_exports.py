@@ -137,3 +137,20 @@ def test_the_reports_page_links_the_exports_for_staff_only(client, login_as, sta
     login_as(UserFactory(role="focal_point", partner=joint.lead_partner))
     page = client.get("/reports/" + QUERY).get_data(as_text=True)
     assert "/reports/events.xlsx" not in page
+
+
+def test_staff_choose_the_exports_filters_on_the_reports_page(client, login_as, staff, joint):
+    """The period form carries the list filters: chosen there, they narrow the downloads."""
+    login_as(staff)
+    page = client.get("/reports/" + QUERY).get_data(as_text=True)
+    assert 'id="export-partner"' in page and 'id="export-country"' in page
+    assert '<option value="cmi">' in page
+    page = client.get("/reports/" + QUERY + "&partner=cmi&kind=workshop").get_data(as_text=True)
+    assert '<option value="cmi" selected>' in page
+    links = re.findall(r'href="(/reports/events\.(?:csv|xlsx)\?[^"]*)"', page)
+    assert len(links) == 2
+    assert all("partner=cmi" in link and "kind=workshop" in link for link in links)
+    client.get("/logout")
+    login_as(UserFactory(role="focal_point", partner=joint.lead_partner))
+    page = client.get("/reports/" + QUERY).get_data(as_text=True)
+    assert 'id="export-partner"' not in page
