@@ -45,7 +45,7 @@ def test_visitor_filters_pages_and_opens_an_event_at_360px(live_server, browser)
 
         page.get_by_role("link", name="Next").click()
         page.wait_for_load_state()
-        assert "country=TN" in page.url and "page=2" in page.url
+        assert "country=TN" in page.url and "after=" in page.url  # the next page, by cursor
         assert page.get_by_label("Country").input_value() == "TN"
         page.get_by_role("link", name="Tunis workshop 24").click()
         page.wait_for_load_state()
