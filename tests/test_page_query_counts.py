@@ -104,6 +104,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.usefixtures("exact_query_counts")
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
 def test_every_public_page_costs_the_same_statements_at_5_and_40_events(
     app, client, login_as, signed_in
@@ -123,6 +124,7 @@ def test_every_public_page_costs_the_same_statements_at_5_and_40_events(
     assert "more" in client.get(urls[6]).get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("exact_query_counts")
 def test_the_counter_sees_the_eager_loads(app, client):
     """Guards the test above: a filled page runs more statements than an empty one."""
     empty = count_statements(client, "/events/")

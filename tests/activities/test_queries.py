@@ -101,6 +101,7 @@ def _query_counts(client) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.usefixtures("exact_query_counts")
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_list_pages_run_a_fixed_number_of_queries(app, client, login_as, signed_in):
     _network(10)
@@ -126,6 +127,7 @@ def test_list_pages_run_a_fixed_number_of_queries(app, client, login_as, signed_
     assert "Events: 500" in body
 
 
+@pytest.mark.usefixtures("exact_query_counts")
 def test_query_count_is_not_hidden_by_an_empty_page(app, client):
     """Guards the test above: the counter does see the eager loads of a filled page."""
     db.session.remove()

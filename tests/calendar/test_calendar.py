@@ -304,6 +304,7 @@ class TestRequests:
         assert f'<a href="/events/{event.id}" dir="auto">Linked event</a>' in page
 
 
+@pytest.mark.usefixtures("exact_query_counts")
 class TestQueryCount:
     def count_queries(self, client, url: str) -> int:
         # Each measured request starts as a real one does: no open transaction, and no user
