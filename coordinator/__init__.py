@@ -59,12 +59,14 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
     from coordinator.accounts import models as _accounts  # noqa: F401
+    from coordinator.accounts import notices as _notices  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
     from coordinator.api import models as _api  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
     from coordinator.calendars import models as _calendars  # noqa: F401
     from coordinator.documents import models as _documents  # noqa: F401
     from coordinator.feeds import models as _feeds  # noqa: F401
+    from coordinator.following import models as _following  # noqa: F401
     from coordinator.jobs import models as _jobs  # noqa: F401
     from coordinator.mail import OutgoingMessage as _outgoing  # noqa: F401
     from coordinator.partners import models as _partners  # noqa: F401
@@ -85,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         calendars,
         documents,
         feeds,
+        following,
         insight,
         jobs,
         mail,
@@ -105,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         insight,
         mail,
         jobs,
+        following,
     )
     for package in packages:
         app.register_blueprint(package.bp)
@@ -121,6 +125,7 @@ def import_views() -> None:
     from coordinator.calendars import views as _calendars  # noqa: F401
     from coordinator.documents import views as _documents  # noqa: F401
     from coordinator.feeds import views as _feeds  # noqa: F401
+    from coordinator.following import views as _following  # noqa: F401
     from coordinator.insight import views as _insight  # noqa: F401
     from coordinator.jobs import views as _jobs  # noqa: F401
     from coordinator.mail import views as _mail  # noqa: F401

@@ -14,6 +14,7 @@ from coordinator.calendars.cli import calendars_cli
 from coordinator.documents.cli import documents_cli
 from coordinator.errors import DomainError
 from coordinator.extensions import db
+from coordinator.following.cli import digests_cli
 from coordinator.jobs.cli import worker_command
 
 
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(calendars_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(digests_cli)
 
 
 def _login_address() -> str:

@@ -108,6 +108,15 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "es", "ar"]
 
+    # Digests (coordinator.following). Their days and weeks run in the recipient's zone (their
+    # partner's, or the one a subscriber chose); this one for everyone else.
+    DEFAULT_TIMEZONE = "UTC"
+    # An address whose mail is read as "unsubscribe me" (a mailto: in List-Unsubscribe, beside
+    # the one-click https link); unset: the https link only.
+    MAIL_UNSUBSCRIBE_ADDRESS: str | None = None
+    # How long a digest subscription's confirmation link works.
+    DIGEST_CONFIRMATION_HOURS = 48
+
     # Feeds. The window a feed shows: upcoming events up to this many days ahead...
     FEED_DAYS_AHEAD = 400
     # ...plus events that ended at most this many days ago (clients keep what they saw).

@@ -1,4 +1,5 @@
-"""Who hears about what in the proposal workflow; every message goes through queue_mail.
+"""Who hears about what in the proposal workflow; every notice goes through deliver_notice
+(mailed at once, or held for a digest, as each recipient chose for its kind).
 
 Each message is composed for its recipient, in the recipient's own language (their saved
 choice, else the default): the staff told of a submission may each read a different one.
@@ -14,10 +15,10 @@ from sqlalchemy import select
 
 from coordinator import i18n
 from coordinator.accounts.models import Role, User
+from coordinator.accounts.notices import NoticeKind, deliver_notice
 from coordinator.activities.models import Confirmation, Event, EventRevision
 from coordinator.activities.workflow import Action
 from coordinator.extensions import db
-from coordinator.mail import queue_mail
 from coordinator.urls import absolute_url
 
 
@@ -70,7 +71,11 @@ def co_organiser_team(activity) -> list[User]:
 Composer = Callable[[], tuple[str, str]]
 
 
-def _send(users: Iterable[User], compose: Composer, skip: User | None = None) -> None:
+def notify(
+    users: Iterable[User], kind: NoticeKind, compose: Composer, skip: User | None = None
+) -> None:
+    """Compose the notice for each recipient in their language; each one's preference for the
+    kind says whether it is mailed at once, held for their digest or dropped."""
     seen: set[int] = set()
     for user in users:
         if user.id in seen or (skip is not None and user.id == skip.id):
@@ -79,7 +84,7 @@ def _send(users: Iterable[User], compose: Composer, skip: User | None = None) ->
         with force_locale(i18n.locale_for(user)):
             subject, body = compose()
             greeting = _("Hello %(name)s,", name=user.name)
-        queue_mail(user.email, subject, f"{greeting}\n\n{body}\n", user=user)
+        deliver_notice(user, kind, subject, f"{greeting}\n\n{body}\n")
 
 
 def _is_event(activity) -> bool:
@@ -109,7 +114,7 @@ def proposal_submitted(activity, actor, resubmitted: bool) -> None:
             )
         return subject, body + "\n" + _("Review it: %(link)s", link=link)
 
-    _send(staff_users(), compose)
+    notify(staff_users(), NoticeKind.DECISIONS, compose)
 
 
 def proposal_withdrawn(activity) -> None:
@@ -130,7 +135,7 @@ def proposal_withdrawn(activity) -> None:
         )
         return _("Proposal withdrawn: %(title)s", **values), body
 
-    _send(staff_users(), compose)
+    notify(staff_users(), NoticeKind.DECISIONS, compose)
 
 
 def co_organisers_invited(activity, links) -> None:
@@ -155,7 +160,7 @@ def co_organisers_invited(activity, links) -> None:
             body + "\n" + _("Please confirm or decline: %(link)s", link=link),
         )
 
-    _send(focal_points_of(partner_ids), compose)
+    notify(focal_points_of(partner_ids), NoticeKind.CO_ORGANISER_REQUESTS, compose)
 
 
 def _decision_subject(action: Action, title: str) -> str:
@@ -207,7 +212,7 @@ def decision_made(activity, action: Action, actor, comment: str) -> None:
         body += "\n\n" + _("See it: %(link)s", link=link)
         return _decision_subject(action, activity.title), body
 
-    _send([*lead_team(activity), *co_organiser_team(activity)], compose)
+    notify([*lead_team(activity), *co_organiser_team(activity)], NoticeKind.DECISIONS, compose)
 
 
 def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:
@@ -223,7 +228,7 @@ def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:
             body = _("%(partner)s declined co-organising “%(title)s”.", **values)
         return subject, f"{body}\n{link}"
 
-    _send(lead_team(activity), compose, skip=actor)
+    notify(lead_team(activity), NoticeKind.CO_ORGANISER_REQUESTS, compose, skip=actor)
 
 
 def revision_proposed(revision: EventRevision) -> None:
@@ -241,7 +246,7 @@ def revision_proposed(revision: EventRevision) -> None:
         )
         return _("Changes proposed to a published event: %(title)s", **values), body
 
-    _send(staff_users(), compose)
+    notify(staff_users(), NoticeKind.REVISIONS, compose)
 
 
 def revision_decided(revision: EventRevision, approved: bool, comment: str) -> None:
@@ -263,4 +268,4 @@ def revision_decided(revision: EventRevision, approved: bool, comment: str) -> N
         return subject, f"{body}\n\n{link}"
 
     recipients = [*lead_team(event)] + (co_organiser_team(event) if approved else [])
-    _send(recipients, compose)
+    notify(recipients, NoticeKind.REVISIONS, compose)

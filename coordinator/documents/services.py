@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from coordinator import metrics
 from coordinator.activities.models import Event, Project
 from coordinator.audit.models import record
+from coordinator.documents import notifications
 from coordinator.documents.models import (
     DEFAULT_VISIBILITY,
     Document,
@@ -110,6 +111,7 @@ def create_document(
         to_state=document.visibility.value,
         details={"version": 1, "sha256": key, "filename": checked.filename},
     )
+    notifications.document_added(document, user)
     return document
 
 

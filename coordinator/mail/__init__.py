@@ -39,7 +39,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g
 from huey import crontab
-from sqlalchemy import Enum, ForeignKey, String, Text, func, select, update
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coordinator import jobs
@@ -93,6 +93,8 @@ class OutgoingMessage(db.Model):
     kind: Mapped[str | None] = mapped_column(String(32))
     link_id: Mapped[int | None] = mapped_column()
     expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Extra headers of list mail (digests): List-Unsubscribe and List-Unsubscribe-Post.
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 # kind -> a function that, given the link's token id, says why the link can no longer be used
@@ -135,11 +137,13 @@ def queue_mail(
     kind: str | None = None,
     link_id: int | None = None,
     expires_dt: datetime | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutgoingMessage:
     """Queue a message in the current transaction; it is sent after the request commits.
 
     A message carrying a single-use link gives its kind, the token's id and expiry, so it is
-    not sent (nor resent) once the link is dead."""
+    not sent (nor resent) once the link is dead. `headers` are extra headers (a digest's
+    List-Unsubscribe), written into the message as given."""
     message = OutgoingMessage(
         recipient=recipient,
         subject=" ".join(subject.split())[:300],
@@ -149,6 +153,7 @@ def queue_mail(
         kind=kind,
         link_id=link_id,
         expires_dt=expires_dt,
+        headers=headers or None,
     )
     db.session.add(message)
     db.session.flush()
@@ -162,6 +167,8 @@ def _build(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="coordinator")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body_text)
     return email
 
