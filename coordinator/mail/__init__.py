@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -161,8 +162,14 @@ def queue_mail(
     return message
 
 
+# List-Unsubscribe holds long URLs that must reach the mail client verbatim: under the default
+# 78-character limit the email package would turn a long token into RFC 2047 encoded words,
+# which no client reads as a URL. RFC 5322 allows 998 characters per line.
+_LIST_MAIL_POLICY = email_policy.default.clone(max_line_length=998)
+
+
 def _build(message: OutgoingMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=_LIST_MAIL_POLICY) if message.headers else EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
