@@ -124,11 +124,12 @@ def set_preferences(user, choices: dict[NoticeKind, Delivery]) -> None:
     db.session.flush()
 
 
-def deliver_notice(user, kind: NoticeKind, subject: str, body_text: str) -> None:
-    """Queue the notice as mail, hold it for a digest, or drop it, as the person chose."""
+def deliver_notice(user, kind: NoticeKind, subject: str, body_text: str, greeting: str) -> None:
+    """Queue the notice as mail (after the greeting), hold it for a digest (which greets once
+    for all its notices), or drop it, as the person chose."""
     delivery = preferences_of(user)[kind]
     if delivery == Delivery.IMMEDIATE:
-        queue_mail(user.email, subject, body_text, user=user)
+        queue_mail(user.email, subject, f"{greeting}\n\n{body_text}\n", user=user)
     elif delivery in DIGEST_PERIODS:
         db.session.add(
             HeldNotice(

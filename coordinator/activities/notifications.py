@@ -84,7 +84,7 @@ def notify(
         with force_locale(i18n.locale_for(user)):
             subject, body = compose()
             greeting = _("Hello %(name)s,", name=user.name)
-        deliver_notice(user, kind, subject, f"{greeting}\n\n{body}\n")
+        deliver_notice(user, kind, subject, body, greeting)
 
 
 def _is_event(activity) -> bool:

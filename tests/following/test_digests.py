@@ -113,13 +113,20 @@ def test_events_are_grouped_by_what_matched(app):
     services.follow(network.follower, FollowKind.THEME, str(theme.id))
     other_partner = factories.PartnerFactory()
     themed = factories.EventFactory(
-        lead_partner=other_partner, status=Status.SUBMITTED, start_dt=SUMMER,
-        end_dt=SUMMER + timedelta(hours=2), title="Themed elsewhere", themes=[theme],
+        lead_partner=other_partner,
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=2),
+        title="Themed elsewhere",
+        themes=[theme],
     )
     own = _titled(network, "By the followed partner")
     unrelated = factories.EventFactory(
-        lead_partner=other_partner, status=Status.SUBMITTED, start_dt=SUMMER,
-        end_dt=SUMMER + timedelta(hours=2), title="Nobody follows this",
+        lead_partner=other_partner,
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=2),
+        title="Nobody follows this",
     )
     for number, event in enumerate((themed, own, unrelated)):
         network.approve_at(event, utc(2027, 5, 3, 8 + number))
@@ -203,12 +210,16 @@ def test_a_subscribers_digest_is_in_the_language_they_subscribed_in(app):
 def test_co_organisers_count_as_the_event_s_partners_unless_they_declined(app):
     network = Network()
     co_led = factories.EventFactory(
-        status=Status.SUBMITTED, start_dt=SUMMER, end_dt=SUMMER + timedelta(hours=1),
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=1),
         title="Co-organised",
     )
     factories.EventPartnerFactory(event=co_led, partner=network.partner)
     declined = factories.EventFactory(
-        status=Status.SUBMITTED, start_dt=SUMMER, end_dt=SUMMER + timedelta(hours=1),
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=1),
         title="Declined",
     )
     factories.EventPartnerFactory(

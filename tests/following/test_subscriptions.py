@@ -49,7 +49,11 @@ def _subscribe(client, address: str, partner, **extra):
 
 def _page(response) -> str:
     """The page without the CSRF tokens in it (signed with a timestamp, they differ)."""
-    return re.sub(r'(name="csrf_token"[^>]*value|name="csrf-token" content)="[^"]+"', "", response.get_data(as_text=True))
+    return re.sub(
+        r'(name="csrf_token"[^>]*value|name="csrf-token" content)="[^"]+"',
+        "",
+        response.get_data(as_text=True),
+    )
 
 
 def _confirmation_link(message) -> str:
@@ -65,7 +69,9 @@ def test_subscribing_twice_sends_one_confirmation_and_answers_the_same(app, clie
     assert _page(first) == _page(again)
     assert [m.recipient for m in outbox()] == ["reader@example.org"]
     # Confirmed, a third request still answers the same and mails nothing.
-    client.post(_confirmation_link(outbox()[0]), data={"csrf_token": _csrf(client, "/digest/subscribe")})
+    client.post(
+        _confirmation_link(outbox()[0]), data={"csrf_token": _csrf(client, "/digest/subscribe")}
+    )
     third = _subscribe(client, "reader@example.org", partner)
     assert _page(third) == _page(first)
     assert len(outbox()) == 1
@@ -77,7 +83,9 @@ def test_nothing_is_sent_before_the_confirmation_then_the_digest_starts(app, cli
     with time_machine.travel(utc(2027, 5, 3, 7), tick=False):
         _subscribe(client, "reader@example.org", network.partner)
     link = _confirmation_link(outbox()[0])
-    network.approve_at(network.submitted_event(utc(2030, 6, 1, 8), title="Open day"), utc(2027, 5, 3, 8))
+    network.approve_at(
+        network.submitted_event(utc(2030, 6, 1, 8), title="Open day"), utc(2027, 5, 3, 8)
+    )
     send_at(utc(2027, 5, 4, 1))
     assert "reader@example.org" not in {m.recipient for m in digests()}
 
@@ -227,6 +235,9 @@ def test_preferences_behind_the_signed_link_change_the_choices(app, client):
     assert response.status_code == 302
     db.session.refresh(subscription)
     assert subscription.period == Period.WEEKLY
-    keys = {(f.kind.value, f.key) for f in db.session.query(Follow).filter_by(subscription_id=subscription.id)}
+    keys = {
+        (f.kind.value, f.key)
+        for f in db.session.query(Follow).filter_by(subscription_id=subscription.id)
+    }
     assert keys == {("theme", str(theme.id))}
     assert client.get(path.replace("preferences/", "preferences/x")).status_code == 400
