@@ -250,3 +250,17 @@ def _confirmed_subscription(language: str = "en", **choices):
     subscription.confirmed_dt = subscription.created_dt
     db.session.commit()
     return subscription
+
+
+def test_the_hourly_periodic_job_sends_the_digests(app):
+    from coordinator.jobs.tasks import PERIODIC_JOBS
+
+    network = Network()
+    network.approve_at(_titled(network, "Sent by the worker"), utc(2027, 5, 3, 8))
+    periodic = PERIODIC_JOBS["following.send_digests"]
+    assert periodic.period == timedelta(hours=1)
+    with time_machine.travel(utc(2027, 5, 4, 1), tick=False):
+        assert periodic.job.run() == "1 digest(s) sent, 0 empty, 0 already sent"
+        assert periodic.job.run() == "0 digest(s) sent, 0 empty, 1 already sent"
+    [digest] = digests()
+    assert "Sent by the worker" in digest.body_text
