@@ -137,7 +137,7 @@ def _echo_message(message) -> None:
         f"{message.last_attempt_dt:%Y-%m-%d %H:%M} UTC" if message.last_attempt_dt else "never"
     )
     click.echo(
-        f"#{message.id}  {message.status.value:<7}  to {message.recipient}  "
+        f"#{message.id}  {message.status.value:<7}  to {message.shown_recipient}  "
         f"queued {message.created_dt:%Y-%m-%d %H:%M} UTC  attempts {message.attempts}  "
         f"last attempt {attempted}"
     )
@@ -183,7 +183,7 @@ def retry_mail_command(message_ids: tuple[int, ...], retry_all: bool) -> None:
             click.echo(f"#{message_id}: not a failed message (see `mail failed`); left alone.")
     for message in outcome.not_sent:
         click.echo(
-            f"#{message.id} to {message.recipient} NOT SENT ({message.status.value}): "
+            f"#{message.id} to {message.shown_recipient} NOT SENT ({message.status.value}): "
             f"{message.last_error} Invite them again, or ask them to request a new "
             "reset."
         )

@@ -39,6 +39,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g
+from flask_babel import gettext
 from huey import crontab
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +64,9 @@ class MailStatus(enum.StrEnum):
     EXPIRED = "expired"  # not sent: the invitation or reset link in it had expired
     VOID = "void"  # not sent: its link was used or replaced, or the account changed
 
+
+# Kinds of message to people whose address no page or command shows (see shown_recipient).
+PRIVATE_KINDS = ("digest_confirmation",)
 
 # Messages a person has to look at: nothing will happen to them on its own.
 UNDELIVERED = (MailStatus.FAILED, MailStatus.EXPIRED, MailStatus.VOID)
@@ -96,6 +100,15 @@ class OutgoingMessage(db.Model):
     expires_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Extra headers of list mail (digests): List-Unsubscribe and List-Unsubscribe-Post.
     headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+
+    @property
+    def shown_recipient(self) -> str:
+        """The address as staff pages and commands show it. People without an account who
+        asked for a digest (its confirmation, or list mail) were promised that nobody sees
+        their address: for them, a placeholder."""
+        if self.user_id is None and (self.kind in PRIVATE_KINDS or self.headers):
+            return gettext("a digest subscriber")
+        return self.recipient
 
 
 # kind -> a function that, given the link's token id, says why the link can no longer be used

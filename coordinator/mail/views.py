@@ -72,7 +72,7 @@ def _retry(message_ids: Sequence[int] | None) -> Response:
             _(
                 "Not sent to %(recipient)s: %(status)s. Invite them again, or ask them to "
                 "request a new password reset.",
-                recipient=message.recipient,
+                recipient=message.shown_recipient,
                 status=STATUS_LABELS[message.status],
             ),
             "warning",
