@@ -207,7 +207,8 @@ def _group_heading(group: Group) -> str:
     return labels[group.kind]
 
 
-def _item_lines(item: Item, zone_name: str) -> list[str]:
+def _item_lines(item: Item) -> list[str]:
+    """An event's lines: what happened, its title, when (in its own zone, named), its page."""
     event = item.event
     if event.status == Status.CANCELLED:
         marker = _("Cancelled")
@@ -225,7 +226,7 @@ def _item_lines(item: Item, zone_name: str) -> list[str]:
     ]
 
 
-def render(digest: Digest, window: Window, recipient: Recipient, name: str | None, zone: str):
+def render(digest: Digest, window: Window, recipient: Recipient, name: str | None):
     """(subject, body) in the active locale."""
     first = i18n.format_day(window.first_day)
     last = i18n.format_day(window.last_day)
@@ -240,7 +241,7 @@ def render(digest: Digest, window: Window, recipient: Recipient, name: str | Non
         for group in digest.groups:
             lines.append(f"== {_group_heading(group)} ==")
             for item in group.items:
-                lines += _item_lines(item, zone)
+                lines += _item_lines(item)
             lines.append("")
     if digest.notices:
         lines += [_("Notices you chose to receive in this digest:"), ""]
@@ -313,7 +314,6 @@ def _send_one(
     email: str,
     name: str | None,
     language: str,
-    zone: str,
     follows,
     viewer,
     notices: list[HeldNotice],
@@ -325,7 +325,7 @@ def _send_one(
         row.item_count = digest.item_count
         if not digest.item_count:
             return False
-        subject, body = render(digest, window, recipient, name, zone)
+        subject, body = render(digest, window, recipient, name)
     message = queue_mail(email, subject, body, user=user, headers=list_headers(recipient))
     row.message_id = message.id
     for notice in notices:
@@ -367,7 +367,6 @@ def _send_to_user(user: User, now: datetime, report: SendReport) -> None:
             email=user.email,
             name=user.name,
             language=i18n.locale_for(user),
-            zone=zone,
             follows=wanted,
             viewer=user,
             notices=notices,
@@ -393,7 +392,6 @@ def _send_to_subscription(subscription: DigestSubscription, now: datetime, repor
         name=None,
         language=i18n.supported_language(subscription.language)
         or current_app.config["BABEL_DEFAULT_LOCALE"],
-        zone=zone,
         follows=followed_keys(subscription_follower(subscription)),
         viewer=None,
         notices=[],

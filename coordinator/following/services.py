@@ -18,9 +18,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from coordinator import i18n
 from coordinator.accounts.models import User
-from coordinator.accounts.notices import DIGEST_PERIODS, Delivery, NoticeKind, set_preferences
+from coordinator.accounts.notices import (
+    DIGEST_PERIODS,
+    Delivery,
+    NoticeKind,
+    preferences_of,
+    set_preferences,
+)
 from coordinator.db import utcnow
 from coordinator.errors import DomainError
 from coordinator.extensions import db
@@ -166,8 +171,6 @@ def unsubscribe(token: str) -> None:
         record.unsubscribed_dt = record.unsubscribed_dt or utcnow()
         return
     set_digest_period(record, None)
-    from coordinator.accounts.notices import preferences_of
-
     set_preferences(
         record,
         {k: Delivery.NONE for k, d in preferences_of(record).items() if d in DIGEST_PERIODS},
@@ -295,7 +298,3 @@ def update_subscription(token: str, choices: Choices) -> None:
     if kind != "subscription" or not subscription.is_active:
         raise LinkRefused(_("This subscription has ended. Subscribe again to get the digest."))
     _replace_choices(subscription, choices)
-
-
-def subscriber_language() -> str:
-    return i18n.select_locale()

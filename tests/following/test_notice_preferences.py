@@ -150,3 +150,23 @@ def test_the_preferences_page_saves_choices(app, client, login_as):
     assert preferences_of(cast.lead)[NoticeKind.REVISIONS] == Delivery.NONE
     bad = client.post("/account/notifications", data={"decisions": "hourly"})
     assert bad.status_code == 400
+
+
+def test_one_click_on_a_users_digest_stops_its_digests(app):
+    from coordinator.following.queries import digest_period_of
+    from coordinator.following.services import recipient_of_user, unsubscribe_url
+
+    cast = Cast()
+    set_preferences(
+        cast.lead, {NoticeKind.DECISIONS: Delivery.DAILY, NoticeKind.REVISIONS: Delivery.WEEKLY}
+    )
+    db.session.commit()
+    path = unsubscribe_url(recipient_of_user(cast.lead)).removeprefix("http://localhost")
+    db.session.commit()
+    response = app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert digest_period_of(cast.lead) is None
+    choices = preferences_of(cast.lead)
+    assert choices[NoticeKind.DECISIONS] == choices[NoticeKind.REVISIONS] == Delivery.NONE
+    assert choices[NoticeKind.CO_ORGANISER_REQUESTS] == Delivery.IMMEDIATE  # left as it was
