@@ -9,6 +9,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from coordinator.forms import input_direction
+from coordinator.multilingual import localized
 from coordinator.text import render_markdown
 
 
@@ -53,3 +54,5 @@ def init_app(app: Flask) -> None:
 
 def register_globals(app: Flask) -> None:
     app.jinja_env.globals["input_direction"] = input_direction
+    # A translatable field in the page's language, or the original (see multilingual.py).
+    app.jinja_env.globals["tr"] = localized

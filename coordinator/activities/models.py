@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.multilingual import TranslatableMixin, TranslationMixin
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User
@@ -163,13 +164,28 @@ project_themes = Table(
 )
 
 
-class Theme(db.Model):
+class ThemeTranslation(TranslationMixin, db.Model):
+    __tablename__ = "theme_translations"
+    FIELDS = ("name",)
+
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Theme(TranslatableMixin, db.Model):
     __tablename__ = "themes"
+    TRANSLATABLE = ThemeTranslation.FIELDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    translations: Mapped[list[ThemeTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=ThemeTranslation.language
+    )
 
     def __repr__(self) -> str:
         return f"<Theme {self.slug}>"
@@ -271,8 +287,21 @@ class PartnerLinkMixin:
         return getattr(cls, cls.OWNER_ID)
 
 
-class Project(ReviewableMixin, db.Model):
+class ProjectTranslation(TranslationMixin, db.Model):
+    __tablename__ = "project_translations"
+    FIELDS = ("title", "summary", "description")
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Project(TranslatableMixin, ReviewableMixin, db.Model):
     __tablename__ = "projects"
+    TRANSLATABLE = ProjectTranslation.FIELDS
     __table_args__ = (
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
         Index("ix_projects_status", "status"),
@@ -294,6 +323,9 @@ class Project(ReviewableMixin, db.Model):
         back_populates="project", cascade="all, delete-orphan"
     )
     events: Mapped[list[Event]] = relationship(back_populates="project")
+    translations: Mapped[list[ProjectTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=ProjectTranslation.language
+    )
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.slug} {self.status}>"
@@ -324,8 +356,21 @@ LONG_RUNNING_SQL = {
 }
 
 
-class Event(ReviewableMixin, db.Model):
+class EventTranslation(TranslationMixin, db.Model):
+    __tablename__ = "event_translations"
+    FIELDS = ("title", "summary", "description")
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown, as the original's
+
+
+class Event(TranslatableMixin, ReviewableMixin, db.Model):
     __tablename__ = "events"
+    TRANSLATABLE = EventTranslation.FIELDS
     __table_args__ = (
         CheckConstraint("end_dt > start_dt", name="times_ordered"),
         # An all-day event carries its dates; a timed one carries none.
@@ -385,6 +430,9 @@ class Event(ReviewableMixin, db.Model):
     )
     revisions: Mapped[list[EventRevision]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventRevision.id"
+    )
+    translations: Mapped[list[EventTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=EventTranslation.language
     )
 
     def __repr__(self) -> str:

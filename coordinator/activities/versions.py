@@ -12,14 +12,17 @@ from coordinator.activities.models import (
     Confirmation,
     Event,
     EventPartner,
+    EventTranslation,
     Project,
     ProjectPartner,
+    ProjectTranslation,
     Theme,
+    ThemeTranslation,
     event_themes,
     project_themes,
 )
 from coordinator.extensions import db
-from coordinator.partners.models import Partner
+from coordinator.partners.models import Partner, PartnerTranslation
 
 
 def _fingerprint(table_or_model, *columns):
@@ -72,6 +75,16 @@ def public_data_version() -> tuple:
                 func.coalesce(func.sum(table.c.theme_id), 0),
                 func.coalesce(func.sum(table.c[owner]), 0),
             )
+        ),
+        *(
+            item
+            for table in (
+                EventTranslation,
+                ProjectTranslation,
+                PartnerTranslation,
+                ThemeTranslation,
+            )
+            for item in _fingerprint(table, func.count(), func.max(table.updated_dt))
         ),
     ]
     counts = tuple(db.session.execute(select(*parts)).one())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.multilingual import TranslatableMixin, TranslationMixin
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User
@@ -34,8 +35,20 @@ class PartnerGroup(db.Model):
     )
 
 
-class Partner(db.Model):
+class PartnerTranslation(TranslationMixin, db.Model):
+    __tablename__ = "partner_translations"
+    FIELDS = ("name", "summary")
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class Partner(TranslatableMixin, db.Model):
     __tablename__ = "partners"
+    TRANSLATABLE = PartnerTranslation.FIELDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -57,6 +70,9 @@ class Partner(db.Model):
         secondary=partner_group_members, back_populates="partners", order_by=PartnerGroup.name
     )
     focal_points: Mapped[list[User]] = relationship(back_populates="partner")
+    translations: Mapped[list[PartnerTranslation]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=PartnerTranslation.language
+    )
 
     def __repr__(self) -> str:
         return f"<Partner {self.slug}>"

@@ -1,0 +1,226 @@
+"""Content in several languages: the text an event, project, partner or theme shows in each
+language, and which text a reader gets.
+
+An activity is written in one language, its *original* (`language` on the row, the text in the
+row's own columns). Translations are rows of a translations table per model (`event_translations`,
+`project_translations`, `partner_translations`, `theme_translations`): one row per owner and
+language holding that language's text of every translatable field, who wrote it and whether the
+original's author checked it.
+
+Why a table per model rather than a JSON column per field: a row per language carries its own
+author, "checked" flag and stamps; search is a plain LIKE over real columns that behaves the same
+on SQLite and PostgreSQL (SQLite stores JSON text with \\u escapes, so a LIKE on Arabic would miss);
+the columns keep the originals' length limits; and one `selectin` load per page keeps a page's
+query count flat however many events it shows.
+
+Reading is per field and never mixes languages inside one: a field shows the reader's language
+when that translation has it, otherwise the original, marked as such (`LocalizedText.is_fallback`
+and its `language`, which pages put in `lang`/`dir` attributes with an "in French" marker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from babel import Locale
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coordinator.db import UTCDateTime, utcnow
+from coordinator.i18n import is_rtl
+
+if TYPE_CHECKING:
+    from coordinator.accounts.models import User
+
+LANGUAGE_LENGTH = 8
+
+
+class TranslationMixin:
+    """One language's text of an owner's translatable fields (the owner's key is declared by
+    each table, with the field columns, at the owner's lengths)."""
+
+    language: Mapped[str] = mapped_column(String(LANGUAGE_LENGTH), primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Whether the author of the original checked this translation (a translation the original's
+    # author wrote themself is checked by definition).
+    checked_by_author: Mapped[bool] = mapped_column(default=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def text_of(self, field: str) -> str:
+        return getattr(self, field) or ""
+
+    def is_empty(self) -> bool:
+        return not any(self.text_of(field) for field in self.FIELDS)  # type: ignore[attr-defined]
+
+
+class TranslatableMixin:
+    """An owner of translations: its `language` is the original's; subclasses name their
+    translatable fields (TRANSLATABLE) and declare `translations` (a list of TranslationMixin
+    rows, loaded with `selectin`)."""
+
+    TRANSLATABLE: ClassVar[tuple[str, ...]] = ()
+
+    language: Mapped[str] = mapped_column(
+        String(LANGUAGE_LENGTH), default="en", server_default="en"
+    )
+
+    def translation(self, language: str) -> TranslationMixin | None:
+        for row in self.translations:  # type: ignore[attr-defined]
+            if row.language == language:
+                return row
+        return None
+
+    def localized(self, field: str, language: str | None = None) -> LocalizedText:
+        return localized(self, field, language)
+
+    def content_languages(self) -> list[str]:
+        """The original's language first, then every language a translation has text in."""
+        extra = sorted(
+            row.language
+            for row in self.translations  # type: ignore[attr-defined]
+            if row.language != self.language and not row.is_empty()
+        )
+        return [self.language, *extra]
+
+    def translated_texts(self) -> dict[str, dict[str, str]]:
+        """{language: {field: text}} of the translations with text (empty fields left out)."""
+        texts: dict[str, dict[str, str]] = {}
+        for row in self.translations:  # type: ignore[attr-defined]
+            fields = {f: row.text_of(f) for f in self.TRANSLATABLE if row.text_of(f)}
+            if fields and row.language != self.language:
+                texts[row.language] = fields
+        return dict(sorted(texts.items()))
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """One field's text in the language it is shown in."""
+
+    text: str
+    language: str
+    # The reader's language had no text for this field: this is the original's.
+    is_fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __html__(self) -> Markup:
+        return escape(self.text)
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if is_rtl(self.language) else "ltr"
+
+    @property
+    def language_name(self) -> str:
+        """The text's language, named in the reader's language ("français" on a French page)."""
+        return language_name(self.language)
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    reader = in_language or current_language()
+    try:
+        return Locale.parse(code).get_display_name(Locale.parse(reader)) or code
+    except (ValueError, LookupError):
+        return code
+
+
+def current_language() -> str:
+    """The language pages and feeds are being written in (the request's, or the default)."""
+    if has_request_context():
+        locale = get_locale()
+        if locale is not None:
+            return locale.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def localized(owner: Any, field: str, language: str | None = None) -> LocalizedText:
+    """`owner`'s `field` in `language` (default: the current one) when a translation has it,
+    else the original, marked as a fallback when the original is in another language."""
+    wanted = language or current_language()
+    original = getattr(owner, field) or ""
+    original_language = getattr(owner, "language", None) or "en"
+    if wanted != original_language:
+        row = owner.translation(wanted)
+        if row is not None and row.text_of(field):
+            return LocalizedText(row.text_of(field), wanted, False)
+    return LocalizedText(original, original_language, wanted != original_language)
+
+
+def offered_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+class UnsupportedLanguage(ValueError):
+    """A translation in a language the app does not offer."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
+def set_translations(
+    owner: Any,
+    texts: Mapping[str, Mapping[str, str]],
+    author: User | None,
+    translation_model: type,
+    replace: bool = False,
+) -> list[str]:
+    """Store `texts` ({language: {field: text}}) as `owner`'s translations, by `author`.
+
+    Fields left out of a language keep their text; an empty string clears a field; a language
+    left with no text is removed (empty translations are not stored). With `replace`, languages
+    missing from `texts` are removed too. Text in the original's language is the owner's own
+    columns, not a translation: it is ignored here. Returns the languages whose text changed.
+    Raises UnsupportedLanguage for a language the app does not offer."""
+    offered = offered_languages()
+    for language in texts:
+        if language not in offered:
+            raise UnsupportedLanguage(language)
+    changed: list[str] = []
+    rows = {row.language: row for row in owner.translations}
+    is_original_author = author is not None and author.id == getattr(owner, "proposer_id", None)
+    for language, fields in texts.items():
+        if language == owner.language:
+            continue
+        row = rows.get(language)
+        values = {f: (fields[f] or "").strip() for f in owner.TRANSLATABLE if f in fields}
+        if row is None:
+            if not any(values.values()):
+                continue
+            row = translation_model(language=language)
+            owner.translations.append(row)
+            rows[language] = row
+        before = {f: row.text_of(f) for f in owner.TRANSLATABLE}
+        for name, value in values.items():
+            setattr(row, name, value)
+        if before != {f: row.text_of(f) for f in owner.TRANSLATABLE}:
+            changed.append(language)
+            row.author_id = author.id if author is not None else None
+            row.checked_by_author = is_original_author
+        if row.is_empty():
+            owner.translations.remove(row)
+    if replace:
+        for language in set(rows) - set(texts):
+            if rows[language] in owner.translations:
+                owner.translations.remove(rows[language])
+                changed.append(language)
+    return sorted(set(changed))
+
+
+def mark_checked(owner: Any, languages: Iterable[str]) -> None:
+    """The original's author checked these translations."""
+    for language in languages:
+        row = owner.translation(language)
+        if row is not None:
+            row.checked_by_author = True
