@@ -10,6 +10,8 @@ What a digest holds:
 - upcoming events the recipient may see, published (or changed) within the period, that
   match something they follow; newest change first, grouped by the first follow they match
   (so each event appears once, however often it changed and however many follows it matches);
+  titles, partners', themes' and projects' names in the recipient's language (their
+  translation, else the original marked with its language: "(in French)");
 - for a signed-in user, the workflow notices they chose to collect into this period's digest,
   each carried once (the same notices they would have had one by one).
 An empty digest is not sent.
@@ -53,6 +55,7 @@ from coordinator.following.services import (
     unsubscribe_url,
 )
 from coordinator.mail import queue_mail
+from coordinator.multilingual import language_name, localized
 from coordinator.urls import absolute_url
 
 # Audit actions that make an event news: published, changed once published, cancelled.
@@ -167,15 +170,16 @@ def news_in(window: Window, viewer, now: datetime) -> list[Item]:
 
 
 def group_by_follow(
-    items: Iterable[Item], follows: set[tuple[FollowKind, str]], viewer
+    items: Iterable[Item], follows: set[tuple[FollowKind, str]], viewer, language: str
 ) -> list[Group]:
     """Each item under the first of the recipient's follows it matches (follows in order of
-    kind, then name), so it appears once; items matching nothing followed are left out."""
+    kind, then name in the recipient's language), so it appears once; items matching nothing
+    followed are left out."""
     named = []
     for kind, key in follows:
         target = find_target(kind, key, viewer)
         if target is not None:
-            named.append((kind, key, target_name(kind, target)))
+            named.append((kind, key, target_name(kind, target, language)))
     order = list(FollowKind)
     named.sort(key=lambda n: (order.index(n[0]), i18n.collation_key(n[2])))
     groups = {(kind, key): Group(kind, name) for kind, key, name in named}
@@ -188,9 +192,13 @@ def group_by_follow(
     return [group for group in groups.values() if group.items]
 
 
-def compose(window: Window, follows, viewer, notices: list[HeldNotice], now: datetime) -> Digest:
+def compose(
+    window: Window, follows, viewer, notices: list[HeldNotice], now: datetime, language: str
+) -> Digest:
     """A digest's content; call inside the recipient's locale (names are localised)."""
-    groups = group_by_follow(news_in(window, viewer, now), follows, viewer) if follows else []
+    groups = (
+        group_by_follow(news_in(window, viewer, now), follows, viewer, language) if follows else []
+    )
     return Digest(groups, notices)
 
 
@@ -207,7 +215,16 @@ def _group_heading(group: Group) -> str:
     return labels[group.kind]
 
 
-def _item_lines(item: Item) -> list[str]:
+def _title(event: Event, language: str) -> str:
+    """The event's title in the recipient's language, or its original marked "(in French)"."""
+    title = localized(event, "title", language)
+    if not title.is_fallback:
+        return title.text
+    marker = _("in %(language)s", language=language_name(title.language, language))
+    return f"{title.text} ({marker})"
+
+
+def _item_lines(item: Item, language: str) -> list[str]:
     """An event's lines: what happened, its title, when (in its own zone, named), its page."""
     event = item.event
     if event.status == Status.CANCELLED:
@@ -220,13 +237,13 @@ def _item_lines(item: Item) -> list[str]:
         else i18n.format_span(event.start_dt, event.end_dt, event.timezone)
     )
     return [
-        f"- [{marker}] {event.title}",
+        f"- [{marker}] {_title(event, language)}",
         f"  {when}",
         f"  {absolute_url('activities.event', event_id=event.id)}",
     ]
 
 
-def render(digest: Digest, window: Window, recipient: Recipient, name: str | None):
+def render(digest: Digest, window: Window, recipient: Recipient, name: str | None, language: str):
     """(subject, body) in the active locale."""
     first = i18n.format_day(window.first_day)
     last = i18n.format_day(window.last_day)
@@ -241,7 +258,7 @@ def render(digest: Digest, window: Window, recipient: Recipient, name: str | Non
         for group in digest.groups:
             lines.append(f"== {_group_heading(group)} ==")
             for item in group.items:
-                lines += _item_lines(item)
+                lines += _item_lines(item, language)
             lines.append("")
     if digest.notices:
         lines += [_("Notices you chose to receive in this digest:"), ""]
@@ -321,11 +338,11 @@ def _send_one(
     user=None,
 ) -> bool:
     with force_locale(language):
-        digest = compose(window, follows, viewer, notices, now)
+        digest = compose(window, follows, viewer, notices, now, language)
         row.item_count = digest.item_count
         if not digest.item_count:
             return False
-        subject, body = render(digest, window, recipient, name)
+        subject, body = render(digest, window, recipient, name, language)
     message = queue_mail(email, subject, body, user=user, headers=list_headers(recipient))
     row.message_id = message.id
     for notice in notices:

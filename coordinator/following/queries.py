@@ -15,6 +15,7 @@ from coordinator.following.models import (
     FollowKind,
     Period,
 )
+from coordinator.multilingual import localized
 from coordinator.partners.models import Partner
 
 
@@ -68,13 +69,14 @@ def find_target(kind: FollowKind, key: str, viewer=None):
     return project if project is not None and can_view_project(viewer, project) else None
 
 
-def target_name(kind: FollowKind, target) -> str:
-    """What a followed thing is called, in the active language where it has one."""
+def target_name(kind: FollowKind, target, language: str | None = None) -> str:
+    """What a followed thing is called in `language` (default: the current one): a country's
+    name as the language writes it, a partner's, theme's or project's translation when there is
+    one (else its original)."""
     if kind == FollowKind.COUNTRY:
         return i18n.country_name(target)
-    if kind == FollowKind.PROJECT:
-        return target.title
-    return target.name
+    field = "title" if kind == FollowKind.PROJECT else "name"
+    return localized(target, field, language).text
 
 
 def described_follows(follower: str, viewer=None) -> list[tuple[Follow, str]]:

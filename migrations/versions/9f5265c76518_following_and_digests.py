@@ -6,7 +6,7 @@ workflow notice preferences and the notices held for digests, and the extra head
 mail (List-Unsubscribe) on outgoing_messages.
 
 Revision ID: 9f5265c76518
-Revises: c4e8a1f07d23
+Revises: d9a1c7e5b260
 Create Date: 2026-12-06 15:36:49.354984
 
 """
@@ -18,7 +18,7 @@ import coordinator.db
 
 # revision identifiers, used by Alembic.
 revision = "9f5265c76518"
-down_revision = "c4e8a1f07d23"
+down_revision = "d9a1c7e5b260"
 branch_labels = None
 depends_on = None
 

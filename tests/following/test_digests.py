@@ -264,3 +264,40 @@ def test_the_hourly_periodic_job_sends_the_digests(app):
         assert periodic.job.run() == "0 digest(s) sent, 0 empty, 1 already sent"
     [digest] = digests()
     assert "Sent by the worker" in digest.body_text
+
+
+def test_titles_and_names_come_in_the_recipients_language_or_marked_originals(app):
+    from coordinator.activities.models import EventTranslation, ThemeTranslation
+    from coordinator.multilingual import set_translations
+
+    network = Network(locale="es")
+    theme = factories.ThemeFactory(name="Water")
+    set_translations(theme, {"es": {"name": "Agua"}}, None, ThemeTranslation)
+    services.follow(network.follower, FollowKind.THEME, str(theme.id))
+    other = factories.PartnerFactory()
+    translated = factories.EventFactory(
+        lead_partner=other,
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=1),
+        title="Rencontre des villes",
+        language="fr",
+        themes=[theme],
+    )
+    set_translations(translated, {"es": {"title": "Encuentro de ciudades"}}, None, EventTranslation)
+    untranslated = factories.EventFactory(
+        lead_partner=other,
+        status=Status.SUBMITTED,
+        start_dt=SUMMER,
+        end_dt=SUMMER + timedelta(hours=1),
+        title="Forum de l'eau",
+        language="fr",
+        themes=[theme],
+    )
+    network.approve_at(translated, utc(2027, 5, 3, 8))
+    network.approve_at(untranslated, utc(2027, 5, 3, 9))
+    send_at(utc(2027, 5, 4, 1))
+    body = digests()[0].body_text
+    assert "Encuentro de ciudades" in body and "Rencontre des villes" not in body
+    assert "Forum de l'eau (en francés)" in body  # the original, its language named in Spanish
+    assert "Agua" in body and "Water" not in body
