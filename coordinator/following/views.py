@@ -69,7 +69,8 @@ def follow_buttons_for_filters(filters) -> list[dict]:
     if len(filters.themes) == 1:
         theme = queries.theme_by_slug(filters.themes[0])
         if theme is not None:
-            buttons.append(follow_button("theme", theme.id, theme.name))
+            name = queries.target_name(FollowKind.THEME, theme)
+            buttons.append(follow_button("theme", theme.id, name))
     if len(filters.countries) == 1 and i18n.is_country_code(filters.countries[0]):
         code = filters.countries[0]
         buttons.append(follow_button("country", code, i18n.country_name(code)))
