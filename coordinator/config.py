@@ -116,6 +116,8 @@ class DefaultConfig:
     MAIL_UNSUBSCRIBE_ADDRESS: str | None = None
     # How long a digest subscription's confirmation link works.
     DIGEST_CONFIRMATION_HOURS = 48
+    # Subscribe requests per client address (each may mail a confirmation).
+    DIGEST_SUBSCRIBE_RATE_LIMIT = "20 per hour"
 
     # Feeds. The window a feed shows: upcoming events up to this many days ahead...
     FEED_DAYS_AHEAD = 400

@@ -19,7 +19,7 @@ from flask_login import current_user
 from coordinator import i18n
 from coordinator.access import public
 from coordinator.accounts.notices import preferences_of
-from coordinator.extensions import csrf, db
+from coordinator.extensions import csrf, db, limiter
 from coordinator.following import bp, queries, services
 from coordinator.following.forms import (
     NO_DIGEST,
@@ -170,8 +170,15 @@ def _choices(form: DigestChoicesForm) -> services.Choices:
     )
 
 
+def _subscribe_rate_limit() -> str:
+    return current_app.config["DIGEST_SUBSCRIBE_RATE_LIMIT"]
+
+
 @bp.route("/digest/subscribe", methods=["GET", "POST"])
 @public
+# Each request may mail an address: a bound per client address keeps the form from being used
+# to flood other people's inboxes (an address gets one confirmation per link lifetime anyway).
+@limiter.limit(_subscribe_rate_limit, methods=["POST"])
 def subscribe():
     form = SubscribeForm(default_zone=current_app.config["DEFAULT_TIMEZONE"])
     if request.method == "GET":  # a page's "by e-mail" link preselects what it shows
