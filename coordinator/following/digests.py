@@ -375,12 +375,11 @@ def _send_to_user(user: User, now: datetime, report: SendReport) -> None:
         wanted = follows if follow_period == period else set()
         if not wanted and not notices:
             continue
-        recipient = recipient_of_user(user)
-        row = _claim(recipient.key, window)
+        row = _claim(user_follower(user), window)
         sent = row is not None and _send_one(
             row,
             window,
-            recipient,
+            recipient_of_user(user),
             email=user.email,
             name=user.name,
             language=i18n.locale_for(user),

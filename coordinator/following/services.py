@@ -87,11 +87,17 @@ def unfollow(user, kind: FollowKind, key: str) -> None:
 
 
 def _user_settings(user) -> FollowerSettings:
+    """The user's settings row, made on first need (daily digest, a fresh link secret)."""
     settings = db.session.get(FollowerSettings, user.id)
     if settings is None:
-        settings = FollowerSettings(user_id=user.id, period=Period.DAILY, secret=new_token())
-        db.session.add(settings)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    FollowerSettings(user_id=user.id, period=Period.DAILY, secret=new_token())
+                )
+        except IntegrityError:
+            pass  # another request or worker made it at the same moment: use theirs
+        settings = db.session.get(FollowerSettings, user.id)
     return settings
 
 
