@@ -227,8 +227,14 @@ def request_subscription(email: str, choices: Choices, language: str, timezone: 
         if pending and subscription.confirm_expires_dt and subscription.confirm_expires_dt > now:
             return
     else:
-        subscription = DigestSubscription(email=email, secret=new_token())
-        db.session.add(subscription)
+        subscription = DigestSubscription(
+            email=email, secret=new_token(), language=language, timezone=timezone
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(subscription)
+        except IntegrityError:
+            return  # the same address asked at the same moment: that request mails the link
     token, token_hash = new_token_and_hash()
     subscription.language = language
     subscription.timezone = timezone
