@@ -169,7 +169,8 @@ def preferences_url(recipient: Recipient) -> str:
 
 
 def unsubscribe(token: str) -> None:
-    """One click: the subscription ends (its links die with a new secret), or a user's digests
+    """One click: the subscription ends (clicking again changes nothing; its preferences link
+    then says it has ended), or a user's digests
     stop: no digest of follows, and the notices they had collected into digests are dropped
     (the preferences page turns them back on)."""
     kind, record = recipient_of_token(token)
