@@ -42,9 +42,9 @@ from coordinator.feeds.scopes import FeedScope, Window, cancelled_at, scoped
 from coordinator.feeds.services import (
     calendar_meta,
     event_url_maker,
-    feed_labels,
     feed_language,
     kind_labels,
+    labels_by_language,
     reach_notice,
     to_feed_event,
 )
@@ -406,7 +406,7 @@ def build_feed(
     def feed_events() -> Iterator:
         url_of = event_url_maker()
         labels = kind_labels()
-        words = feed_labels(scope.language)
+        words = labels_by_language()
         for event in _window_events(scope, window):
             loaded.append(event)
             yield to_feed_event(event, url_of, labels, scope.language, words)

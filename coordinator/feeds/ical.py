@@ -76,7 +76,10 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     is_cancelled: bool = False
     cancel_reason: str = ""
+    # The words around DESCRIPTION's text (in its language) and around SUMMARY's (in the
+    # title's): a text never mixes languages.
     labels: FeedLabels = ENGLISH_LABELS
+    title_labels: FeedLabels = ENGLISH_LABELS
     # The language of SUMMARY's text and of DESCRIPTION's (summary and description) text, and of
     # each category, written as RFC 5545 LANGUAGE parameters; "" (a feed without `lang`, which
     # shows originals): no parameter.
@@ -243,9 +246,9 @@ def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str 
         if start.tzinfo is not UTC or end.tzinfo is not UTC:
             tzid = event.timezone
     labels = event.labels
-    title = event.title.strip() or labels.untitled
+    title = event.title.strip() or event.title_labels.untitled
     if event.is_cancelled:
-        title = labels.cancelled_title % {"title": title}
+        title = event.title_labels.cancelled_title % {"title": title}
     vevent["SUMMARY"] = _text(title, single_line=True, language=event.title_language)
     description = _description(event, max_description)
     if description:

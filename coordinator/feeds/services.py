@@ -5,7 +5,7 @@ feed tokens in tokens.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -64,18 +64,31 @@ def requested_language() -> str | None:
 
 
 def feed_labels(language: str | None) -> FeedLabels:
-    """The words a feed writes around event texts; call inside feed_language(language). A feed
-    without `lang` keeps the English defaults, so its bytes never depend on a catalogue."""
+    """The words a feed writes around event texts, in `language`. A feed without `lang` keeps
+    the English defaults, so its bytes never depend on a catalogue."""
     if language is None:
         return ENGLISH_LABELS
-    return FeedLabels(
-        cancelled_notice=_("This event has been cancelled."),
-        cancelled_title=_("Cancelled: %(title)s"),
-        untitled=_("Untitled event"),
-        join_online=_("Join online"),
-        register=_("Register"),
-        details=_("Details"),
-    )
+    with force_locale(language):
+        return FeedLabels(
+            cancelled_notice=_("This event has been cancelled."),
+            cancelled_title=_("Cancelled: %(title)s"),
+            untitled=_("Untitled event"),
+            join_online=_("Join online"),
+            register=_("Register"),
+            details=_("Details"),
+        )
+
+
+def labels_by_language() -> Callable[[str | None], FeedLabels]:
+    """feed_labels() for one build: each language's words translated once."""
+    known: dict[str | None, FeedLabels] = {}
+
+    def words(language: str | None) -> FeedLabels:
+        if language not in known:
+            known[language] = feed_labels(language)
+        return known[language]
+
+    return words
 
 
 def localized_together(owner, fields: tuple[str, ...], language: str) -> tuple[dict[str, str], str]:
@@ -133,13 +146,16 @@ def to_feed_event(
     url_of=None,
     labels: dict[EventKind, str] | None = None,
     language: str | None = None,
-    words: FeedLabels = ENGLISH_LABELS,
+    words: Callable[[str | None], FeedLabels] | None = None,
 ) -> FeedEvent:
     """The event as a feed shows it: originals without `language`; else each text in that
-    language where translated, each marked with the language it is in. Kind labels and `words`
-    come from the caller, translated once per build (in feed_language(language))."""
+    language where translated, each marked with the language it is in, and the words around it
+    in that same language. Kind labels (in feed_language(language)) and `words`
+    (labels_by_language()) come from the caller, translated once per build."""
     if language is not None:
-        return _localized_feed_event(event, url_of, labels or kind_labels(), language, words)
+        return _localized_feed_event(
+            event, url_of, labels or kind_labels(), language, words or labels_by_language()
+        )
     return FeedEvent(
         uid=uid_for(event.id),
         title=event.title,
@@ -168,7 +184,11 @@ def to_feed_event(
 
 
 def _localized_feed_event(
-    event: Event, url_of, labels: dict[EventKind, str], language: str, words: FeedLabels
+    event: Event,
+    url_of,
+    labels: dict[EventKind, str],
+    language: str,
+    words: Callable[[str | None], FeedLabels],
 ) -> FeedEvent:
     title = localized(event, "title", language)
     texts, text_language = localized_together(event, ("summary", "description"), language)
@@ -199,7 +219,8 @@ def _localized_feed_event(
         categories=tuple(theme.text for theme in themes) + (labels[event.kind],),
         is_cancelled=event.status == Status.CANCELLED,
         cancel_reason=event.cancel_reason or "",
-        labels=words,
+        labels=words(text_language),
+        title_labels=words(title.language),
         title_language=title.language,
         text_language=text_language,
         category_languages=tuple(theme.language for theme in themes) + (language,),
@@ -221,7 +242,7 @@ def event_calendar(event: Event, language: str | None = None) -> bytes:
     with feed_language(language):
         title = localized(event, "title", language).text if language else event.title
         meta = calendar_meta(title, "")
-        feed_event = to_feed_event(event, language=language, words=feed_labels(language))
+        feed_event = to_feed_event(event, language=language)
         return build_calendar(meta, [feed_event])
 
 
@@ -273,7 +294,9 @@ def atom_entry(event: Event, language: str | None = None) -> AtomEntry:
         author = localized(event.lead_partner, "name", language).text
         themes = [localized(theme, "name", language).text for theme in event.themes]
     if event.is_cancelled:
-        title = feed_labels(language).cancelled_title % {"title": title}
+        # In the title's own language: one text, one language.
+        words = feed_labels(title_language if language is not None else None)
+        title = words.cancelled_title % {"title": title}
     return AtomEntry(
         id=f"tag:{current_app.config['CALENDAR_UID_HOST']},{published:%Y-%m-%d}:event-{event.id}",
         title=title,

@@ -20,7 +20,8 @@ def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
     page.get_by_label("Name of the feed").fill("Phone")
     page.get_by_role("button", name="Create a private feed").click()
     address = page.get_by_label("Private feed address").input_value()
-    assert address.startswith(f"{live_server}/feeds/") and address.endswith("/calendar.ics")
+    assert address.startswith(f"{live_server}/feeds/")
+    assert address.endswith("/calendar.ics?lang=en")  # in the page's language
     assert (
         page.get_by_role("link", name="Google Calendar")
         .get_attribute("href")
