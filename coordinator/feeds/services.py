@@ -268,6 +268,13 @@ def is_public_event(event: Event) -> bool:
     return can_view_published_event(None, event)
 
 
+def _entry_updated(event: Event, language: str | None):
+    """When the entry last changed: the event, or the translation it shows."""
+    updated = max(event.updated_dt, event.published_dt)
+    row = event.translation(language) if language is not None else None
+    return max(updated, row.updated_dt) if row is not None else updated
+
+
 def atom_title(language: str | None) -> str:
     site = current_app.config["SITE_NAME"]
     if language is None:
@@ -282,8 +289,9 @@ def atom_entry(event: Event, language: str | None = None) -> AtomEntry:
     published = event.published_dt  # set on every published event (a CHECK constraint)
     if language is None:
         title, title_language = event.title, event.language
-        texts, text_language = {"summary": event.summary, "description": event.description}, (
-            event.language
+        texts, text_language = (
+            {"summary": event.summary, "description": event.description},
+            (event.language),
         )
         author = event.lead_partner.name
         themes = [theme.name for theme in event.themes]
@@ -302,7 +310,7 @@ def atom_entry(event: Event, language: str | None = None) -> AtomEntry:
         title=title,
         url=event_url(event.id),
         published_dt=published,
-        updated_dt=max(event.updated_dt, published),
+        updated_dt=_entry_updated(event, language),
         summary=texts["summary"] or "",
         content_html=render_markdown(texts["description"] or ""),
         author=author,

@@ -219,15 +219,16 @@ def atom():
         .options(selectinload(Event.lead_partner), selectinload(Event.themes))
     ).all()
     with services.feed_language(language):
+        entries = [services.atom_entry(event, language) for event in events]
         body = build_atom(
             feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
             title=services.atom_title(language),
             self_url=absolute_url("feeds.atom", lang=language),
             site_url=absolute_url("main.index"),
-            entries=[services.atom_entry(event, language) for event in events],
+            entries=entries,
             language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
         )
-    last_modified = max((e.updated_dt for e in events), default=cache.EPOCH)
+    last_modified = max((e.updated_dt for e in entries), default=cache.EPOCH)
     return conditional(
         body,
         cache.strong_etag(body),
@@ -312,7 +313,7 @@ def _feed_subscribe_links(target=None, filters=None):
 
 @bp.app_template_global("event_ics_url")
 def _event_ics_url(event) -> str:
-    """"Add to calendar": the event's .ics in the page's language."""
+    """ "Add to calendar": the event's .ics in the page's language."""
     return url_for("feeds.event_ics", event_id=event.id, lang=current_language())
 
 

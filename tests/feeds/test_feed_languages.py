@@ -316,7 +316,106 @@ def test_the_subscribe_links_carry_the_page_language(dataset, client, language):
         as_text=True
     )
     assert f"webcal://localhost/partners/mcn/calendar.ics?lang={language}" in partner
-    event = client.get("/events/702", headers={"Accept-Language": language}).get_data(
-        as_text=True
-    )
+    event = client.get("/events/702", headers={"Accept-Language": language}).get_data(as_text=True)
     assert f'href="/events/702.ics?lang={language}"' in event
+
+
+# --- Atom ---------------------------------------------------------------------------------------
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
+
+
+def _atom_entries(body: bytes) -> tuple[object, dict[str, object]]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(body)
+    entries = {}
+    for entry in root.findall("a:entry", ATOM):
+        href = entry.find("a:link", ATOM).get("href")
+        entries[href.rsplit("/", 1)[1]] = entry
+    return root, entries
+
+
+@pytest.fixture
+def published(translated):
+    for key in ("french", "arabic", "cancelled", "all_day"):
+        translated[key].published_dt = translated[key].updated_dt
+    db.session.commit()
+    return translated
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_atom_entries_say_their_language(published, client, language):
+    root, entries = _atom_entries(client.get(f"/events.atom?lang={language}").data)
+    assert root.get(XML_LANG) == language
+    for uid, (title, title_language) in EXPECTED_SUMMARY[language].items():
+        entry = entries[uid]
+        assert entry.get(XML_LANG) == title_language, (uid, language)
+        assert entry.find("a:title", ATOM).text == title
+        # Summary and content carry xml:lang only where it differs from the entry's.
+        content = entry.find("a:content", ATOM)
+        text_language = EXPECTED_DESCRIPTION[language][uid]
+        assert content.get(XML_LANG) == (None if text_language == title_language else text_language)
+    terms = [c.get("term") for c in entries["702"].findall("a:category", ATOM)]
+    assert KIND[language] in terms and CLIMATE[language][1] in terms
+
+
+def test_an_arabic_original_in_a_french_atom_feed(published, client):
+    root, entries = _atom_entries(client.get("/events.atom?lang=fr").data)
+    # Translated into French: the entry is French, its author's name too.
+    forum = entries["702"]
+    assert forum.get(XML_LANG) == "fr"
+    assert forum.find("a:author/a:name", ATOM).text == "Réseau des villes"
+    # The Arabic title of 701 exists but French is asked: the French original, marked French.
+    assert entries["701"].get(XML_LANG) == "fr"
+    set_translations(published["arabic"], {"fr": {"title": ""}}, None, EventTranslation)
+    db.session.commit()
+    _, entries = _atom_entries(client.get("/events.atom?lang=fr").data)
+    forum = entries["702"]
+    assert forum.get(XML_LANG) == "ar"
+    assert forum.find("a:title", ATOM).text == "منتدى المدن المتوسطية"
+    # Its summary and content are still translated: marked French inside an Arabic entry.
+    assert forum.find("a:summary", ATOM).get(XML_LANG) == "fr"
+
+
+def test_atom_without_lang_shows_originals_marked_with_their_language(published, client):
+    body = client.get("/events.atom", headers={"Accept-Language": "fr"}).data
+    root, entries = _atom_entries(body)
+    assert root.get(XML_LANG) == "en"  # the feed's own words: the default language
+    assert entries["702"].get(XML_LANG) == "ar"
+    assert entries["702"].find("a:title", ATOM).text == "منتدى المدن المتوسطية"
+    assert entries["701"].get(XML_LANG) == "fr"
+    assert entries["703"].find("a:title", ATOM).text == "Cancelled: Coastal resilience webinar"
+
+
+# --- JSON-LD ------------------------------------------------------------------------------------
+
+
+def _jsonld(page: str) -> dict:
+    import json
+
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    return json.loads(block.group(1))
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "in_language"),
+    [
+        # An English title but no English summary: name and description are one language,
+        # so both are the Arabic original's.
+        ("en", "منتدى المدن المتوسطية", "ar"),
+        ("fr", "Forum des villes méditerranéennes", "fr"),
+        ("es", "منتدى المدن المتوسطية", "ar"),
+        ("ar", "منتدى المدن المتوسطية", "ar"),
+    ],
+)
+def test_jsonld_in_the_page_language(published, client, language, name, in_language):
+    page = client.get("/events/702", headers={"Accept-Language": language}).get_data(as_text=True)
+    data = _jsonld(page)
+    assert data["inLanguage"] == in_language
+    assert data["name"] == name
+    summary = {"fr": "Une rencontre sur le climat.", "ar": "لقاء حول المناخ."}[in_language]
+    assert data["description"] == summary
+    organizer = "Réseau des villes" if language == "fr" else "Mediterranean Cities Network"
+    assert data["organizer"]["name"] == organizer

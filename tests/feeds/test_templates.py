@@ -71,9 +71,7 @@ def test_partner_and_project_subscribe_panels(app):
         _render(SUBSCRIBE, target=partner, filters=None)
     )
     page = _render(SUBSCRIBE, target=project, filters=EventFilters(kinds=["forum"]))
-    assert "webcal://localhost/projects/blue-cities/calendar.ics?kind=forum&lang=en" in _hrefs(
-        page
-    )
+    assert "webcal://localhost/projects/blue-cities/calendar.ics?kind=forum&lang=en" in _hrefs(page)
 
 
 def test_event_actions_link_the_download_and_embed_safe_jsonld(app):
