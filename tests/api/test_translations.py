@@ -79,15 +79,26 @@ def test_without_lang_the_originals_with_their_language_and_every_translation(cl
     assert again.get_json() == body
 
 
+AR_TITLE = ("منتدى المدن المتوسطية", "ar")
+AR_SUMMARY = ("لقاء حول المناخ.", "ar")
+FR_PARTNER = "Réseau des villes"
+
+
 @pytest.mark.parametrize(
     ("language", "title", "summary", "theme", "partner"),
     [
-        ("en", ("Mediterranean cities forum", "en"), ("A climate meeting.", "en"), "Water", "Cities network"),
-        ("fr", ("Forum des villes méditerranéennes", "fr"), ("لقاء حول المناخ.", "ar"), "Eau", "Réseau des villes"),
-        ("es", ("منتدى المدن المتوسطية", "ar"), ("لقاء حول المناخ.", "ar"), "Agua", "Réseau des villes"),
-        ("ar", ("منتدى المدن المتوسطية", "ar"), ("لقاء حول المناخ.", "ar"), "المياه", "Réseau des villes"),
+        (
+            "en",
+            ("Mediterranean cities forum", "en"),
+            ("A climate meeting.", "en"),
+            "Water",
+            "Cities network",
+        ),
+        ("fr", ("Forum des villes méditerranéennes", "fr"), AR_SUMMARY, "Eau", FR_PARTNER),
+        ("es", AR_TITLE, AR_SUMMARY, "Agua", FR_PARTNER),
+        ("ar", AR_TITLE, AR_SUMMARY, "المياه", FR_PARTNER),
     ],
-)  # fmt: skip
+)
 def test_lang_shows_each_field_in_that_language_where_translated(
     client, network, language, title, summary, theme, partner
 ):
