@@ -258,6 +258,36 @@ def test_partner_and_single_event_feeds_take_lang(translated, fixed_clock, clien
     assert b"LANGUAGE=" not in original and "منتدى المدن المتوسطية".encode() in original
 
 
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("theme=water", {"701", "702"}), ("country=TN", {"702"}), ("kind=forum", {"702"})],
+)
+def test_theme_country_and_kind_feeds_take_lang(translated, fixed_clock, client, query, shown):
+    body = client.get(f"/calendar.ics?{query}&lang=ar").data
+    validate_feed(body)
+    vevents = _vevents(body)
+    assert set(vevents) == shown
+    assert _text(vevents["702"], "SUMMARY") == ("منتدى المدن المتوسطية", "ar")
+    assert ("ar", ["المناخ والبيئة", "المياه", "منتدى"]) in _categories(vevents["702"])
+
+
+def test_a_private_feed_takes_lang(translated, fixed_clock, client):
+    from tests.feeds.factories import FeedTokenFactory
+
+    FeedTokenFactory(raw="p" * 43)
+    db.session.commit()
+    url = f"/feeds/{'p' * 43}/calendar.ics"
+    french = client.get(f"{url}?lang=fr")
+    assert french.status_code == 200
+    validate_feed(french.data)
+    assert _text(_vevents(french.data)["702"], "SUMMARY") == (
+        "Forum des villes méditerranéennes",
+        "fr",
+    )
+    assert b"LANGUAGE=" not in client.get(url).data
+    assert client.get(f"{url}?lang=it").status_code == 400
+
+
 # --- the cache and versions ---------------------------------------------------------------------
 
 
