@@ -127,13 +127,18 @@ def uid_for(event_id: int) -> str:
     return f"{event_id}@{current_app.config['CALENDAR_UID_HOST']}"
 
 
-def location_of(event: Event) -> str:
+def location_of(
+    event: Event, online: str = "Online", and_online: str = "%(place)s (and online)"
+) -> str:
+    """Where the event happens; `online` and `and_online` are the words for online events (in
+    English by default: feeds without `lang` never depend on a catalogue)."""
     parts = [
         part.strip() for part in (event.venue, event.city, event.country) if part and part.strip()
     ]
     if parts:
-        return ", ".join(parts) + (" (and online)" if event.online_url else "")
-    return "Online" if event.online_url else ""
+        place = ", ".join(parts)
+        return and_online % {"place": place} if event.online_url else place
+    return online if event.online_url else ""
 
 
 def kind_labels() -> dict[EventKind, str]:
@@ -210,7 +215,8 @@ def _localized_feed_event(
         end_date=event.end_date,
         summary=texts["summary"],
         description=markdown_to_text(texts["description"]),
-        location=location_of(event),
+        # In the feed's language (the build runs in feed_language(language)).
+        location=location_of(event, _("Online"), _("%(place)s (and online)")),
         latitude=event.latitude,
         longitude=event.longitude,
         url=(url_of or event_url)(event.id),

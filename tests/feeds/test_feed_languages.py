@@ -449,3 +449,19 @@ def test_jsonld_in_the_page_language(published, client, language, name, in_langu
     assert data["description"] == summary
     organizer = "Réseau des villes" if language == "fr" else "Mediterranean Cities Network"
     assert data["organizer"]["name"] == organizer
+
+
+def test_an_online_event_is_online_in_the_feed_language(app):
+    from coordinator.feeds.services import feed_language, to_feed_event
+    from tests import factories
+
+    event = factories.EventFactory(
+        online_url="https://meet.example.org/x", venue="", city="", country=""
+    )
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert to_feed_event(event).location == "Online"
+        with feed_language("fr"):
+            assert to_feed_event(event, language="fr").location == "En ligne"
+        with feed_language("es"):
+            assert to_feed_event(event, language="es").location == "En línea"
