@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from flask_babel import gettext as _
 
 from coordinator.activities.filters import EventFilters
-from coordinator.multilingual import current_language
+from coordinator.multilingual import current_language, localized
 from coordinator.urls import absolute_url
 
 
@@ -36,11 +36,11 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     if isinstance(target, Partner):
         args.pop("partner", None)
         https = absolute_url("feeds.partner_calendar", slug=target.slug, **args)
-        name = _("%(partner)s events", partner=target.acronym or target.name)
+        name = _("%(partner)s events", partner=target.acronym or localized(target, "name").text)
     elif isinstance(target, Project):
         args.pop("project", None)
         https = absolute_url("feeds.project_calendar", slug=target.slug, **args)
-        name = _("%(project)s events", project=target.acronym or target.title)
+        name = _("%(project)s events", project=target.acronym or localized(target, "title").text)
     else:
         https = absolute_url("feeds.network_calendar", **args)
         name = _("Network events (filtered)") if filtered else _("Network events")

@@ -465,3 +465,14 @@ def test_an_online_event_is_online_in_the_feed_language(app):
             assert to_feed_event(event, language="fr").location == "En ligne"
         with feed_language("es"):
             assert to_feed_event(event, language="es").location == "En línea"
+
+
+def test_the_subscribe_panel_names_the_partner_in_the_page_language(translated, client):
+    partner = translated["lead"]
+    partner.acronym = ""
+    db.session.commit()
+    page = client.get("/partners/mcn", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "S’abonner : Événements de Réseau des villes" in page
+    assert "name=%C3%89v%C3%A9nements%20de%20R%C3%A9seau%20des%20villes" in page  # Outlook
+    english = client.get("/partners/mcn", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "name=Mediterranean%20Cities%20Network%20events" in english
