@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, request
 from flask_babel import force_locale, format_date
@@ -198,16 +198,14 @@ def _localized_feed_event(
     title = localized(event, "title", language)
     texts, text_language = localized_together(event, ("summary", "description"), language)
     themes = [localized(theme, "name", language) for theme in event.themes]
-    row = event.translation(language)
-    # A translation edited after the event is a change a client must pick up (DTSTAMP).
-    updated = max(event.updated_dt, row.updated_dt) if row is not None else event.updated_dt
     return FeedEvent(
         uid=uid_for(event.id),
         title=title.text,
         start_dt=event.start_dt,
         end_dt=event.end_dt,
         timezone=event.timezone,
-        updated_dt=updated,
+        # A translation edited after the event is a change a client must pick up (DTSTAMP).
+        updated_dt=shown_updated_dt(event, language),
         created_dt=event.created_dt,
         sequence=event.sequence or 0,
         is_all_day=event.is_all_day,
@@ -274,11 +272,11 @@ def is_public_event(event: Event) -> bool:
     return can_view_published_event(None, event)
 
 
-def _entry_updated(event: Event, language: str | None):
-    """When the entry last changed: the event, or the translation it shows."""
-    updated = max(event.updated_dt, event.published_dt)
+def shown_updated_dt(event: Event, language: str | None) -> datetime:
+    """When what an output in `language` shows of the event last changed: the event's row, or
+    the translation it shows (edited without touching the row)."""
     row = event.translation(language) if language is not None else None
-    return max(updated, row.updated_dt) if row is not None else updated
+    return max(event.updated_dt, row.updated_dt) if row is not None else event.updated_dt
 
 
 def atom_title(language: str | None) -> str:
@@ -316,7 +314,7 @@ def atom_entry(event: Event, language: str | None = None) -> AtomEntry:
         title=title,
         url=event_url(event.id),
         published_dt=published,
-        updated_dt=_entry_updated(event, language),
+        updated_dt=max(shown_updated_dt(event, language), published),
         summary=texts["summary"] or "",
         content_html=render_markdown(texts["description"] or ""),
         author=author,

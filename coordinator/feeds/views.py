@@ -167,7 +167,7 @@ def event_ics(event_id: int):
     response = conditional(
         body,
         cache.strong_etag(body),
-        event.updated_dt.replace(microsecond=0),
+        services.shown_updated_dt(event, language).replace(microsecond=0),
         ICS_TYPE,
         "public, max-age=300" if public_event else "private, no-cache",
         f'attachment; filename="event-{event.id}.ics"',

@@ -476,3 +476,34 @@ def test_the_subscribe_panel_names_the_partner_in_the_page_language(translated, 
     assert "name=%C3%89v%C3%A9nements%20de%20R%C3%A9seau%20des%20villes" in page  # Outlook
     english = client.get("/partners/mcn", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "name=Mediterranean%20Cities%20Network%20events" in english
+
+
+def test_a_translation_edit_moves_last_modified_of_the_event_download_and_atom(app, client):
+    from datetime import timedelta
+
+    from tests import factories
+
+    event = factories.EventFactory(title="Rencontre", language="fr")
+    set_translations(event, {"en": {"title": "Meeting"}}, None, EventTranslation)
+    db.session.commit()
+    before = client.get(f"/events/{event.id}.ics?lang=en")
+    atom = client.get("/events.atom?lang=en")
+    row = event.translation("en")
+    row.title = "A meeting"
+    row.updated_dt = event.updated_dt + timedelta(hours=1)
+    db.session.commit()
+    after = client.get(
+        f"/events/{event.id}.ics?lang=en",
+        headers={"If-Modified-Since": before.headers["Last-Modified"]},
+    )
+    assert after.status_code == 200 and "SUMMARY;LANGUAGE=en:A meeting" in after.get_data(
+        as_text=True
+    )
+    assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
+    newer = client.get(
+        "/events.atom?lang=en", headers={"If-Modified-Since": atom.headers["Last-Modified"]}
+    )
+    assert newer.status_code == 200 and "A meeting" in newer.get_data(as_text=True)
+    # The originals did not change: the download without lang keeps its date.
+    plain = client.get(f"/events/{event.id}.ics")
+    assert plain.headers["Last-Modified"] == before.headers["Last-Modified"]
