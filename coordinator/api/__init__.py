@@ -119,5 +119,19 @@ def _no_cors_on_writes(response):
     return response
 
 
+IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "schema": {"type": "string"}}
+
+
 def spec_dict(app: Flask) -> dict:
-    return app.extensions["coordinator-api"].spec.to_dict()
+    """The OpenAPI document. Every read that may answer 304 takes If-None-Match: added here
+    rather than with @bp.doc(parameters=...), whose list would replace the query parameters
+    @bp.arguments documents (flask-smorest merges the two dicts, not their lists)."""
+    spec = app.extensions["coordinator-api"].spec.to_dict()
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "304" not in operation.get("responses", {}):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == "If-None-Match" for p in parameters):
+                parameters.append(dict(IF_NONE_MATCH))
+    return spec

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from coordinator.activities.models import Confirmation, Event, Project, Status
+from coordinator.multilingual import localized
 from coordinator.urls import absolute_url
 
 
@@ -25,28 +26,50 @@ def _moment(moment: datetime, zone: str) -> dict[str, str]:
     return {"utc": _instant(moment), "local": local.isoformat(), "timezone": zone}
 
 
-def _partners(activity) -> list[dict[str, str]]:
+def texts(owner, language: str | None) -> dict:
+    """The owner's translatable fields, in `language` where translated (each field alone: they
+    are separate values), else the originals; with the original's language, every translation
+    and the language each field is shown in."""
+    shown: dict = {}
+    languages: dict[str, str] = {}
+    for field in owner.TRANSLATABLE:
+        if language is None:
+            shown[field], languages[field] = getattr(owner, field), owner.language
+        else:
+            text = localized(owner, field, language)
+            shown[field], languages[field] = text.text, text.language
+    return {
+        **shown,
+        "language": owner.language,
+        "translations": owner.translated_texts(),
+        "field_languages": languages,
+    }
+
+
+def _name(owner, language: str | None) -> str:
+    return owner.name if language is None else localized(owner, "name", language).text
+
+
+def _partners(activity, language: str | None = None) -> list[dict[str, str]]:
     """The lead partner and the co-organisers who confirmed (whom the pages credit)."""
     lead = activity.lead_partner
-    partners = [{"slug": lead.slug, "name": lead.name, "role": "lead"}]
+    partners = [{"slug": lead.slug, "name": _name(lead, language), "role": "lead"}]
     partners += [
-        {"slug": link.partner.slug, "name": link.partner.name, "role": "co_organiser"}
+        {"slug": link.partner.slug, "name": _name(link.partner, language), "role": "co_organiser"}
         for link in activity.partner_links
         if link.confirmation == Confirmation.CONFIRMED
     ]
     return partners
 
 
-def theme_data(theme) -> dict:
-    return {"id": theme.id, "slug": theme.slug, "name": theme.name}
+def theme_data(theme, language: str | None = None) -> dict:
+    return {"id": theme.id, "slug": theme.slug, **texts(theme, language)}
 
 
-def event_data(event: Event) -> dict:
+def event_data(event: Event, language: str | None = None) -> dict:
     return {
         "id": event.id,
-        "title": event.title,
-        "summary": event.summary,
-        "description": event.description,
+        **texts(event, language),
         "kind": event.kind.value,
         "status": public_status(event.status),
         "visibility": event.visibility.value,
@@ -56,8 +79,8 @@ def event_data(event: Event) -> dict:
         "start_date": event.start_date.isoformat() if event.start_date else None,
         "end_date": event.end_date.isoformat() if event.end_date else None,
         "timezone": event.timezone,
-        "partners": _partners(event),
-        "themes": [theme_data(t) for t in event.themes],
+        "partners": _partners(event, language),
+        "themes": [theme_data(t, language) for t in event.themes],
         "place": {
             "venue": event.venue,
             "city": event.city,
@@ -68,7 +91,12 @@ def event_data(event: Event) -> dict:
         "online_url": event.online_url,
         "registration_url": event.registration_url,
         "languages": [code.strip() for code in event.languages.split(",") if code.strip()],
-        "project": {"slug": event.project.slug, "title": event.project.title}
+        "project": {
+            "slug": event.project.slug,
+            "title": event.project.title
+            if language is None
+            else localized(event.project, "title", language).text,
+        }
         if event.project is not None
         else None,
         "sequence": event.sequence,
@@ -84,18 +112,17 @@ def event_data(event: Event) -> dict:
     }
 
 
-def partner_data(partner) -> dict:
+def partner_data(partner, language: str | None = None) -> dict:
     return {
         "id": partner.id,
         "slug": partner.slug,
-        "name": partner.name,
+        **texts(partner, language),
         "acronym": partner.acronym,
         "kind": partner.kind,
         "city": partner.city,
         "country": partner.country,
         "timezone": partner.timezone,
         "website": partner.website,
-        "summary": partner.summary,
         "is_active": partner.is_active,
         "links": {
             "html": absolute_url("partners.show", slug=partner.slug),
@@ -104,20 +131,18 @@ def partner_data(partner) -> dict:
     }
 
 
-def project_data(project: Project) -> dict:
+def project_data(project: Project, language: str | None = None) -> dict:
     return {
         "id": project.id,
         "slug": project.slug,
-        "title": project.title,
+        **texts(project, language),
         "acronym": project.acronym,
-        "summary": project.summary,
-        "description": project.description,
         "start_date": project.start_date.isoformat(),
         "end_date": project.end_date.isoformat(),
         "website": project.website,
         "status": public_status(project.status),
-        "partners": _partners(project),
-        "themes": [theme_data(t) for t in project.themes],
+        "partners": _partners(project, language),
+        "themes": [theme_data(t, language) for t in project.themes],
         "links": {"html": absolute_url("activities.project", slug=project.slug)},
     }
 

@@ -8,6 +8,7 @@ from datetime import UTC
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from coordinator.activities.models import EventKind, Visibility
+from coordinator.config import DefaultConfig
 from coordinator.converters import MAX_ID
 from coordinator.slugs import SLUG_REGEX
 
@@ -62,6 +63,77 @@ class ProblemSchema(Schema):
 
 # --- reads ------------------------------------------------------------------------------------
 
+# The content languages the API can be asked for (the site's; fixed when the schema is built).
+LANGUAGES = list(DefaultConfig.LANGUAGES)
+_LANG = fields.String(
+    validate=validate.OneOf(LANGUAGES),
+    metadata={
+        "description": "Show the texts in this language where translated (each text's "
+        "language is in field_languages); without it, the originals."
+    },
+)
+
+
+class LanguageQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    lang = _LANG
+
+
+class ActivityTextsSchema(Schema):
+    """An event's or project's texts in one language (a translation may lack some)."""
+
+    title = fields.String()
+    summary = fields.String()
+    description = fields.String(metadata={"description": "Markdown."})
+
+
+class ActivityTextLanguagesSchema(Schema):
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    description = fields.String(required=True)
+
+
+class PartnerTextsSchema(Schema):
+    name = fields.String()
+    summary = fields.String()
+
+
+class PartnerTextLanguagesSchema(Schema):
+    name = fields.String(required=True)
+    summary = fields.String(required=True)
+
+
+class ThemeTextsSchema(Schema):
+    name = fields.String()
+
+
+class ThemeTextLanguagesSchema(Schema):
+    name = fields.String(required=True)
+
+
+def _translations(texts: type[Schema]) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+        values=fields.Nested(texts),
+        required=True,
+        metadata={"description": "Every translation: {language: {field: text}}."},
+    )
+
+
+def _field_languages(languages: type[Schema]) -> fields.Nested:
+    return fields.Nested(
+        languages,
+        required=True,
+        metadata={"description": "The language of each text as shown in this answer."},
+    )
+
+
+_ORIGINAL = fields.String(
+    required=True, metadata={"description": "The language the original is written in."}
+)
+
 
 class EventListQuerySchema(Schema):
     class Meta:
@@ -87,6 +159,7 @@ class EventListQuerySchema(Schema):
         metadata={"description": "The next_cursor of the previous page."},
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    lang = _LANG
 
 
 class MomentSchema(Schema):
@@ -105,6 +178,9 @@ class ThemeSchema(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
+    language = _ORIGINAL
+    translations = _translations(ThemeTextsSchema)
+    field_languages = _field_languages(ThemeTextLanguagesSchema)
 
 
 class PlaceSchema(Schema):
@@ -151,6 +227,9 @@ class EventSchema(Schema):
     cancel_reason = fields.String(required=True)
     updated = fields.String(required=True)
     links = fields.Nested(EventLinksSchema, required=True)
+    language = _ORIGINAL
+    translations = _translations(ActivityTextsSchema)
+    field_languages = _field_languages(ActivityTextLanguagesSchema)
 
 
 class EventPageSchema(Schema):
@@ -171,6 +250,9 @@ class PartnerSchema(Schema):
     summary = fields.String(required=True)
     is_active = fields.Boolean(required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    language = _ORIGINAL
+    translations = _translations(PartnerTextsSchema)
+    field_languages = _field_languages(PartnerTextLanguagesSchema)
 
 
 class PartnerListSchema(Schema):
@@ -195,6 +277,9 @@ class ProjectSchema(Schema):
     partners = fields.List(fields.Nested(PartnerRoleSchema), required=True)
     themes = fields.List(fields.Nested(ThemeSchema), required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    language = _ORIGINAL
+    translations = _translations(ActivityTextsSchema)
+    field_languages = _field_languages(ActivityTextLanguagesSchema)
 
 
 class ProjectListSchema(Schema):

@@ -24,7 +24,7 @@ from coordinator.activities.permissions import (
 from coordinator.activities.proposals import partner_space
 from coordinator.activities.queries import get_event, get_project, published_projects
 from coordinator.activities.workflow import EDITABLE_STATES, Action
-from coordinator.api import bp, docs_bp, idempotency, queries, schemas
+from coordinator.api import IF_NONE_MATCH, bp, docs_bp, idempotency, queries, schemas
 from coordinator.api import representation as rep
 from coordinator.api.auth import ApiAuthError, authenticate, rate_limit_key, require_scope
 from coordinator.api.proposals import InvalidProposal, current_values, validated_data
@@ -36,7 +36,6 @@ from coordinator.urls import absolute_url
 
 READ = {"security": [{}, {"bearerAuth": []}]}
 WRITE = {"security": [{"bearerAuth": []}]}
-IF_NONE_MATCH = {"in": "header", "name": "If-None-Match", "schema": {"type": "string"}}
 IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -147,7 +146,7 @@ def _filters(args: dict) -> EventFilters:
 @bp.route("/events", methods=["GET"], endpoint="list_events")
 @bp.arguments(schemas.EventListQuerySchema, location="query")
 @bp.response(200, schemas.EventPageSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
 @problems(401, 422)
 def list_events(args):
@@ -159,75 +158,88 @@ def list_events(args):
         cursor=args.get("cursor"),
         limit=args["limit"],
     )
-    data = {"items": [rep.event_data(e) for e in page.items], "next_cursor": page.next_cursor}
+    language = args.get("lang")
+    data = {
+        "items": [rep.event_data(e, language) for e in page.items],
+        "next_cursor": page.next_cursor,
+    }
     return read_response(schemas.EventPageSchema(), data)
 
 
 @bp.route("/events/<id:event_id>", methods=["GET"], endpoint="get_event")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.EventSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401, 404)
-def get_event_view(event_id: int):
+@problems(401, 404, 422)
+def get_event_view(args, event_id: int):
     """One event, if its page would show it to the caller (else 404)."""
     event = get_event(event_id)
     if event is None or not can_view_event(_reader(), event):
         return problem(404, "There is nothing here.")
-    return read_response(schemas.EventSchema(), rep.event_data(event))
+    return read_response(schemas.EventSchema(), rep.event_data(event, args.get("lang")))
 
 
 @bp.route("/projects", methods=["GET"], endpoint="list_projects")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.ProjectListSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401)
-def list_projects():
+@problems(401, 422)
+def list_projects(args):
     """Published joint projects."""
-    items = [rep.project_data(p) for p in published_projects(_reader())]
+    language = args.get("lang")
+    items = [rep.project_data(p, language) for p in published_projects(_reader())]
     return read_response(schemas.ProjectListSchema(), {"items": items})
 
 
 @bp.route("/projects/<slug:slug>", methods=["GET"], endpoint="get_project")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.ProjectSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401, 404)
-def get_project_view(slug: str):
+@problems(401, 404, 422)
+def get_project_view(args, slug: str):
     project = get_project(slug)
     if project is None or not can_view_project(_reader(), project):
         return problem(404, "There is nothing here.")
-    return read_response(schemas.ProjectSchema(), rep.project_data(project))
+    return read_response(schemas.ProjectSchema(), rep.project_data(project, args.get("lang")))
 
 
 @bp.route("/partners", methods=["GET"], endpoint="list_partners")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.PartnerListSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401)
-def list_partners():
-    items = [rep.partner_data(p) for p in queries.visible_partners(_reader())]
+@problems(401, 422)
+def list_partners(args):
+    language = args.get("lang")
+    items = [rep.partner_data(p, language) for p in queries.visible_partners(_reader())]
     return read_response(schemas.PartnerListSchema(), {"items": items})
 
 
 @bp.route("/partners/<slug:slug>", methods=["GET"], endpoint="get_partner")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.PartnerSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401, 404)
-def get_partner_view(slug: str):
+@problems(401, 404, 422)
+def get_partner_view(args, slug: str):
     partner = queries.visible_partner(_reader(), slug)
     if partner is None:
         return problem(404, "There is nothing here.")
-    return read_response(schemas.PartnerSchema(), rep.partner_data(partner))
+    return read_response(schemas.PartnerSchema(), rep.partner_data(partner, args.get("lang")))
 
 
 @bp.route("/themes", methods=["GET"], endpoint="list_themes")
+@bp.arguments(schemas.LanguageQuerySchema, location="query")
 @bp.response(200, schemas.ThemeListSchema)
-@bp.doc(parameters=[IF_NONE_MATCH], **READ)
+@bp.doc(**READ)
 @not_modified_doc
-@problems(401)
-def list_themes():
-    items = [rep.theme_data(t) for t in queries.active_themes()]
+@problems(401, 422)
+def list_themes(args):
+    language = args.get("lang")
+    items = [rep.theme_data(t, language) for t in queries.active_themes()]
     return read_response(schemas.ThemeListSchema(), {"items": items})
 
 

@@ -26,7 +26,15 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from coordinator import metrics
-from coordinator.activities.models import Event, Status, Theme, event_themes
+from coordinator.activities.models import (
+    Event,
+    EventTranslation,
+    ProjectTranslation,
+    Status,
+    Theme,
+    ThemeTranslation,
+    event_themes,
+)
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.feeds.ical import fit_events
@@ -36,9 +44,11 @@ from coordinator.feeds.services import (
     event_url_maker,
     feed_language,
     kind_labels,
+    labels_by_language,
     reach_notice,
     to_feed_event,
 )
+from coordinator.partners.models import PartnerTranslation
 from coordinator.sharedcache import SharedCache, shared_cache
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -197,6 +207,27 @@ def feed_version(scope: FeedScope) -> tuple:
     )
 
 
+def translations_version() -> tuple:
+    """A fingerprint of every translation a `?lang=` feed may show (events' texts, theme names
+    in CATEGORIES, the partner or project in its title): counts and latest stamps, network-wide
+    (one cheap aggregate per table). Kept apart from feed_version(): feeds without `lang` show
+    originals only and never depend on it."""
+    parts = [
+        select(aggregate).select_from(table).scalar_subquery()
+        for table in (EventTranslation, ThemeTranslation, PartnerTranslation, ProjectTranslation)
+        for aggregate in (func.count(), func.max(table.updated_dt))
+    ]
+    return tuple(db.session.execute(select(*parts)).one())
+
+
+def scope_version(scope: FeedScope) -> tuple:
+    """What the feed's bytes depend on: feed_version(), and for a `?lang=` feed the
+    translations too."""
+    if scope.language is None:
+        return feed_version(scope)
+    return (feed_version(scope), translations_version())
+
+
 def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
@@ -248,7 +279,7 @@ def _current_feed(scope: FeedScope, now: datetime) -> BuiltFeed:
         found = _served(cache, scope, store, shared, local, shared.checked_dt)
         if found is not None:
             return found
-    version = _digest(feed_version(scope))
+    version = _digest(scope_version(scope))
     if _is_current(shared, version, now):
         found = _served(cache, scope, store, shared, local, now)
         if found is not None:
@@ -375,13 +406,14 @@ def build_feed(
     def feed_events() -> Iterator:
         url_of = event_url_maker()
         labels = kind_labels()
+        words = labels_by_language()
         for event in _window_events(scope, window):
             loaded.append(event)
-            yield to_feed_event(event, url_of, labels)
+            yield to_feed_event(event, url_of, labels, scope.language, words)
 
     meta = calendar_meta(scope.name, scope.description)
     max_bytes = current_app.config["FEED_MAX_BYTES"]
-    with feed_language():
+    with feed_language(scope.language):
         fitted = fit_events(
             meta,
             feed_events(),

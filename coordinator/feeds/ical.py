@@ -34,6 +34,23 @@ _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
 
 
 @dataclass(frozen=True, slots=True)
+class FeedLabels:
+    """The feed's own words around an event's text. A feed without `lang` is written with these
+    English defaults (its bytes never depend on any catalogue); a `?lang=` feed with the
+    language's translations (feeds.services.feed_labels)."""
+
+    cancelled_notice: str = "This event has been cancelled."
+    cancelled_title: str = "Cancelled: %(title)s"
+    untitled: str = "Untitled event"
+    join_online: str = "Join online"
+    register: str = "Register"
+    details: str = "Details"
+
+
+ENGLISH_LABELS = FeedLabels()
+
+
+@dataclass(frozen=True, slots=True)
 class FeedEvent:
     """What a feed shows of one event; built from an Event row by feeds.services."""
 
@@ -59,6 +76,16 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     is_cancelled: bool = False
     cancel_reason: str = ""
+    # The words around DESCRIPTION's text (in its language) and around SUMMARY's (in the
+    # title's): a text never mixes languages.
+    labels: FeedLabels = ENGLISH_LABELS
+    title_labels: FeedLabels = ENGLISH_LABELS
+    # The language of SUMMARY's text and of DESCRIPTION's (summary and description) text, and of
+    # each category, written as RFC 5545 LANGUAGE parameters; "" (a feed without `lang`, which
+    # shows originals): no parameter.
+    title_language: str = ""
+    text_language: str = ""
+    category_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +160,10 @@ class _Geo(vGeo):
         return f"{self.latitude:.6f};{self.longitude:.6f}"
 
 
-def _text(value: str, single_line: bool = False) -> _Text:
-    return _Text(clean_text(value, single_line))
+def _text(value: str, single_line: bool = False, language: str = "") -> _Text:
+    # RFC 5545 3.2.10: LANGUAGE names the language of the property's text.
+    params = {"LANGUAGE": language} if language else None
+    return _Text(clean_text(value, single_line), params=params)
 
 
 def _utc(moment: datetime) -> vDDDTypes:
@@ -168,9 +197,10 @@ class RenderedEvent:
 
 
 def _description(event: FeedEvent, max_description: int) -> str:
+    labels = event.labels
     parts: list[str] = []
     if event.is_cancelled:
-        notice = "This event has been cancelled."
+        notice = labels.cancelled_notice
         if event.cancel_reason:
             notice += " " + event.cancel_reason.strip()[:500]
         parts.append(notice)
@@ -186,13 +216,13 @@ def _description(event: FeedEvent, max_description: int) -> str:
     links = []
     online = clean_uri(event.online_url)
     if online:
-        links.append(f"Join online: {online}")
+        links.append(f"{labels.join_online}: {online}")
     registration = clean_uri(event.registration_url)
     if registration:
-        links.append(f"Register: {registration}")
+        links.append(f"{labels.register}: {registration}")
     page = clean_uri(event.url)
     if page:
-        links.append(f"Details: {page}")
+        links.append(f"{labels.details}: {page}")
     if links:
         parts.append("\n".join(links))
     return "\n\n".join(parts)
@@ -215,13 +245,14 @@ def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str 
         vevent["DTEND"] = vDDDTypes(end)
         if start.tzinfo is not UTC or end.tzinfo is not UTC:
             tzid = event.timezone
-    title = event.title.strip() or "Untitled event"
+    labels = event.labels
+    title = event.title.strip() or event.title_labels.untitled
     if event.is_cancelled:
-        title = f"Cancelled: {title}"
-    vevent["SUMMARY"] = _text(title, single_line=True)
+        title = event.title_labels.cancelled_title % {"title": title}
+    vevent["SUMMARY"] = _text(title, single_line=True, language=event.title_language)
     description = _description(event, max_description)
     if description:
-        vevent["DESCRIPTION"] = _text(description)
+        vevent["DESCRIPTION"] = _text(description, language=event.text_language)
     location = event.location.strip()
     if location:
         vevent["LOCATION"] = _text(location, single_line=True)
@@ -233,15 +264,11 @@ def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str 
         vevent["URL"] = vUri(url)
     if online:
         vevent["CONFERENCE"] = vUri(
-            online, params={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Join online"}
+            online, params={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": labels.join_online}
         )
-    categories = [
-        clean_text(category, single_line=True)
-        for category in event.categories
-        if category and category.strip()
-    ]
+    categories = _categories(event)
     if categories:
-        vevent["CATEGORIES"] = _Categories(categories)
+        vevent["CATEGORIES"] = categories[0] if len(categories) == 1 else categories
     vevent["STATUS"] = vText("CANCELLED" if event.is_cancelled else "CONFIRMED")
     vevent["TRANSP"] = vText("TRANSPARENT" if event.is_cancelled else "OPAQUE")
     vevent["SEQUENCE"] = vInt(max(int(event.sequence), 0))
@@ -249,6 +276,20 @@ def event_component(event: FeedEvent, max_description: int) -> tuple[Event, str 
         vevent["CREATED"] = _utc(event.created_dt)
     vevent["LAST-MODIFIED"] = _utc(event.updated_dt)
     return vevent, tzid
+
+
+def _categories(event: FeedEvent) -> list[_Categories]:
+    """One CATEGORIES property, or with languages one per language (in order of first use), so
+    that a LANGUAGE parameter never covers a name in another language."""
+    languages = event.category_languages or ("",) * len(event.categories)
+    groups: dict[str, list[str]] = {}
+    for category, language in zip(event.categories, languages, strict=True):
+        if category and category.strip():
+            groups.setdefault(language, []).append(clean_text(category, single_line=True))
+    return [
+        _Categories(names, params={"LANGUAGE": language} if language else None)
+        for language, names in groups.items()
+    ]
 
 
 def render_event(event: FeedEvent, meta: CalendarMeta) -> RenderedEvent:

@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 from coordinator.activities.models import Event
 from coordinator.feeds.ical import clean_text, clean_uri
-from coordinator.feeds.services import event_url, location_of
+from coordinator.feeds.services import event_url, localized_together, location_of
+from coordinator.multilingual import current_language, localized
 
 
 def _local_iso(event: Event, moment) -> str:
@@ -21,7 +22,13 @@ def _local_iso(event: Event, moment) -> str:
     return moment.astimezone(zone).isoformat()
 
 
-def event_jsonld(event: Event) -> dict[str, Any]:
+def event_jsonld(event: Event, language: str | None = None) -> dict[str, Any]:
+    """The event for search engines, in the page's language (`language`, default the current
+    one) where translated. Name and description are shown together in one language (an Event
+    has one inLanguage), the original's when the translation lacks either."""
+    texts, text_language = localized_together(
+        event, ("title", "summary"), language or current_language()
+    )
     online = clean_uri(event.online_url)
     has_place = bool(event.venue or event.city)
     if online and has_place:
@@ -57,8 +64,9 @@ def event_jsonld(event: Event) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": clean_text(event.title, single_line=True),
-        "description": clean_text(event.summary or ""),
+        "name": clean_text(texts["title"], single_line=True),
+        "description": clean_text(texts["summary"] or ""),
+        "inLanguage": text_language,
         "startDate": start,
         "endDate": end,
         "eventStatus": "https://schema.org/EventCancelled"
@@ -68,7 +76,7 @@ def event_jsonld(event: Event) -> dict[str, Any]:
         "url": event_url(event.id),
         "organizer": {
             "@type": "Organization",
-            "name": event.lead_partner.name,
+            "name": localized(event.lead_partner, "name", language).text,
             **({"url": event.lead_partner.website} if event.lead_partner.website else {}),
         },
     }

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from flask_babel import gettext as _
 
 from coordinator.activities.filters import EventFilters
+from coordinator.multilingual import current_language, localized
 from coordinator.urls import absolute_url
 
 
@@ -24,23 +25,32 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     """Links for a partner, a project or (target None) the whole network with its filters.
 
     The name is in the page's language: it titles the panel and Outlook's copy of the calendar,
-    both chosen by this reader (the feed's own bytes stay in one language for everyone)."""
+    both chosen by this reader; the feed URL asks for that language too (`lang=`), so the events
+    come in the language the reader was reading them in."""
     from coordinator.activities.models import Project
     from coordinator.partners.models import Partner
 
     args = filters.to_args(include_dates=False) if filters is not None else {}
+    filtered = bool(args)
+    args["lang"] = current_language()
     if isinstance(target, Partner):
         args.pop("partner", None)
         https = absolute_url("feeds.partner_calendar", slug=target.slug, **args)
-        name = _("%(partner)s events", partner=target.acronym or target.name)
+        name = _("%(partner)s events", partner=target.acronym or localized(target, "name").text)
     elif isinstance(target, Project):
         args.pop("project", None)
         https = absolute_url("feeds.project_calendar", slug=target.slug, **args)
-        name = _("%(project)s events", project=target.acronym or target.title)
+        name = _("%(project)s events", project=target.acronym or localized(target, "title").text)
     else:
         https = absolute_url("feeds.network_calendar", **args)
-        name = _("Network events (filtered)") if args else _("Network events")
+        name = _("Network events (filtered)") if filtered else _("Network events")
     return links_for(https, name)
+
+
+def with_language(url: str) -> str:
+    """A feed URL asking for the page's language (`lang=`)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'lang': current_language()})}"
 
 
 def links_for(https: str, name: str) -> SubscribeLinks:

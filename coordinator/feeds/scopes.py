@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event, Project, Status
 from coordinator.activities.permissions import published_events_clause
 from coordinator.feeds.models import FeedToken
+from coordinator.multilingual import localized
 from coordinator.partners.models import Partner
 
 
@@ -24,6 +27,8 @@ class FeedScope:
     name: str
     description: str
     viewer: object | None = None  # None: what anyone may see; a user: what they may see
+    # `?lang=`: texts in this language where translated, marked (None: the originals).
+    language: str | None = None
 
     @property
     def clause(self) -> ColumnElement[bool]:
@@ -37,59 +42,107 @@ def _filters_key(filters: EventFilters) -> tuple:
     )
 
 
-def network_scope(filters: EventFilters) -> FeedScope:
+def _in_language(language: str | None) -> tuple:
+    """A feed's identity part for its language: none without `lang`, so those feeds keep the
+    cache keys (and bytes) they always had."""
+    return () if language is None else (("lang", language),)
+
+
+def network_scope(filters: EventFilters, language: str | None = None) -> FeedScope:
     site = current_app.config["SITE_NAME"]
-    name = f"{site}: network events"
-    if not filters.is_empty():
-        name += " (filtered)"
+    if language is None:
+        name = f"{site}: network events"
+        if not filters.is_empty():
+            name += " (filtered)"
+        description = "Upcoming public events of MedCities and its partner institutions."
+    else:
+        with force_locale(language):
+            if filters.is_empty():
+                name = _("%(site)s: network events", site=site)
+            else:
+                name = _("%(site)s: network events (filtered)", site=site)
+            description = _("Upcoming public events of MedCities and its partner institutions.")
     return FeedScope(
-        identity=("network", _filters_key(filters)),
+        identity=("network", _filters_key(filters), *_in_language(language)),
         filters=filters,
         name=name,
-        description="Upcoming public events of MedCities and its partner institutions.",
+        description=description,
+        language=language,
     )
 
 
-def partner_scope(partner: Partner, filters: EventFilters) -> FeedScope:
+def partner_scope(
+    partner: Partner, filters: EventFilters, language: str | None = None
+) -> FeedScope:
     filters = _narrowed(filters, partners=[partner.slug])
+    if language is None:
+        name = f"{partner.acronym or partner.name}: events"
+        description = f"Upcoming public events organised or co-organised by {partner.name}."
+    else:
+        partner_name = localized(partner, "name", language).text
+        with force_locale(language):
+            name = _("%(partner)s: events", partner=partner.acronym or partner_name)
+            description = _(
+                "Upcoming public events organised or co-organised by %(partner)s.",
+                partner=partner_name,
+            )
     return FeedScope(
-        identity=("partner", partner.id, _filters_key(filters)),
+        identity=("partner", partner.id, _filters_key(filters), *_in_language(language)),
         filters=filters,
-        name=f"{partner.acronym or partner.name}: events",
-        description=f"Upcoming public events organised or co-organised by {partner.name}.",
+        name=name,
+        description=description,
+        language=language,
     )
 
 
-def project_scope(project: Project, filters: EventFilters) -> FeedScope:
+def project_scope(
+    project: Project, filters: EventFilters, language: str | None = None
+) -> FeedScope:
     filters = _narrowed(filters, projects=[project.slug])
+    if language is None:
+        name = f"{project.acronym or project.title}: events"
+        description = f"Upcoming public events of the project {project.title}."
+    else:
+        title = localized(project, "title", language).text
+        with force_locale(language):
+            name = _("%(project)s: events", project=project.acronym or title)
+            description = _("Upcoming public events of the project %(project)s.", project=title)
     return FeedScope(
-        identity=("project", project.id, _filters_key(filters)),
+        identity=("project", project.id, _filters_key(filters), *_in_language(language)),
         filters=filters,
-        name=f"{project.acronym or project.title}: events",
-        description=f"Upcoming public events of the project {project.title}.",
+        name=name,
+        description=description,
+        language=language,
     )
 
 
-def private_scope(token: FeedToken) -> FeedScope:
+def private_scope(token: FeedToken, language: str | None = None) -> FeedScope:
     """Public and network-only events the token's owner may see, checked at every fetch."""
     owner = token.owner
     site = current_app.config["SITE_NAME"]
+    description = "Your private feed of public and network-only events."
+    if language is not None:
+        with force_locale(language):
+            description = _("Your private feed of public and network-only events.")
     return FeedScope(
-        identity=("private", token.id, owner.id),
+        identity=("private", token.id, owner.id, *_in_language(language)),
         viewer=owner,
         filters=EventFilters(),
         name=f"{site}: {token.name}",
-        description="Your private feed of public and network-only events.",
+        description=description,
+        language=language,
     )
 
 
-def scope_for(target: Partner | Project | None, filters: EventFilters) -> FeedScope:
+def scope_for(
+    target: Partner | Project | None, filters: EventFilters, language: str | None = None
+) -> FeedScope:
     """The public feed of a partner, a project or (None) the network, with its filters."""
     if isinstance(target, Partner):
-        return partner_scope(target, filters)
+        return partner_scope(target, filters, language)
     if isinstance(target, Project):
-        return project_scope(target, filters)
-    return network_scope(filters)
+        return project_scope(target, filters, language)
+    return network_scope(filters, language)
 
 
 def _narrowed(filters: EventFilters, **fixed: list[str]) -> EventFilters:

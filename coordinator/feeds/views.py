@@ -34,7 +34,8 @@ from coordinator.extensions import db, limiter
 from coordinator.feeds import bp, cache, queries, scopes, services, tokens
 from coordinator.feeds.atom import build_atom
 from coordinator.feeds.forms import FeedActionForm, FeedTokenForm
-from coordinator.feeds.links import subscribe_links
+from coordinator.feeds.links import subscribe_links, with_language
+from coordinator.multilingual import current_language
 from coordinator.partners.queries import partner_by_slug
 from coordinator.tokens import hash_token
 from coordinator.urls import absolute_url
@@ -122,7 +123,11 @@ def feed_response(built: cache.BuiltFeed, private: bool = False) -> Response:
 @public
 def network_calendar():
     return feed_response(
-        cache.feed_for_request(lambda: scopes.network_scope(EventFilters.from_args(request.args)))
+        cache.feed_for_request(
+            lambda: scopes.network_scope(
+                EventFilters.from_args(request.args), services.requested_language()
+            )
+        )
     )
 
 
@@ -131,7 +136,9 @@ def network_calendar():
 def partner_calendar(slug: str):
     def scope():
         partner = partner_by_slug(slug) or abort(404)
-        return scopes.partner_scope(partner, EventFilters.from_args(request.args))
+        return scopes.partner_scope(
+            partner, EventFilters.from_args(request.args), services.requested_language()
+        )
 
     return feed_response(cache.feed_for_request(scope))
 
@@ -141,7 +148,9 @@ def partner_calendar(slug: str):
 def project_calendar(slug: str):
     def scope():
         project = queries.published_project(slug) or abort(404)
-        return scopes.project_scope(project, EventFilters.from_args(request.args))
+        return scopes.project_scope(
+            project, EventFilters.from_args(request.args), services.requested_language()
+        )
 
     return feed_response(cache.feed_for_request(scope))
 
@@ -149,15 +158,16 @@ def project_calendar(slug: str):
 @bp.route("/events/<id:event_id>.ics")
 @public
 def event_ics(event_id: int):
+    language = services.requested_language()
     event = db.session.get(Event, event_id)
     if event is None or not can_view_event(current_user, event):
         abort(404)
-    body = services.event_calendar(event)
+    body = services.event_calendar(event, language)
     public_event = services.is_public_event(event)
     response = conditional(
         body,
         cache.strong_etag(body),
-        event.updated_dt.replace(microsecond=0),
+        services.shown_updated_dt(event, language).replace(microsecond=0),
         ICS_TYPE,
         "public, max-age=300" if public_event else "private, no-cache",
         f'attachment; filename="event-{event.id}.ics"',
@@ -189,15 +199,17 @@ def _is_unknown_token(response: Response) -> bool:
 @limiter.limit(_private_feed_rate_limit, key_func=get_remote_address, deduct_when=_is_unknown_token)
 def private_calendar(token: str):
     feed_token = tokens.find_active_token(token) or abort(404)
+    language = services.requested_language()
     if tokens.record_token_use(feed_token):
         db.session.commit()
-    built = cache.current_feed(scopes.private_scope(feed_token))
+    built = cache.current_feed(scopes.private_scope(feed_token, language))
     return feed_response(built, private=True)
 
 
 @bp.route("/events.atom")
 @public
 def atom():
+    language = services.requested_language()
     events = db.session.scalars(
         select(Event)
         .where(public_events_clause(), Event.published_dt.is_not(None))
@@ -206,15 +218,17 @@ def atom():
         # What each entry shows (author, categories), loaded once for all 50.
         .options(selectinload(Event.lead_partner), selectinload(Event.themes))
     ).all()
-    with services.feed_language():
+    with services.feed_language(language):
+        entries = [services.atom_entry(event, language) for event in events]
         body = build_atom(
             feed_id=f"tag:{current_app.config['CALENDAR_UID_HOST']},2026:events",
-            title=f"{current_app.config['SITE_NAME']}: newly published events",
-            self_url=absolute_url("feeds.atom"),
+            title=services.atom_title(language),
+            self_url=absolute_url("feeds.atom", lang=language),
             site_url=absolute_url("main.index"),
-            entries=[services.atom_entry(event) for event in events],
+            entries=entries,
+            language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
         )
-    last_modified = max((e.updated_dt for e in events), default=cache.EPOCH)
+    last_modified = max((e.updated_dt for e in entries), default=cache.EPOCH)
     return conditional(
         body,
         cache.strong_etag(body),
@@ -279,7 +293,7 @@ def revoke_private_feed(token_id: int):
 
 def _show_new_token(token, raw: str) -> Response:
     # The token exists in clear only in this response: it is shown once, never stored.
-    url = tokens.private_feed_url(raw)
+    url = with_language(tokens.private_feed_url(raw))
     from coordinator.feeds.links import links_for
 
     response = Response(
@@ -297,11 +311,19 @@ def _feed_subscribe_links(target=None, filters=None):
     return subscribe_links(target, filters)
 
 
+@bp.app_template_global("event_ics_url")
+def _event_ics_url(event) -> str:
+    """ "Add to calendar": the event's .ics in the page's language."""
+    return url_for("feeds.event_ics", event_id=event.id, lang=current_language())
+
+
 @bp.app_template_global("feed_reach")
 def _feed_reach(target=None, filters=None):
     """The last day the subscribe panel's feed covers when its size cap cut it short, else
     None (read from the built feed; a page never builds one)."""
-    return cache.cached_reach(scopes.scope_for(target, filters or EventFilters()))
+    return cache.cached_reach(
+        scopes.scope_for(target, filters or EventFilters(), current_language())
+    )
 
 
 @bp.app_template_global("event_jsonld")

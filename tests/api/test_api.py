@@ -164,7 +164,16 @@ def test_event_shape(client, app):
     assert body["status"] == "published" and body["sequence"] == 0
     assert [p["role"] for p in body["partners"]] == ["lead", "co_organiser"]
     assert body["partners"][1]["slug"] == co.partner.slug
-    assert body["themes"] == [{"id": theme.id, "slug": "water", "name": "Water"}]
+    assert body["themes"] == [
+        {
+            "id": theme.id,
+            "slug": "water",
+            "name": "Water",
+            "language": "en",
+            "translations": {},
+            "field_languages": {"name": "en"},
+        }
+    ]
     assert body["online_url"] == "https://meet.example/x" and body["languages"] == ["en", "fr"]
     assert body["links"]["html"].endswith(f"/events/{event.id}")
     assert body["links"]["ics"].endswith(f"/events/{event.id}.ics")

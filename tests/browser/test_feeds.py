@@ -20,7 +20,8 @@ def test_create_copy_and_revoke_a_private_feed(live_server, page, focal_point):
     page.get_by_label("Name of the feed").fill("Phone")
     page.get_by_role("button", name="Create a private feed").click()
     address = page.get_by_label("Private feed address").input_value()
-    assert address.startswith(f"{live_server}/feeds/") and address.endswith("/calendar.ics")
+    assert address.startswith(f"{live_server}/feeds/")
+    assert address.endswith("/calendar.ics?lang=en")  # in the page's language
     assert (
         page.get_by_role("link", name="Google Calendar")
         .get_attribute("href")
@@ -59,3 +60,26 @@ class TestInFrench:
             page.evaluate("navigator.clipboard.readText()")
             == page.get_by_label("Adresse du flux privé").input_value()
         )
+
+
+def test_an_arabic_reader_subscribes_to_the_feed_in_arabic(live_server, make_page):
+    """The subscribe menu of an Arabic events page links the Arabic feed: the French event's
+    Arabic title, marked LANGUAGE=ar; a text without Arabic stays French, marked LANGUAGE=fr."""
+    from coordinator.activities.models import EventTranslation
+    from coordinator.multilingual import set_translations
+
+    event = factories.EventFactory(
+        title="Rencontre des villes", summary="Un résumé.", description="", language="fr"
+    )
+    set_translations(event, {"ar": {"title": "لقاء المدن"}}, None, EventTranslation)
+    db.session.commit()
+    page = make_page("phone", "ar", live_server)
+    page.goto(live_server + "/events/")
+    page.locator("details.feeds-subscribe summary").click()
+    address = page.locator("#feed-url-network").input_value()
+    assert address == f"{live_server}/calendar.ics?lang=ar"
+    webcal = page.locator("details.feeds-subscribe a[href^='webcal:']").get_attribute("href")
+    assert webcal.endswith("/calendar.ics?lang=ar")
+    body = page.request.get(address).body().decode().replace("\r\n ", "")
+    assert "SUMMARY;LANGUAGE=ar:لقاء المدن\r\n" in body
+    assert "DESCRIPTION;LANGUAGE=fr:Un résumé." in body

@@ -84,7 +84,8 @@ def test_a_visitor_opens_the_subscribe_menu_and_copies_the_address_by_keyboard(
     page.get_by_text("Address copied to the clipboard.").wait_for()
     address = page.locator("#feed-url-network").input_value()
     assert page.evaluate("navigator.clipboard.readText()") == address
-    assert address.endswith("/calendar.ics")
+    # The feed asks for the page's language.
+    assert address.endswith("/calendar.ics?lang=en")
 
     # Shift+Tab back to the summary and Space closes the menu again.
     keys.tab_to(

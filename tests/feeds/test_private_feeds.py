@@ -17,7 +17,9 @@ from tests import factories
 from tests.feeds.factories import FeedTokenFactory
 from tests.feeds.validation import unfolded, validate_feed
 
-FEED_URL = re.compile(r'value="(http://localhost/feeds/([A-Za-z0-9_-]+)/calendar\.ics)"')
+FEED_URL = re.compile(
+    r'value="(http://localhost/feeds/([A-Za-z0-9_-]+)/calendar\.ics)(?:\?lang=[a-z]+)?"'
+)
 
 
 def _uids(body: bytes) -> set[str]:

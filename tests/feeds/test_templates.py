@@ -40,15 +40,15 @@ def test_network_subscribe_panel_carries_the_filters(app):
         MultiDict([("theme", "water"), ("kind", "webinar"), ("start", "2027-01-01")])
     )
     page = _render(SUBSCRIBE, target=None, filters=filters)
-    https = "http://localhost/calendar.ics?theme=water&kind=webinar"
+    https = "http://localhost/calendar.ics?theme=water&kind=webinar&lang=en"
     assert (
         f'value="{html.escape(https)}"' in page or f'value="{https.replace("&", "&amp;")}"' in page
     )
     hrefs = _hrefs(page)
-    assert "webcal://localhost/calendar.ics?theme=water&kind=webinar" in hrefs
+    assert "webcal://localhost/calendar.ics?theme=water&kind=webinar&lang=en" in hrefs
     google = next(h for h in hrefs if h.startswith("https://calendar.google.com/calendar/r?"))
     assert parse_qs(urlsplit(google).query)["cid"] == [
-        "webcal://localhost/calendar.ics?theme=water&kind=webinar"
+        "webcal://localhost/calendar.ics?theme=water&kind=webinar&lang=en"
     ]
     outlook = next(
         h for h in hrefs if h.startswith("https://outlook.live.com/calendar/0/addfromweb?")
@@ -67,11 +67,11 @@ def test_network_subscribe_panel_carries_the_filters(app):
 def test_partner_and_project_subscribe_panels(app):
     partner = factories.PartnerFactory(slug="cmi")
     project = factories.ProjectFactory(slug="blue-cities")
-    assert "webcal://localhost/partners/cmi/calendar.ics" in _hrefs(
+    assert "webcal://localhost/partners/cmi/calendar.ics?lang=en" in _hrefs(
         _render(SUBSCRIBE, target=partner, filters=None)
     )
     page = _render(SUBSCRIBE, target=project, filters=EventFilters(kinds=["forum"]))
-    assert "webcal://localhost/projects/blue-cities/calendar.ics?kind=forum" in _hrefs(page)
+    assert "webcal://localhost/projects/blue-cities/calendar.ics?kind=forum&lang=en" in _hrefs(page)
 
 
 def test_event_actions_link_the_download_and_embed_safe_jsonld(app):
@@ -86,7 +86,7 @@ def test_event_actions_link_the_download_and_embed_safe_jsonld(app):
         timezone="Africa/Tunis",
     )
     page = _render('{% include "feeds/_event_actions.html" %}', event=event)
-    assert f'href="/events/{event.id}.ics"' in page
+    assert f'href="/events/{event.id}.ics?lang=en"' in page
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     assert len(blocks) == 1
     assert "<" not in blocks[0] and ">" not in blocks[0]
