@@ -150,7 +150,7 @@ def propose_event():
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = _load_editable("events", event_id, can_edit_event)
-    form = _event_form(event.lead_partner, event.timezone)
+    form = _event_form(event.lead_partner, event.timezone, original_language=event.language)
     if request.method == "GET":
         form.fill_from(event)
     user = _user()
@@ -323,7 +323,7 @@ def propose_project():
 @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project = _load_editable("projects", project_id, can_edit_project)
-    form = _project_form(project.lead_partner_id)
+    form = _project_form(project.lead_partner_id, original_language=project.language)
     if request.method == "GET":
         form.fill_from(project)
     user = _user()

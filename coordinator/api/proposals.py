@@ -25,6 +25,7 @@ _TEXT = (
     "languages",
     "registration_url",
     "visibility",
+    "language",
 )
 
 
