@@ -123,6 +123,11 @@ def proposed_translations(current: Mapping[str, Any], data: Mapping[str, Any]) -
     }
 
 
+def revision_languages(changes: Mapping[str, Any]) -> list[str]:
+    """The languages whose translation a revision's data changes."""
+    return sorted({split[1] for key in changes if (split := split_translation_key(key))})
+
+
 def apply_translation_changes(event: Event, changes: Mapping[str, Any], author) -> list[str]:
     """Apply an approved revision's translation keys; the revision's proposer is their author."""
     texts: dict[str, dict[str, str]] = {}
@@ -143,7 +148,7 @@ def apply_translation_changes(event: Event, changes: Mapping[str, Any], author) 
 
 
 def translation_field_label(key: str, label_of) -> str | None:
-    """"Title (French)" for "title@fr" (label_of names the field), else None."""
+    """ "Title (French)" for "title@fr" (label_of names the field), else None."""
     split = split_translation_key(key)
     if split is None:
         return None

@@ -30,6 +30,7 @@ from coordinator.activities.proposals import (
     queue_filter_choices,
 )
 from coordinator.activities.revision_wording import field_label
+from coordinator.activities.translations import missing_required_languages, revision_languages
 from coordinator.activities.workflow import (
     Action,
     confirmation_label,
@@ -37,6 +38,7 @@ from coordinator.activities.workflow import (
     state_label,
 )
 from coordinator.extensions import db
+from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug
 from coordinator.views import form_view
@@ -53,6 +55,9 @@ def _register_template_predicates(state) -> None:
     state.app.jinja_env.filters.setdefault("revision_field_label", field_label)
     state.app.jinja_env.globals.setdefault("clash_leads", clash_leads)
     state.app.jinja_env.globals.setdefault("task_count", task_count)
+    state.app.jinja_env.globals.setdefault("missing_required_languages", missing_required_languages)
+    state.app.jinja_env.filters.setdefault("language_label", language_name)
+    state.app.jinja_env.filters.setdefault("revision_languages", revision_languages)
 
 
 def _user():
