@@ -8,13 +8,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, StringField, TextAreaField
+from wtforms import Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import unset_value
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextArea
 
 from coordinator.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
-from coordinator.multilingual import language_name, offered_languages
+from coordinator.multilingual import current_language, language_name, offered_languages
 
 # C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others
 # break feeds and mail headers. Tabs and newlines are allowed in multi-line text.
@@ -141,7 +141,10 @@ class TranslationsField(Field):
         self.raw_data = None
         self.object_data = data
         known = {name for name, *_ in self.text_fields}
-        self.data = {} if data is unset_value or not data else {k: dict(v) for k, v in data.items()}
+        # An object's own rows (form(obj=...)) are no input: the view fills translated_texts().
+        if data is unset_value or not isinstance(data, dict):
+            data = {}
+        self.data = {language: dict(fields) for language, fields in data.items()}
         if formdata is None:
             return
         prefix = f"{self.name}-"
@@ -183,3 +186,20 @@ class TranslationsField(Field):
 
     def text(self, language: str, name: str) -> str:
         return (self.data.get(language) or {}).get(name) or ""
+
+
+class OriginalLanguageField(SelectField):
+    """The language an object's translatable text is written in (the original's): the
+    languages the site offers, each named in itself; the page's language when nothing is
+    posted or stored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("description", _l("The language of the text above."))
+        super().__init__(*args, **kwargs)
+
+    def offer(self, stored: str | None = None) -> None:
+        """Offer the site's languages; nothing posted keeps the stored language (an edit) or
+        takes the page's (a new proposal)."""
+        self.choices = [(code, language_name(code, code)) for code in offered_languages()]
+        if not self.data:
+            self.data = stored or current_language()

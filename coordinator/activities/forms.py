@@ -23,9 +23,15 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
-from coordinator.forms import BaseForm, MultiCheckboxField, TranslationsField, supported_date
+from coordinator.forms import (
+    BaseForm,
+    MultiCheckboxField,
+    OriginalLanguageField,
+    TranslationsField,
+    supported_date,
+)
 from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
-from coordinator.multilingual import current_language, language_name, offered_languages
+from coordinator.multilingual import language_name
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -64,23 +70,6 @@ class IntegerMultiCheckboxField(MultiCheckboxField):
         except (TypeError, ValueError):
             self.data = []
             raise ValueError(_("Choose from the list.")) from None
-
-
-class OriginalLanguageField(SelectField):
-    """The language the title, summary and description are written in (the original's): the
-    languages the site offers, each named in itself; the page's language when nothing is
-    posted or stored."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("description", _l("The language of the text above."))
-        super().__init__(*args, **kwargs)
-
-    def offer(self, stored: str | None = None) -> None:
-        """Offer the site's languages; nothing posted keeps the stored language (an edit) or
-        takes the page's (a new proposal)."""
-        self.choices = [(code, language_name(code, code)) for code in offered_languages()]
-        if not self.data:
-            self.data = stored or current_language()
 
 
 def activity_translations() -> TranslationsField:
