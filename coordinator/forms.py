@@ -193,10 +193,6 @@ class OriginalLanguageField(SelectField):
     languages the site offers, each named in itself; the page's language when nothing is
     posted or stored."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("description", _l("The language of the text above."))
-        super().__init__(*args, **kwargs)
-
     def offer(self, stored: str | None = None) -> None:
         """Offer the site's languages; nothing posted keeps the stored language (an edit) or
         takes the page's (a new proposal)."""
