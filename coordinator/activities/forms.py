@@ -419,6 +419,22 @@ class ProjectForm(TextInLanguagesMixin, BaseForm):
         self._fill_texts(project)
 
 
+class TranslationForm(BaseForm):
+    """The title, summary and description of a published event in other languages."""
+
+    translations = activity_translations()
+
+    def __init__(self, *args, original_language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original_language = original_language
+
+    def validate_translations(self, field):
+        if any((field.data.get(self.original_language) or {}).values()):
+            raise ValidationError(
+                _("Write the original's language in the main fields, not as a translation.")
+            )
+
+
 class CommentForm(BaseForm):
     """A decision or cancellation: the comment is required where the transition says so
     (checked by the service, shown on this form)."""

@@ -35,6 +35,7 @@ from coordinator.activities.permissions import (
     can_manage_project,
     can_propose_activity,
     can_review,
+    can_translate_event,
     can_view_event,
     can_view_project,
     is_named_co_organiser,
@@ -436,6 +437,28 @@ def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevisio
     )
     notifications.revision_proposed(revision)
     return revision
+
+
+def propose_translations(
+    actor, event: Event, translations: dict[str, dict[str, str]], checked: list[str] = ()
+) -> EventRevision | None:
+    """Staff or a partner involved adds or corrects translations of a published event: a
+    revision for staff like any other edit (a pending revision's other changes are kept in it,
+    as a newer revision replaces the pending one). The original's author may mark translations
+    checked at the same time; that alone needs no review (None)."""
+    ensure_visible(actor, event)
+    if not can_translate_event(actor, event):
+        raise PermissionDenied(_("Only staff and the partners involved translate this event."))
+    data = _deserialised_snapshot(event)
+    pending = pending_revision(event)
+    if pending is not None:
+        data.update({name: _deserialise(name, value) for name, value in pending.data.items()})
+    data["translations"] = translations
+    marked = mark_checked_by_author(actor, event, checked)
+    if marked and not _revision_changes(event, data):
+        _record_checked(actor, event, marked)
+        return None
+    return _propose_revision(actor, event, data)
 
 
 def pending_revision(event: Event) -> EventRevision | None:

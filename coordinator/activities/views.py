@@ -9,7 +9,13 @@ from flask_login import current_user
 
 from coordinator.activities import bp, proposals, services
 from coordinator.activities.clashes import clash_leads, clashes_for_event, find_clashes
-from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
+from coordinator.activities.forms import (
+    CommentForm,
+    EmptyForm,
+    EventForm,
+    ProjectForm,
+    TranslationForm,
+)
 from coordinator.activities.inbox import task_count
 from coordinator.activities.models import Event, Project
 from coordinator.activities.permissions import (
@@ -19,6 +25,7 @@ from coordinator.activities.permissions import (
     can_propose_activity,
     can_review,
     can_see_clashes,
+    can_translate_event,
     holds_action,
     is_named_co_organiser,
 )
@@ -176,6 +183,25 @@ def _edit_event_message(user, event: Event, form: EventForm) -> str:
     if revision is not None:
         return _("Your changes wait for review; the published version stays online meanwhile.")
     return _("Changes saved.")
+
+
+@bp.route("/events/<id:event_id>/translations", methods=["GET", "POST"])
+def translate_event(event_id: int):
+    event = _load_editable("events", event_id, can_translate_event)
+    form = TranslationForm(original_language=event.language)
+    if request.method == "GET":
+        form.translations.data = event.translated_texts()
+    user = _user()
+    return _form_view(
+        form, lambda: _translate(user, event, form), "activities/translate_event.html", event=event
+    )
+
+
+def _translate(user, event: Event, form: TranslationForm):
+    texts, checked = form.translations.data, form.translations.checked
+    if services.propose_translations(user, event, texts, checked) is None:
+        return event, _("Changes saved.")
+    return event, _("Your translation waits for review; the published version stays online.")
 
 
 def _render_manage(

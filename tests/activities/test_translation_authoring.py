@@ -484,3 +484,63 @@ def test_required_languages_are_read_from_the_environment_form_and_checked(app):
     with pytest.raises(RuntimeError, match="de"):
         configure_required_languages(Fake)
     assert app.config["REQUIRED_LANGUAGES"] == []  # none by default
+
+
+# --- Staff and the partners involved translate a published event -------------------------------
+
+
+def test_a_co_organiser_translates_a_published_event_through_review(
+    client, login_as, cast, published
+):
+    login_as(cast.co_organiser)
+    manage = client.get(f"/events/{published.id}/manage").get_data(as_text=True)
+    assert f'href="/events/{published.id}/translations"' in manage
+    page = client.get(f"/events/{published.id}/translations")
+    assert page.status_code == 200
+    assert 'name="translations-fr-title"' in page.get_data(as_text=True)
+    response = client.post(
+        f"/events/{published.id}/translations",
+        data={"translations-fr-title": "Forum de l'eau", "translations-es-title": ""},
+    )
+    assert response.status_code == 302
+    revision = db.session.scalars(select(EventRevision)).one()
+    assert (revision.data, revision.proposer_id) == (
+        {"title@fr": "Forum de l'eau"},
+        cast.co_organiser.id,
+    )
+    db.session.refresh(published)
+    assert published.translation("fr") is None
+
+    bad = client.post(f"/events/{published.id}/translations", data={"translations-xx-title": "?"})
+    assert bad.status_code == 400 and "is not a language this site offers" in bad.get_data(
+        as_text=True
+    )
+
+
+def test_a_translation_keeps_the_pending_changes_in_the_newer_revision(cast, published):
+    first = services.edit_event(
+        cast.lead, published, {**_service_data(published), "title": "Water forum 2030"}
+    )
+    newer = services.propose_translations(cast.staff, published, {"fr": {"title": "Forum"}})
+    db.session.commit()
+    db.session.refresh(first)
+    assert first.status == RevisionStatus.WITHDRAWN
+    assert newer.data == {"title": "Water forum 2030", "title@fr": "Forum"}
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "expected"),
+    [
+        ("staff", Status.APPROVED, 200),
+        ("lead", Status.APPROVED, 200),
+        ("co_organiser", Status.APPROVED, 200),
+        ("unrelated", Status.APPROVED, 404),
+        ("lead", Status.DRAFT, 403),  # drafts are edited in place, on the edit form
+        ("staff", Status.SUBMITTED, 403),
+    ],
+)
+def test_who_translates_a_published_event(client, login_as, cast, who, status, expected):
+    event = cast.event(status, submitted_dt=datetime.now(UTC) if status != Status.DRAFT else None)
+    db.session.commit()
+    login_as(cast.user(who))
+    assert client.get(f"/events/{event.id}/translations").status_code == expected
