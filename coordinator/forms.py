@@ -132,6 +132,8 @@ class TranslationsField(Field):
         # (name, label, max length, multi-line) of each translatable field, in form order.
         self.text_fields: tuple[tuple[str, Any, int, bool], ...] = tuple(fields)
         self.checked: list[str] = []
+        # The languages whose text an error is about (their panel opens first on the page).
+        self.error_languages: set[str] = set()
 
     def _value(self):  # pragma: no cover - rendered by the macro, never as one input
         return ""
@@ -161,6 +163,7 @@ class TranslationsField(Field):
     def pre_validate(self, form):
         offered = offered_languages()
         for language, values in self.data.items():
+            self.error_languages = {language}
             if language not in offered:
                 raise ValidationError(
                     _l("“%(code)s” is not a language this site offers.", code=language[:20])
@@ -183,6 +186,7 @@ class TranslationsField(Field):
                             field=where,
                         )
                     )
+        self.error_languages = set()
 
     def text(self, language: str, name: str) -> str:
         return (self.data.get(language) or {}).get(name) or ""

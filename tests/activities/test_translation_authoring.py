@@ -544,3 +544,16 @@ def test_who_translates_a_published_event(client, login_as, cast, who, status, e
     db.session.commit()
     login_as(cast.user(who))
     assert client.get(f"/events/{event.id}/translations").status_code == expected
+
+
+def test_the_panel_of_a_language_in_error_is_marked_invalid(client, login_as, cast):
+    login_as(cast.lead)
+    response = client.post(
+        "/events/new", data=event_form_data(**{"translations-es-summary": "x" * 501})
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Summary (Spanish): at most 500 characters." in html
+    assert 'class="form-control is-invalid" id="translations-es-summary"' in html
+    assert 'class="form-control is-invalid" id="translations-fr-summary"' not in html
+    assert 'href="#translations"' in html  # the error summary leads to the panels
