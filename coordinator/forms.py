@@ -135,9 +135,6 @@ class TranslationsField(Field):
         # The languages whose text an error is about (their panel opens first on the page).
         self.error_languages: set[str] = set()
 
-    def _value(self):  # pragma: no cover - rendered by the macro, never as one input
-        return ""
-
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.process_errors = []
         self.raw_data = None

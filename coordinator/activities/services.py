@@ -306,9 +306,10 @@ def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | Non
     if event.status == Status.APPROVED:
         # Vouching for a translation changes no text: it needs no review.
         checked = mark_checked_by_author(actor, event, data.get("checked_languages") or ())
-        if checked and not _revision_changes(event, data):
+        if checked:
             _record_checked(actor, event, checked)
-            return None
+            if not _revision_changes(event, data):
+                return None
         return _propose_revision(actor, event, data)
     _edit_in_place(actor, event, EVENT_FIELDS, data, themes)
     return None
@@ -455,10 +456,24 @@ def propose_translations(
         data.update({name: _deserialise(name, value) for name, value in pending.data.items()})
     data["translations"] = translations
     marked = mark_checked_by_author(actor, event, checked)
-    if marked and not _revision_changes(event, data):
+    if marked:
         _record_checked(actor, event, marked)
-        return None
+        if not _revision_changes(event, data):
+            return None
     return _propose_revision(actor, event, data)
+
+
+def translations_in_review(event: Event) -> dict[str, dict[str, str]]:
+    """The published translations as the pending revision would leave them: what the
+    translation form starts from, so a translator builds on changes already proposed."""
+    texts = event.translated_texts()
+    pending = pending_revision(event)
+    for key, text in (pending.data if pending is not None else {}).items():
+        split = split_translation_key(key)
+        if split is not None:
+            field, language = split
+            texts.setdefault(language, {})[field] = text
+    return texts
 
 
 def pending_revision(event: Event) -> EventRevision | None:

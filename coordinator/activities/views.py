@@ -190,7 +190,7 @@ def translate_event(event_id: int):
     event = _load_editable("events", event_id, can_translate_event)
     form = TranslationForm(original_language=event.language)
     if request.method == "GET":
-        form.translations.data = event.translated_texts()
+        form.translations.data = services.translations_in_review(event)
     user = _user()
     return _form_view(
         form, lambda: _translate(user, event, form), "activities/translate_event.html", event=event

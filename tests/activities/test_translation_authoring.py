@@ -557,3 +557,13 @@ def test_the_panel_of_a_language_in_error_is_marked_invalid(client, login_as, ca
     assert 'class="form-control is-invalid" id="translations-es-summary"' in html
     assert 'class="form-control is-invalid" id="translations-fr-summary"' not in html
     assert 'href="#translations"' in html  # the error summary leads to the panels
+
+
+def test_the_translation_form_starts_from_the_translations_already_in_review(
+    client, login_as, cast, published
+):
+    services.propose_translations(cast.lead, published, {"fr": {"title": "Forum proposé"}})
+    db.session.commit()
+    login_as(cast.co_organiser)
+    page = client.get(f"/events/{published.id}/translations").get_data(as_text=True)
+    assert 'value="Forum proposé"' in page
