@@ -107,6 +107,9 @@ class DefaultConfig:
 
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ["en", "fr", "es", "ar"]
+    # Languages a proposal must have before staff approve it (the title, and the summary too
+    # when the original has one); none by default. COORDINATOR_REQUIRED_LANGUAGES=en,fr.
+    REQUIRED_LANGUAGES: list[str] = []
 
     # Digests (coordinator.following). Their days and weeks run in the recipient's zone (their
     # partner's, or the one a subscriber chose); this one for everyone else.
@@ -255,6 +258,22 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("MAIL_OUTBOX"):
         app.config["MAIL_OUTBOX"] = str(instance_path / "outbox")
     configure_links(app)
+    configure_required_languages(app)
+
+
+def configure_required_languages(app: Flask) -> None:
+    """REQUIRED_LANGUAGES as a list (the environment gives "en,fr"), each one an offered
+    language: a typo would otherwise block every approval."""
+    required = app.config.get("REQUIRED_LANGUAGES") or []
+    if isinstance(required, str):
+        required = [code.strip() for code in required.split(",") if code.strip()]
+    unknown = [code for code in required if code not in app.config["LANGUAGES"]]
+    if unknown:
+        raise RuntimeError(
+            f"REQUIRED_LANGUAGES names {', '.join(unknown)}, which LANGUAGES does not offer "
+            f"({', '.join(app.config['LANGUAGES'])})."
+        )
+    app.config["REQUIRED_LANGUAGES"] = list(dict.fromkeys(required))
 
 
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, StringField, TextAreaField
+from wtforms import Field, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.core import unset_value
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextArea
 
 from coordinator.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
+from coordinator.multilingual import current_language, language_name, offered_languages
 
 # C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others
 # break feeds and mail headers. Tabs and newlines are allowed in multi-line text.
@@ -112,3 +115,88 @@ class BaseForm(FlaskForm):
 
 class ActionForm(BaseForm):
     """A button that changes state: only the CSRF token."""
+
+
+class TranslationsField(Field):
+    """The translatable fields' text in languages other than the original's.
+
+    Posted as `<name>-<language>-<field>` inputs (one panel per language, the
+    `translation_panels` macro in _translations.html), plus `<name>-checked` for the
+    translations the original's author marks as checked. `data` is {language: {field: text}}
+    with every posted field, empty ones included (clearing a field removes its text); `checked`
+    the languages ticked. Each field keeps the original's length limit and the same refusal of
+    control characters; a language the app does not offer is an error on the field."""
+
+    def __init__(self, label=None, validators=None, fields=(), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        # (name, label, max length, multi-line) of each translatable field, in form order.
+        self.text_fields: tuple[tuple[str, Any, int, bool], ...] = tuple(fields)
+        self.checked: list[str] = []
+        # The languages whose text an error is about (their panel opens first on the page).
+        self.error_languages: set[str] = set()
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.raw_data = None
+        self.object_data = data
+        known = {name for name, *_ in self.text_fields}
+        # An object's own rows (form(obj=...)) are no input: the view fills translated_texts().
+        if data is unset_value or not isinstance(data, dict):
+            data = {}
+        self.data = {language: dict(fields) for language, fields in data.items()}
+        if formdata is None:
+            return
+        prefix = f"{self.name}-"
+        posted: dict[str, dict[str, str]] = {}
+        for key in formdata:
+            if not key.startswith(prefix):
+                continue
+            language, separator, name = key[len(prefix) :].partition("-")
+            if separator and name in known:
+                posted.setdefault(language, {})[name] = normalise_text(formdata.get(key) or "")
+        self.data = posted
+        self.checked = [c for c in formdata.getlist(f"{prefix}checked") if isinstance(c, str)]
+
+    def pre_validate(self, form):
+        offered = offered_languages()
+        for language, values in self.data.items():
+            self.error_languages = {language}
+            if language not in offered:
+                raise ValidationError(
+                    _l("“%(code)s” is not a language this site offers.", code=language[:20])
+                )
+            for name, label, max_length, multi_line in self.text_fields:
+                text = values.get(name) or ""
+                where = f"{label} ({language_name(language)})"
+                if len(text) > max_length:
+                    raise ValidationError(
+                        _l(
+                            "%(field)s: at most %(count)s characters.",
+                            field=where,
+                            count=max_length,
+                        )
+                    )
+                if has_control_characters(text, multi_line):
+                    raise ValidationError(
+                        _l(
+                            "%(field)s contains invisible control characters; please retype it.",
+                            field=where,
+                        )
+                    )
+        self.error_languages = set()
+
+    def text(self, language: str, name: str) -> str:
+        return (self.data.get(language) or {}).get(name) or ""
+
+
+class OriginalLanguageField(SelectField):
+    """The language an object's translatable text is written in (the original's): the
+    languages the site offers, each named in itself; the page's language when nothing is
+    posted or stored."""
+
+    def offer(self, stored: str | None = None) -> None:
+        """Offer the site's languages; nothing posted keeps the stored language (an edit) or
+        takes the page's (a new proposal)."""
+        self.choices = [(code, language_name(code, code)) for code in offered_languages()]
+        if not self.data:
+            self.data = stored or current_language()

@@ -30,7 +30,7 @@ from flask import current_app, has_request_context
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.i18n import is_rtl
@@ -52,6 +52,11 @@ class TranslationMixin:
     checked_by_author: Mapped[bool] = mapped_column(default=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @declared_attr
+    def author(cls) -> Mapped[User | None]:
+        """Who wrote (or last changed) this translation, shown on the edit forms."""
+        return relationship("User")
 
     def text_of(self, field: str) -> str:
         return getattr(self, field) or ""

@@ -23,8 +23,15 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
-from coordinator.forms import BaseForm, MultiCheckboxField, supported_date
+from coordinator.forms import (
+    BaseForm,
+    MultiCheckboxField,
+    OriginalLanguageField,
+    TranslationsField,
+    supported_date,
+)
 from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
+from coordinator.multilingual import language_name
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -65,7 +72,45 @@ class IntegerMultiCheckboxField(MultiCheckboxField):
             raise ValueError(_("Choose from the list.")) from None
 
 
-class EventForm(BaseForm):
+def activity_translations() -> TranslationsField:
+    """The title, summary and description in other languages, with the originals' limits."""
+    return TranslationsField(
+        _l("Other languages"),
+        fields=(
+            ("title", _l("Title"), 200, False),
+            ("summary", _l("Summary"), 500, True),
+            ("description", _l("Description"), MAX_DESCRIPTION, True),
+        ),
+    )
+
+
+class TextInLanguagesMixin:
+    """The original's language and the translations of an activity form."""
+
+    def _text_data(self) -> dict:
+        return {
+            "language": self.language.data,
+            "translations": self.translations.data,
+            "checked_languages": list(self.translations.checked),
+        }
+
+    def _fill_texts(self, activity) -> None:
+        self.language.data = activity.language
+        self.translations.data = activity.translated_texts()
+
+    def validate_translations(self, field):
+        original = self.language.data
+        if any((field.data.get(original) or {}).values()):
+            raise ValidationError(
+                _(
+                    "The original is in %(language)s: write that text in the main fields, "
+                    "or choose the original's language again.",
+                    language=language_name(original),
+                )
+            )
+
+
+class EventForm(TextInLanguagesMixin, BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
         _l("Summary"),
@@ -77,6 +122,8 @@ class EventForm(BaseForm):
         validators=[Optional(), Length(max=MAX_DESCRIPTION)],
         description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
+    language = OriginalLanguageField(_l("Language of the original"))
+    translations = activity_translations()
     # Choices in the page's language are set per request in __init__.
     kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in EventKind])
     theme_ids = IntegerMultiCheckboxField(_l("Themes"), coerce=int, validate_choice=True)
@@ -149,10 +196,12 @@ class EventForm(BaseForm):
         default_zone="UTC",
         partner_zone=None,
         network_zones=(),
+        original_language=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in EventKind]
+        self.language.offer(original_language)
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
         self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
@@ -261,6 +310,7 @@ class EventForm(BaseForm):
             "project_id": self.project_id.data or None,
             "theme_ids": list(self.theme_ids.data or []),
             "partner_ids": list(self.partner_ids.data or []),
+            **self._text_data(),
         }
 
     def fill_from(self, event, zone_name: str | None = None) -> None:
@@ -283,6 +333,7 @@ class EventForm(BaseForm):
         ):
             getattr(self, name).data = getattr(event, name)
         self.kind.data = event.kind.value
+        self._fill_texts(event)
         self.visibility.data = event.visibility.value
         self.timezone.data = event.timezone
         self._offer_countries()
@@ -301,7 +352,7 @@ class EventForm(BaseForm):
             self.end_date.data, self.end_time.data = end.date(), end.time().replace(tzinfo=None)
 
 
-class ProjectForm(BaseForm):
+class ProjectForm(TextInLanguagesMixin, BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)])
@@ -310,6 +361,8 @@ class ProjectForm(BaseForm):
         validators=[Optional(), Length(max=MAX_DESCRIPTION)],
         description=_l("Markdown: **bold**, *italic*, lists and links."),
     )
+    language = OriginalLanguageField(_l("Language of the original"))
+    translations = activity_translations()
     start_date = DateField(
         _l("Start date"),
         validators=[DataRequired(message=_l("Enter the start date.")), supported_date],
@@ -326,10 +379,11 @@ class ProjectForm(BaseForm):
         render_kw={"dir": "ltr"},
     )
 
-    def __init__(self, *args, themes=(), partners=(), **kwargs):
+    def __init__(self, *args, themes=(), partners=(), original_language=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.theme_ids.choices = [(t.id, t.name) for t in themes]
         self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
+        self.language.offer(original_language)
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
@@ -346,6 +400,7 @@ class ProjectForm(BaseForm):
             "website": self.website.data or "",
             "theme_ids": list(self.theme_ids.data or []),
             "partner_ids": list(self.partner_ids.data or []),
+            **self._text_data(),
         }
 
     def fill_from(self, project) -> None:
@@ -361,6 +416,23 @@ class ProjectForm(BaseForm):
             getattr(self, name).data = getattr(project, name)
         self.theme_ids.data = [t.id for t in project.themes]
         self.partner_ids.data = [link.partner_id for link in project.partner_links]
+        self._fill_texts(project)
+
+
+class TranslationForm(BaseForm):
+    """The title, summary and description of a published event in other languages."""
+
+    translations = activity_translations()
+
+    def __init__(self, *args, original_language: str = "en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original_language = original_language
+
+    def validate_translations(self, field):
+        if any((field.data.get(self.original_language) or {}).values()):
+            raise ValidationError(
+                _("Write the original's language in the main fields, not as a translation.")
+            )
 
 
 class CommentForm(BaseForm):

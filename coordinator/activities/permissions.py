@@ -130,6 +130,14 @@ def can_edit_event(user, event: Event) -> bool:
     )
 
 
+def can_translate_event(user, event: Event) -> bool:
+    """Staff and the partners involved (the lead and the named co-organisers) add or correct
+    translations of a published event; each such change is a revision staff review."""
+    if event.status != Status.APPROVED or not _is_signed_in(user):
+        return False
+    return is_staff(user) or _is_lead_focal_point(user, event) or _is_named_partner(user, event)
+
+
 def can_edit_project(user, project: Project) -> bool:
     from coordinator.activities.workflow import EDITABLE_STATES
 
@@ -216,6 +224,7 @@ WORKFLOW_PREDICATES = (
     can_view_project,
     can_edit_event,
     can_edit_project,
+    can_translate_event,
     can_perform,
     can_submit,
     can_withdraw,

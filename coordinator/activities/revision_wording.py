@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from coordinator import i18n
 from coordinator.activities.models import EventKind, Project, Theme
+from coordinator.activities.translations import translation_field_label
 from coordinator.extensions import db
+from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 
 FIELD_LABELS = {
@@ -37,10 +39,15 @@ FIELD_LABELS = {
     "project_id": _l("Joint project"),
     "theme_ids": _l("Themes"),
     "partner_ids": _l("Co-organising partners"),
+    "language": _l("Language of the original"),
 }
 
 
 def field_label(name: str) -> str:
+    """A field's name as people read it; "Title (French)" for a translation ("title@fr")."""
+    translated = translation_field_label(name, field_label)
+    if translated is not None:
+        return translated
     label = FIELD_LABELS.get(name)
     return str(label) if label is not None else name.replace("_", " ").capitalize()
 
@@ -59,6 +66,8 @@ def describe_value(name: str, value, event) -> str:
         return f"{when} {abbreviation} ({i18n.zone_name(event.timezone)})"
     if name == "timezone":
         return i18n.zone_name(value)
+    if name == "language":
+        return language_name(value)
     if name in ("start_date", "end_date"):
         return i18n.localized_date(date.fromisoformat(value), "EEE d MMM y")
     if name == "is_all_day":

@@ -35,11 +35,21 @@ from coordinator.activities.permissions import (
     can_manage_project,
     can_propose_activity,
     can_review,
+    can_translate_event,
     can_view_event,
     can_view_project,
     is_named_co_organiser,
 )
 from coordinator.activities.revisions import close_pending_revision
+from coordinator.activities.translations import (
+    apply_translation_changes,
+    mark_checked_by_author,
+    missing_required_languages,
+    proposed_translations,
+    split_translation_key,
+    translation_snapshot,
+    write_texts,
+)
 from coordinator.activities.workflow import (
     ANSWERABLE_STATES,
     EDITABLE_STATES,
@@ -52,6 +62,7 @@ from coordinator.db import utcnow
 from coordinator.errors import ConflictError, DomainError, PermissionDenied
 from coordinator.extensions import db
 from coordinator.i18n import local_datetime
+from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 from coordinator.roles import is_focal_point_of
 from coordinator.slugs import slugify
@@ -232,6 +243,7 @@ def _create_draft(
     activity.status = Status.DRAFT
     activity.themes = _active_themes(data["theme_ids"])
     _set_partners(activity, _co_organiser_ids(data["partner_ids"], lead_partner_id))
+    write_texts(actor, activity, data)
     db.session.add(activity)
     db.session.flush()
     record(
@@ -292,9 +304,28 @@ def edit_event(actor, event: Event, data: dict[str, Any]) -> EventRevision | Non
     if data.get("project_id") != event.project_id:
         _check_project(data.get("project_id"))
     if event.status == Status.APPROVED:
+        # Vouching for a translation changes no text: it needs no review.
+        checked = mark_checked_by_author(actor, event, data.get("checked_languages") or ())
+        if checked:
+            _record_checked(actor, event, checked)
+            if not _revision_changes(event, data):
+                return None
         return _propose_revision(actor, event, data)
     _edit_in_place(actor, event, EVENT_FIELDS, data, themes)
     return None
+
+
+def _record_checked(actor, activity, languages: list[str]) -> None:
+    db.session.flush()
+    record(
+        actor=actor,
+        subject_type=subject_type(activity),
+        subject_id=activity.id,
+        action="translations_checked",
+        from_state=activity.status.value,
+        to_state=activity.status.value,
+        details={"languages": languages},
+    )
 
 
 def _edit_in_place(actor, activity, fields, data: dict[str, Any], themes: list[Theme]) -> None:
@@ -303,6 +334,7 @@ def _edit_in_place(actor, activity, fields, data: dict[str, Any], themes: list[T
         setattr(activity, name, data[name])
     activity.themes = themes
     _set_partners(activity, data["partner_ids"])
+    write_texts(actor, activity, data)
     db.session.flush()
     record(
         actor=actor,
@@ -341,14 +373,30 @@ def event_snapshot(event: Event) -> dict[str, Any]:
     snapshot = {name: _serialise(getattr(event, name)) for name in EVENT_FIELDS}
     snapshot["theme_ids"] = sorted(t.id for t in event.themes)
     snapshot["partner_ids"] = sorted(link.partner_id for link in event.partner_links)
+    snapshot["language"] = event.language
+    snapshot.update(translation_snapshot(event))
     return snapshot
 
 
-def _snapshot_of_data(data: dict[str, Any]) -> dict[str, Any]:
+def _snapshot_of_data(data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     snapshot = {name: _serialise(data[name]) for name in EVENT_FIELDS}
     snapshot["theme_ids"] = sorted(set(data["theme_ids"]))
     snapshot["partner_ids"] = sorted(set(data["partner_ids"]))
+    snapshot["language"] = data.get("language") or current["language"]
+    snapshot.update(proposed_translations(current, data))
     return snapshot
+
+
+def _revision_changes(event: Event, data: dict[str, Any]) -> dict[str, Any]:
+    """What `data` changes in the published event, as revision data: its fields, the original's
+    language, and each translated field ("title@fr"; "" for a translation removed)."""
+    current = event_snapshot(event)
+    proposed = _snapshot_of_data(data, current)
+    changes = {name: value for name, value in proposed.items() if current.get(name) != value}
+    changes.update(
+        {name: "" for name in current if split_translation_key(name) and name not in proposed}
+    )
+    return changes
 
 
 def _deserialise(name: str, value):
@@ -366,9 +414,7 @@ def _deserialise(name: str, value):
 
 
 def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevision:
-    current = event_snapshot(event)
-    proposed = _snapshot_of_data(data)
-    changes = {name: value for name, value in proposed.items() if current.get(name) != value}
+    changes = _revision_changes(event, data)
     if not changes:
         raise DomainError(_("Nothing changed: the published version already says this."))
     # A newer edit supersedes a pending one, so staff review one coherent set of changes.
@@ -394,6 +440,42 @@ def _propose_revision(actor, event: Event, data: dict[str, Any]) -> EventRevisio
     return revision
 
 
+def propose_translations(
+    actor, event: Event, translations: dict[str, dict[str, str]], checked: list[str] = ()
+) -> EventRevision | None:
+    """Staff or a partner involved adds or corrects translations of a published event: a
+    revision for staff like any other edit (a pending revision's other changes are kept in it,
+    as a newer revision replaces the pending one). The original's author may mark translations
+    checked at the same time; that alone needs no review (None)."""
+    ensure_visible(actor, event)
+    if not can_translate_event(actor, event):
+        raise PermissionDenied(_("Only staff and the partners involved translate this event."))
+    data = _deserialised_snapshot(event)
+    pending = pending_revision(event)
+    if pending is not None:
+        data.update({name: _deserialise(name, value) for name, value in pending.data.items()})
+    data["translations"] = translations
+    marked = mark_checked_by_author(actor, event, checked)
+    if marked:
+        _record_checked(actor, event, marked)
+        if not _revision_changes(event, data):
+            return None
+    return _propose_revision(actor, event, data)
+
+
+def translations_in_review(event: Event) -> dict[str, dict[str, str]]:
+    """The published translations as the pending revision would leave them: what the
+    translation form starts from, so a translator builds on changes already proposed."""
+    texts = event.translated_texts()
+    pending = pending_revision(event)
+    for key, text in (pending.data if pending is not None else {}).items():
+        split = split_translation_key(key)
+        if split is not None:
+            field, language = split
+            texts.setdefault(language, {})[field] = text
+    return texts
+
+
 def pending_revision(event: Event) -> EventRevision | None:
     return next((r for r in event.revisions if r.status == RevisionStatus.PENDING), None)
 
@@ -403,19 +485,32 @@ def revision_diff(revision: EventRevision) -> list[dict[str, Any]]:
     from coordinator.activities.revision_wording import describe_value, field_label
 
     current = event_snapshot(revision.event)
+    translated = sorted(
+        (name for name in revision.data if split_translation_key(name)),
+        key=_translation_order,
+    )
     rows = []
-    for name in [*EVENT_FIELDS, *LIST_FIELDS]:
+    for name in [*EVENT_FIELDS, "language", *LIST_FIELDS, *translated]:
         if name not in revision.data:
             continue
+        split = split_translation_key(name)
         rows.append(
             {
                 "field": name,
                 "label": field_label(name),
                 "old": describe_value(name, current.get(name), revision.event),
                 "new": describe_value(name, revision.data[name], revision.event),
+                # A translation's text carries its language (lang on the diff's cells).
+                "language": split[1] if split else None,
             }
         )
     return rows
+
+
+def _translation_order(name: str) -> tuple[str, int]:
+    field, language = split_translation_key(name)  # type: ignore[misc]
+    order = Event.TRANSLATABLE.index(field) if field in Event.TRANSLATABLE else len(EVENT_FIELDS)
+    return language, order
 
 
 def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, comment: str) -> None:
@@ -439,7 +534,7 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
         db.session.refresh(revision)
         raise _revision_decided_already(revision)
     if outcome == RevisionStatus.APPROVED:
-        _apply_revision(event, revision.data, now)
+        _apply_revision(event, revision.data, now, revision.proposer)
     db.session.refresh(revision)
     record(
         actor=actor,
@@ -455,8 +550,12 @@ def _decide_revision(actor, revision: EventRevision, outcome: RevisionStatus, co
     db.session.flush()
 
 
-def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> None:
-    scalars = {name: _deserialise(name, changes[name]) for name in EVENT_FIELDS if name in changes}
+def _apply_revision(event: Event, changes: dict[str, Any], now: datetime, author) -> None:
+    scalars = {
+        name: _deserialise(name, changes[name])
+        for name in (*EVENT_FIELDS, "language")
+        if name in changes
+    }
     # The published event changes and its iCalendar SEQUENCE rises in one conditional UPDATE.
     applied = db.session.execute(
         update(Event)
@@ -468,6 +567,7 @@ def _apply_revision(event: Event, changes: dict[str, Any], now: datetime) -> Non
         db.session.refresh(event)
         raise decided_already(event)
     db.session.refresh(event)
+    apply_translation_changes(event, changes, author)
     if "theme_ids" in changes:
         event.themes = _active_themes(changes["theme_ids"])
     if "partner_ids" in changes:
@@ -557,6 +657,8 @@ def transition(
             else _("Please give a comment for the proposer."),
             field="comment",
         )
+    if action == Action.APPROVE:
+        _check_required_languages(activity)
 
     now = utcnow()
     model = type(activity)
@@ -600,6 +702,19 @@ def transition(
     if action == Action.SUBMIT:
         _invite(activity, activity.partner_links, now, notify)
     db.session.flush()
+
+
+def _check_required_languages(activity: Event | Project) -> None:
+    """Staff may require languages (REQUIRED_LANGUAGES) before anything is published."""
+    missing = missing_required_languages(activity)
+    if missing:
+        raise DomainError(
+            _(
+                "This cannot be approved yet: it needs its title (and summary, if it has one) "
+                "in %(languages)s. Request changes so the proposer adds them.",
+                languages=", ".join(language_name(code) for code in missing),
+            )
+        )
 
 
 def _notify_transition(activity, action: Action, actor, comment: str, from_state: Status) -> None:

@@ -9,7 +9,13 @@ from flask_login import current_user
 
 from coordinator.activities import bp, proposals, services
 from coordinator.activities.clashes import clash_leads, clashes_for_event, find_clashes
-from coordinator.activities.forms import CommentForm, EmptyForm, EventForm, ProjectForm
+from coordinator.activities.forms import (
+    CommentForm,
+    EmptyForm,
+    EventForm,
+    ProjectForm,
+    TranslationForm,
+)
 from coordinator.activities.inbox import task_count
 from coordinator.activities.models import Event, Project
 from coordinator.activities.permissions import (
@@ -19,6 +25,7 @@ from coordinator.activities.permissions import (
     can_propose_activity,
     can_review,
     can_see_clashes,
+    can_translate_event,
     holds_action,
     is_named_co_organiser,
 )
@@ -30,6 +37,7 @@ from coordinator.activities.proposals import (
     queue_filter_choices,
 )
 from coordinator.activities.revision_wording import field_label
+from coordinator.activities.translations import missing_required_languages, revision_languages
 from coordinator.activities.workflow import (
     Action,
     confirmation_label,
@@ -37,6 +45,7 @@ from coordinator.activities.workflow import (
     state_label,
 )
 from coordinator.extensions import db
+from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug
 from coordinator.views import form_view
@@ -53,6 +62,9 @@ def _register_template_predicates(state) -> None:
     state.app.jinja_env.filters.setdefault("revision_field_label", field_label)
     state.app.jinja_env.globals.setdefault("clash_leads", clash_leads)
     state.app.jinja_env.globals.setdefault("task_count", task_count)
+    state.app.jinja_env.globals.setdefault("missing_required_languages", missing_required_languages)
+    state.app.jinja_env.filters.setdefault("language_label", language_name)
+    state.app.jinja_env.filters.setdefault("revision_languages", revision_languages)
 
 
 def _user():
@@ -150,7 +162,7 @@ def propose_event():
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id: int):
     event = _load_editable("events", event_id, can_edit_event)
-    form = _event_form(event.lead_partner, event.timezone)
+    form = _event_form(event.lead_partner, event.timezone, original_language=event.language)
     if request.method == "GET":
         form.fill_from(event)
     user = _user()
@@ -171,6 +183,25 @@ def _edit_event_message(user, event: Event, form: EventForm) -> str:
     if revision is not None:
         return _("Your changes wait for review; the published version stays online meanwhile.")
     return _("Changes saved.")
+
+
+@bp.route("/events/<id:event_id>/translations", methods=["GET", "POST"])
+def translate_event(event_id: int):
+    event = _load_editable("events", event_id, can_translate_event)
+    form = TranslationForm(original_language=event.language)
+    if request.method == "GET":
+        form.translations.data = services.translations_in_review(event)
+    user = _user()
+    return _form_view(
+        form, lambda: _translate(user, event, form), "activities/translate_event.html", event=event
+    )
+
+
+def _translate(user, event: Event, form: TranslationForm):
+    texts, checked = form.translations.data, form.translations.checked
+    if services.propose_translations(user, event, texts, checked) is None:
+        return event, _("Changes saved.")
+    return event, _("Your translation waits for review; the published version stays online.")
 
 
 def _render_manage(
@@ -323,7 +354,7 @@ def propose_project():
 @bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project = _load_editable("projects", project_id, can_edit_project)
-    form = _project_form(project.lead_partner_id)
+    form = _project_form(project.lead_partner_id, original_language=project.language)
     if request.method == "GET":
         form.fill_from(project)
     user = _user()

@@ -151,6 +151,7 @@ def history_action_label(action: str) -> str:
         "revision_approved": _("changes approved"),
         "revision_changes_requested": _("changes sent back"),
         "revision_rejected": _("changes rejected"),
+        "translations_checked": _("translations checked by their author"),
         "co_organiser_confirmed": _("co-organising confirmed"),
         "co_organiser_declined": _("co-organising declined"),
     }

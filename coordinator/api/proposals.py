@@ -25,6 +25,7 @@ _TEXT = (
     "languages",
     "registration_url",
     "visibility",
+    "language",
 )
 
 
@@ -53,6 +54,9 @@ def _formdata(values: dict[str, Any]) -> MultiDict:
         if values.get(name) is not None:
             data.add(name, repr(float(values[name])))
     data.add("project_id", str(values.get("project_id") or 0))
+    for language, texts in (values.get("translations") or {}).items():
+        for name, text in texts.items():
+            data.add(f"translations-{language}-{name}", str(text))
     for name in ("theme_ids", "partner_ids"):
         for ident in values.get(name) or []:
             data.add(name, str(ident))

@@ -331,6 +331,22 @@ class EventInputSchema(Schema):
     project_id = fields.Integer(allow_none=True, validate=_ID)
     theme_ids = fields.List(fields.Integer(validate=_ID), validate=validate.Length(max=50))
     partner_ids = fields.List(fields.Integer(validate=_ID), validate=validate.Length(max=100))
+    language = fields.String(
+        validate=validate.Regexp(r"^[a-z]{2,3}$"),
+        metadata={"description": "The language title, summary and description are written in."},
+    )
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")),
+        values=fields.Dict(
+            keys=fields.String(validate=validate.OneOf(["title", "summary", "description"])),
+            values=fields.String(validate=validate.Length(max=20_000)),
+        ),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "The text in other languages, {language: {field: text}}: the fields "
+            "given replace theirs, an empty text removes one, a language left out stays as it is."
+        },
+    )
 
 
 class ClashSchema(Schema):

@@ -10,7 +10,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from coordinator.forms import BaseForm, MultiCheckboxField
+from coordinator.forms import (
+    BaseForm,
+    MultiCheckboxField,
+    OriginalLanguageField,
+    TranslationsField,
+)
 from coordinator.i18n import collation_key, country_codes, zone_choices
 from coordinator.times import offered_zones
 
@@ -56,15 +61,28 @@ class PartnerForm(BaseForm):
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()], default="UTC")
     website = URLField(_l("Website"), validators=[Optional(), Length(max=500), http_url])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    language = OriginalLanguageField(_l("Language of the name and summary"))
+    # The long name and the summary in other languages, with the originals' limits.
+    translations = TranslationsField(
+        _l("Other languages"),
+        fields=(("name", _l("Name"), 200, False), ("summary", _l("Summary"), 2000, True)),
+    )
     groups = MultiCheckboxField(_l("Groups"), coerce=int)
 
-    def __init__(self, *args, group_choices=(), **kwargs):
+    def __init__(self, *args, group_choices=(), original_language=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.language.offer(original_language)
         self.country.choices = [("", _l("— choose a country —"))] + country_choices(
             str(get_locale() or "en")
         )
         self.timezone.choices = zone_choices(offered_zones(current=self.timezone.data))
         self.groups.choices = list(group_choices)
+
+    def validate_translations(self, field):
+        if any((field.data.get(self.language.data) or {}).values()):
+            raise ValidationError(
+                _l("Write the original's language in the main fields, not as a translation.")
+            )
 
 
 class PartnerGroupForm(BaseForm):

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from coordinator.audit.models import record
 from coordinator.errors import DomainError
 from coordinator.extensions import db
-from coordinator.partners.models import Partner, PartnerGroup
+from coordinator.multilingual import UnsupportedLanguage, offered_languages, set_translations
+from coordinator.partners.models import Partner, PartnerGroup, PartnerTranslation
 from coordinator.slugs import slugify
 
 # Paths under /partners/ that a slug must not shadow.
@@ -30,6 +31,9 @@ class PartnerData:
     website: str = ""
     summary: str = ""
     group_ids: list[int] = field(default_factory=list)
+    # The original's language ("" keeps it) and the name and summary in other languages.
+    language: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
@@ -67,6 +71,24 @@ def _apply(partner: Partner, data: PartnerData, actor) -> None:
     partner.website = data.website
     partner.summary = data.summary
     partner.groups = sorted(groups, key=lambda group: group.name)
+    _apply_languages(partner, data, actor)
+
+
+def _apply_languages(partner: Partner, data: PartnerData, actor) -> None:
+    """The original's language and the translations of the long name and the summary."""
+    if data.language:
+        if data.language not in offered_languages():
+            raise DomainError(_("Choose a language from the list."), field="language")
+        if data.language != partner.language:
+            partner.language = data.language
+            partner.translations = [r for r in partner.translations if r.language != data.language]
+    try:
+        set_translations(partner, data.translations, actor, PartnerTranslation)
+    except UnsupportedLanguage as error:
+        raise DomainError(
+            _("“%(code)s” is not a language this site offers.", code=error.language[:20]),
+            field="translations",
+        ) from None
 
 
 def _chosen_slug(data: PartnerData, exclude_id: int | None) -> str:

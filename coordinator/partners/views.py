@@ -43,6 +43,8 @@ def _data(form: PartnerForm) -> services.PartnerData:
         website=form.website.data or "",
         summary=form.summary.data or "",
         group_ids=list(form.groups.data or []),
+        language=form.language.data or "",
+        translations=form.translations.data,
     )
 
 
@@ -88,10 +90,13 @@ def edit(slug: str):
     _require_manager()
     partner = get_partner_or_404(slug)
     form = PartnerForm(
-        obj=partner if request.method == "GET" else None, group_choices=queries.group_choices()
+        obj=partner if request.method == "GET" else None,
+        group_choices=queries.group_choices(),
+        original_language=partner.language,
     )
     if request.method == "GET":
         form.groups.data = [group.id for group in partner.groups]
+        form.translations.data = partner.translated_texts()
     return form_view(
         form,
         lambda: services.update_partner(current_user, partner, _data(form)),

@@ -96,7 +96,7 @@ def test_propose_with_keyboard_attach_a_document_and_the_reviewer_approves(
     page.goto(f"{base}/events/new")
     expect(page.get_by_text("Hold Ctrl")).to_have_count(0)
     page.get_by_label("Title", exact=True).fill("Coastal resilience workshop")
-    page.get_by_label("Summary").fill("Cities share their flood plans.")
+    page.get_by_label("Summary", exact=True).fill("Cities share their flood plans.")
     page.get_by_label("Start date").fill("2030-06-03")
     page.get_by_label("Start time").fill("09:30")
     page.get_by_label("End date").fill("2030-06-03")
