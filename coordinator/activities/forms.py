@@ -25,6 +25,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from coordinator.activities.models import EventKind, Visibility
 from coordinator.forms import BaseForm, MultiCheckboxField, supported_date
 from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
+from coordinator.multilingual import localized_text
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -153,9 +154,12 @@ class EventForm(BaseForm):
     ):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in EventKind]
-        self.theme_ids.choices = [(t.id, t.name) for t in themes]
-        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
-        self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
+        # Names in the page's language (multilingual.py); the values stay the ids.
+        self.theme_ids.choices = [(t.id, localized_text(t, "name")) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name_in()) for p in partners]
+        self.project_id.choices = [(0, _("None"))] + [
+            (p.id, localized_text(p, "title")) for p in projects
+        ]
         if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
         self.timezone.choices = grouped_zone_choices(
@@ -328,8 +332,8 @@ class ProjectForm(BaseForm):
 
     def __init__(self, *args, themes=(), partners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.theme_ids.choices = [(t.id, t.name) for t in themes]
-        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
+        self.theme_ids.choices = [(t.id, localized_text(t, "name")) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name_in()) for p in partners]
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:

@@ -19,6 +19,7 @@ from coordinator.activities.models import (
 from coordinator.activities.proposals import awaiting_review
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 
 # Staff decisions, by the audit action that records them (never by the state an entry leaves:
 # a focal point's edit of a proposal sent back also "leaves" it in changes_requested). Revision
@@ -53,8 +54,9 @@ def waiting_for_review(now: datetime) -> list[WaitingItem]:
     return [
         WaitingItem(
             item.kind,
-            item.title,
-            item.lead_partner.name,
+            # In the page's language when translated (multilingual.py).
+            localized_text(item.project or item.event, "title"),
+            localized_text(item.lead_partner, "name"),
             item.waiting_since,
             now - item.waiting_since,
             event_id=item.event.id if item.event is not None else None,
