@@ -26,17 +26,18 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     The name is in the page's language: it titles the panel and Outlook's copy of the calendar,
     both chosen by this reader (the feed's own bytes stay in one language for everyone)."""
     from coordinator.activities.models import Project
+    from coordinator.multilingual import localized_text
     from coordinator.partners.models import Partner
 
     args = filters.to_args(include_dates=False) if filters is not None else {}
     if isinstance(target, Partner):
         args.pop("partner", None)
         https = absolute_url("feeds.partner_calendar", slug=target.slug, **args)
-        name = _("%(partner)s events", partner=target.acronym or target.name)
+        name = _("%(partner)s events", partner=target.short_name_in())
     elif isinstance(target, Project):
         args.pop("project", None)
         https = absolute_url("feeds.project_calendar", slug=target.slug, **args)
-        name = _("%(project)s events", project=target.acronym or target.title)
+        name = _("%(project)s events", project=target.acronym or localized_text(target, "title"))
     else:
         https = absolute_url("feeds.network_calendar", **args)
         name = _("Network events (filtered)") if args else _("Network events")
