@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from babel import Locale
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -138,8 +138,9 @@ def language_name(code: str, in_language: str | None = None) -> str:
 
 
 def current_language() -> str:
-    """The language pages and feeds are being written in (the request's, or the default)."""
-    if has_request_context():
+    """The language pages, feeds and mail are being written in: the request's, the one
+    force_locale chose (a recipient's, outside any request), or the default."""
+    if has_app_context():
         locale = get_locale()
         if locale is not None:
             return locale.language

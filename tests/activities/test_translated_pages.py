@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coordinator.activities.models import EventTranslation, ProjectTranslation, ThemeTranslation
+from coordinator.activities.models import EventTranslation, ThemeTranslation
 from coordinator.extensions import db
 from coordinator.multilingual import set_translations
 from coordinator.partners.models import PartnerTranslation
@@ -35,7 +35,12 @@ FORUM_SUMMARY = {
 MEDINA = "ملتقى المدن العتيقة"
 # A project written in French, translated into nothing (left to right inside an Arabic page).
 PORTS = "Ports d’hier et de demain"
-AGENCY = {"en": "Water Agency", "fr": "Agence de l’eau", "es": "Agencia del Agua", "ar": "وكالة المياه"}
+AGENCY = {
+    "en": "Water Agency",
+    "fr": "Agence de l’eau",
+    "es": "Agencia del Agua",
+    "ar": "وكالة المياه",
+}
 THEME = {
     "en": "Maritime affairs",
     "fr": "Affaires maritimes",
@@ -62,9 +67,7 @@ def content(app):
     project = factories.ProjectFactory(
         title=PORTS, language="fr", summary="", slug="ports", acronym="", lead_partner=agency
     )
-    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(
-        days=3
-    )
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=3)
     forum = factories.EventFactory(
         title=FORUM["en"],
         summary=FORUM_SUMMARY["en"],
@@ -159,7 +162,7 @@ def test_an_arabic_title_on_another_language_page_is_right_to_left_and_marked(
     title = re.search(r'<span dir="auto"[^>]*data-testid="event-title">(.*?)</span>\s*<small', html)
     assert title is not None
     assert title.group(1) == _fallback(MEDINA, "ar", "rtl")
-    assert f'<small class="translation-marker text-body-secondary">' in html
+    assert '<small class="translation-marker text-body-secondary">' in html
     assert ARABIC_NAMED[language] in html
     # Plain text where no element fits: the page's <title>.
     assert f"<title>{MEDINA} · " in html
@@ -186,9 +189,7 @@ def test_partner_pages_name_the_partner_in_the_reader_language(client, content, 
         for other in LANGUAGES:
             if other != language:
                 assert AGENCY[other] not in html
-    assert f"<title>{AGENCY[language]} · " in _page(
-        client, "/partners/water-agency", language
-    )
+    assert f"<title>{AGENCY[language]} · " in _page(client, "/partners/water-agency", language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -251,15 +252,27 @@ def test_search_matches_each_event_by_its_own_translations_only(client, content)
     assert MEDINA not in html
 
 
-def test_mail_names_the_event_in_the_recipient_language(app, content):
-    from coordinator.activities.models import Event
-    from coordinator.activities.notifications import _names
-    from flask_babel import force_locale
+def test_decision_mail_names_the_event_in_each_recipient_language(app):
+    """Each focal point reads the event's title in their own language (their saved locale),
+    or the original where no translation has it."""
+    from coordinator.activities import services
+    from coordinator.activities.models import Status
+    from coordinator.activities.workflow import Action
+    from tests.activities.helpers import Cast, outbox
 
-    forum = db.session.get(Event, content["forum"])
-    with app.test_request_context():
-        for language in LANGUAGES:
-            with force_locale(language):
-                names = _names(forum)
-            assert names["title"] == FORUM[language]
-            assert names["partner"] == AGENCY[language]
+    cast = Cast()
+    readers = {
+        lang: factories.UserFactory(role="focal_point", partner=cast.lead_partner, locale=lang)
+        for lang in LANGUAGES
+    }
+    event = cast.event(Status.SUBMITTED, title=FORUM["en"])
+    texts = _others(FORUM, "title")
+    del texts["es"]  # no Spanish: the Spanish reader gets the original
+    set_translations(event, texts, None, EventTranslation)
+    services.transition(cast.staff, event, Action.APPROVE)
+    mail = {m.recipient: m for m in outbox()}
+    for lang, user in readers.items():
+        expected = FORUM["en"] if lang == "es" else FORUM[lang]
+        assert expected in mail[user.email].subject
+        assert expected in mail[user.email].body_text
+    assert FORUM["en"] not in mail[readers["ar"].email].body_text
