@@ -554,6 +554,10 @@ EVENTS = [
                 "title": "Planes de movilidad que las ciudades pueden financiar",
                 "summary": "Seminario web sobre movilidad y desarrollo económico local.",
             },
+            "ar": {
+                "title": "خطط تنقل تستطيع المدن تمويلها",
+                "summary": "ندوة عبر الإنترنت حول التنقل والتنمية الاقتصادية المحلية.",
+            },
         },
     ),
     DemoEvent(
