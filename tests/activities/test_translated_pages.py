@@ -276,3 +276,25 @@ def test_decision_mail_names_the_event_in_each_recipient_language(app):
         assert expected in mail[user.email].subject
         assert expected in mail[user.email].body_text
     assert FORUM["en"] not in mail[readers["ar"].email].body_text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_staff_pages_name_themes_partners_and_titles_in_the_reader_language(
+    client, content, login_as, language
+):
+    """The reports count per theme and partner under their names in the page's language;
+    the review queue lists a proposal under its translated title."""
+    from coordinator.activities.models import Event, Status
+    from tests.factories import set_status
+
+    staff = factories.UserFactory(role="staff", partner=None, locale=language)
+    forum = db.session.get(Event, content["forum"])
+    set_status(forum, Status.SUBMITTED)
+    login_as(staff)
+    reports = _page(client, "/reports/", language)
+    assert THEME[language] in reports
+    for other in LANGUAGES:
+        if other != language:
+            assert THEME[other] not in reports
+    queue = _page(client, "/review/", language)
+    assert FORUM[language] in queue
