@@ -298,3 +298,29 @@ def test_staff_pages_name_themes_partners_and_titles_in_the_reader_language(
             assert THEME[other] not in reports
     queue = _page(client, "/review/", language)
     assert FORUM[language] in queue
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["translated", "original"])
+def test_hostile_text_in_a_translation_is_escaped_and_its_markdown_sanitised(client, fallback):
+    """A translation is rendered as the original is: titles escaped, descriptions through the
+    same Markdown and sanitiser, whether shown as the translation or as a marked original."""
+    hostile = {
+        "title": "<img src=x onerror=alert(1)>Forum",
+        "summary": '"><script>alert(2)</script>',
+        "description": "**gras** <script>alert(3)</script> [x](javascript:alert(4))",
+    }
+    if fallback:  # a French original read on an English page
+        event = factories.EventFactory(language="fr", **hostile)
+    else:
+        event = factories.EventFactory()
+        set_translations(event, {"fr": hostile}, None, EventTranslation)
+    db.session.commit()
+    language = "en" if fallback else "fr"
+    html = _page(client, f"/events/{event.id}", language)
+    raw = client.get(f"/events/{event.id}", headers={"Accept-Language": language}).get_data(
+        as_text=True
+    )
+    assert "&lt;img src=x onerror=alert(1)&gt;Forum" in html
+    assert "<img src=x" not in raw and "<script>alert" not in raw
+    assert 'href="javascript' not in raw
+    assert "<strong>gras</strong>" in html
