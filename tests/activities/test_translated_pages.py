@@ -285,6 +285,7 @@ def test_staff_pages_name_themes_partners_and_titles_in_the_reader_language(
     """The reports count per theme and partner under their names in the page's language;
     the review queue lists a proposal under its translated title."""
     from coordinator.activities.models import Event, Status
+    from coordinator.audit.models import record
     from tests.factories import set_status
 
     staff = factories.UserFactory(role="staff", partner=None, locale=language)
@@ -298,6 +299,20 @@ def test_staff_pages_name_themes_partners_and_titles_in_the_reader_language(
             assert THEME[other] not in reports
     queue = _page(client, "/review/", language)
     assert FORUM[language] in queue
+    # The dashboard: the forum waiting, and an earlier decision on it, in the reader's words.
+    record(
+        actor=staff,
+        subject_type="event",
+        subject_id=content["forum"],
+        action="approve",
+        from_state="submitted",
+        to_state="approved",
+    )
+    db.session.commit()
+    dashboard = _page(client, "/staff/", language)
+    decided = dashboard.split('id="decisions-heading"')[1]
+    assert FORUM[language] in decided and FORUM[language] in dashboard.split("decisions-heading")[0]
+    assert AGENCY[language] in dashboard
 
 
 @pytest.mark.parametrize("fallback", [False, True], ids=["translated", "original"])
