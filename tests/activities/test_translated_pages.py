@@ -339,3 +339,18 @@ def test_hostile_text_in_a_translation_is_escaped_and_its_markdown_sanitised(cli
     assert "<img src=x" not in raw and "<script>alert" not in raw
     assert 'href="javascript' not in raw
     assert "<strong>gras</strong>" in html
+
+
+def test_a_field_empty_in_the_original_shows_where_a_translation_has_it(client):
+    event = factories.EventFactory(summary="", description="")
+    set_translations(
+        event,
+        {"fr": {"summary": "Résumé en français.", "description": "Le **programme**."}},
+        None,
+        EventTranslation,
+    )
+    db.session.commit()
+    french = _page(client, f"/events/{event.id}", "fr")
+    assert "Résumé en français." in french and "<strong>programme</strong>" in french
+    english = _page(client, f"/events/{event.id}", "en")
+    assert "Résumé" not in english and 'id="about-heading"' not in english
