@@ -354,3 +354,14 @@ def test_a_field_empty_in_the_original_shows_where_a_translation_has_it(client):
     assert "Résumé en français." in french and "<strong>programme</strong>" in french
     english = _page(client, f"/events/{event.id}", "en")
     assert "Résumé" not in english and 'id="about-heading"' not in english
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_documents_pages_name_their_subject_in_the_reader_language(client, content, language):
+    html = _page(client, f"/events/{content['forum']}/documents", language)
+    assert f" · {FORUM[language]} · " in html  # <title>: Documents · the title · site
+    for other in LANGUAGES:
+        if other != language:
+            assert FORUM[other] not in html
+    partner = _page(client, "/partners/water-agency/documents", language)
+    assert AGENCY[language] in partner
