@@ -365,3 +365,11 @@ def test_documents_pages_name_their_subject_in_the_reader_language(client, conte
             assert FORUM[other] not in html
     partner = _page(client, "/partners/water-agency/documents", language)
     assert AGENCY[language] in partner
+
+
+def test_one_address_read_in_four_languages_in_a_row(client, content):
+    """The anonymous page cache keeps each language's page apart."""
+    for _ in range(2):
+        for language in LANGUAGES:
+            html = _page(client, "/events/", language)
+            assert FORUM[language] in html
