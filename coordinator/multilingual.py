@@ -26,14 +26,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from babel import Locale
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.i18n import is_rtl
+from coordinator.text import render_markdown
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User
@@ -141,8 +143,9 @@ def language_name(code: str, in_language: str | None = None) -> str:
 
 
 def current_language() -> str:
-    """The language pages and feeds are being written in (the request's, or the default)."""
-    if has_request_context():
+    """The language pages, feeds and mail are being written in: the request's, the one
+    force_locale chose (a recipient's, outside any request), or the default."""
+    if has_app_context():
         locale = get_locale()
         if locale is not None:
             return locale.language
@@ -160,6 +163,42 @@ def localized(owner: Any, field: str, language: str | None = None) -> LocalizedT
         if row is not None and row.text_of(field):
             return LocalizedText(row.text_of(field), wanted, False)
     return LocalizedText(original, original_language, wanted != original_language)
+
+
+def translation_marker(text: LocalizedText) -> Markup:
+    """The small "in French" after a field shown in its original because the page's language
+    has no text for it (nothing otherwise)."""
+    if not (text.is_fallback and text.text):
+        return Markup("")
+    return Markup(' <small class="translation-marker text-body-secondary">{}</small>').format(
+        _("in %(language)s", language=text.language_name)
+    )
+
+
+def translated_html(
+    owner: Any,
+    field: str,
+    markdown: bool = False,
+    marker: bool = True,
+    language: str | None = None,
+) -> Markup:
+    """`owner`'s `field` for a page: the text in the page's language, or the original inside an
+    element carrying its own lang and dir (an Arabic title keeps right to left on a French page),
+    followed by the marker. `markdown` renders a description, as a block."""
+    text = localized(owner, field, language)
+    body = render_markdown(text.text) if markdown else escape(text.text)
+    if not (text.is_fallback and text.text):
+        return Markup(body)
+    tag = "div" if markdown else "span"
+    element = Markup('<{tag} lang="{lang}" dir="{dir}">{body}</{tag}>').format(
+        tag=Markup(tag), lang=text.language, dir=text.direction, body=body
+    )
+    return element + (translation_marker(text) if marker else Markup(""))
+
+
+def localized_text(owner: Any, field: str, language: str | None = None) -> str:
+    """The plain text of `localized` (for attributes, <title>, <option> and sorting)."""
+    return localized(owner, field, language).text
 
 
 def offered_languages() -> list[str]:

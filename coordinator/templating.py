@@ -9,7 +9,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from coordinator.forms import input_direction
-from coordinator.multilingual import localized
+from coordinator.multilingual import localized, translated_html, translation_marker
 from coordinator.text import render_markdown
 
 
@@ -56,3 +56,5 @@ def register_globals(app: Flask) -> None:
     app.jinja_env.globals["input_direction"] = input_direction
     # A translatable field in the page's language, or the original (see multilingual.py).
     app.jinja_env.globals["tr"] = localized
+    app.jinja_env.globals["translated_html"] = translated_html
+    app.jinja_env.globals["translation_marker"] = translation_marker

@@ -14,8 +14,18 @@ import pytest
 from flask import g
 from sqlalchemy import event as sa_event
 
-from coordinator.activities.models import Status
+from coordinator.activities.models import (
+    Event,
+    EventTranslation,
+    Project,
+    ProjectTranslation,
+    Status,
+    Theme,
+    ThemeTranslation,
+)
 from coordinator.extensions import db
+from coordinator.multilingual import set_translations
+from coordinator.partners.models import Partner, PartnerTranslation
 from tests import factories
 
 MONTH = datetime.now(UTC).replace(day=1, hour=8, minute=0, second=0, microsecond=0)
@@ -44,6 +54,22 @@ def statements_of(client, url: str) -> list[str]:
     return statements
 
 
+TRANSLATIONS = {
+    Event: EventTranslation,
+    Project: ProjectTranslation,
+    Partner: PartnerTranslation,
+    Theme: ThemeTranslation,
+}
+
+
+def translate(row):
+    """Give `row` French and Arabic text for its first translatable field."""
+    field = row.TRANSLATABLE[0]
+    texts = {lang: {field: f"{lang} {getattr(row, field)}"} for lang in ("fr", "ar")}
+    set_translations(row, texts, None, TRANSLATIONS[type(row)])
+    return row
+
+
 class Network:
     """Partners, themes and projects, and events added in batches spread over them."""
 
@@ -55,6 +81,9 @@ class Network:
             for n in range(2)
         ]
         self.count = 0
+        # Everything in several languages, so a lazy load of translations would show too.
+        for row in [*self.partners, *self.themes, *self.projects]:
+            translate(row)
 
     def add_events(self, count: int) -> None:
         # The pages' requests end the session: take this network's rows into the current one.
@@ -81,8 +110,13 @@ class Network:
             event.themes.append(self.themes[n % 3])
             if n % 3 == 0:
                 event.themes.append(factories.ThemeFactory())
+            translate(event)
+            if n % 3 == 0:
+                translate(event.themes[-1])
             factories.EventPartnerFactory(event=event, partner=self.partners[(n + 1) % 4])
-            factories.EventPartnerFactory(event=event, partner=factories.PartnerFactory())
+            factories.EventPartnerFactory(
+                event=event, partner=translate(factories.PartnerFactory())
+            )
         db.session.commit()
 
 
@@ -101,6 +135,7 @@ PAGES = [
     "/projects/",
     "/projects/hub-0",
     "/events.atom",
+    "/events/?q=fr+Joint",  # matched through the translations
 ]
 
 

@@ -172,7 +172,7 @@ def _invite_form() -> InviteForm:
     roles = permissions.invitable_roles(current_user)
     form.role.choices = [(role.value, role.label) for role in roles]
     form.partner.choices = [(0, _("— none (staff and admins) —"))] + [
-        (partner.id, partner.display_name) for partner in active_partners()
+        (partner.id, partner.display_name_in()) for partner in active_partners()
     ]
     return form
 

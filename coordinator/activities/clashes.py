@@ -17,6 +17,7 @@ from coordinator.activities.display import list_text
 from coordinator.activities.models import Confirmation, Event, EventPartner, Status
 from coordinator.activities.permissions import can_view_event
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 from coordinator.partners.models import Partner
 
 # Cancelled, withdrawn, rejected events and drafts never clash.
@@ -112,7 +113,7 @@ def find_clashes(
             reasons.append(_("same day, same partner: %(partners)s", partners=names))
         if same_days and city_key and other.city.strip().casefold() == city_key:
             reasons.append(_("same city (%(city)s) on overlapping dates", city=other.city))
-        shared = [t.name for t in other.themes if t.id in wanted_themes]
+        shared = [localized_text(t, "name") for t in other.themes if t.id in wanted_themes]
         if shared and _iso_week(other.start_dt, other.timezone) == week:
             reasons.append(_("same week, shared theme: %(themes)s", themes=", ".join(shared)))
         if not reasons:

@@ -55,7 +55,7 @@ def partner_links(partners) -> Markup:
     links = [
         str(
             Markup('<a href="{}" dir="auto">{}</a>').format(
-                url_for("partners.show", slug=partner.slug), partner.acronym or partner.name
+                url_for("partners.show", slug=partner.slug), partner.short_name_in()
             )
         )
         for partner in partners

@@ -19,6 +19,7 @@ from coordinator.activities.models import (
     Event,
     EventKind,
     EventPartner,
+    EventTranslation,
     Project,
     Theme,
     event_themes,
@@ -130,6 +131,14 @@ class EventFilters:
                     Event.title.ilike(pattern, escape="\\"),
                     Event.summary.ilike(pattern, escape="\\"),
                     Event.city.ilike(pattern, escape="\\"),
+                    # Every language: the same match on any translation's title or summary.
+                    exists().where(
+                        EventTranslation.event_id == Event.id,
+                        or_(
+                            EventTranslation.title.ilike(pattern, escape="\\"),
+                            EventTranslation.summary.ilike(pattern, escape="\\"),
+                        ),
+                    ),
                 )
             )
         if self.start:

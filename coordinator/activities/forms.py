@@ -31,7 +31,7 @@ from coordinator.forms import (
     supported_date,
 )
 from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
-from coordinator.multilingual import language_name
+from coordinator.multilingual import language_name, localized_text
 from coordinator.times import (
     LocalTimeError,
     all_day_span,
@@ -202,9 +202,12 @@ class EventForm(TextInLanguagesMixin, BaseForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k.value, k.label) for k in EventKind]
         self.language.offer(original_language)
-        self.theme_ids.choices = [(t.id, t.name) for t in themes]
-        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
-        self.project_id.choices = [(0, _("None"))] + [(p.id, p.title) for p in projects]
+        # Names in the page's language (multilingual.py); the values stay the ids.
+        self.theme_ids.choices = [(t.id, localized_text(t, "name")) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name_in()) for p in partners]
+        self.project_id.choices = [(0, _("None"))] + [
+            (p.id, localized_text(p, "title")) for p in projects
+        ]
         if self.timezone.data is None:  # nothing posted: the partner's own zone
             self.timezone.data = default_zone
         self.timezone.choices = grouped_zone_choices(
@@ -381,8 +384,8 @@ class ProjectForm(TextInLanguagesMixin, BaseForm):
 
     def __init__(self, *args, themes=(), partners=(), original_language=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.theme_ids.choices = [(t.id, t.name) for t in themes]
-        self.partner_ids.choices = [(p.id, p.display_name) for p in partners]
+        self.theme_ids.choices = [(t.id, localized_text(t, "name")) for t in themes]
+        self.partner_ids.choices = [(p.id, p.display_name_in()) for p in partners]
         self.language.offer(original_language)
 
     def validate_end_date(self, field):

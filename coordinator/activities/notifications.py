@@ -19,6 +19,7 @@ from coordinator.accounts.notices import NoticeKind, deliver_notice
 from coordinator.activities.models import Confirmation, Event, EventRevision
 from coordinator.activities.workflow import Action
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 from coordinator.urls import absolute_url
 
 
@@ -87,15 +88,24 @@ def notify(
         deliver_notice(user, kind, subject, body, greeting)
 
 
+def _names(activity, partner=None) -> dict[str, str]:
+    """The activity's title and a partner's name (default: the lead's) in the language being
+    written, the recipient's (plain text: a missing translation reads as the original)."""
+    return {
+        "partner": localized_text(partner or activity.lead_partner, "name"),
+        "title": localized_text(activity, "title"),
+    }
+
+
 def _is_event(activity) -> bool:
     return isinstance(activity, Event)
 
 
 def proposal_submitted(activity, actor, resubmitted: bool) -> None:
-    values = {"partner": activity.lead_partner.name, "title": activity.title}
     link = manage_link(activity)
 
     def compose() -> tuple[str, str]:
+        values = _names(activity)
         if resubmitted:
             subject = _("Proposal resubmitted: %(title)s", **values)
             body = (
@@ -118,9 +128,8 @@ def proposal_submitted(activity, actor, resubmitted: bool) -> None:
 
 
 def proposal_withdrawn(activity) -> None:
-    values = {"partner": activity.lead_partner.name, "title": activity.title}
-
     def compose() -> tuple[str, str]:
+        values = _names(activity)
         body = (
             _(
                 "%(partner)s withdrew the event “%(title)s”; it no longer waits for review.",
@@ -140,10 +149,10 @@ def proposal_withdrawn(activity) -> None:
 
 def co_organisers_invited(activity, links) -> None:
     partner_ids = [link.partner_id for link in links]
-    values = {"partner": activity.lead_partner.name, "title": activity.title}
     link = manage_link(activity)
 
     def compose() -> tuple[str, str]:
+        values = _names(activity)
         body = (
             _(
                 "%(partner)s names your institution as a partner of the event “%(title)s”.",
@@ -203,23 +212,24 @@ def decision_made(activity, action: Action, actor, comment: str) -> None:
     link = manage_link(activity)
 
     def compose() -> tuple[str, str]:
-        body = _decision_sentence(action, _is_event(activity), activity.title)
+        title = localized_text(activity, "title")
+        body = _decision_sentence(action, _is_event(activity), title)
         if comment:
             label = (
                 _("Reason:") if action == Action.CANCEL else _("Comment from the network staff:")
             )
             body += f"\n\n{label}\n{comment}"
         body += "\n\n" + _("See it: %(link)s", link=link)
-        return _decision_subject(action, activity.title), body
+        return _decision_subject(action, title), body
 
     notify([*lead_team(activity), *co_organiser_team(activity)], NoticeKind.DECISIONS, compose)
 
 
 def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:
-    values = {"partner": partner.name, "title": activity.title}
     link = manage_link(activity)
 
     def compose() -> tuple[str, str]:
+        values = _names(activity, partner)
         if confirmed:
             subject = _("%(partner)s confirmed: %(title)s", **values)
             body = _("%(partner)s confirmed co-organising “%(title)s”.", **values)
@@ -233,10 +243,10 @@ def co_organiser_answered(activity, partner, confirmed: bool, actor) -> None:
 
 def revision_proposed(revision: EventRevision) -> None:
     event = revision.event
-    values = {"partner": event.lead_partner.name, "title": event.title}
     link = manage_link(event)
 
     def compose() -> tuple[str, str]:
+        values = _names(event)
         body = "\n".join(
             (
                 _("%(partner)s proposed changes to the published event “%(title)s”.", **values),
@@ -254,15 +264,16 @@ def revision_decided(revision: EventRevision, approved: bool, comment: str) -> N
     link = manage_link(event)
 
     def compose() -> tuple[str, str]:
+        title = localized_text(event, "title")
         if approved:
-            subject = _("Changes approved: %(title)s", title=event.title)
+            subject = _("Changes approved: %(title)s", title=title)
             body = _(
                 "The changes proposed to “%(title)s” were approved and published.",
-                title=event.title,
+                title=title,
             )
         else:
-            subject = _("Changes not applied: %(title)s", title=event.title)
-            body = _("The changes proposed to “%(title)s” were not applied.", title=event.title)
+            subject = _("Changes not applied: %(title)s", title=title)
+            body = _("The changes proposed to “%(title)s” were not applied.", title=title)
         if comment:
             body += "\n\n" + _("Comment from the network staff:") + f"\n{comment}"
         return subject, f"{body}\n\n{link}"

@@ -8,6 +8,7 @@ number of events. Visibility always comes from activities.permissions.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ from coordinator.activities.permissions import published_events_clause, publishe
 from coordinator.dates import is_supported_date
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 from coordinator.partners.models import Partner
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
@@ -285,13 +287,25 @@ class FilterChoices:
         """(value, label) pairs of each select of the filter form."""
         from coordinator.activities.display import country_name
 
+        # Names in the page's language (an <option> holds no marker), in that language's order.
         return {
-            "partner": [(p.slug, p.display_name) for p in self.partners],
-            "project": [(p.slug, p.title) for p in self.projects],
-            "theme": [(t.slug, t.name) for t in self.themes],
+            "partner": [(p.slug, p.display_name_in()) for p in self.partners],
+            "project": by_label([(p.slug, localized_text(p, "title")) for p in self.projects]),
+            "theme": by_label([(t.slug, localized_text(t, "name")) for t in self.themes]),
             "country": [(code, country_name(code)) for code in self.countries],
             "kind": [(k.value, k.label) for k in self.kinds],
         }
+
+
+def by_label(options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(value, label) options sorted by their label as read (case and accents aside)."""
+    return sorted(options, key=lambda option: (reading_key(option[1]), option[0]))
+
+
+def reading_key(label: str) -> str:
+    """A sort key that orders "Économie" with the e's, not after the z's."""
+    decomposed = unicodedata.normalize("NFKD", label.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def filter_choices(user) -> FilterChoices:

@@ -17,11 +17,13 @@ from coordinator.activities.permissions import published_events_clause
 from coordinator.activities.queries import (
     Cursor,
     KeysetPage,
+    by_label,
     keyset_page,
     overlapping,
     visible_countries,
 )
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -279,16 +281,15 @@ def filter_choices(user) -> FilterChoices:
     from coordinator.activities.permissions import published_projects_clause
     from coordinator.partners.models import Partner
 
-    partners = db.session.execute(
-        select(Partner.slug, Partner.name).where(Partner.is_active).order_by(Partner.name)
-    ).all()
-    projects = db.session.execute(
-        select(Project.slug, Project.title)
-        .where(published_projects_clause(user))
-        .order_by(Project.title)
-    ).all()
-    themes = db.session.execute(
-        select(Theme.slug, Theme.name).where(Theme.is_active).order_by(Theme.name)
-    ).all()
+    # Whole rows, whose translations come with them (one statement per model), so the options
+    # read in the page's language.
+    partners = db.session.scalars(select(Partner).where(Partner.is_active)).all()
+    projects = db.session.scalars(select(Project).where(published_projects_clause(user))).all()
+    themes = db.session.scalars(select(Theme).where(Theme.is_active)).all()
     countries = db.session.scalars(visible_countries(user)).all()
-    return FilterChoices(list(partners), list(projects), list(themes), list(countries))
+    return FilterChoices(
+        by_label([(p.slug, localized_text(p, "name")) for p in partners]),
+        by_label([(p.slug, localized_text(p, "title")) for p in projects]),
+        by_label([(t.slug, localized_text(t, "name")) for t in themes]),
+        list(countries),
+    )

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
 from coordinator.forms import BaseForm
+from coordinator.multilingual import localized_text
 
 
 class SourceForm(BaseForm):
@@ -30,7 +31,9 @@ class SourceForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.default_kind.choices = [(kind.value, kind.label) for kind in EventKind]
         self.default_visibility.choices = [(v.value, v.label) for v in Visibility]
-        self.default_theme_ids.choices = [(theme.id, theme.name) for theme in themes]
+        self.default_theme_ids.choices = [
+            (theme.id, localized_text(theme, "name")) for theme in themes
+        ]
 
     def validate_url(self, field):
         has_file = bool(self.upload.data and getattr(self.upload.data, "filename", ""))

@@ -23,8 +23,10 @@ from coordinator.activities.models import (
     Event,
     EventKind,
     EventPartner,
+    EventTranslation,
     Project,
     ProjectPartner,
+    ProjectTranslation,
     Status,
     Theme,
     Visibility,
@@ -35,6 +37,7 @@ from coordinator.audit.models import record
 from coordinator.db import clock_at
 from coordinator.demo.network import STAFF_EMAIL, focal_point_email
 from coordinator.extensions import db
+from coordinator.multilingual import mark_checked, set_translations
 from coordinator.partners.models import Partner
 
 # Where the network meets: city -> (IANA zone, ISO country, venues).
@@ -102,6 +105,8 @@ class DemoProject:
     website: str
     status: Status = Status.APPROVED
     description: str = ""
+    language: str = "en"  # the original's
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,6 +129,11 @@ class DemoEvent:
     languages: str = "en"
     venue_index: int = 0
     summary: str = ""
+    # The original's language, its own description (else the English one written for every
+    # event), and other languages' {field: text}.
+    language: str = "en"
+    description: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 C, P, D = Confirmation.CONFIRMED, Confirmation.PENDING, Confirmation.DECLINED
@@ -141,6 +151,25 @@ PROJECTS = [
         -240,
         36,
         "https://www.medcities.org/projects",
+        translations={
+            "fr": {
+                "title": "Stratégies de développement urbain durable pour les villes "
+                "méditerranéennes",
+                "summary": "Aider huit villes secondaires à élaborer et à financer leur "
+                "stratégie de développement urbain.",
+            },
+            "es": {
+                "title": "Estrategias de desarrollo urbano sostenible para las ciudades "
+                "mediterráneas",
+                "summary": "Ayudar a ocho ciudades secundarias a elaborar y financiar su "
+                "estrategia de desarrollo urbano.",
+            },
+            "ar": {
+                "title": "استراتيجيات التنمية الحضرية المستدامة للمدن المتوسطية",
+                "summary": "مساعدة ثماني مدن ثانوية على إعداد استراتيجياتها للتنمية الحضرية "
+                "وتمويلها.",
+            },
+        },
         description=(
             "MED-SUDS accompanies **eight secondary cities** in Tunisia, Morocco, Lebanon and "
             "Jordan through a city development strategy: diagnosis, participatory vision, "
@@ -489,6 +518,20 @@ EVENTS = [
         themes=[SP],
         project="med-suds",
         languages="ar,en",
+        translations={
+            "ar": {
+                "title": "عيادة استراتيجية التنمية الحضرية لمدينة إربد",
+                "summary": "ورشة عمل في إربد حول التخطيط الاستراتيجي.",
+            },
+            "fr": {
+                "title": "Clinique de stratégie de développement urbain pour Irbid",
+                "summary": "Atelier à Irbid sur la planification stratégique.",
+            },
+            "es": {
+                "title": "Clínica de estrategia de desarrollo urbano para Irbid",
+                "summary": "Taller en Irbid sobre planificación estratégica.",
+            },
+        },
     ),
     DemoEvent(
         "Mobility plans that cities can finance",
@@ -502,6 +545,20 @@ EVENTS = [
         online_zone="Europe/Luxembourg",
         themes=[MOB, LED],
         co=[("cmi", C)],
+        translations={
+            "fr": {
+                "title": "Des plans de mobilité que les villes peuvent financer",
+                "summary": "Webinaire sur la mobilité et le développement économique local.",
+            },
+            "es": {
+                "title": "Planes de movilidad que las ciudades pueden financiar",
+                "summary": "Seminario web sobre movilidad y desarrollo económico local.",
+            },
+            "ar": {
+                "title": "خطط تنقل تستطيع المدن تمويلها",
+                "summary": "ندوة عبر الإنترنت حول التنقل والتنمية الاقتصادية المحلية.",
+            },
+        },
     ),
     DemoEvent(
         "Reuse centres: from pilot to network",
@@ -894,6 +951,138 @@ EVENTS = [
     ),
 ]
 
+# Written in another language than English, some with translations: pages show each field in
+# the reader's language, or the original marked "in French" (coordinator.multilingual).
+MULTILINGUAL_EVENTS = [
+    DemoEvent(
+        "Villes côtières face à la montée des eaux : plans d'adaptation",
+        K.CONFERENCE,
+        "Marseille",
+        18,
+        "09:30",
+        7,
+        lead="avitem",
+        co=[("cmi", C)],
+        themes=[CLIM, SUD],
+        languages="fr,en,ar",
+        language="fr",
+        summary="Les villes du littoral méditerranéen comparent leurs plans d'adaptation à "
+        "l'élévation du niveau de la mer.",
+        description=(
+            "**Villes côtières face à la montée des eaux** réunit des urbanistes et des élus "
+            "des villes du réseau à Marseille.\n\n"
+            "### Programme\n\n"
+            "1. Accueil par la ville hôte et les partenaires\n"
+            "2. Études de cas : Sfax, Alexandrie et Gênes\n"
+            "3. Ateliers et prochaines étapes\n\n"
+            "Interprétation assurée en français, en anglais et en arabe."
+        ),
+        translations={
+            "en": {
+                "title": "Coastal cities and rising seas: adaptation plans",
+                "summary": "Cities of the Mediterranean coast compare their plans to adapt to "
+                "sea-level rise.",
+                "description": (
+                    "**Coastal cities and rising seas** brings together planners and elected "
+                    "officials of the network's cities in Marseille.\n\n"
+                    "### Programme\n\n"
+                    "1. Welcome by the host city and the partners\n"
+                    "2. Case studies: Sfax, Alexandria and Genoa\n"
+                    "3. Workshops and next steps\n\n"
+                    "Interpretation in French, English and Arabic."
+                ),
+            },
+            "ar": {
+                "title": "المدن الساحلية في مواجهة ارتفاع منسوب البحر: خطط التكيف",
+                "summary": "تقارن مدن الساحل المتوسطي خططها للتكيف مع ارتفاع مستوى سطح البحر.",
+                "description": (
+                    "**المدن الساحلية في مواجهة ارتفاع منسوب البحر** لقاء يجمع مخططين "
+                    "ومنتخبين من مدن الشبكة في مرسيليا.\n\n"
+                    "### البرنامج\n\n"
+                    "1. كلمة ترحيب من المدينة المضيفة والشركاء\n"
+                    "2. دراسات حالة: صفاقس والإسكندرية وجنوة\n"
+                    "3. ورشات عمل والخطوات المقبلة\n\n"
+                    "تتوفر الترجمة الفورية بالفرنسية والإنجليزية والعربية."
+                ),
+            },
+        },
+    ),
+    DemoEvent(
+        "ملتقى البلديات العربية حول إحياء المدن العتيقة",
+        K.MEETING,
+        "Saida",
+        32,
+        "10:00",
+        5,
+        lead="uclg-med",
+        co=[("medcities", C)],
+        themes=[HER, PART],
+        project="medina-plus",
+        languages="ar",
+        language="ar",
+        summary="رؤساء بلديات ومهندسون من تونس والمغرب ولبنان والأردن يتبادلون تجاربهم في "
+        "ترميم المدن العتيقة.",
+        description=(
+            "**ملتقى البلديات العربية حول إحياء المدن العتيقة** يجمع ممارسين من مدن الشبكة "
+            "في صيدا.\n\n"
+            "### البرنامج\n\n"
+            "1. جولة في خان الإفرنج\n"
+            "2. تجارب من تطوان وصفاقس وصيدا\n"
+            "3. ورشات عمل حول إشراك السكان\n\n"
+            "تُعقد الجلسات باللغة العربية."
+        ),
+        # English only, and only the title and summary: the description stays Arabic, marked.
+        translations={
+            "en": {
+                "title": "Arab municipalities' meeting on reviving historic medinas",
+                "summary": "Mayors and engineers from Tunisia, Morocco, Lebanon and Jordan share "
+                "how they restore historic medinas.",
+            },
+        },
+    ),
+    DemoEvent(
+        "Movilidad sostenible en las ciudades iberoamericanas y mediterráneas",
+        K.WORKSHOP,
+        "Barcelona",
+        25,
+        "10:00",
+        6,
+        lead="cideu",
+        co=[("medcities", C)],
+        themes=[MOB, SUD],
+        languages="es,fr",
+        language="es",
+        venue_index=2,
+        summary="Técnicos municipales de ambas orillas comparan sus políticas de transporte "
+        "público y de movilidad activa.",
+        description=(
+            "**Movilidad sostenible en las ciudades iberoamericanas y mediterráneas** reúne a "
+            "técnicos de las ciudades de las dos redes en Barcelona.\n\n"
+            "### Programa\n\n"
+            "1. Bienvenida de CIDEU y MedCities\n"
+            "2. Casos: Medellín, Túnez y Estambul\n"
+            "3. Grupos de trabajo y próximos pasos\n\n"
+            "Habrá interpretación en español y francés."
+        ),
+        translations={
+            "fr": {
+                "title": "Mobilité durable dans les villes ibéro-américaines et méditerranéennes",
+                "summary": "Des techniciens municipaux des deux rives comparent leurs politiques "
+                "de transport public et de mobilité active.",
+                "description": (
+                    "**Mobilité durable dans les villes ibéro-américaines et méditerranéennes** "
+                    "réunit des techniciens des villes des deux réseaux à Barcelone.\n\n"
+                    "### Programme\n\n"
+                    "1. Accueil par le CIDEU et MedCities\n"
+                    "2. Cas : Medellín, Tunis et Istanbul\n"
+                    "3. Groupes de travail et prochaines étapes\n\n"
+                    "Interprétation en espagnol et en français."
+                ),
+            },
+        },
+    ),
+]
+
 # Two recurring series fill the calendar the way the network actually works.
 SERIES = [
     # title, kind, zone, local start, hours, offsets (days from today), lead, themes, visibility
@@ -948,7 +1137,7 @@ def _series_events() -> list[DemoEvent]:
 
 
 def demo_events() -> list[DemoEvent]:
-    return EVENTS + _series_events()
+    return EVENTS + MULTILINGUAL_EVENTS + _series_events()
 
 
 def _description(spec: DemoEvent, city: str) -> str:
@@ -1099,7 +1288,10 @@ def _load_projects(network: _Network, today: date, now: datetime) -> dict[str, P
             proposer=network.proposer(lead),
             status=Status.DRAFT,
             themes=[network.themes[name] for name in spec.themes],
+            language=spec.language,
         )
+        set_translations(project, spec.translations, project.proposer, ProjectTranslation)
+        mark_checked(project, spec.translations)
         for slug, confirmation in spec.partners:
             partner = network.partners[slug]
             project.partner_links.append(
@@ -1161,10 +1353,13 @@ def _load_event(
     else:
         zone_name, country, venue = spec.online_zone, "", ""
     slug = spec.title.lower().replace(" ", "-").replace("'", "")[:60]
+    if not slug.isascii():  # an Arabic or accented title: a plain link all the same
+        slug = f"{spec.lead}-{spec.kind.value}-{spec.offset}"
     event = Event(
         title=spec.title,
         summary=spec.summary or _summary(spec),
-        description=_description(spec, spec.city),
+        description=spec.description or _description(spec, spec.city),
+        language=spec.language,
         kind=spec.kind,
         timezone=zone_name,
         venue=venue,
@@ -1185,6 +1380,9 @@ def _load_event(
         themes=[network.themes[name] for name in spec.themes],
         **_times(spec, zone_name, today),
     )
+    # Written by the proposer along with the original.
+    set_translations(event, spec.translations, event.proposer, EventTranslation)
+    mark_checked(event, spec.translations)
     for partner_slug, confirmation in spec.co:
         partner = network.partners[partner_slug]
         responder = network.focal_points.get(partner.id) or network.staff

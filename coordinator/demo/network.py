@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from coordinator.accounts.models import Role, User
 from coordinator.accounts.passwords import hash_password
-from coordinator.activities.models import Theme
+from coordinator.activities.models import Theme, ThemeTranslation
 from coordinator.errors import DomainError
 from coordinator.extensions import db
-from coordinator.partners.models import Partner, PartnerGroup
+from coordinator.multilingual import set_translations
+from coordinator.partners.models import Partner, PartnerGroup, PartnerTranslation
 from coordinator.slugs import slugify
 
 DEMO_PASSWORD = "demo-network-2026"
@@ -40,7 +41,12 @@ def focal_point_email(partner_slug: str) -> str:
     return f"{partner_slug}@{DEMO_EMAIL_DOMAIN}"
 
 
-def _upsert_partner(entry: dict, is_coordinator: bool, groups: dict[str, PartnerGroup]) -> Partner:
+def _upsert_partner(
+    entry: dict,
+    is_coordinator: bool,
+    groups: dict[str, PartnerGroup],
+    translations: dict[str, dict[str, str]],
+) -> Partner:
     slug = slugify(entry["acronym"])
     partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
     if partner is None:
@@ -56,6 +62,7 @@ def _upsert_partner(entry: dict, is_coordinator: bool, groups: dict[str, Partner
     partner.summary = entry.get("summary", "")
     partner.is_coordinator = is_coordinator
     partner.groups = [groups[name] for name in entry.get("groups", [])]
+    set_translations(partner, translations, None, PartnerTranslation)
     return partner
 
 
@@ -94,14 +101,25 @@ def load_demo_network() -> list[DemoLogin]:
             db.session.add(group)
         groups[name] = group
 
+    theme_names = data.get("theme_translations", {})
     for name in data.get("themes", []):
-        if db.session.scalar(select(Theme).where(Theme.name == name)) is None:
-            db.session.add(Theme(name=name, slug=slugify(name)))
+        theme = db.session.scalar(select(Theme).where(Theme.name == name))
+        if theme is None:
+            theme = Theme(name=name, slug=slugify(name))
+            db.session.add(theme)
+        # Every theme in all four languages (the same names as migration e5f2b8c4a917).
+        translations = {lang: {"name": text} for lang, text in theme_names.get(name, {}).items()}
+        set_translations(theme, translations, None, ThemeTranslation)
 
     # MedCities leads activities of its own, so it has a focal point who proposes them.
     partners = [
-        _upsert_partner(data["coordinator"], True, groups),
-        *(_upsert_partner(entry, False, groups) for entry in data["partners"]),
+        _upsert_partner(data["coordinator"], True, groups, {}),
+        *(
+            _upsert_partner(
+                entry, False, groups, data.get("partner_translations", {}).get(entry["acronym"], {})
+            )
+            for entry in data["partners"]
+        ),
     ]
     db.session.flush()
 

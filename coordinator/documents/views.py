@@ -32,6 +32,7 @@ from coordinator.documents.storage import (
 )
 from coordinator.documents.validation import ALLOWED_EXTENSIONS_TEXT
 from coordinator.extensions import db
+from coordinator.multilingual import localized_text
 from coordinator.partners.models import Partner
 from coordinator.views import form_view
 
@@ -55,7 +56,8 @@ def subject_route(subject: Event | Project | Partner) -> dict[str, str]:
 
 
 def subject_label(subject: Event | Project | Partner) -> str:
-    return subject.name if isinstance(subject, Partner) else subject.title
+    """The subject's name or title in the page's language (plain: it also fills <title>)."""
+    return localized_text(subject, "name" if isinstance(subject, Partner) else "title")
 
 
 def subject_page_url(subject: Event | Project | Partner) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from flask_babel import gettext as _
 
 from coordinator.activities.filters import EventFilters
-from coordinator.multilingual import current_language, localized
+from coordinator.multilingual import current_language
 from coordinator.urls import absolute_url
 
 
@@ -28,6 +28,7 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     both chosen by this reader; the feed URL asks for that language too (`lang=`), so the events
     come in the language the reader was reading them in."""
     from coordinator.activities.models import Project
+    from coordinator.multilingual import localized_text
     from coordinator.partners.models import Partner
 
     args = filters.to_args(include_dates=False) if filters is not None else {}
@@ -36,11 +37,11 @@ def subscribe_links(target=None, filters: EventFilters | None = None) -> Subscri
     if isinstance(target, Partner):
         args.pop("partner", None)
         https = absolute_url("feeds.partner_calendar", slug=target.slug, **args)
-        name = _("%(partner)s events", partner=target.acronym or localized(target, "name").text)
+        name = _("%(partner)s events", partner=target.short_name_in())
     elif isinstance(target, Project):
         args.pop("project", None)
         https = absolute_url("feeds.project_calendar", slug=target.slug, **args)
-        name = _("%(project)s events", project=target.acronym or localized(target, "title").text)
+        name = _("%(project)s events", project=target.acronym or localized_text(target, "title"))
     else:
         https = absolute_url("feeds.network_calendar", **args)
         name = _("Network events (filtered)") if filtered else _("Network events")

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from coordinator.accounts.models import Role, User
 from coordinator.activities.models import (
     Confirmation,
     Event,
     EventPartner,
+    EventTranslation,
     Project,
+    ProjectTranslation,
     Status,
 )
 from coordinator.activities.proposals import awaiting_review
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
+from coordinator.multilingual import current_language, localized_text
 
 # Staff decisions, by the audit action that records them (never by the state an entry leaves:
 # a focal point's edit of a proposal sent back also "leaves" it in changes_requested). Revision
@@ -53,8 +56,9 @@ def waiting_for_review(now: datetime) -> list[WaitingItem]:
     return [
         WaitingItem(
             item.kind,
-            item.title,
-            item.lead_partner.name,
+            # In the page's language when translated (multilingual.py).
+            localized_text(item.project or item.event, "title"),
+            localized_text(item.lead_partner, "name"),
             item.waiting_since,
             now - item.waiting_since,
             event_id=item.event.id if item.event is not None else None,
@@ -93,8 +97,22 @@ def recent_decisions(limit: int = 20) -> list[Decision]:
     ).all()
     event_ids = {e.subject_id for e in entries if e.subject_type == "event"}
     project_ids = {e.subject_id for e in entries if e.subject_type == "project"}
+    # Titles in the page's language when translated, each read in the same one statement.
+    language = current_language()
+    event_title = aliased(EventTranslation)
+    project_title = aliased(ProjectTranslation)
     events = (
-        dict(db.session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids))).all())
+        {
+            row.id: row.shown or row.title
+            for row in db.session.execute(
+                select(Event.id, Event.title, event_title.title.label("shown"))
+                .outerjoin(
+                    event_title,
+                    and_(event_title.event_id == Event.id, event_title.language == language),
+                )
+                .where(Event.id.in_(event_ids))
+            )
+        }
         if event_ids
         else {}
     )
@@ -102,7 +120,20 @@ def recent_decisions(limit: int = 20) -> list[Decision]:
         {
             row.id: row
             for row in db.session.execute(
-                select(Project.id, Project.title, Project.slug).where(Project.id.in_(project_ids))
+                select(
+                    Project.id,
+                    func.coalesce(func.nullif(project_title.title, ""), Project.title).label(
+                        "title"
+                    ),
+                    Project.slug,
+                )
+                .outerjoin(
+                    project_title,
+                    and_(
+                        project_title.project_id == Project.id, project_title.language == language
+                    ),
+                )
+                .where(Project.id.in_(project_ids))
             )
         }
         if project_ids

@@ -17,6 +17,7 @@ from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, and_, cast, distinct, extract, func, select, union
+from sqlalchemy.orm import aliased
 
 from coordinator.activities.models import (
     Confirmation,
@@ -24,12 +25,14 @@ from coordinator.activities.models import (
     EventPartner,
     Status,
     Theme,
+    ThemeTranslation,
     event_themes,
 )
 from coordinator.activities.permissions import published_events_clause
 from coordinator.extensions import db
 from coordinator.i18n import country_name
-from coordinator.partners.models import Partner
+from coordinator.multilingual import current_language
+from coordinator.partners.models import Partner, PartnerTranslation
 
 _ACRONYM_IN_NAME = re.compile(r"\(([^()]{1,40})\)\s*$")
 
@@ -118,29 +121,40 @@ def events_per_partner(user, period: Period) -> list[Figure]:
         .where(clause, EventPartner.confirmation == Confirmation.CONFIRMED),
     ).subquery()
     events = func.count(distinct(involvement.c.event_id)).label("events")
+    # The name in the page's language when translated, in the same statement.
+    translated = aliased(PartnerTranslation)
     rows = db.session.execute(
-        select(Partner.slug, Partner.name, Partner.acronym, events)
+        select(Partner.slug, Partner.name, translated.name, Partner.acronym, events)
         .join(involvement, involvement.c.partner_id == Partner.id)
-        .group_by(Partner.id, Partner.slug, Partner.name, Partner.acronym)
+        .outerjoin(
+            translated,
+            and_(translated.partner_id == Partner.id, translated.language == current_language()),
+        )
+        .group_by(Partner.id, Partner.slug, Partner.name, translated.name, Partner.acronym)
         .order_by(events.desc(), Partner.name)
     ).all()
     return [
-        Figure(slug, name, count, short=partner_acronym(name, acronym))
-        for slug, name, acronym, count in rows
+        Figure(slug, shown or name, count, short=partner_acronym(shown or name, acronym))
+        for slug, name, shown, acronym, count in rows
     ]
 
 
 def events_per_theme(user, period: Period) -> list[Figure]:
     events = func.count(distinct(Event.id)).label("events")
+    translated = aliased(ThemeTranslation)
     rows = db.session.execute(
-        select(Theme.slug, Theme.name, events)
+        select(Theme.slug, Theme.name, translated.name, events)
         .join(event_themes, event_themes.c.theme_id == Theme.id)
         .join(Event, Event.id == event_themes.c.event_id)
+        .outerjoin(
+            translated,
+            and_(translated.theme_id == Theme.id, translated.language == current_language()),
+        )
         .where(counted_events_clause(user, period))
-        .group_by(Theme.id, Theme.slug, Theme.name)
+        .group_by(Theme.id, Theme.slug, Theme.name, translated.name)
         .order_by(events.desc(), Theme.name)
     ).all()
-    return [Figure(slug, name, count) for slug, name, count in rows]
+    return [Figure(slug, shown or name, count) for slug, name, shown, count in rows]
 
 
 def events_per_country(user, period: Period) -> list[Figure]:

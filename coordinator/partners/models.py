@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
-from coordinator.multilingual import TranslatableMixin, TranslationMixin
+from coordinator.multilingual import TranslatableMixin, TranslationMixin, localized
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User
@@ -79,6 +79,20 @@ class Partner(TranslatableMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        if self.acronym and self.acronym != self.name:
-            return f"{self.name} ({self.acronym})"
-        return self.name
+        """The long form as written (the original's language, whatever the request's): feeds
+        and exports without a language stay byte-stable. Pages use `display_name_in`."""
+        return self._long_form(self.name)
+
+    def display_name_in(self, language: str | None = None) -> str:
+        """The long form in `language` (default: the page's) when a translation has the name,
+        else the original's; for <option>s and attributes, where no marker fits."""
+        return self._long_form(localized(self, "name", language).text)
+
+    def short_name_in(self, language: str | None = None) -> str:
+        """The acronym (the same in every language), else the name in `language`."""
+        return self.acronym or localized(self, "name", language).text
+
+    def _long_form(self, name: str) -> str:
+        if self.acronym and self.acronym != name:
+            return f"{name} ({self.acronym})"
+        return name

@@ -157,3 +157,25 @@ def test_stamps_agree_with_the_history_and_nobody_is_mailed(demo):
             latest = {entry.action: entry.created_dt for entry in trail}  # a resubmission too
             for action, column in stamps.items():
                 assert getattr(activity, column) == latest.get(action), (activity, column)
+
+
+def test_several_events_speak_two_or_more_languages(demo):
+    """`make run` shows translations and marked fallbacks: originals in French, Arabic and
+    Spanish, translated into other languages, and themes named in all four."""
+    from coordinator.activities.models import Theme
+
+    events = db.session.scalars(select(Event)).all()
+    multilingual = [e for e in events if len(e.content_languages()) >= 2]
+    assert len(multilingual) >= 4
+    originals = {e.language for e in events}
+    assert {"en", "fr", "ar", "es"} <= originals
+    arabic = next(e for e in events if e.language == "ar")
+    assert arabic.localized("title", "fr").is_fallback  # shown marked on French pages
+    french = next(e for e in events if e.language == "fr")
+    assert set(french.content_languages()) == {"fr", "en", "ar"}
+    assert not french.localized("description", "ar").is_fallback
+    for theme in db.session.scalars(select(Theme)).all():
+        assert theme.content_languages() == ["en", "ar", "es", "fr"]
+    assert all(t.checked_by_author for e in multilingual for t in e.translations)
+    project = db.session.scalar(select(Project).where(Project.slug == "med-suds"))
+    assert project.localized("title", "ar").text.startswith("استراتيجيات")

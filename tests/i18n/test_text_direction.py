@@ -63,10 +63,15 @@ class Element:
                 yield from child.elements()
 
     def keeps_own_direction(self) -> bool:
-        """A <bdi> (direction from its own text unless told) or an element with dir="auto"."""
+        """A <bdi> (direction from its own text unless told), an element with dir="auto", or
+        one that names its language and that language's direction (an original shown where
+        the page's language has no translation: <span lang="en" dir="ltr">)."""
         if self.tag == "bdi":
             return self.attrs.get("dir") in (None, "auto")
-        return self.attrs.get("dir") == "auto"
+        direction = self.attrs.get("dir")
+        if direction in ("ltr", "rtl") and self.attrs.get("lang"):
+            return direction == ("rtl" if self.attrs["lang"] in ("ar", "he", "fa", "ur") else "ltr")
+        return direction == "auto"
 
 
 class _TreeBuilder(HTMLParser):
