@@ -5,7 +5,7 @@ feed tokens in tokens.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -67,8 +67,15 @@ def kind_labels() -> dict[EventKind, str]:
 
 
 def to_feed_event(
-    event: Event, url_of=None, labels: dict[EventKind, str] | None = None
+    event: Event,
+    url_of=None,
+    labels: dict[EventKind, str] | None = None,
+    themes: Sequence[str] | None = None,
 ) -> FeedEvent:
+    """What a feed shows of an event: an Event, or a row with the same columns (then its
+    themes' names come as `themes`)."""
+    if themes is None:
+        themes = [theme.name for theme in event.themes]
     return FeedEvent(
         uid=uid_for(event.id),
         title=event.title,
@@ -89,8 +96,7 @@ def to_feed_event(
         url=(url_of or event_url)(event.id),
         online_url=event.online_url or "",
         registration_url=event.registration_url or "",
-        categories=tuple(theme.name for theme in event.themes)
-        + ((labels or kind_labels())[event.kind],),
+        categories=(*themes, (labels or kind_labels())[event.kind]),
         is_cancelled=event.status == Status.CANCELLED,
         cancel_reason=event.cancel_reason or "",
     )
