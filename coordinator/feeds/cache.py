@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import Row, and_, case, func, literal, or_, select
+from sqlalchemy import Row, Select, and_, case, func, literal, or_, select
 
 from coordinator import metrics
-from coordinator.activities.models import Event, Status, Theme, event_themes
+from coordinator.activities.models import LONG_EVENT_DAYS, Event, Status, Theme, event_themes
+from coordinator.activities.queries import long_running_clause
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.feeds.ical import fit_events
@@ -372,7 +373,7 @@ def build_feed(
     loaded: list = []
     meta = calendar_meta(scope.name, scope.description)
     max_bytes = current_app.config["FEED_MAX_BYTES"]
-    descriptions_fit = _least_octets(scope, window, meta.max_description) <= max_bytes
+    descriptions_fit = _least_octets(scope, window, meta.max_description, max_bytes) <= max_bytes
 
     def feed_events() -> Iterator:
         url_of = event_url_maker()
@@ -407,21 +408,32 @@ def build_feed(
 _LEAST_EVENT_OCTETS = 200
 
 
-def _least_octets(scope: FeedScope, window: Window, max_description: int) -> int:
-    """A lower bound of the window's events' size with their descriptions, from one aggregate
-    (no row read): when even this is over the cap, descriptions are never written."""
+def _least_octets(
+    scope: FeedScope, window: Window, max_description: int, max_bytes: int | None = None
+) -> int:
+    """A lower bound of the window's events' size with their descriptions (no row read). The
+    bound grows with every event, so with max_bytes it is taken over at most as many events as
+    could fit at _LEAST_EVENT_OCTETS each: past that it is over max_bytes anyway, and each
+    aggregate reads a bounded index range rather than the whole window."""
     description = func.length(func.trim(func.coalesce(Event.description, "")))
     texts = (
         func.length(func.trim(Event.title))
         + func.length(func.trim(func.coalesce(Event.summary, "")))
         + case((description > max_description, max_description), else_=description)
-    )
-    count, characters = db.session.execute(
-        scoped(select(func.count(Event.id), func.coalesce(func.sum(texts), 0)), scope).where(
-            window.clause()
-        )
-    ).one()
-    return int(count) * _LEAST_EVENT_OCTETS + int(characters)
+    ).label("texts")
+    least = 0
+    for part in _window_parts(scope, window):
+        sizes = part.with_only_columns(texts)
+        if max_bytes is not None:
+            sizes = sizes.limit(max_bytes // _LEAST_EVENT_OCTETS + 1)
+        sizes = sizes.subquery()
+        count, characters = db.session.execute(
+            select(func.count(), func.coalesce(func.sum(sizes.c.texts), 0))
+        ).one()
+        least += int(count) * _LEAST_EVENT_OCTETS + int(characters)
+        if max_bytes is not None and least > max_bytes:
+            break
+    return least
 
 
 def _last_modified(etag: str, now: datetime, previous: FeedMeta | None) -> datetime:
@@ -467,6 +479,21 @@ _FEED_COLUMNS = (
 )
 
 
+def _window_parts(scope: FeedScope, window: Window) -> tuple[Select, Select]:
+    """The window's events in start order, as two queries that each read an index range: the
+    long-running events that started more than LONG_EVENT_DAYS before the window's first
+    moment (ix_events_long_running; they come first in start order), then the events that
+    started since (ix_events_start_id, from a month before the window rather than from the
+    first event ever)."""
+    reach = window.ended_after - timedelta(days=LONG_EVENT_DAYS)
+    query = scoped(select(Event.id), scope).where(window.clause())
+    order = (Event.start_dt, Event.id)
+    return (
+        query.where(Event.start_dt < reach, long_running_clause()).order_by(*order),
+        query.where(Event.start_dt >= reach).order_by(*order),
+    )
+
+
 def _window_events(
     scope: FeedScope, window: Window, descriptions: bool = True
 ) -> Iterator[tuple[Row, tuple[str, ...]]]:
@@ -474,26 +501,23 @@ def _window_events(
     (keyset: start, id). Without `descriptions` (they cannot fit under the cap, so they are
     never written) the description column is not read."""
     description = Event.description if descriptions else literal(None).label("description")
-    query = (
-        scoped(select(*_FEED_COLUMNS, description), scope)
-        .where(window.clause())
-        .order_by(Event.start_dt, Event.id)
-    )
-    after: tuple[datetime, int] | None = None
-    while True:
-        page = query
-        if after is not None:
-            start, event_id = after
-            page = page.where(
-                or_(Event.start_dt > start, and_(Event.start_dt == start, Event.id > event_id))
-            )
-        rows = db.session.execute(page.limit(BATCH)).all()
-        themes = _theme_names([row.id for row in rows])
-        for row in rows:
-            yield row, themes.get(row.id, ())
-        if len(rows) < BATCH:
-            return
-        after = (rows[-1].start_dt, rows[-1].id)
+    for part in _window_parts(scope, window):
+        query = part.with_only_columns(*_FEED_COLUMNS, description)
+        after: tuple[datetime, int] | None = None
+        while True:
+            page = query
+            if after is not None:
+                start, event_id = after
+                page = page.where(
+                    or_(Event.start_dt > start, and_(Event.start_dt == start, Event.id > event_id))
+                )
+            rows = db.session.execute(page.limit(BATCH)).all()
+            themes = _theme_names([row.id for row in rows])
+            for row in rows:
+                yield row, themes.get(row.id, ())
+            if len(rows) < BATCH:
+                break
+            after = (rows[-1].start_dt, rows[-1].id)
 
 
 def _theme_names(event_ids: list[int]) -> dict[int, tuple[str, ...]]:
