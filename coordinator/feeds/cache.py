@@ -117,15 +117,18 @@ class FeedMeta:
 
 @dataclass
 class FeedCache:
-    """The feeds this process served, by feed identity; bounded, least recently used out first.
-    It also remembers which feed each requested URL resolved to (`addresses`), so that a URL
-    seen before is answered without parsing its filters or looking up its partner or project."""
+    """The feeds this process served, by feed identity; bounded by count and by the octets of
+    their bodies (plain and gzip), least recently used out first. It also remembers which feed
+    each requested URL resolved to (`addresses`), so that a URL seen before is answered without
+    parsing its filters or looking up its partner or project."""
 
     capacity: int
+    max_bytes: int = 32 * 1024 * 1024
     entries: OrderedDict = field(default_factory=OrderedDict)
     addresses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     builds: int = 0  # feeds this process built (the others it took from the shared cache)
+    size: int = 0  # octets of the bodies held
 
     def get(self, identity: tuple) -> BuiltFeed | None:
         with self.lock:
@@ -136,10 +139,17 @@ class FeedCache:
 
     def put(self, identity: tuple, entry: BuiltFeed) -> None:
         with self.lock:
+            previous = self.entries.pop(identity, None)
+            if previous is not None:
+                self.size -= _octets(previous)
             self.entries[identity] = entry
-            self.entries.move_to_end(identity)
-            while len(self.entries) > self.capacity:
-                self.entries.popitem(last=False)
+            self.size += _octets(entry)
+            # The newest entry stays even alone over the bound: it is the one being served.
+            while len(self.entries) > 1 and (
+                len(self.entries) > self.capacity or self.size > self.max_bytes
+            ):
+                _, oldest = self.entries.popitem(last=False)
+                self.size -= _octets(oldest)
 
     def feed_at(self, address: tuple) -> BuiltFeed | None:
         with self.lock:
@@ -155,12 +165,19 @@ class FeedCache:
                 self.addresses.popitem(last=False)
 
 
+def _octets(entry: BuiltFeed) -> int:
+    return len(entry.body) + len(entry.gzip_body)
+
+
 def feed_cache() -> FeedCache:
     extensions = current_app.extensions
     cache = extensions.get("feeds.cache")
     if cache is None:
         cache = extensions.setdefault(
-            "feeds.cache", FeedCache(current_app.config["FEED_CACHE_ENTRIES"])
+            "feeds.cache",
+            FeedCache(
+                current_app.config["FEED_CACHE_ENTRIES"], current_app.config["FEED_CACHE_BYTES"]
+            ),
         )
     return cache
 
