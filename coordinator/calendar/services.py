@@ -6,7 +6,6 @@ import calendar as std_calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from coordinator.activities.queries import (
     visible_countries,
 )
 from coordinator.extensions import db
+from coordinator.i18n import zone_info
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -123,7 +123,7 @@ def local_days(event: Event) -> tuple[date, date]:
     """The first and last day the event covers in its own time zone."""
     if event.is_all_day and event.start_date and event.end_date:
         return event.start_date, event.end_date
-    zone = ZoneInfo(event.timezone)
+    zone = zone_info(event.timezone)
     first = event.start_dt.astimezone(zone).date()
     # An event ending at local midnight does not occupy the next day.
     last = (event.end_dt - timedelta(microseconds=1)).astimezone(zone).date()
