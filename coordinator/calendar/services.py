@@ -18,6 +18,7 @@ from coordinator.activities.queries import (
     KeysetPage,
     keyset_page,
     overlapping,
+    running_after,
     visible_countries,
 )
 from coordinator.extensions import db
@@ -170,15 +171,19 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     """The month the agenda opens on: today's, unless no event is left in it (late in the
     month); then the month of the next event that has not ended yet."""
     today = now.astimezone(UTC).date()
-    query = (
-        select(Event)
-        .where(published_events_clause(user))
-        .where(Event.end_dt > now)
-        .order_by(Event.start_dt, Event.id)
-        .limit(1)
+    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(
+        select(Event).where(published_events_clause(user))
     )
-    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(query)
-    upcoming = db.session.scalars(query).first()
+    # The first event not ended, read along the start index from a month back (or among the
+    # few long-running ones), not from the network's first event: a long-running event that
+    # started earlier comes first in start order, so it is looked for first.
+    upcoming = None
+    for part in reversed(running_after(now)):
+        upcoming = db.session.scalars(
+            query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
+        ).first()
+        if upcoming is not None:
+            break
     if upcoming is None:
         return Month.containing(today)
     return Month.containing(max(today, local_days(upcoming)[0]))
