@@ -1,7 +1,9 @@
 """Event feeds (RFC 5545 + RFC 7986) through icalendar's component model: data in, bytes out.
 
-Every VCALENDAR, VEVENT and VTIMEZONE is an icalendar component and icalendar writes the octets
-(CRLF, 75-octet folds that never split a UTF-8 character, no BOM). What stays here is what a feed
+Every VCALENDAR, VEVENT and VTIMEZONE is an icalendar component, and the octets are the ones
+icalendar writes for it (CRLF, 75-octet folds that never split a UTF-8 character, no BOM). Feeds
+write thousands of VEVENTs, so vevent_octets() writes their lines directly, held by tests to the
+bytes icalendar writes for event_component(). What stays here is what a feed
 needs on top: text cleaned of control characters before icalendar sees it (it raises on CR/LF in
 some properties), times in a zone written in UTC when the wall time is ambiguous, DTSTAMP from the
 row so the same data renders the same bytes (stable ETags), and the size cap. VTIMEZONEs come from
@@ -83,6 +85,7 @@ def clean_text(value: str, single_line: bool = False) -> str:
     return _CONTROL.sub("", value)
 
 
+@lru_cache(maxsize=256)  # each VEVENT cleans its URIs twice (their lines and DESCRIPTION)
 def clean_uri(value: str) -> str:
     """An http(s) URI safe to write as a property value, or "" when there is none."""
     value = clean_text(value or "", single_line=True).strip()
@@ -272,8 +275,8 @@ def _rendered(event: FeedEvent, max_description: int) -> RenderedEvent:
 # A feed writes thousands of VEVENTs, and icalendar's component model costs most of a build
 # (property objects, parameter dicts, a character-by-character fold of every line). The lines
 # below are the ones event_component() has icalendar write, in its order and with its value
-# formats; tests/feeds/test_ical_model.py holds both to the same bytes. Anything that is not a
-# constant (TZID parameters, folding of long lines) is still icalendar's own code.
+# formats; tests/feeds/test_ical_model.py and test_feed_build.py hold both to the same bytes.
+# TZID parameters and the folding of lines that are not ASCII are still icalendar's own code.
 
 # icalendar folds a line before its 75th octet: pieces of 74 octets, CRLF and a space between.
 _PIECE = MAX_LINE_OCTETS - 1
