@@ -174,16 +174,20 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(
         select(Event).where(published_events_clause(user))
     )
-    # The first event not ended, read along the start index from a month back (or among the
-    # few long-running ones), not from the network's first event: a long-running event that
-    # started earlier comes first in start order, so it is looked for first.
-    upcoming = None
-    for part in reversed(running_after(now)):
-        upcoming = db.session.scalars(
+    # The first event not ended, read along the start index from a month back and among the
+    # few long-running ones, not from the network's first event on. Both parts are always read
+    # (the page's query count does not depend on the data).
+    found = [
+        db.session.scalars(
             query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
         ).first()
-        if upcoming is not None:
-            break
+        for part in running_after(now)
+    ]
+    upcoming = min(
+        (event for event in found if event is not None),
+        key=lambda event: (event.start_dt, event.id),
+        default=None,
+    )
     if upcoming is None:
         return Month.containing(today)
     return Month.containing(max(today, local_days(upcoming)[0]))
