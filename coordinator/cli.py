@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from coordinator.backup.cli import backup_cli
 from coordinator.calendars.cli import calendars_cli
@@ -90,6 +90,12 @@ def _add_synthetic_events(target: int, seed: int | None) -> None:
 
     added = add_synthetic_events(target, DEFAULT_SEED if seed is None else seed)
     db.session.commit()
+    if added and db.engine.dialect.name == "postgresql":
+        # After a bulk load the planner needs fresh statistics before the first query (autovacuum
+        # gets to them later, or never where it is off): without them it estimates a handful of
+        # rows and sorts whole ranges where an index would read them in order.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     click.echo(f"Synthetic events: {added} added, {target} in the database.")
 
 

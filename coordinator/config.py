@@ -92,7 +92,9 @@ class DefaultConfig:
     # process; redis://host:port/db shares them between every worker and host.
     CACHE_URL: str | None = None
     CACHE_PREFIX = "coordinator:"
+    # Without Redis, each process keeps at most this many entries and octets of them.
     CACHE_MEMORY_ITEMS = 512
+    CACHE_MEMORY_BYTES = 32 * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -133,7 +135,8 @@ class DefaultConfig:
     # Google Calendar drops feeds over about 1 MB: past this, descriptions are shortened, then
     # the farthest events are left out.
     FEED_MAX_BYTES = 900_000
-    FEED_CACHE_ENTRIES = 256  # built feeds kept in memory per process
+    FEED_CACHE_ENTRIES = 256  # built feeds kept in memory per process...
+    FEED_CACHE_BYTES = 32 * 1024 * 1024  # ...and at most this many octets of them (plain + gzip)
     # Under load, compare a cached feed's version with the database at most this often (seconds;
     # 0 = on every request). Half a second keeps a change made through one host visible on every
     # host within a second (the two-host test checks it) for the cost of two version queries a

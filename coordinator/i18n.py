@@ -30,6 +30,12 @@ RTL_LANGUAGES = frozenset({"ar"})
 # Each language is offered under its own name, so readers find theirs in any page language.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
+# A zone by name, kept alive. ZoneInfo itself holds only its 8 latest zones strongly: a page
+# showing events in more zones than that (the month grid of a network spread over 16) would
+# read and parse zone files again and again as the others are collected; a select of zones
+# reads hundreds on every form.
+zone_info = lru_cache(maxsize=1024)(ZoneInfo)
+
 
 def supported_languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
@@ -78,13 +84,13 @@ def local_datetime(value: datetime | None, tz_name: str, format: str = "medium")
     """A UTC instant shown in the given zone, formatted for the page's locale."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, format, tzinfo=ZoneInfo(tz_name), locale=_locale())
+    return babel_dates.format_datetime(value, format, tzinfo=zone_info(tz_name), locale=_locale())
 
 
 def local_time_only(value: datetime | None, tz_name: str, format: str = "short") -> str:
     if value is None:
         return ""
-    return babel_dates.format_time(value, format, tzinfo=ZoneInfo(tz_name), locale=_locale())
+    return babel_dates.format_time(value, format, tzinfo=zone_info(tz_name), locale=_locale())
 
 
 def localized_date(value: date | datetime | None, format: str = "medium") -> str:
@@ -103,7 +109,7 @@ def localized_date(value: date | datetime | None, format: str = "medium") -> str
 
 def _zone_of(value: datetime, tz_name: str | None):
     # Babel would read an aware datetime in the server's own zone when given none: name it.
-    return ZoneInfo(tz_name) if tz_name else (value.tzinfo or UTC)
+    return zone_info(tz_name) if tz_name else (value.tzinfo or UTC)
 
 
 def format_day(value: date | datetime | None, tz_name: str | None = None) -> str:
@@ -146,7 +152,7 @@ def format_day_span(first: date, last: date) -> str:
 def format_span(start: datetime, end: datetime, tz_name: str) -> str:
     """A timed span in its zone, with the zone named: "Wed, Jan 13, 2027, 10:00 AM–1:00 PM
     (Cairo Time, EET)", or both days when it runs past midnight."""
-    zone = ZoneInfo(tz_name)
+    zone = zone_info(tz_name)
     start, end = start.astimezone(zone), end.astimezone(zone)
     # The abbreviation stays as the zone database writes it ("EET", "+03"): people match it
     # against their other calendars; the zone's city beside it, in their language, says which.
@@ -305,8 +311,7 @@ def _zones_in_order(zones: tuple[str, ...], language: str) -> tuple[tuple[str, s
     return tuple(sorted(named, key=lambda pair: (not _is_utc(pair[0]), collation_key(pair[1]))))
 
 
-# ZoneInfo keeps only a few zones alive; a select reads hundreds on every form.
-_zone_info = lru_cache(maxsize=1024)(ZoneInfo)
+_zone_info = zone_info
 
 
 def _utc_offset(tz_name: str, moment: datetime) -> str:

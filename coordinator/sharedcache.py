@@ -32,10 +32,14 @@ return 0
 
 
 class MemoryStore:
-    """A bounded LRU of bytes with expiry, for one process."""
+    """A bounded LRU of bytes with expiry, for one process: at most max_items values and
+    max_bytes octets of them (a feed is about a megabyte with its gzip bytes, a page tens of
+    kilobytes: a count alone would let a process grow by hundreds of megabytes)."""
 
-    def __init__(self, max_items: int) -> None:
+    def __init__(self, max_items: int, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.max_items = max_items
+        self.max_bytes = max_bytes
+        self.size = 0  # octets of the values held
         self._items: OrderedDict[str, tuple[bytes, float | None]] = OrderedDict()
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
@@ -47,7 +51,7 @@ class MemoryStore:
                 return None
             value, expires = found
             if expires is not None and expires <= time.monotonic():
-                del self._items[key]
+                self._remove(key)
                 return None
             self._items.move_to_end(key)
             return value
@@ -55,18 +59,28 @@ class MemoryStore:
     def set(self, key: str, value: bytes, ttl: float | None) -> None:
         expires = time.monotonic() + ttl if ttl else None
         with self._guard:
+            self._remove(key)
+            if len(value) > self.max_bytes:
+                return  # would push out everything else and still not fit
             self._items[key] = (value, expires)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
+            self.size += len(value)
+            while len(self._items) > self.max_items or self.size > self.max_bytes:
+                _, (oldest, _) = self._items.popitem(last=False)
+                self.size -= len(oldest)
+
+    def _remove(self, key: str) -> None:
+        found = self._items.pop(key, None)
+        if found is not None:
+            self.size -= len(found[0])
 
     def delete(self, key: str) -> None:
         with self._guard:
-            self._items.pop(key, None)
+            self._remove(key)
 
     def clear(self) -> None:
         with self._guard:
             self._items.clear()
+            self.size = 0
 
     def lock(self, key: str) -> threading.Lock:
         with self._guard:
@@ -76,10 +90,12 @@ class MemoryStore:
 class SharedCache:
     """get/set/delete of bytes and a single-flight lock per key, over Redis or memory."""
 
-    def __init__(self, url: str | None, prefix: str, max_items: int) -> None:
+    def __init__(
+        self, url: str | None, prefix: str, max_items: int, max_bytes: int = 32 * 1024 * 1024
+    ) -> None:
         self.url = url if url and url.startswith(REDIS_SCHEMES) else None
         self.prefix = prefix
-        self.memory = MemoryStore(max_items)
+        self.memory = MemoryStore(max_items, max_bytes)
         self._redis = None
         self._redis_down_until = 0.0
         if self.url:
@@ -190,6 +206,7 @@ def init_app(app: Flask) -> None:
         app.config.get("CACHE_URL"),
         app.config.get("CACHE_PREFIX", "coordinator:"),
         int(app.config.get("CACHE_MEMORY_ITEMS", 512)),
+        int(app.config.get("CACHE_MEMORY_BYTES", 32 * 1024 * 1024)),
     )
 
 

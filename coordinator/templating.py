@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup
 
 from coordinator.forms import input_direction
+from coordinator.i18n import zone_info
 from coordinator.multilingual import localized, translated_html, translation_marker
 from coordinator.text import render_markdown
 
@@ -16,11 +16,11 @@ from coordinator.text import render_markdown
 def local_time(value: datetime | None, tz_name: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz_name)).strftime(fmt)
+    return value.astimezone(zone_info(tz_name)).strftime(fmt)
 
 
 def zone_abbreviation(value: datetime, tz_name: str) -> str:
-    return value.astimezone(ZoneInfo(tz_name)).strftime("%Z")
+    return value.astimezone(zone_info(tz_name)).strftime("%Z")
 
 
 def format_date(value: date | None, fmt: str = "%d %b %Y") -> str:

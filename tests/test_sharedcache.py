@@ -36,6 +36,32 @@ def test_memory_store_round_trip_expiry_and_bound():
     assert cache.get("d") is None
 
 
+def test_memory_store_is_bounded_by_octets_too():
+    # 512 items of a megabyte each (built feeds) would be half a gigabyte per process.
+    cache = SharedCache(None, "p:", 512, max_bytes=3_000)
+    for index in range(10):
+        cache.set(f"feed-{index}", bytes(1_000))
+    assert cache.memory.size <= 3_000
+    assert [cache.get(f"feed-{index}") is not None for index in range(10)] == [False] * 7 + [
+        True
+    ] * 3
+    cache.set("feed-9", b"small")  # replacing a value counts its new size only
+    assert cache.memory.size == 2_005
+    cache.set("huge", bytes(3_001))  # never stored: it would push out everything
+    assert cache.get("huge") is None and cache.get("feed-8") is not None
+    cache.delete("feed-8")
+    assert cache.memory.size == 1_005
+    cache.memory.clear()
+    assert cache.memory.size == 0
+
+
+def test_app_memory_store_takes_its_octet_bound_from_the_config(app_config):
+    from coordinator import create_app
+
+    app = create_app({**app_config, "CACHE_MEMORY_BYTES": 12_345})
+    assert app.extensions["shared_cache"].memory.max_bytes == 12_345
+
+
 def test_redis_entries_are_seen_by_another_process_instance():
     writer = redis_cache()
     reader = SharedCache(REDIS_URL, writer.prefix, 16)

@@ -6,7 +6,6 @@ import calendar as std_calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -20,9 +19,11 @@ from coordinator.activities.queries import (
     by_label,
     keyset_page,
     overlapping,
+    running_after,
     visible_countries,
 )
 from coordinator.extensions import db
+from coordinator.i18n import zone_info
 from coordinator.multilingual import localized_text
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
@@ -125,7 +126,7 @@ def local_days(event: Event) -> tuple[date, date]:
     """The first and last day the event covers in its own time zone."""
     if event.is_all_day and event.start_date and event.end_date:
         return event.start_date, event.end_date
-    zone = ZoneInfo(event.timezone)
+    zone = zone_info(event.timezone)
     first = event.start_dt.astimezone(zone).date()
     # An event ending at local midnight does not occupy the next day.
     last = (event.end_dt - timedelta(microseconds=1)).astimezone(zone).date()
@@ -172,15 +173,23 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     """The month the agenda opens on: today's, unless no event is left in it (late in the
     month); then the month of the next event that has not ended yet."""
     today = now.astimezone(UTC).date()
-    query = (
-        select(Event)
-        .where(published_events_clause(user))
-        .where(Event.end_dt > now)
-        .order_by(Event.start_dt, Event.id)
-        .limit(1)
+    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(
+        select(Event).where(published_events_clause(user))
     )
-    query = EventFilters(**{**filters.__dict__, "start": None, "end": None}).apply(query)
-    upcoming = db.session.scalars(query).first()
+    # The first event not ended, read along the start index from a month back and among the
+    # few long-running ones, not from the network's first event on. Both parts are always read
+    # (the page's query count does not depend on the data).
+    found = [
+        db.session.scalars(
+            query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
+        ).first()
+        for part in running_after(now)
+    ]
+    upcoming = min(
+        (event for event in found if event is not None),
+        key=lambda event: (event.start_dt, event.id),
+        default=None,
+    )
     if upcoming is None:
         return Month.containing(today)
     return Month.containing(max(today, local_days(upcoming)[0]))

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, request
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from coordinator import metrics
 from coordinator.activities.models import (
+    LONG_EVENT_DAYS,
     Event,
     EventTranslation,
     ProjectTranslation,
@@ -35,6 +36,7 @@ from coordinator.activities.models import (
     ThemeTranslation,
     event_themes,
 )
+from coordinator.activities.queries import long_running_clause
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.feeds.ical import fit_events
@@ -127,15 +129,18 @@ class FeedMeta:
 
 @dataclass
 class FeedCache:
-    """The feeds this process served, by feed identity; bounded, least recently used out first.
-    It also remembers which feed each requested URL resolved to (`addresses`), so that a URL
-    seen before is answered without parsing its filters or looking up its partner or project."""
+    """The feeds this process served, by feed identity; bounded by count and by the octets of
+    their bodies (plain and gzip), least recently used out first. It also remembers which feed
+    each requested URL resolved to (`addresses`), so that a URL seen before is answered without
+    parsing its filters or looking up its partner or project."""
 
     capacity: int
+    max_bytes: int = 32 * 1024 * 1024
     entries: OrderedDict = field(default_factory=OrderedDict)
     addresses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     builds: int = 0  # feeds this process built (the others it took from the shared cache)
+    size: int = 0  # octets of the bodies held
 
     def get(self, identity: tuple) -> BuiltFeed | None:
         with self.lock:
@@ -146,10 +151,17 @@ class FeedCache:
 
     def put(self, identity: tuple, entry: BuiltFeed) -> None:
         with self.lock:
+            previous = self.entries.pop(identity, None)
+            if previous is not None:
+                self.size -= _octets(previous)
             self.entries[identity] = entry
-            self.entries.move_to_end(identity)
-            while len(self.entries) > self.capacity:
-                self.entries.popitem(last=False)
+            self.size += _octets(entry)
+            # The newest entry stays even alone over the bound: it is the one being served.
+            while len(self.entries) > 1 and (
+                len(self.entries) > self.capacity or self.size > self.max_bytes
+            ):
+                _, oldest = self.entries.popitem(last=False)
+                self.size -= _octets(oldest)
 
     def feed_at(self, address: tuple) -> BuiltFeed | None:
         with self.lock:
@@ -165,12 +177,19 @@ class FeedCache:
                 self.addresses.popitem(last=False)
 
 
+def _octets(entry: BuiltFeed) -> int:
+    return len(entry.body) + len(entry.gzip_body)
+
+
 def feed_cache() -> FeedCache:
     extensions = current_app.extensions
     cache = extensions.get("feeds.cache")
     if cache is None:
         cache = extensions.setdefault(
-            "feeds.cache", FeedCache(current_app.config["FEED_CACHE_ENTRIES"])
+            "feeds.cache",
+            FeedCache(
+                current_app.config["FEED_CACHE_ENTRIES"], current_app.config["FEED_CACHE_BYTES"]
+            ),
         )
     return cache
 
@@ -401,25 +420,25 @@ def build_feed(
 ) -> BuiltFeed:
     """The feed written from the window's events, read in start order and only as far as the
     size cap lets them in."""
-    loaded: list[Event] = []
+    loaded: list = []
+    meta = calendar_meta(scope.name, scope.description)
+    max_bytes = current_app.config["FEED_MAX_BYTES"]
+    descriptions_fit = _least_octets(scope, window, meta.max_description, max_bytes) <= max_bytes
 
     def feed_events() -> Iterator:
         url_of = event_url_maker()
         labels = kind_labels()
         words = labels_by_language()
-        for event in _window_events(scope, window):
+        for event, themes in _window_events(scope, window, descriptions_fit, scope.language):
             loaded.append(event)
-            yield to_feed_event(event, url_of, labels, scope.language, words)
+            if scope.language is None:
+                yield to_feed_event(event, url_of, labels, themes=themes)
+            else:
+                yield to_feed_event(event, url_of, labels, scope.language, words)
 
-    meta = calendar_meta(scope.name, scope.description)
-    max_bytes = current_app.config["FEED_MAX_BYTES"]
     with feed_language(scope.language):
         fitted = fit_events(
-            meta,
-            feed_events(),
-            max_bytes,
-            reach_notice,
-            descriptions_fit=_least_octets(scope, window, meta.max_description) <= max_bytes,
+            meta, feed_events(), max_bytes, reach_notice, descriptions_fit=descriptions_fit
         )
     body = fitted.body
     etag = strong_etag(body)
@@ -443,21 +462,32 @@ def build_feed(
 _LEAST_EVENT_OCTETS = 200
 
 
-def _least_octets(scope: FeedScope, window: Window, max_description: int) -> int:
-    """A lower bound of the window's events' size with their descriptions, from one aggregate
-    (no row read): when even this is over the cap, descriptions are never written."""
+def _least_octets(
+    scope: FeedScope, window: Window, max_description: int, max_bytes: int | None = None
+) -> int:
+    """A lower bound of the window's events' size with their descriptions (no row read). The
+    bound grows with every event, so with max_bytes it is taken over at most as many events as
+    could fit at _LEAST_EVENT_OCTETS each: past that it is over max_bytes anyway, and each
+    aggregate reads a bounded index range rather than the whole window."""
     description = func.length(func.trim(func.coalesce(Event.description, "")))
     texts = (
         func.length(func.trim(Event.title))
         + func.length(func.trim(func.coalesce(Event.summary, "")))
         + case((description > max_description, max_description), else_=description)
-    )
-    count, characters = db.session.execute(
-        scoped(select(func.count(Event.id), func.coalesce(func.sum(texts), 0)), scope).where(
-            window.clause()
-        )
-    ).one()
-    return int(count) * _LEAST_EVENT_OCTETS + int(characters)
+    ).label("texts")
+    least = 0
+    for part in _window_parts(scope, window):
+        sizes = part.with_only_columns(texts)
+        if max_bytes is not None:
+            sizes = sizes.limit(max_bytes // _LEAST_EVENT_OCTETS + 1)
+        sizes = sizes.subquery()
+        count, characters = db.session.execute(
+            select(func.count(), func.coalesce(func.sum(sizes.c.texts), 0))
+        ).one()
+        least += int(count) * _LEAST_EVENT_OCTETS + int(characters)
+        if max_bytes is not None and least > max_bytes:
+            break
+    return least
 
 
 def _last_modified(etag: str, now: datetime, previous: FeedMeta | None) -> datetime:
@@ -475,27 +505,105 @@ def _last_modified(etag: str, now: datetime, previous: FeedMeta | None) -> datet
     return max(now, previous.last_modified + timedelta(seconds=1))
 
 
-def _window_events(scope: FeedScope, window: Window) -> Iterator[Event]:
-    """The window's events in start order, read a batch at a time (keyset: start, id)."""
-    query = (
-        scoped(select(Event), scope)
-        .where(window.clause())
-        .options(selectinload(Event.themes))
-        .order_by(Event.start_dt, Event.id)
+# What a feed reads of each event: plain rows, never ORM entities (a feed reads thousands).
+_FEED_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.start_dt,
+    Event.end_dt,
+    Event.timezone,
+    Event.updated_dt,
+    Event.created_dt,
+    Event.sequence,
+    Event.is_all_day,
+    Event.start_date,
+    Event.end_date,
+    Event.summary,
+    Event.venue,
+    Event.city,
+    Event.country,
+    Event.latitude,
+    Event.longitude,
+    Event.online_url,
+    Event.registration_url,
+    Event.kind,
+    Event.status,
+    Event.cancel_reason,
+    Event.cancelled_dt,
+)
+
+
+def _window_parts(scope: FeedScope, window: Window) -> tuple[Select, Select]:
+    """The window's events in start order, as two queries that each read an index range: the
+    long-running events that started more than LONG_EVENT_DAYS before the window's first
+    moment (ix_events_long_running; they come first in start order), then the events that
+    started since (ix_events_start_id, from a month before the window rather than from the
+    first event ever)."""
+    reach = window.ended_after - timedelta(days=LONG_EVENT_DAYS)
+    query = scoped(select(Event.id), scope).where(window.clause())
+    order = (Event.start_dt, Event.id)
+    return (
+        query.where(Event.start_dt < reach, long_running_clause()).order_by(*order),
+        query.where(Event.start_dt >= reach).order_by(*order),
     )
-    after: tuple[datetime, int] | None = None
-    while True:
-        page = query
-        if after is not None:
-            start, event_id = after
-            page = page.where(
-                or_(Event.start_dt > start, and_(Event.start_dt == start, Event.id > event_id))
-            )
-        events = db.session.scalars(page.limit(BATCH)).all()
-        yield from events
-        if len(events) < BATCH:
-            return
-        after = (events[-1].start_dt, events[-1].id)
+
+
+def _window_events(
+    scope: FeedScope, window: Window, descriptions: bool = True, language: str | None = None
+) -> Iterator[tuple[Row | Event, tuple[str, ...]]]:
+    """The window's events in start order with their themes' names, read a batch at a time
+    (keyset: start, id). Without `descriptions` (they cannot fit under the cap, so they are
+    never written) the description column is not read. A feed in a `language` shows
+    translations: each batch then comes as Events, with their translations and themes'."""
+    description = Event.description if descriptions else literal(None).label("description")
+    for part in _window_parts(scope, window):
+        query = part.with_only_columns(*_FEED_COLUMNS, description)
+        after: tuple[datetime, int] | None = None
+        while True:
+            page = query
+            if after is not None:
+                start, event_id = after
+                page = page.where(
+                    or_(Event.start_dt > start, and_(Event.start_dt == start, Event.id > event_id))
+                )
+            rows = db.session.execute(page.limit(BATCH)).all()
+            if language is None:
+                themes = _theme_names([row.id for row in rows])
+                for row in rows:
+                    yield row, themes.get(row.id, ())
+            else:
+                for event in _translated_events([row.id for row in rows]):
+                    yield event, ()
+            if len(rows) < BATCH:
+                break
+            after = (rows[-1].start_dt, rows[-1].id)
+
+
+def _translated_events(event_ids: list[int]) -> list[Event]:
+    """These events, in this order, with their translations and their themes' (selectin)."""
+    if not event_ids:
+        return []
+    found = db.session.scalars(
+        select(Event).where(Event.id.in_(event_ids)).options(selectinload(Event.themes))
+    ).all()
+    by_id = {event.id: event for event in found}
+    return [by_id[event_id] for event_id in event_ids if event_id in by_id]
+
+
+def _theme_names(event_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Each event's themes' names, in name order (as Event.themes lists them)."""
+    if not event_ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    query = (
+        select(event_themes.c.event_id, Theme.name)
+        .join(Theme, Theme.id == event_themes.c.theme_id)
+        .where(event_themes.c.event_id.in_(event_ids))
+        .order_by(event_themes.c.event_id, Theme.name)
+    )
+    for event_id, name in db.session.execute(query):
+        names.setdefault(event_id, []).append(name)
+    return {event_id: tuple(found) for event_id, found in names.items()}
 
 
 def _next_boundary(scope: FeedScope, window: Window, events, complete: bool) -> datetime:

@@ -1,7 +1,9 @@
 """Event feeds (RFC 5545 + RFC 7986) through icalendar's component model: data in, bytes out.
 
-Every VCALENDAR, VEVENT and VTIMEZONE is an icalendar component and icalendar writes the octets
-(CRLF, 75-octet folds that never split a UTF-8 character, no BOM). What stays here is what a feed
+Every VCALENDAR, VEVENT and VTIMEZONE is an icalendar component, and the octets are the ones
+icalendar writes for it (CRLF, 75-octet folds that never split a UTF-8 character, no BOM). Feeds
+write thousands of VEVENTs, so vevent_octets() writes their lines directly, held by tests to the
+bytes icalendar writes for event_component(). What stays here is what a feed
 needs on top: text cleaned of control characters before icalendar sees it (it raises on CR/LF in
 some properties), times in a zone written in UTC when the wall time is ambiguous, DTSTAMP from the
 row so the same data renders the same bytes (stable ETags), and the size cap. VTIMEZONEs come from
@@ -110,6 +112,7 @@ def clean_text(value: str, single_line: bool = False) -> str:
     return _CONTROL.sub("", value)
 
 
+@lru_cache(maxsize=256)  # each VEVENT cleans its URIs twice (their lines and DESCRIPTION)
 def clean_uri(value: str) -> str:
     """An http(s) URI safe to write as a property value, or "" when there is none."""
     value = clean_text(value or "", single_line=True).strip()
@@ -302,11 +305,141 @@ def _rendered(event: FeedEvent, max_description: int) -> RenderedEvent:
     # render the same octets (times are used only as instants), so a cached VEVENT is the one a
     # fresh serialisation would write. An edited event is a different key: SEQUENCE, DTSTAMP and
     # LAST-MODIFIED come from the row.
-    vevent, tzid = event_component(event, max_description)
+    octets, tzid = vevent_octets(event, max_description)
     zone = None
     if tzid is not None:
         zone = (tzid, event.start_dt.astimezone(UTC).year, event.end_dt.astimezone(UTC).year)
-    return RenderedEvent(vevent.to_ical(sorted=False), zone)
+    return RenderedEvent(octets, zone)
+
+
+# --- VEVENT lines written directly ----------------------------------------------------------------
+# A feed writes thousands of VEVENTs, and icalendar's component model costs most of a build
+# (property objects, parameter dicts, a character-by-character fold of every line). The lines
+# below are the ones event_component() has icalendar write, in its order and with its value
+# formats; tests/feeds/test_ical_model.py and test_feed_build.py hold both to the same bytes.
+# TZID parameters and the folding of lines that are not ASCII are still icalendar's own code.
+
+# icalendar folds a line before its 75th octet: pieces of 74 octets, CRLF and a space between.
+_PIECE = MAX_LINE_OCTETS - 1
+_CONFERENCE = "CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join online:"
+
+
+def _line(line: str) -> bytes:
+    """One content line, CRLF-terminated: icalendar's fold only when the line needs folding
+    (it folds before the 75th octet, so 74 octets or fewer are written as they are)."""
+    octets = line.encode("utf-8")
+    if len(octets) <= _PIECE:
+        return octets + b"\r\n"
+    if len(octets) != len(line):  # not ASCII: octets and characters differ, icalendar folds
+        return fold(line)
+    pieces = []
+    start = 0
+    while len(line) - start > _PIECE:
+        end = start + _PIECE
+        if line[end - 1] in "\\^":  # never split an escape (\, or ^ in a parameter)
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return "\r\n ".join(pieces).encode("ascii") + b"\r\n"
+
+
+def _wall_value(moment: datetime) -> str:
+    return (
+        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+        f"T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+    )
+
+
+def _utc_value(moment: datetime) -> str:
+    return _wall_value(moment.astimezone(UTC)) + "Z"
+
+
+def _date_value(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+@lru_cache(maxsize=1024)
+def _tzid_parameter(tzid: str) -> str:
+    """The parameters icalendar writes for a wall time in this zone (";TZID=..."), or "" when
+    it writes such times in UTC (a zone it knows to be UTC under another name)."""
+    zone = zone_for(tzid)
+    params = vDDDTypes(datetime(2000, 1, 1, tzinfo=zone)).params.to_ical(sorted=False)
+    return ";" + params.decode("utf-8") if params else ""
+
+
+def _time_line(name: str, moment: datetime) -> str:
+    wall = _wall_value(moment)
+    if moment.tzinfo is UTC:
+        return f"{name}:{wall}Z"
+    parameter = _tzid_parameter(moment.tzinfo.key)
+    return f"{name}{parameter}:{wall}" if parameter else f"{name}:{wall}Z"
+
+
+def vevent_octets(event: FeedEvent, max_description: int) -> tuple[bytes, str | None]:
+    """The VEVENT's octets as icalendar writes event_component()'s, and the TZID its times are
+    written in (None when there is none)."""
+    if _in_a_language(event):
+        # A feed in a language (?lang=): LANGUAGE parameters and translated words, which the
+        # direct lines below do not write; icalendar writes the VEVENT.
+        vevent, tzid = event_component(event, max_description)
+        return vevent.to_ical(sorted=False), tzid
+    lines = ["BEGIN:VEVENT", "UID:" + _escape(clean_text(event.uid, single_line=True))]
+    lines.append("DTSTAMP:" + _utc_value(event.updated_dt))
+    tzid = None
+    if event.is_all_day and event.start_date and event.end_date:
+        lines.append("DTSTART;VALUE=DATE:" + _date_value(event.start_date))
+        lines.append("DTEND;VALUE=DATE:" + _date_value(event.end_date + timedelta(days=1)))
+    else:
+        start = _local_or_utc(event.start_dt, event.timezone)
+        end = _local_or_utc(event.end_dt, event.timezone)
+        lines.append(_time_line("DTSTART", start))
+        lines.append(_time_line("DTEND", end))
+        if start.tzinfo is not UTC or end.tzinfo is not UTC:
+            tzid = event.timezone
+    title = event.title.strip() or "Untitled event"
+    if event.is_cancelled:
+        title = f"Cancelled: {title}"
+    lines.append("SUMMARY:" + _escape(clean_text(title, single_line=True)))
+    description = _description(event, max_description)
+    if description:
+        lines.append("DESCRIPTION:" + _escape(clean_text(description)))
+    location = event.location.strip()
+    if location:
+        lines.append("LOCATION:" + _escape(clean_text(location, single_line=True)))
+    if _valid_geo(event.latitude, event.longitude):
+        lines.append(f"GEO:{event.latitude:.6f};{event.longitude:.6f}")
+    online = clean_uri(event.online_url)
+    url = clean_uri(event.url) or online
+    if url:
+        lines.append("URL:" + url)
+    if online:
+        lines.append(_CONFERENCE + online)
+    categories = [
+        _escape(clean_text(category, single_line=True))
+        for category in event.categories
+        if category and category.strip()
+    ]
+    if categories:
+        lines.append("CATEGORIES:" + ",".join(categories))
+    lines.append("STATUS:" + ("CANCELLED" if event.is_cancelled else "CONFIRMED"))
+    lines.append("TRANSP:" + ("TRANSPARENT" if event.is_cancelled else "OPAQUE"))
+    lines.append(f"SEQUENCE:{max(int(event.sequence), 0)}")
+    if event.created_dt:
+        lines.append("CREATED:" + _utc_value(event.created_dt))
+    lines.append("LAST-MODIFIED:" + _utc_value(event.updated_dt))
+    lines.append("END:VEVENT")
+    return b"".join(_line(line) for line in lines), tzid
+
+
+def _in_a_language(event: FeedEvent) -> bool:
+    return bool(
+        event.title_language
+        or event.text_language
+        or event.category_languages
+        or event.labels is not ENGLISH_LABELS
+        or event.title_labels is not ENGLISH_LABELS
+    )
 
 
 def event_size(event: FeedEvent, meta: CalendarMeta) -> int:

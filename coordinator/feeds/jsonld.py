@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
 from coordinator.activities.models import Event
 from coordinator.feeds.ical import clean_text, clean_uri
 from coordinator.feeds.services import event_url, localized_together, location_of
+from coordinator.i18n import zone_info
 from coordinator.multilingual import current_language, localized
 
 
 def _local_iso(event: Event, moment) -> str:
     try:
-        zone = ZoneInfo(event.timezone)
+        zone = zone_info(event.timezone)
     except Exception:  # an unknown zone name must not break the page
         return moment.isoformat()
     return moment.astimezone(zone).isoformat()

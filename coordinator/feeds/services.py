@@ -5,7 +5,7 @@ feed tokens in tokens.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
@@ -152,15 +152,21 @@ def to_feed_event(
     labels: dict[EventKind, str] | None = None,
     language: str | None = None,
     words: Callable[[str | None], FeedLabels] | None = None,
+    themes: Sequence[str] | None = None,
 ) -> FeedEvent:
     """The event as a feed shows it: originals without `language`; else each text in that
     language where translated, each marked with the language it is in, and the words around it
     in that same language. Kind labels (in feed_language(language)) and `words`
-    (labels_by_language()) come from the caller, translated once per build."""
+    (labels_by_language()) come from the caller, translated once per build.
+
+    Without `language`, `event` may be a row with an Event's columns (the feed build reads
+    rows), its themes' names then given as `themes`; with one, it is an Event (translations)."""
     if language is not None:
         return _localized_feed_event(
             event, url_of, labels or kind_labels(), language, words or labels_by_language()
         )
+    if themes is None:
+        themes = [theme.name for theme in event.themes]
     return FeedEvent(
         uid=uid_for(event.id),
         title=event.title,
@@ -181,8 +187,7 @@ def to_feed_event(
         url=(url_of or event_url)(event.id),
         online_url=event.online_url or "",
         registration_url=event.registration_url or "",
-        categories=tuple(theme.name for theme in event.themes)
-        + ((labels or kind_labels())[event.kind],),
+        categories=(*themes, (labels or kind_labels())[event.kind]),
         is_cancelled=event.status == Status.CANCELLED,
         cancel_reason=event.cancel_reason or "",
     )

@@ -78,6 +78,33 @@ class Observance:
     name: str
 
 
+# A zone's state is first compared a week apart, and the weeks where it differs are scanned in
+# SCAN_STEPs: no zone leaves a state and comes back to it within a week (tests/feeds/
+# test_timezones.py checks every zone over the years feeds write). Each year of a zone is
+# scanned once per process, whatever ranges feeds ask for.
+COARSE_STEP = timedelta(days=7)
+
+
+def _year_transitions(zone: ZoneInfo, start: datetime, end: datetime):
+    """transitions() over [start, end], comparing states a COARSE_STEP apart first."""
+    moment = start
+    state = _state(zone, moment)
+    while moment < end:
+        following = min(moment + COARSE_STEP, end)
+        if _state(zone, following) != state:
+            for found in transitions(zone, moment, following):
+                yield found
+                state = found[2]
+        moment = following
+
+
+@lru_cache(maxsize=2048)
+def _transitions_in_year(tzid: str, year: int) -> tuple:
+    zone = zone_for(tzid)
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    return tuple(_year_transitions(zone, start, datetime(year + 1, 1, 1, tzinfo=UTC)))
+
+
 @lru_cache(maxsize=512)
 def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
     """The observances covering 1 January first_year to 1 January last_year + 1 (UTC)."""
@@ -85,13 +112,13 @@ def observances(tzid: str, first_year: int, last_year: int) -> tuple[Observance,
     if zone is None:
         raise ValueError(f"no VTIMEZONE for {tzid!r}: times in it are written in UTC")
     start = datetime(first_year, 1, 1, tzinfo=UTC)
-    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     initial = _state(zone, start)
     # The observance in force at the start of the range, so every time in range is covered.
     result = [_observance((start + initial[0]).replace(tzinfo=None), initial, initial)]
-    for instant, old, new in transitions(zone, start, end):
-        # DTSTART of an observance is the onset in the local time that was in force before it.
-        result.append(_observance((instant + old[0]).replace(tzinfo=None), old, new))
+    for year in range(first_year, last_year + 1):
+        for instant, old, new in _transitions_in_year(tzid, year):
+            # DTSTART of an observance is the onset in the local time in force before it.
+            result.append(_observance((instant + old[0]).replace(tzinfo=None), old, new))
     return tuple(result)
 
 

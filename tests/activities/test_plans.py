@@ -8,6 +8,7 @@ SQLite's planner is not the one that serves the site, so the test runs on Postgr
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -180,3 +181,31 @@ def test_the_atom_feed_reads_the_newest_published(postgresql, client):
     plans = _plans(client, "/events.atom")
     (newest,) = [plan for statement, plan in plans if "ORDER BY events.published_dt" in statement]
     assert "ix_events_published_id" in newest, newest
+
+
+def _reads_a_start_range(plan: str) -> bool:
+    """The plan reads the start index from a lower bound (or the long-running events' index),
+    not from the network's first event on."""
+    return bool(re.search(r"Index Cond: .*start_dt >=", plan)) or "ix_events_long_running" in plan
+
+
+def test_the_agenda_finds_its_opening_month_from_a_month_back(postgresql, client):
+    _seed()
+    plans = _plans(client, "/calendar/agenda")
+    opening = [
+        plan
+        for statement, plan in plans
+        if "events.end_dt >" in statement and "LIMIT" in statement and "events.title" in statement
+    ]
+    assert opening, plans
+    for plan in opening:
+        assert _reads_a_start_range(plan), plan
+
+
+def test_the_feed_reads_its_window_as_start_index_ranges(postgresql, client):
+    _seed()
+    plans = _plans(client, "/calendar.ics")
+    window = _seeks(plans, "events.end_dt >")
+    assert len(window) >= 3, plans  # the size bound, the long-running events, the batches
+    for plan in window:
+        assert "Seq Scan on events" not in plan and _reads_a_start_range(plan), plan

@@ -145,3 +145,22 @@ def test_the_command_loads_the_network_then_tops_up(app):
     total = db.session.scalar(select(func.count()).select_from(Event))
     assert total == 80 + len(demo_events())
     assert runner.invoke(args=["demo", "--events", "-5"]).exit_code != 0
+
+
+def test_on_postgresql_the_bulk_load_leaves_planner_statistics(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (run with COORDINATOR_DATABASE_URL)")
+    from sqlalchemy import text
+
+    def last_analysed():
+        db.session.commit()  # a fresh snapshot of the statistics views
+        return db.session.scalar(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'events'")
+        )
+
+    before = last_analysed()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--events", "30", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    after = last_analysed()
+    assert after is not None and (before is None or after > before)

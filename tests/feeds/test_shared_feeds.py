@@ -501,3 +501,40 @@ def test_skipping_descriptions_that_cannot_fit_writes_the_same_bytes():
             meta, events, cap, lambda until: f"Until {until}.", descriptions_fit=False
         )
         assert tried == skipped and tried.until is not None and len(tried.body) <= cap
+
+
+def _built(octets: int) -> feeds_cache.BuiltFeed:
+    now = datetime.now(UTC)
+    return feeds_cache.BuiltFeed(
+        body=bytes(octets),
+        gzip_body=bytes(octets // 10),
+        etag=uuid.uuid4().hex,
+        last_modified=now,
+        version="v",
+        valid_until=now + timedelta(hours=1),
+        event_count=1,
+        until=None,
+        checked_dt=now,
+    )
+
+
+def test_the_process_feed_cache_is_bounded_by_octets_too():
+    # 256 feeds of 900 KB each (and their gzip bytes) would be a quarter of a gigabyte.
+    cache = feeds_cache.FeedCache(capacity=256, max_bytes=3_500)
+    for index in range(10):
+        cache.put(("feed", index), _built(1_000))
+    assert cache.size == 3 * 1_100 and len(cache.entries) == 3
+    assert [cache.get(("feed", index)) is not None for index in range(10)] == [False] * 7 + [
+        True
+    ] * 3
+    cache.put(("feed", 9), _built(100))  # a rebuilt feed counts its new bytes only
+    assert cache.size == 2 * 1_100 + 110
+    cache.put(("big", 0), _built(5_000))  # served alone when it is over the bound by itself
+    assert list(cache.entries) == [("big", 0)] and cache.size == 5_500
+
+
+def test_the_process_feed_cache_takes_its_bounds_from_the_config(app):
+    app.config.update(FEED_CACHE_ENTRIES=7, FEED_CACHE_BYTES=12_345)
+    app.extensions.pop("feeds.cache", None)
+    cache = feeds_cache.feed_cache()
+    assert (cache.capacity, cache.max_bytes) == (7, 12_345)

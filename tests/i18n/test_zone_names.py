@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
 
 from coordinator.i18n import zone_choices, zone_name
-from coordinator.times import offered_zones
+from coordinator.times import offered_zones, zone_names
 
 PARTNERS_JSON = Path(__file__).resolve().parents[2] / "coordinator" / "demo" / "partners.json"
 NETWORK_ZONES = json.loads(PARTNERS_JSON.read_text())["event_timezones_to_exercise"]
@@ -146,3 +146,33 @@ def test_aliases_are_left_out_but_a_saved_one_stays_offered():
     assert offered_zones(current="Europe/Kiev")[-1] == "Europe/Kiev"
     assert offered_zones(current="Mars/Olympus") == zones
     assert offered_zones(current="Africa/Cairo") == zones
+
+
+def test_zones_stay_loaded_however_many_a_page_shows(monkeypatch):
+    # ZoneInfo keeps only its 8 latest zones alive: a month grid over 16 zones read and parsed
+    # zone files hundreds of times per page as the others were collected.
+    import gc
+    import weakref
+
+    from coordinator.calendar import services as calendar_services
+    from coordinator.i18n import zone_info
+
+    first = weakref.ref(zone_info("America/Argentina/Ushuaia"))
+    for name in zone_names()[:40]:
+        zone_info(name)
+    gc.collect()
+    assert first() is not None and first() is zone_info("America/Argentina/Ushuaia")
+
+    class _Timed:
+        is_all_day = False
+        start_date = end_date = None
+        timezone = "Pacific/Chatham"  # UTC+13:45 in January
+        start_dt = datetime(2027, 1, 1, 10, 30, tzinfo=UTC)
+        end_dt = datetime(2027, 1, 1, 12, tzinfo=UTC)
+
+    asked = []
+    monkeypatch.setattr(
+        calendar_services, "zone_info", lambda name: asked.append(name) or zone_info(name)
+    )
+    assert calendar_services.local_days(_Timed()) == (date(2027, 1, 2), date(2027, 1, 2))
+    assert asked == ["Pacific/Chatham"]
