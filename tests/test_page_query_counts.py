@@ -101,6 +101,9 @@ PAGES = [
     "/projects/",
     "/projects/hub-0",
     "/events.atom",
+    "/calendar.ics",
+    "/calendar.ics?theme={theme}",
+    "/partners/net-1/calendar.ics",
 ]
 
 
@@ -130,3 +133,18 @@ def test_the_counter_sees_the_eager_loads(app, client):
     empty = count_statements(client, "/events/")
     Network().add_events(4)
     assert count_statements(client, "/events/") > empty
+
+
+@pytest.mark.usefixtures("exact_query_counts")
+def test_an_event_page_costs_the_same_statements_with_or_without_links(app, client):
+    """An event with no project, co-organiser or theme against one with all of them: a load
+    that skips its statement when there is nothing to load (or when what it would load is
+    already in the session) would make the count depend on the data."""
+    network = Network()
+    network.add_events(3)
+    full = db.session.scalar(db.select(factories.Event).order_by(factories.Event.id).limit(1))
+    assert full.project and full.partner_links and full.themes
+    bare = factories.EventFactory(title="Bare event", lead_partner=network.partners[0])
+    assert not (bare.project or bare.partner_links or bare.themes)
+    full_url, bare_url = f"/events/{full.id}", f"/events/{bare.id}"
+    assert count_statements(client, full_url) == count_statements(client, bare_url)
