@@ -93,7 +93,9 @@ def current(scope: str, max_age: float) -> VersionRead:
 
 def has_unsaved_changes(scope: str) -> bool:
     """Whether this request's session wrote changes to the scope it has not committed yet."""
-    return scope in db.session().info.get(_UNSAVED, ())
+    # A request answered from a cache never opened a session: none is made to ask.
+    registry = db.session.registry
+    return registry.has() and scope in registry().info.get(_UNSAVED, ())
 
 
 def bump(session: Session, scopes: set[str] | frozenset[str] | tuple[str, ...]) -> None:
