@@ -292,6 +292,7 @@ def test_304_for_the_etag_the_visitor_was_given(app, network):
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
     assert again.headers.get("Cache-Control") == first.headers.get("Cache-Control")
+    assert "Set-Cookie" not in again.headers  # their session is theirs already: not re-sent
     # Another visitor's copy holds another token: not theirs to keep.
     assert app.test_client().get("/events/", headers={"If-None-Match": etag}).status_code == 200
     assert visitor.get("/events/", headers={"If-None-Match": '"other"'}).status_code == 200
