@@ -42,6 +42,7 @@ from coordinator.extensions import db
 PAGES = "pages"
 FEEDS = "feeds"
 SCOPES = (PAGES, FEEDS)
+_ALL_SCOPES = frozenset(SCOPES)
 
 Change = Literal["insert", "update", "delete"]
 # (table name, change, the flushed object or None for a statement over any rows) -> the scopes
@@ -169,6 +170,8 @@ def _note_flushed_changes(session: Session, _context) -> None:
     # new, dirty and deleted still list what this flush wrote, with each attribute's history.
     # A changed collection (themes attached to an event, a partner's groups) marks its owner
     # dirty.
+    if session.info.get(_UNSAVED, frozenset()) >= _ALL_SCOPES:
+        return  # nothing left to learn from this flush
     changes = (("insert", session.new), ("update", session.dirty), ("delete", session.deleted))
     for change, instances in changes:
         for instance in instances:
