@@ -67,6 +67,7 @@ class DataVersion(db.Model):
 class VersionRead:
     token: str
     read_dt: datetime  # when it was read from the database
+    changed_dt: datetime | None  # when a commit last moved it (None: never)
 
 
 def set_rule(rule: Rule) -> None:
@@ -84,9 +85,14 @@ def current(scope: str, max_age: float) -> VersionRead:
         if found is not None and 0 <= time.monotonic() - found[1] < max_age:
             return found[0]
     read_dt = utcnow()
-    token = db.session.scalar(select(DataVersion.token).where(DataVersion.scope == scope))
-    # No row yet (a new or emptied database): a value no cache holds, until the first change.
-    read = VersionRead(token or f"none-{uuid.uuid4().hex}", read_dt)
+    row = db.session.execute(
+        select(DataVersion.token, DataVersion.changed_dt).where(DataVersion.scope == scope)
+    ).first()
+    if row is None:
+        # No row yet (a new or emptied database): a value no cache holds, until the first change.
+        read = VersionRead(f"none-{uuid.uuid4().hex}", read_dt, None)
+    else:
+        read = VersionRead(row.token, read_dt, row.changed_dt)
     with memo.lock:
         memo.values[scope] = (read, time.monotonic())
     return read

@@ -214,7 +214,13 @@ def atom():
             site_url=absolute_url("main.index"),
             entries=[services.atom_entry(event) for event in events],
         )
+    # The latest edit shown, and at least the last change to any feed's data: when an entry
+    # leaves (deleted, no longer public), the newest stamp shown can go back in time, and an
+    # If-Modified-Since client holding the entry would get a 304.
+    changed = cache.feed_version().changed_dt
     last_modified = max((e.updated_dt for e in events), default=cache.EPOCH)
+    if changed is not None:
+        last_modified = max(last_modified, changed)
     return conditional(
         body,
         cache.strong_etag(body),
