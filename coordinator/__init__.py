@@ -58,9 +58,11 @@ def register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Import every model module so metadata (and Alembic) sees all tables."""
+    from coordinator import dataversion as _dataversion  # noqa: F401
     from coordinator.accounts import models as _accounts  # noqa: F401
     from coordinator.accounts import notices as _notices  # noqa: F401
     from coordinator.activities import models as _activities  # noqa: F401
+    from coordinator.activities import versions as _versions  # noqa: F401 (sets the rule)
     from coordinator.api import models as _api  # noqa: F401
     from coordinator.audit import models as _audit  # noqa: F401
     from coordinator.calendars import models as _calendars  # noqa: F401

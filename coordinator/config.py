@@ -139,8 +139,8 @@ class DefaultConfig:
     FEED_CACHE_BYTES = 32 * 1024 * 1024  # ...and at most this many octets of them (plain + gzip)
     # Under load, compare a cached feed's version with the database at most this often (seconds;
     # 0 = on every request). Half a second keeps a change made through one host visible on every
-    # host within a second (the two-host test checks it) for the cost of two version queries a
-    # second per feed, whatever the traffic.
+    # host within a second (the two-host test checks it) for the cost of two one-row reads a
+    # second per process (coordinator/dataversion.py), whatever the traffic and the data.
     FEED_RECHECK_SECONDS = 0.5
     # A request finding no built feed waits this long (seconds) for another process building it
     # before building it too; one that has the previous bytes serves them meanwhile.

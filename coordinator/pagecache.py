@@ -1,13 +1,16 @@
 """Rendered public pages for anonymous visitors, kept in the shared cache (sharedcache.py).
 
 A page marked @cached_page is stored after an anonymous render and served again to anonymous
-visitors while the data it shows is unchanged. The key holds the data version (a function the
-domain registers with register_version(), so this core module imports no domain), the page's
-language, the path with its query string, the host and the UTC day (pages mark today).
+visitors while the data it shows is unchanged. The key holds the data version
+(coordinator/dataversion.py: it moves with every change a public page may show, and costs one
+row read per PAGE_CACHE_RECHECK_SECONDS per process), the page's language, the path with its
+query string, the host and the UTC day (pages mark today, and the upcoming lists move with the
+day; within a day, PAGE_CACHE_SECONDS bounds how long an event that just ended stays listed).
 
 What never enters the cache, and who is never served from it:
 - signed-in users: their pages may show network-only events, drafts and their own actions;
 - anything but a GET/HEAD answered 200 with HTML;
+- a render in a session holding public changes it has not committed;
 - a render that changed the session (other than creating the visitor's CSRF token), set a
   cookie or consumed flashed messages; visitors with flashed messages waiting are not served
   from the cache either, so their messages are shown.
@@ -23,20 +26,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Flask, Response, current_app, g, has_app_context, make_response, request, session
+from flask import Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 from werkzeug.http import quote_etag
 
+from coordinator import dataversion
 from coordinator.roles import is_signed_in
 from coordinator.sharedcache import shared_cache
 
@@ -46,44 +46,14 @@ CSRF_PLACEHOLDER = b"!page-cache-csrf-token!"
 CSRF_FIELD = "csrf_token"
 # Session keys a public page's render may add: the visitor's CSRF token, nothing else.
 _RENDER_MAY_ADD = frozenset({CSRF_FIELD})
-_VERSION = "pagecache.version"
 RENDER_LOCKS = 64
 
 
-def register_version(app: Flask, version: Callable[[], object]) -> None:
-    """Name the function whose value moves whenever anything a public page shows changes."""
-    app.extensions[_VERSION] = _Version(version)
-
-
-class _Version:
-    """The registered version, computed at most once per PAGE_CACHE_RECHECK_SECONDS per process
-    (and again after this process commits a change)."""
-
-    def __init__(self, compute: Callable[[], object]) -> None:
-        self.compute = compute
-        self.value: str | None = None
-        self.checked = 0.0
-        self.lock = threading.Lock()
-
-    def current(self) -> str:
-        recheck = current_app.config["PAGE_CACHE_RECHECK_SECONDS"]
-        with self.lock:
-            if self.value is not None and 0 <= time.monotonic() - self.checked < recheck:
-                return self.value
-        value = hashlib.sha256(repr(self.compute()).encode()).hexdigest()[:24]
-        with self.lock:
-            self.value, self.checked = value, time.monotonic()
-        return value
-
-    def forget(self) -> None:
-        with self.lock:
-            self.value = None
-
-
-def data_version() -> str | None:
-    """The current data version, or None when no domain registered one (nothing is cached)."""
-    version = current_app.extensions.get(_VERSION)
-    return None if version is None else version.current()
+def data_version() -> str:
+    """The current data version of the public pages (coordinator/dataversion.py)."""
+    return dataversion.current(
+        dataversion.PAGES, current_app.config["PAGE_CACHE_RECHECK_SECONDS"]
+    ).token
 
 
 def cached_page(view: Callable) -> Callable:
@@ -132,9 +102,9 @@ def _key_for_request() -> str | None:
         return None
     if is_signed_in(current_user) or "_user_id" in session or session.get("_flashes"):
         return None
+    if dataversion.has_unsaved_changes(dataversion.PAGES):
+        return None  # what this session wrote is no one else's until it commits
     version = data_version()
-    if version is None:
-        return None
     parts = (
         version,
         str(get_locale()),
@@ -211,29 +181,3 @@ def _serve(entry: dict, rendered: Response | None = None) -> Response:
         response = Response(body, headers=entry["headers"])
     response.headers["ETag"] = quote_etag(_visitor_etag(entry, session.get(CSRF_FIELD)))
     return response
-
-
-def _forget_version() -> None:
-    if has_app_context():
-        version = current_app.extensions.get(_VERSION)
-        if version is not None:
-            version.forget()
-
-
-# Any write through this process's sessions (a flush, a bulk or conditional UPDATE such as a
-# workflow transition) makes it recompute the version at its next page: its own changes show
-# at once; other processes see them within PAGE_CACHE_RECHECK_SECONDS.
-@event.listens_for(Session, "after_flush")
-def _after_flush(_session, _context) -> None:
-    _forget_version()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(_session) -> None:
-    _forget_version()
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        _forget_version()

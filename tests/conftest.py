@@ -168,7 +168,7 @@ def login_as(client):
 @pytest.fixture
 def exact_query_counts(app):
     """Statement counts that do not depend on the clock: the data versions of the page and
-    feed caches are recomputed on every request, not once per recheck interval (a request
-    landing inside the interval would run two statements fewer)."""
+    feed caches are read on every request, not once per recheck interval (a request landing
+    inside the interval would run one statement fewer)."""
     app.config.update(PAGE_CACHE_RECHECK_SECONDS=0, FEED_RECHECK_SECONDS=0)
     return app

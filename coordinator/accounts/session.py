@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request_started
+from flask import Flask, current_app, g, request, request_started, session
 from flask_babel import lazy_gettext as _l
+from flask_login.config import COOKIE_NAME
 
 from coordinator.extensions import db, login_manager
 from coordinator.tokens import same_token
@@ -31,6 +32,14 @@ def _forget_cached_user(sender, **extra) -> None:
     # Flask-WTF caches the CSRF token there the same way.
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
+    # A visitor who is not signed in (no user in the session, no remember-me cookie) is
+    # anonymous without asking Flask-Login. Its "strong" session protection would find their
+    # session (which holds a CSRF token, and no login identifier) foreign on every request and
+    # mark it changed, so that each answer re-signed and re-sent the session cookie: a cached
+    # page's 304 then cost about as much as the page.
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+    if "_user_id" not in session and remember_cookie not in request.cookies:
+        g._login_user = login_manager.anonymous_user()
 
 
 @login_manager.user_loader

@@ -11,7 +11,7 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.activities import bp, display, queries, versions  # noqa: F401 (registers)
+from coordinator.activities import bp, display, queries
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.permissions import can_view_event, can_view_project
 from coordinator.pagecache import cached_page

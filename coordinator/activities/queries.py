@@ -26,7 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from coordinator.activities.filters import EventFilters, events_of_partners
@@ -113,11 +113,14 @@ class KeysetPage:
 
 def event_card_options() -> list[LoaderOption]:
     """What an event card shows, loaded in a fixed number of queries."""
+    # Many-to-ones join the event's own statement: a selectin load skips its statement when no
+    # row has one (no project, no co-organiser) or all are loaded already, so the count would
+    # depend on the data.
     return [
-        selectinload(Event.lead_partner),
-        selectinload(Event.partner_links).selectinload(EventPartner.partner),
+        joinedload(Event.lead_partner),
+        joinedload(Event.project),
+        selectinload(Event.partner_links).joinedload(EventPartner.partner),
         selectinload(Event.themes),
-        selectinload(Event.project),
     ]
 
 

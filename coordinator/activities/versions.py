@@ -1,97 +1,78 @@
-"""The data version of the public pages: a cheap fingerprint that moves whenever anything an
-events list, calendar, event, partner or project page shows changes. Registered with the core
-page cache (coordinator/pagecache.py) when the blueprint is registered."""
+"""Which writes move the data versions of public pages and feeds (coordinator/dataversion.py):
+the one home of that rule. The caches of both trust it, so a table a page or a feed reads and
+this rule forgets would leave them stale; tests/test_data_version.py holds every other table to
+a list of tables no public page or feed shows."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import inspect
 
-from coordinator import pagecache
-from coordinator.activities import bp
-from coordinator.activities.models import (
-    Confirmation,
-    Event,
-    EventPartner,
-    EventTranslation,
-    Project,
-    ProjectPartner,
-    ProjectTranslation,
-    Theme,
-    ThemeTranslation,
-    event_themes,
-    project_themes,
+from coordinator import dataversion
+from coordinator.activities.models import PUBLISHED_STATES, Event
+
+# Every table an anonymous public page reads (lists, calendar, event, partner and project pages,
+# with their filters, themes, groups and attached documents).
+PAGE_TABLES = frozenset(
+    {
+        "events",
+        "event_partners",
+        "event_themes",
+        "projects",
+        "project_partners",
+        "project_themes",
+        "themes",
+        "partners",
+        "partner_groups",
+        "partner_group_members",
+        "documents",
+        "document_versions",
+        # Content in other languages (multilingual.py).
+        "event_translations",
+        "project_translations",
+        "partner_translations",
+        "theme_translations",
+    }
 )
-from coordinator.extensions import db
-from coordinator.partners.models import Partner, PartnerTranslation
+# What a feed's bytes hold: its events with their themes, and which events its scope takes
+# (co-organisers, themes). Partner and project names title their feeds: a rename or removal
+# moves the feeds, a new one is in no feed built before.
+FEED_TABLES = frozenset(
+    {
+        "events",
+        "event_partners",
+        "event_themes",
+        "themes",
+        "event_translations",
+        "theme_translations",
+    }
+)
+# Feeds in a language (?lang=) are titled with the partner's or project's translated name.
+FEED_TITLE_TABLES = frozenset(
+    {"partners", "projects", "partner_translations", "project_translations"}
+)
+
+_NOTHING: frozenset[str] = frozenset()
 
 
-def _fingerprint(table_or_model, *columns):
-    return [select(column).select_from(table_or_model).scalar_subquery() for column in columns]
+def moved_scopes(table: str, change: dataversion.Change, instance: object | None) -> frozenset[str]:
+    """The data versions a write of `table` moves (`instance`: the flushed object, or None for a
+    statement over rows this cannot see, which moves all the table may touch)."""
+    if isinstance(instance, Event) and not _is_or_was_published(instance):
+        return _NOTHING  # no public page or feed shows an event never published
+    scopes = set()
+    if table in PAGE_TABLES:
+        scopes.add(dataversion.PAGES)
+    if table in FEED_TABLES or (table in FEED_TITLE_TABLES and change != "insert"):
+        scopes.add(dataversion.FEEDS)
+    return frozenset(scopes)
 
 
-def public_data_version() -> tuple:
-    """Counts, id sums and latest stamps of every table the public pages read: an insert,
-    edit, transition, deletion, link change or rename anywhere moves it."""
-    parts = [
-        *_fingerprint(
-            Event,
-            func.count(Event.id),
-            func.coalesce(func.sum(Event.id), 0),
-            func.max(Event.updated_dt),
-            func.max(Event.status_changed_dt),
-            func.coalesce(func.sum(Event.sequence), 0),
-        ),
-        *_fingerprint(
-            Project,
-            func.count(Project.id),
-            func.coalesce(func.sum(Project.id), 0),
-            func.max(Project.updated_dt),
-            func.max(Project.status_changed_dt),
-        ),
-        *_fingerprint(
-            Partner,
-            func.count(Partner.id),
-            func.coalesce(func.sum(Partner.id), 0),
-            func.max(Partner.updated_dt),
-        ),
-        *(
-            item
-            for link in (EventPartner, ProjectPartner)
-            for item in _fingerprint(
-                link,
-                func.count(),
-                func.coalesce(func.sum(link.partner_id), 0),
-                func.coalesce(func.sum(link.owner_id_column()), 0),
-                func.max(link.responded_dt),
-                func.count().filter(link.confirmation == Confirmation.CONFIRMED),
-            )
-        ),
-        *(
-            item
-            for table, owner in ((event_themes, "event_id"), (project_themes, "project_id"))
-            for item in _fingerprint(
-                table,
-                func.count(),
-                func.coalesce(func.sum(table.c.theme_id), 0),
-                func.coalesce(func.sum(table.c[owner]), 0),
-            )
-        ),
-        *(
-            item
-            for table in (
-                EventTranslation,
-                ProjectTranslation,
-                PartnerTranslation,
-                ThemeTranslation,
-            )
-            for item in _fingerprint(table, func.count(), func.max(table.updated_dt))
-        ),
-    ]
-    counts = tuple(db.session.execute(select(*parts)).one())
-    themes = tuple(db.session.execute(select(Theme.id, Theme.name, Theme.is_active)).all())
-    return counts, themes
+def _is_or_was_published(event: Event) -> bool:
+    state = inspect(event)
+    if "status" not in state.dict:  # not loaded: it cannot be told without a query
+        return True
+    statuses = (state.dict["status"], *state.attrs.status.history.deleted)
+    return any(status in PUBLISHED_STATES for status in statuses)
 
 
-@bp.record_once
-def _register_page_version(state) -> None:
-    pagecache.register_version(state.app, public_data_version)
+dataversion.set_rule(moved_scopes)

@@ -25,17 +25,8 @@ from flask import current_app, request
 from sqlalchemy import Row, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
-from coordinator import metrics
-from coordinator.activities.models import (
-    LONG_EVENT_DAYS,
-    Event,
-    EventTranslation,
-    ProjectTranslation,
-    Status,
-    Theme,
-    ThemeTranslation,
-    event_themes,
-)
+from coordinator import dataversion, metrics
+from coordinator.activities.models import LONG_EVENT_DAYS, Event, Status, Theme, event_themes
 from coordinator.activities.queries import long_running_clause
 from coordinator.db import utcnow
 from coordinator.extensions import db
@@ -50,7 +41,6 @@ from coordinator.feeds.services import (
     reach_notice,
     to_feed_event,
 )
-from coordinator.partners.models import PartnerTranslation
 from coordinator.sharedcache import SharedCache, shared_cache
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -194,57 +184,14 @@ def feed_cache() -> FeedCache:
     return cache
 
 
-def feed_version(scope: FeedScope) -> tuple:
-    """A cheap fingerprint of everything the feed may show: any insert, edit, status or
-    visibility change, deletion or filter membership change moves it."""
-    # CATEGORIES come from themes: attaching one to an event does not touch the event's row,
-    # and renaming one touches no event at all. Theme links are counted network-wide (one
-    # cheap scan, no join): a change anywhere rebuilds, which is rare.
-    links = (
-        select(func.count()).select_from(event_themes),
-        select(func.coalesce(func.sum(event_themes.c.theme_id), 0)),
-        select(func.coalesce(func.sum(event_themes.c.event_id), 0)),
-    )
-    query = select(
-        func.count(Event.id),
-        func.coalesce(func.sum(Event.id), 0),
-        func.max(Event.updated_dt),
-        func.coalesce(func.sum(Event.sequence), 0),
-        *(link.scalar_subquery() for link in links),
-    )
-    count, id_sum, latest, sequences, *link_sums = db.session.execute(scoped(query, scope)).one()
-    names = hashlib.sha256(
-        repr(db.session.execute(select(Theme.id, Theme.name).order_by(Theme.id)).all()).encode()
-    ).hexdigest()
-    return (
-        int(count),
-        int(id_sum),
-        _as_utc(latest),
-        int(sequences),
-        tuple(int(v) for v in link_sums),
-        names,
-    )
-
-
-def translations_version() -> tuple:
-    """A fingerprint of every translation a `?lang=` feed may show (events' texts, theme names
-    in CATEGORIES, the partner or project in its title): counts and latest stamps, network-wide
-    (one cheap aggregate per table). Kept apart from feed_version(): feeds without `lang` show
-    originals only and never depend on it."""
-    parts = [
-        select(aggregate).select_from(table).scalar_subquery()
-        for table in (EventTranslation, ThemeTranslation, PartnerTranslation, ProjectTranslation)
-        for aggregate in (func.count(), func.max(table.updated_dt))
-    ]
-    return tuple(db.session.execute(select(*parts)).one())
-
-
-def scope_version(scope: FeedScope) -> tuple:
-    """What the feed's bytes depend on: feed_version(), and for a `?lang=` feed the
-    translations too."""
-    if scope.language is None:
-        return feed_version(scope)
-    return (feed_version(scope), translations_version())
+def feed_version() -> dataversion.VersionRead:
+    """What every feed is built from: the feeds' data version (coordinator/dataversion.py, its
+    rule in activities/versions.py), which moves in the same transaction as any change a feed
+    may show (a published event's insert, edit, transition or deletion, its themes and
+    co-organisers, a theme's, partner's or project's rename). One row read per
+    FEED_RECHECK_SECONDS per process, whatever the size of the data. Time passing moves no
+    version: each feed's valid_until rebuilds it when its window next changes."""
+    return dataversion.current(dataversion.FEEDS, current_app.config["FEED_RECHECK_SECONDS"])
 
 
 def _digest(value) -> str:
@@ -298,9 +245,13 @@ def _current_feed(scope: FeedScope, now: datetime) -> BuiltFeed:
         found = _served(cache, scope, store, shared, local, shared.checked_dt)
         if found is not None:
             return found
-    version = _digest(scope_version(scope))
+    if dataversion.has_unsaved_changes(dataversion.FEEDS):
+        # This session's uncommitted changes: a feed built from them is no one else's.
+        return build_feed(scope, Window.at(now), "unsaved", None)
+    read = feed_version()
+    version, checked_dt = _digest(read.token), min(now, read.read_dt)
     if _is_current(shared, version, now):
-        found = _served(cache, scope, store, shared, local, now)
+        found = _served(cache, scope, store, shared, local, checked_dt)
         if found is not None:
             store.set(key + ":meta", found.meta(), ttl=_ttl())
             return found
@@ -311,7 +262,7 @@ def _current_feed(scope: FeedScope, now: datetime) -> BuiltFeed:
         # Whoever held the lock may have just built this very version.
         latest = FeedMeta.parse(store.get(key + ":meta"))
         if _is_current(latest, version, now):
-            found = _served(cache, scope, store, latest, local, now)
+            found = _served(cache, scope, store, latest, local, checked_dt)
             if found is not None:
                 return found
         if not building and previous is not None:
@@ -320,6 +271,7 @@ def _current_feed(scope: FeedScope, now: datetime) -> BuiltFeed:
                 return stale
         # Ours to build (or the other builder is taking too long: never fail the request).
         built = build_feed(scope, Window.at(now), version, latest or previous)
+        built.checked_dt = min(built.checked_dt, checked_dt)  # when `version` was read
         metrics.FEED_BUILDS.inc()
         with cache.lock:
             cache.builds += 1

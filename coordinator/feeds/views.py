@@ -228,7 +228,13 @@ def atom():
             entries=entries,
             language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
         )
+    # The latest edit shown, and at least the last change to any feed's data: when an entry
+    # leaves (deleted, no longer public), the newest stamp shown can go back in time, and an
+    # If-Modified-Since client holding the entry would get a 304.
+    changed = cache.feed_version().changed_dt
     last_modified = max((e.updated_dt for e in entries), default=cache.EPOCH)
+    if changed is not None:
+        last_modified = max(last_modified, changed)
     return conditional(
         body,
         cache.strong_etag(body),

@@ -56,3 +56,34 @@ class TestConfiguredRememberCookie:
 
     def test_keep_me_signed_in_lasts_as_configured(self, client, focal_point):
         assert _remember_cookie_lifetime(client, focal_point) == timedelta(hours=2)
+
+
+def test_a_session_cookie_in_another_browser_is_signed_out(app, focal_point, login_as, client):
+    """Flask-Login's strong session protection still guards signed-in sessions (visitors who
+    never signed in skip it: coordinator/accounts/session.py)."""
+    login_as(focal_point)
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    stolen = app.test_client()
+    stolen.set_cookie("session", client.get_cookie("session").value)
+    page = stolen.get("/", headers={"User-Agent": "Another browser"}).get_data(as_text=True)
+    assert "Sign out" not in page and focal_point.name not in page
+
+
+def test_keep_me_signed_in_works_after_the_session_cookie_is_gone(app, focal_point, client):
+    db.session.commit()
+    client.post(
+        "/login", data={"email": focal_point.email, "password": DEFAULT_PASSWORD, "remember": "y"}
+    )
+    returning = app.test_client()
+    returning.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    assert "Sign out" in returning.get("/").get_data(as_text=True)
+
+
+def test_a_visitor_who_never_signed_in_keeps_the_session_cookie_they_have(app):
+    visitor = app.test_client()
+    first = visitor.get("/events/")
+    assert "Set-Cookie" in first.headers  # their CSRF token, in a new session
+    # Nothing changed in their session: no new cookie (re-signing it on every request made a
+    # cached page's 304 cost as much as the page).
+    for response in (visitor.get("/events/"), visitor.get("/calendar/")):
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers

@@ -12,16 +12,19 @@ import re
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine
 from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
+from coordinator import dataversion
 from coordinator.access import public
-from coordinator.activities.models import Status, Visibility
+from coordinator.activities.models import Event, Status, Visibility
 from coordinator.activities.services import transition
-from coordinator.activities.versions import public_data_version
 from coordinator.activities.workflow import Action
 from coordinator.extensions import db
 from coordinator.pagecache import CSRF_PLACEHOLDER, KEY_PREFIX, cached_page
@@ -231,6 +234,10 @@ def test_the_language_is_part_of_the_key(app, network):
     assert 'lang="en"' in _text(visitor.get("/events/", headers={"Accept-Language": "en"}))
 
 
+def public_data_version() -> str:
+    return dataversion.current(dataversion.PAGES, max_age=0).token
+
+
 def test_an_approval_or_a_cancellation_moves_the_version(app, network, staff):
     _, _, _, events = network
     visitor = app.test_client()
@@ -256,17 +263,25 @@ def test_another_process_sees_a_change_within_the_recheck_interval(app, network)
     app.config["PAGE_CACHE_RECHECK_SECONDS"] = 0
     visitor = app.test_client()
     assert "Network Only Marker" not in _text(visitor.get("/events/"))
-    # A write this process's sessions did not see (another worker): only the version notices.
+    # A write this app's sessions and engine did not see (another worker, another host): only
+    # the version row in the database tells.
     event_id = events["network"].id
-    table = events["network"].__table__
     db.session.remove()  # ends the read the request left open (SQLite would lock the write)
-    with db.engine.begin() as connection:
-        connection.execute(
-            table.update()
-            .where(table.c.id == event_id)
-            .values(visibility="public", updated_dt=datetime.now(UTC))
-        )
+    with another_process() as session:
+        session.get(Event, event_id).visibility = Visibility.PUBLIC
+        session.commit()
     assert "Network Only Marker" in _text(visitor.get("/events/"))
+
+
+@contextmanager
+def another_process():
+    """A session on an engine of its own, outside any app: what another worker writes with."""
+    engine = create_engine(db.engine.url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def test_304_for_the_etag_the_visitor_was_given(app, network):
@@ -277,6 +292,7 @@ def test_304_for_the_etag_the_visitor_was_given(app, network):
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
     assert again.headers.get("Cache-Control") == first.headers.get("Cache-Control")
+    assert "Set-Cookie" not in again.headers  # their session is theirs already: not re-sent
     # Another visitor's copy holds another token: not theirs to keep.
     assert app.test_client().get("/events/", headers={"If-None-Match": etag}).status_code == 200
     assert visitor.get("/events/", headers={"If-None-Match": '"other"'}).status_code == 200

@@ -380,6 +380,26 @@ def test_atom_feed_of_newly_published_events(fetch):
     )
 
 
+@pytest.mark.parametrize("removal", ["deleted", "network-only"])
+def test_an_atom_client_sending_if_modified_since_sees_a_removal(fetch, removal):
+    now = datetime.now(UTC)
+    kept = factories.EventFactory(published_dt=_at(-2), updated_dt=now - timedelta(hours=2))
+    gone = factories.EventFactory(published_dt=_at(-1), updated_dt=now - timedelta(hours=1))
+    with time_machine.travel(now - timedelta(minutes=1), tick=False):
+        first = fetch("/events.atom")
+    assert f"/events/{gone.id}" in first.get_data(as_text=True)
+    # The newest edit shown leaves the feed: the newest stamp left is older than the client's.
+    if removal == "deleted":
+        db.session.delete(gone)
+    else:
+        gone.visibility = Visibility.NETWORK
+    second = fetch("/events.atom", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert second.status_code == 200
+    assert f"/events/{gone.id}" not in second.get_data(as_text=True)
+    assert f"/events/{kept.id}" in second.get_data(as_text=True)
+    assert second.last_modified > first.last_modified
+
+
 def test_version_is_rechecked_at_most_once_per_interval(fetch, builds, app):
     app.config["FEED_RECHECK_SECONDS"] = 60
     event = factories.EventFactory(title="Before")
