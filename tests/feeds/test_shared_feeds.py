@@ -435,25 +435,25 @@ def test_a_build_reads_only_as_far_as_the_cap_and_translates_kinds_once(app, fet
     app.config["FEED_MAX_BYTES"] = 15_000
 
     loaded, labels, assembled = [], [], []
+    # The build reads rows, not Events: each batch's ids go to one lookup of their themes.
+    real_theme_names = feeds_cache._theme_names
 
-    def on_load(target, context):
-        loaded.append(target.id)
+    def theme_names(event_ids):
+        loaded.extend(event_ids)
+        return real_theme_names(event_ids)
 
-    sa_event.listen(Event, "load", on_load)
+    monkeypatch.setattr(feeds_cache, "_theme_names", theme_names)
     real_label = EventKind.label
     monkeypatch.setattr(
         EventKind, "label", property(lambda kind: labels.append(kind) or real_label.fget(kind))
     )
     real_assemble = ical.assemble
     monkeypatch.setattr(ical, "assemble", lambda *a: assembled.append(1) or real_assemble(*a))
-    try:
-        response = fetch("/calendar.ics")
-    finally:
-        sa_event.remove(Event, "load", on_load)
+    response = fetch("/calendar.ics")
     assert response.status_code == 200 and "X-Coordinator-Feed-Until" in response.headers
     written = len(_uids(response.data))
     assert 0 < written < feeds_cache.BATCH
-    assert len(loaded) <= feeds_cache.BATCH  # one batch read, not the window's 160 events
+    assert 0 < len(loaded) <= feeds_cache.BATCH  # one batch read, not the window's 160 events
     assert len(labels) <= len(EventKind)
     assert len(assembled) == 1
 
