@@ -11,7 +11,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Boolean, ColumnElement, Select, exists, or_, select, union
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.compiler import compiles
 
 from coordinator.activities.models import (
@@ -102,9 +113,10 @@ class EventFilters:
             args["end"] = self.end.isoformat()
         return args
 
-    def apply(self, query: Select) -> Select:
-        """Narrow a select() over Event to these filters."""
-        if self.partners:
+    def apply(self, query: Select, partners: bool = True) -> Select:
+        """Narrow a select() over Event to these filters. `partners=False` leaves out the
+        partner filter, for a list that reads it as partner_sides() instead."""
+        if self.partners and partners:
             partner_ids = select(Partner.id).where(Partner.slug.in_(self.partners))
             query = query.where(events_of_partners(partner_ids))
         if self.projects:
@@ -148,18 +160,52 @@ class EventFilters:
         return query
 
 
+def _co_organiser_link(partner_ids) -> ColumnElement[bool]:
+    """An event_partners row naming one of the partners, confirmed: what makes a partner a
+    co-organiser of an event."""
+    return and_(
+        EventPartner.partner_id.in_(partner_ids),
+        EventPartner.confirmation == Confirmation.CONFIRMED,
+    )
+
+
 def events_of_partners(partner_ids) -> ColumnElement[bool]:
     """Events led by one of the partners, or co-organised by one with its confirmation.
 
     The ids of both kinds come from one UNION, each side read from its own index
-    (events.lead_partner_id, event_partners.partner_id), where an OR over EXISTS would have
-    the planner test every candidate event in turn."""
+    (ix_events_lead_start, event_partners.partner_id), where an OR over EXISTS would have
+    the planner test every candidate event in turn. This gathers every event of the
+    partners: a list read in order seeks partner_sides() instead."""
     led = select(Event.id).where(Event.lead_partner_id.in_(partner_ids))
-    co_organised = select(EventPartner.event_id).where(
-        EventPartner.partner_id.in_(partner_ids),
-        EventPartner.confirmation == Confirmation.CONFIRMED,
-    )
+    co_organised = select(EventPartner.event_id).where(_co_organiser_link(partner_ids))
     return _OneOf(Event.id, union(led, co_organised))
+
+
+def partner_sides(partner_ids: list[int]) -> list[ColumnElement[bool]]:
+    """The events of the partners (as events_of_partners) in two disjoint sides, each of
+    which a list ordered by (start_dt, id) seeks and stops at its page:
+
+    - led by one of them: along ix_events_lead_start (for one partner; for several, the
+      planner picks between that index and the start index);
+    - co-organised by one of them but led by another: along the start index, each event's
+      co-organisers looked up by the event_partners primary key (or, for a partner that
+      co-organises few events, its event_partners rows, which are then few).
+
+    Disjoint, so that merged seeks and summed counts take no event twice. The ids are
+    values, not a subquery: the planner then knows a single partner's lead index range is
+    read in order."""
+    if not partner_ids:
+        return [false()]
+    led = (
+        Event.lead_partner_id == partner_ids[0]
+        if len(partner_ids) == 1
+        else Event.lead_partner_id.in_(partner_ids)
+    )
+    co_organised = and_(
+        not_(led),
+        exists().where(EventPartner.event_id == Event.id, _co_organiser_link(partner_ids)),
+    )
+    return [led, co_organised]
 
 
 class _OneOf(ColumnElement[bool]):
@@ -209,4 +255,4 @@ def _day_start_utc(day: date, next_day: bool = False):
     return moment + timedelta(days=1) if next_day else moment
 
 
-__all__ = ["EventFilters", "events_of_partners"]
+__all__ = ["EventFilters", "events_of_partners", "partner_sides"]

@@ -23,13 +23,15 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from coordinator.activities.filters import EventFilters, events_of_partners
+from coordinator.activities.filters import EventFilters, partner_sides
 from coordinator.activities.models import (
     LONG_EVENT_DAYS,
     LONG_RUNNING_SQL,
@@ -172,24 +174,49 @@ def overlapping(first: datetime, last: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
+def _seek_branch(
+    base: Select, part: ColumnElement[bool], *, descending: bool, limit: int, after=None
+) -> Select:
+    """(start_dt, id) of the first `limit` events of one part after the cursor, in list
+    order: an index range read in order and stopped at `limit`."""
+    key = tuple_(Event.start_dt, Event.id)
+    query = base.with_only_columns(Event.start_dt, Event.id).where(part)
+    if after is not None:
+        bound = tuple_(literal(after.start_dt, UTCDateTime()), literal(after.id))
+        query = query.where(key < bound if descending else key > bound)
+    order = (Event.start_dt.desc(), Event.id.desc()) if descending else (Event.start_dt, Event.id)
+    return query.order_by(*order).limit(limit)
+
+
+def _run_branches(branches: list[Select]) -> list[list[tuple[datetime, int]]]:
+    """The rows of each branch, all read in one statement (UNION ALL, each branch planned
+    and limited on its own): one round trip whatever the number of parts and sides."""
+    if len(branches) == 1:
+        return [[tuple(row) for row in db.session.execute(branches[0])]]
+    selects = []
+    for number, branch in enumerate(branches):
+        rows = branch.subquery()
+        selects.append(select(rows.c.start_dt, rows.c.id, literal(number).label("branch")))
+    found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
+    for start_dt, number, branch in db.session.execute(union_all(*selects)):
+        found[branch].append((start_dt, number))
+    return found
+
+
+def _merged(found: list[list[tuple[datetime, int]]], *, descending: bool, limit: int):
+    rows = sorted((row for rows in found for row in rows), reverse=descending)
+    return rows[:limit]
+
+
 def seek_ids(
     base: Select, parts: list[ColumnElement[bool]], *, descending: bool, limit: int, after=None
 ) -> list[tuple[datetime, int]]:
     """(start_dt, id) of the first `limit` events of `base` after the cursor, in list order:
     each part is an index range read in order and stopped at `limit`, then merged."""
-    key = tuple_(Event.start_dt, Event.id)
-    rows: list[tuple[datetime, int]] = []
-    for part in parts:
-        query = base.with_only_columns(Event.start_dt, Event.id).where(part)
-        if after is not None:
-            bound = tuple_(literal(after.start_dt, UTCDateTime()), literal(after.id))
-            query = query.where(key < bound if descending else key > bound)
-        order = (
-            (Event.start_dt.desc(), Event.id.desc()) if descending else (Event.start_dt, Event.id)
-        )
-        rows += [tuple(row) for row in db.session.execute(query.order_by(*order).limit(limit))]
-    rows.sort(reverse=descending)
-    return rows[:limit]
+    branches = [
+        _seek_branch(base, part, descending=descending, limit=limit, after=after) for part in parts
+    ]
+    return _merged(_run_branches(branches), descending=descending, limit=limit)
 
 
 def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> list[Event]:
@@ -205,10 +232,16 @@ def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> li
 
 def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, bool]:
     """How many events match, counting at most COUNT_CAP + 1 rows of each part's index range."""
-    total = 0
-    for part in parts:
-        capped = base.with_only_columns(Event.id).where(part).limit(COUNT_CAP + 1).subquery()
-        total += db.session.scalar(select(func.count()).select_from(capped)) or 0
+    # One statement: each part's capped read is a branch of a UNION ALL.
+    capped = [
+        select(rows.c.id)
+        for rows in (
+            base.with_only_columns(Event.id).where(part).limit(COUNT_CAP + 1).subquery()
+            for part in parts
+        )
+    ]
+    matches = (capped[0] if len(capped) == 1 else union_all(*capped)).subquery()
+    total = db.session.scalar(select(func.count()).select_from(matches)) or 0
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 
@@ -250,6 +283,20 @@ def keyset_page(
     return page
 
 
+def _listed(user, filters: EventFilters) -> tuple[Select, list[ColumnElement[bool]]]:
+    """The events a list shows, as a base query and the disjoint sides to seek on it (the
+    partner filter's sides, or one side without it)."""
+    base = filters.apply(select(Event).where(published_events_clause(user)), partners=False)
+    if not filters.partners:
+        return base, [true()]
+    ids = list(db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners))))
+    return base, partner_sides(ids)
+
+
+def _by_side(sides: list[ColumnElement[bool]], parts: list[ColumnElement[bool]]):
+    return [and_(side, part) for side in sides for part in parts]
+
+
 def upcoming_events(
     user,
     filters: EventFilters,
@@ -258,8 +305,8 @@ def upcoming_events(
     now: datetime | None = None,
 ) -> KeysetPage:
     """Published events the user may see that have not ended yet, soonest first."""
-    base = filters.apply(select(Event).where(published_events_clause(user)))
-    parts = running_after(now or utcnow())
+    base, sides = _listed(user, filters)
+    parts = _by_side(sides, running_after(now or utcnow()))
     return keyset_page(base, parts, descending=False, after=after, before=before)
 
 
@@ -272,10 +319,14 @@ def past_events(
 ) -> KeysetPage:
     """Published events the user may see that have ended, most recent first."""
     now = now or utcnow()
-    base = filters.apply(select(Event).where(published_events_clause(user)))
-    # start_dt < now follows from end_dt < now; said outright, it bounds the index range.
-    parts = [and_(Event.start_dt < now, Event.end_dt < now)]
+    base, sides = _listed(user, filters)
+    parts = _by_side(sides, [_ended(now)])
     return keyset_page(base, parts, descending=True, after=after, before=before)
+
+
+def _ended(now: datetime) -> ColumnElement[bool]:
+    # start_dt < now follows from end_dt < now; said outright, it bounds the index range.
+    return and_(Event.start_dt < now, Event.end_dt < now)
 
 
 @dataclass
@@ -362,38 +413,49 @@ class EventsByTime:
     past: list[Event]
 
 
-def _split_by_time(base: Select, now: datetime, limit: int) -> EventsByTime:
-    """The first `limit` upcoming and the last `limit` past events of `base`."""
-    upcoming = seek_ids(base, running_after(now), descending=False, limit=limit)
-    past = seek_ids(
-        base, [and_(Event.start_dt < now, Event.end_dt < now)], descending=True, limit=limit
+def _split_by_time(
+    base: Select, sides: list[ColumnElement[bool]], now: datetime, limit: int
+) -> EventsByTime:
+    """The first `limit` upcoming and the last `limit` past events of `base`, each side
+    seeking its own index range on either side of now, all in one statement."""
+    upcoming = _by_side(sides, running_after(now))
+    past = _by_side(sides, [_ended(now)])
+    found = _run_branches(
+        [_seek_branch(base, part, descending=False, limit=limit) for part in upcoming]
+        + [_seek_branch(base, part, descending=True, limit=limit) for part in past]
     )
+    soonest = _merged(found[: len(upcoming)], descending=False, limit=limit)
+    latest = _merged(found[len(upcoming) :], descending=True, limit=limit)
     # One load for both lists: the same statements whatever is on either side.
-    events = load_events([number for _, number in upcoming + past])
-    return EventsByTime(upcoming=events[: len(upcoming)], past=events[len(upcoming) :])
+    events = load_events([number for _, number in soonest + latest])
+    return EventsByTime(upcoming=events[: len(soonest)], past=events[len(soonest) :])
 
 
 def partner_events(
     user, partner: Partner, now: datetime | None = None, limit: int = PARTNER_PAGE_LIMIT
 ) -> EventsByTime:
-    """The partner's published events (lead or confirmed co-organiser) the user may see."""
-    base = select(Event).where(published_events_clause(user), events_of_partners([partner.id]))
-    return _split_by_time(base, now or utcnow(), limit)
+    """The partner's published events (lead or confirmed co-organiser) the user may see:
+    the nearest `limit` on each side of now, sought on the lead and co-organiser sides."""
+    base = select(Event).where(published_events_clause(user))
+    return _split_by_time(base, partner_sides([partner.id]), now or utcnow(), limit)
 
 
 def project_events(
     user, project: Project, now: datetime | None = None, limit: int = PARTNER_PAGE_LIMIT
 ) -> EventsByTime:
-    """The project's published events the user may see (the nearest `limit` on each side)."""
+    """The project's published events the user may see (the nearest `limit` on each side),
+    along ix_events_project_start."""
     base = select(Event).where(published_events_clause(user), Event.project_id == project.id)
-    return _split_by_time(base, now or utcnow(), limit)
+    return _split_by_time(base, [true()], now or utcnow(), limit)
 
 
 def _project_options() -> list[LoaderOption]:
+    """What a project's page and its card in the projects list show. The partners join the
+    statements of the project and of its links rather than taking one statement each."""
     return [
-        selectinload(Project.lead_partner),
+        joinedload(Project.lead_partner),
         selectinload(Project.themes),
-        selectinload(Project.partner_links).selectinload(ProjectPartner.partner),
+        selectinload(Project.partner_links).joinedload(ProjectPartner.partner),
     ]
 
 
@@ -410,7 +472,9 @@ def published_projects(user) -> list[Project]:
 
 
 def partner_projects(user, partner: Partner) -> list[Project]:
-    """Published projects the partner leads or has confirmed taking part in."""
+    """Published projects the partner leads or has confirmed taking part in, with what the
+    partner page's list shows of them (title, acronym, dates, status: no partners or
+    themes to load)."""
     involved = or_(
         Project.lead_partner_id == partner.id,
         exists().where(
@@ -423,7 +487,6 @@ def partner_projects(user, partner: Partner) -> list[Project]:
         db.session.scalars(
             select(Project)
             .where(published_projects_clause(user), involved)
-            .options(*_project_options())
             .order_by(Project.start_date.desc(), Project.title)
         ).all()
     )
