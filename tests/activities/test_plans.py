@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, text
 
-from coordinator.activities.models import Event, EventPartner, Theme, event_themes
+from coordinator.activities.models import Event, EventPartner, Project, Theme, event_themes
 from coordinator.extensions import db
 from coordinator.partners.models import Partner
 
@@ -124,6 +124,25 @@ def _seeks(plans, *needles: str) -> list[str]:
     ]
 
 
+def _capped(plan: str) -> bool:
+    """Every read of events in the plan is under a Limit (each branch of a count stops after
+    COUNT_CAP + 1 rows)."""
+    lines = plan.splitlines()
+    for number, line in enumerate(lines):
+        if " on events" not in line:
+            continue
+        depth = len(line) - len(line.lstrip())
+        ancestors = []
+        for above in reversed(lines[:number]):
+            indent = len(above) - len(above.lstrip())
+            if indent < depth and "->" in above or indent == 0:
+                ancestors.append(above.strip())
+                depth = indent
+        if not any(a.startswith(("->  Limit", "Limit")) for a in ancestors):
+            return False
+    return True
+
+
 def test_the_events_list_seeks_the_start_index(postgresql, client):
     _seed()
     plans = _plans(client, "/events/")
@@ -131,34 +150,140 @@ def test_the_events_list_seeks_the_start_index(postgresql, client):
     # filter form; the count stops after COUNT_CAP + 1 rows whichever way it reads them.
     for statement, plan in plans:
         if statement.startswith("SELECT count("):
-            assert plan.splitlines()[1].strip().startswith("->  Limit"), plan
+            assert _capped(plan), plan
         else:
             assert "Seq Scan on events" not in plan, f"{statement}\n{plan}"
-    seeks = _seeks(plans)
-    assert len(seeks) == 2, plans  # the running-or-future part and the long-running part
-    for plan in seeks:
-        assert "Seq Scan on events" not in plan, plan
-    assert "ix_events_start_id" in seeks[0], seeks[0]
-    assert "ix_events_long_running" in seeks[1], seeks[1]
+    (seek,) = _seeks(plans)  # one statement, its parts the branches of a UNION ALL:
+    recent, long_running = _branches(seek)  # the running-or-future part, the long-running
+    assert "Seq Scan on events" not in seek, seek
+    assert "ix_events_start_id" in recent, recent
+    assert "ix_events_long_running" in long_running, long_running
     # The next page seeks from its cursor the same way.
     past = _plans(client, "/events/past")
     (seek,) = _seeks(past)
     assert "Index Scan Backward using ix_events_start_id" in seek, seek
 
 
-def test_the_partner_filter_reads_the_partner_indexes(postgresql, client):
+BUSY = 31  # the partner of _seed_busy_partner
+
+
+def _seed_busy_partner() -> None:
+    """A partner as busy as the bench's busiest: it leads every tenth event and co-organises
+    (confirmed) another tenth; and a project with every tenth event. Then ANALYZE."""
+    db.session.execute(insert(Partner), [dict(id=BUSY, name="Busy", acronym="B", slug="busy")])
+    db.session.execute(
+        insert(Project),
+        [
+            dict(
+                id=1,
+                slug="hub",
+                title="Hub",
+                start_date=datetime.now(UTC).date() - timedelta(days=800),
+                end_date=datetime.now(UTC).date() + timedelta(days=800),
+                lead_partner_id=BUSY,
+                status="approved",
+                status_changed_dt=datetime.now(UTC),
+                submitted_dt=datetime.now(UTC),
+                published_dt=datetime.now(UTC),
+                created_dt=datetime.now(UTC),
+                updated_dt=datetime.now(UTC),
+            )
+        ],
+    )
+    db.session.execute(text(f"UPDATE events SET lead_partner_id = {BUSY} WHERE id % 10 = 3"))
+    db.session.execute(text("UPDATE events SET project_id = 1 WHERE id % 10 = 7"))
+    db.session.execute(
+        insert(EventPartner),
+        [
+            dict(event_id=number, partner_id=BUSY, confirmation="confirmed")
+            for number in range(5, EVENTS + 1, 10)
+        ],
+    )
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def _branches(plan: str) -> list[str]:
+    """The plans of the branches of a UNION ALL (the children of its top Append)."""
+    lines = plan.splitlines()
+    assert lines[0].startswith("Append"), plan
+    branches: list[list[str]] = []
+    for line in lines[1:]:
+        if line.startswith("  ->  "):
+            branches.append([])
+        branches[-1].append(line)
+    return ["\n".join(branch) for branch in branches]
+
+
+def _sought_not_gathered(plan: str, partner_id: int) -> None:
+    """The partner's lists are sought, not gathered: no branch reads every link; every branch
+    stops at its page; the events it leads are read in list order along its range of
+    ix_events_lead_start (no sort of all of them), from now on or back from now; those it
+    co-organises (led by another) along the start index with each event's co-organisers
+    looked up by the event_partners primary key, or, where the planner finds it cheaper (a
+    partner with few links, a small table as here), from the partner's own links."""
+    assert "Seq Scan on event_partners" not in plan, plan
+    led = f"lead_partner_id = {partner_id})"
+    for branch in _branches(plan):
+        assert "Limit" in branch, branch
+        if "ix_events_long_running" in branch:
+            continue  # the few long-running events, whoever leads them
+        if led in branch:
+            assert "Sort" not in branch and "Seq Scan" not in branch, branch
+            assert re.search(r"Index Scan (Backward )?using ix_events_lead_start", branch), branch
+        else:
+            assert f"lead_partner_id <> {partner_id}" in branch, branch
+            assert "pk_event_partners" in branch or "ix_event_partners_partner_id" in branch, branch
+
+
+def test_the_partner_page_seeks_its_lists_along_the_partner_indexes(postgresql, client):
     _seed()
-    plans = _plans(client, "/events/?partner=p7")
+    _seed_busy_partner()
+    plans = _plans(client, "/partners/busy")
     seeks = _seeks(plans, "event_partners")
-    assert seeks, plans
-    for plan in seeks:
-        assert "Seq Scan on events" not in plan, plan
-        assert "Seq Scan on event_partners" not in plan, plan
-        assert "ix_event_partners_partner_id" in plan, plan
-    assert "ix_events_lead_partner_id" in seeks[0], seeks[0]
-    # The partner page runs the same filter.
-    page = _seeks(_plans(client, "/partners/p7"), "event_partners")
-    assert page and all("ix_event_partners_partner_id" in plan for plan in page), page
+    # One statement seeks both lists: upcoming (the partner's and its co-organised events
+    # running now or later, and the long-running ones) and past, each side a branch.
+    assert len(seeks) == 1, plans
+    (statement,) = [s for s, p in plans if "ORDER BY events.start_dt" in s]
+    assert "ANY(ARRAY(" not in statement, statement  # no gathering of every event's id
+    (plan,) = seeks
+    assert len(_branches(plan)) == 6, plan
+    _sought_not_gathered(plan, BUSY)
+    assert "Index Scan Backward using ix_events_lead_start" in plan, plan  # the past, from now
+    assert "ix_events_long_running" in plan, plan
+
+
+def test_the_project_page_seeks_its_lists_along_the_project_index(postgresql, client):
+    _seed()
+    _seed_busy_partner()
+    plans = _plans(client, "/projects/hub")
+    (plan,) = _seeks(plans, "events.project_id")
+    assert "Seq Scan on events" not in plan, plan
+    assert "Index Scan using ix_events_project_start" in plan, plan
+    assert "Index Scan Backward using ix_events_project_start" in plan, plan
+    # Not the project's whole past: the long-running events that started earlier are few.
+    assert "ix_events_long_running" in plan, plan
+    assert all("Limit" in branch for branch in _branches(plan)), plan
+
+
+def test_the_partner_filter_seeks_the_partner_indexes(postgresql, client):
+    _seed()
+    _seed_busy_partner()
+    for url in ("/events/?partner=busy", "/events/past?partner=busy"):
+        plans = _plans(client, url)
+        (seek,) = _seeks(plans, "event_partners")
+        _sought_not_gathered(seek, BUSY)
+        for statement, plan in plans:
+            assert "ANY(ARRAY(" not in statement, statement
+            if statement.startswith("SELECT count("):
+                assert _capped(plan), plan
+    # With several partners, the sides are sought the same way (the planner picks, for each,
+    # between the partners' index ranges and the start index), and counts stop at the cap.
+    for statement, plan in _plans(client, "/events/?partner=busy&partner=p7"):
+        assert "ANY(ARRAY(" not in statement, statement
+        if statement.startswith("SELECT count("):
+            assert _capped(plan), plan
 
 
 def test_the_month_grid_reads_a_window_of_the_start_index(postgresql, client):
