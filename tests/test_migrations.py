@@ -177,3 +177,39 @@ def test_seek_indexes_are_created_and_dropped(empty_database_url, tmp_path):
     done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not names & event_indexes()
+
+
+def test_partner_and_project_seek_indexes_replace_the_single_column_ones(
+    empty_database_url, tmp_path
+):
+    """The partner and project pages' indexes replace those on lead_partner_id and
+    project_id alone, and on PostgreSQL the durations' statistics come with them; the
+    downgrade puts the old indexes back."""
+    new = {"ix_events_lead_start", "ix_events_project_start"}
+    old = {"ix_events_lead_partner_id", "ix_events_project_id"}
+
+    def state() -> tuple[set[str], set[str]]:
+        engine = create_engine(normalise_database_url(empty_database_url))
+        try:
+            indexes = {index["name"] for index in inspect(engine).get_indexes("events")}
+            statistics: set[str] = set()
+            if engine.dialect.name == "postgresql":
+                with engine.connect() as connection:
+                    statistics = set(
+                        connection.scalars(text("SELECT stxname FROM pg_statistic_ext"))
+                    )
+            return indexes, statistics
+        finally:
+            engine.dispose()
+
+    done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    indexes, statistics = state()
+    assert new <= indexes and not old & indexes
+    postgresql = empty_database_url.startswith("postgresql")
+    assert ("st_events_duration" in statistics) is postgresql
+    before = _revision_before("partner_and_project_seek_indexes")
+    done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    indexes, statistics = state()
+    assert old <= indexes and not new & indexes and "st_events_duration" not in statistics

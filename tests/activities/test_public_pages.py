@@ -594,3 +594,121 @@ def test_partner_page_lists_its_events_and_projects(client):
     assert "Led past" in section[section.index("Past events") :]
     assert "Only invited" not in body and "Not ours" not in body
     assert "Our project" in body and "Our draft project" not in body
+
+
+def _section_titles(body: str, start: str, end: str | None = None) -> list[str]:
+    """Card titles between two headings of a page, in page order."""
+    part = body[body.index(start) : body.index(end) if end else len(body)]
+    return re.findall(r'id="event-\d+-title">\s*<a href="/events/\d+"[^>]*>([^<]+)</a>', part)
+
+
+def _partner_lists(client, slug: str) -> tuple[list[str], list[str]]:
+    body = _text(client.get(f"/partners/{slug}"))
+    body = body[body.index('id="partner-activities-heading"') :]
+    return (
+        _section_titles(body, "Upcoming events", "Past events"),
+        _section_titles(body, "Past events"),
+    )
+
+
+def test_partner_page_merges_led_and_co_organised_events_nearest_first(client):
+    """Each list holds the nearest 20 of the events the partner leads and co-organises
+    (confirmed) together, in time order whichever side they come from: upcoming soonest
+    first, with the events under way (long-running ones too) at its top; past most recent
+    first. An event it leads and is also named on appears once."""
+    partner = factories.PartnerFactory(slug="cmi")
+    other = factories.PartnerFactory(slug="other")
+
+    def co_organised(title: str, days: float, **kwargs):
+        event = _event(title, days, lead_partner=other, **kwargs)
+        factories.EventPartnerFactory(event=event, partner=partner)
+        return event
+
+    for day in range(1, 16):  # upcoming: led on odd days, co-organised on even ones
+        (_event if day % 2 else co_organised)(
+            f"Up {day:02d}", day, **({"lead_partner": partner} if day % 2 else {})
+        )
+        (_event if day % 2 else co_organised)(
+            f"Down {day:02d}", -day, **({"lead_partner": partner} if day % 2 else {})
+        )
+    # Under way: led for 60 days and co-organised for 45 days (long-running), and a short one.
+    _event("Led exhibition", 0, start_dt=_at(-60), end_dt=_at(30), lead_partner=partner)
+    co_organised("Co-organised exhibition", 0, start_dt=_at(-45), end_dt=_at(2))
+    co_organised("Under way", 0, start_dt=_at(-1), end_dt=_at(1))
+    # Led and also named as a co-organiser: once only.
+    twice = _event("Up 15.5", 15.5, lead_partner=partner)
+    factories.EventPartnerFactory(event=twice, partner=partner)
+    # Not the partner's, or not shown.
+    _event("Not ours", 2, lead_partner=other)
+    co_organised("Ended long-running", 0, start_dt=_at(-80), end_dt=_at(-40))
+    pending = _event("Only invited", 3, lead_partner=other)
+    factories.EventPartnerFactory(event=pending, partner=partner, confirmation=Confirmation.PENDING)
+    _event("Led draft", 4, lead_partner=partner, status=Status.DRAFT)
+    co_organised("Co-organised draft", 4, status=Status.DRAFT)
+    db.session.commit()
+
+    upcoming, past = _partner_lists(client, "cmi")
+    assert (
+        upcoming
+        == [
+            "Led exhibition",
+            "Co-organised exhibition",
+            "Under way",
+            *[f"Up {day:02d}" for day in range(1, 16)],
+            "Up 15.5",
+        ][:20]
+    )
+    assert past == [*[f"Down {day:02d}" for day in range(1, 16)], "Ended long-running"]
+    assert len(upcoming) == 19  # all of them: 3 under way, 15 days, the one named twice
+
+
+def test_partner_page_stops_each_list_at_twenty_and_links_to_the_rest(client):
+    partner = factories.PartnerFactory(slug="cmi")
+    other = factories.PartnerFactory(slug="other")
+    for day in range(1, 26):
+        lead = partner if day % 3 else other
+        for title, days in ((f"Up {day:02d}", day), (f"Down {day:02d}", -day)):
+            event = _event(title, days, lead_partner=lead)
+            if lead is other:
+                factories.EventPartnerFactory(event=event, partner=partner)
+    db.session.commit()
+    upcoming, past = _partner_lists(client, "cmi")
+    assert upcoming == [f"Up {day:02d}" for day in range(1, 21)]
+    assert past == [f"Down {day:02d}" for day in range(1, 21)]
+    body = _text(client.get("/partners/cmi"))
+    assert 'href="/events/?partner=cmi"' in body and 'href="/events/past?partner=cmi"' in body
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+def test_partner_page_shows_network_only_events_to_signed_in_users(client, login_as, signed_in):
+    partner = factories.PartnerFactory(slug="cmi")
+    other = factories.PartnerFactory(slug="other")
+    _event("Public led", 2, lead_partner=partner)
+    _event("Network led", 3, lead_partner=partner, visibility=Visibility.NETWORK)
+    network = _event("Network co-organised", 4, lead_partner=other, visibility=Visibility.NETWORK)
+    factories.EventPartnerFactory(event=network, partner=partner)
+    _event("Cancelled led", -2, lead_partner=partner, status=Status.CANCELLED)
+    db.session.commit()
+    if signed_in:
+        login_as(factories.UserFactory(role="focal_point", partner=other))
+    upcoming, past = _partner_lists(client, "cmi")
+    if signed_in:
+        assert upcoming == ["Public led", "Network led", "Network co-organised"]
+    else:
+        assert upcoming == ["Public led"]
+    assert past == ["Cancelled led"]
+
+
+def test_project_page_lists_the_nearest_twenty_on_each_side(client):
+    project = factories.ProjectFactory(slug="hub")
+    for day in range(1, 24):
+        _event(f"Up {day:02d}", day, project=project)
+        _event(f"Down {day:02d}", -day, project=project)
+    _event("Long workshop series", 0, start_dt=_at(-50), end_dt=_at(10), project=project)
+    _event("Elsewhere", 1)
+    db.session.commit()
+    body = _text(client.get("/projects/hub"))
+    upcoming = _section_titles(body, 'id="upcoming-heading"', 'id="past-heading"')
+    past = _section_titles(body, 'id="past-heading"')
+    assert upcoming == ["Long workshop series", *[f"Up {day:02d}" for day in range(1, 20)]]
+    assert past == [f"Down {day:02d}" for day in range(1, 21)]
