@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import g
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine.default import NO_CACHE_KEY
 
 from coordinator.activities.models import (
     Event,
@@ -192,3 +193,29 @@ def test_an_event_page_costs_the_same_statements_with_or_without_links(app, clie
 
 def _without_translations(statements: list[str]) -> int:
     return sum("_translations" not in statement.split("WHERE")[0] for statement in statements)
+
+
+@pytest.mark.usefixtures("exact_query_counts")
+def test_every_statement_of_the_public_pages_is_compiled_once(app, client):
+    """Each statement of a page has a cache key, so SQLAlchemy compiles it once and reuses
+    it: a clause of our own without one (a custom construct) would have every statement
+    holding it compiled anew on every request."""
+    network = Network()
+    network.add_events(5)
+    first = db.session.scalar(db.select(factories.Event).order_by(factories.Event.id).limit(1)).id
+    urls = [url.format(event=first, theme=network.themes[0].slug) for url in PAGES]
+    uncached: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in ("SELECT", "WITH") and context.cache_hit == NO_CACHE_KEY:
+            uncached.append((url, statement))
+
+    sa_event.listen(db.engine, "after_cursor_execute", record)
+    try:
+        for url in urls:
+            db.session.remove()
+            assert client.get(url).status_code == 200, url
+    finally:
+        sa_event.remove(db.engine, "after_cursor_execute", record)
+    assert not uncached, uncached

@@ -24,6 +24,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from coordinator.activities.models import (
     Confirmation,
@@ -214,6 +215,12 @@ class _OneOf(ColumnElement[bool]):
     hash-join the subquery against a scan of every event in the date range."""
 
     inherit_cache = True
+    # Its parts make its cache key: without one, SQLAlchemy would compile every statement
+    # that holds it anew on every request.
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
     type = Boolean()
     _is_implicitly_boolean = True
 

@@ -134,6 +134,9 @@ def long_running_clause() -> ColumnElement[bool]:
 
 class _LongRunning(ColumnElement[bool]):
     inherit_cache = True
+    # No state: the same cache key every time. Without it, SQLAlchemy caches no statement
+    # that holds the clause and compiles it anew on every request.
+    _traverse_internals = []
     type = Boolean()
     _is_implicitly_boolean = True  # a comparison already: no "= 1" added on SQLite
 
