@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator.extensions import db
 from coordinator.partners.models import Partner, PartnerGroup
 
 
-def partner_by_slug(slug: str) -> Partner | None:
-    return db.session.scalar(select(Partner).where(Partner.slug == slug))
+def partner_by_slug(slug: str, *, with_groups: bool = False) -> Partner | None:
+    """The partner; `with_groups` joins its groups (what its page shows) to the same
+    statement rather than loading them by a statement of their own."""
+    query = select(Partner).where(Partner.slug == slug)
+    if with_groups:
+        query = query.options(joinedload(Partner.groups))
+    return db.session.scalars(query).unique().first()
 
 
 def active_partners() -> list[Partner]:

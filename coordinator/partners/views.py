@@ -19,8 +19,8 @@ from coordinator.redirects import safe_next
 from coordinator.views import form_view
 
 
-def get_partner_or_404(slug: str) -> Partner:
-    partner = queries.partner_by_slug(slug)
+def get_partner_or_404(slug: str, *, with_groups: bool = False) -> Partner:
+    partner = queries.partner_by_slug(slug, with_groups=with_groups)
     if partner is None or (not partner.is_active and not can_see_inactive_partners(current_user)):
         abort(404)
     return partner
@@ -59,7 +59,7 @@ def index():
 @public
 @cached_page
 def show(slug: str):
-    partner = get_partner_or_404(slug)
+    partner = get_partner_or_404(slug, with_groups=True)
     # The focal-point invitation form on this page comes from accounts (new_invite_form).
     return render_template("partners/show.html", partner=partner, action_form=ActionForm())
 
