@@ -365,6 +365,13 @@ def _placed_in_sql(
     return DayPlaces(dict(shown), totals, rows[0][4] if rows else 0)
 
 
+def _placed_in_python(
+    user, filters: EventFilters, first_day: date, last_day: date, month: Month, limit: int
+) -> DayPlaces:
+    spans = visible_spans(user, filters, first_day, last_day)
+    return place_spans(spans, first_day, last_day, month, limit)
+
+
 def day_places(
     user, filters: EventFilters, first_day: date, last_day: date, month: Month, limit: int
 ) -> DayPlaces:
@@ -372,8 +379,7 @@ def day_places(
     site; elsewhere (SQLite) from the spans' rows, placed in Python."""
     if db.session.get_bind().dialect.name == "postgresql":
         return _placed_in_sql(user, filters, first_day, last_day, month, limit)
-    spans = visible_spans(user, filters, first_day, last_day)
-    return place_spans(spans, first_day, last_day, month, limit)
+    return _placed_in_python(user, filters, first_day, last_day, month, limit)
 
 
 def month_grid(
