@@ -131,6 +131,9 @@ def long_running_clause() -> ColumnElement[bool]:
 
 
 class _LongRunning(ColumnElement[bool]):
+    # No state: the class alone is the cache key. Without _traverse_internals SQLAlchemy
+    # cannot key the element, and every statement holding it was compiled on every run.
+    _traverse_internals = []
     inherit_cache = True
     type = Boolean()
     _is_implicitly_boolean = True  # a comparison already: no "= 1" added on SQLite
