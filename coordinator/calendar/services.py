@@ -14,12 +14,14 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     literal_column,
     not_,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -314,32 +316,45 @@ def _placed_in_sql(
         .where(or_(*_window(first_day, last_day)))
         .cte("spans")
     )
-    # The grid's days as a constant series joined to the spans covering them: the planner
-    # knows it holds len(grid) rows (a series per span would be guessed at 1000 rows each,
-    # and that guess alone sets off JIT compilation, ~300 ms).
-    grid = func.generate_series(0, (last_day - first_day).days).table_valued("n")
-    grid = grid.render_derived("grid")
-    continues = grid.c.n > spans.c.first_n
-    placed = (
-        select(
-            grid.c.n,
-            spans.c.id,
-            continues.label("continues"),
-            func.row_number()
-            .over(
-                partition_by=grid.c.n,
-                order_by=(
-                    not_(or_(continues, spans.c.is_all_day)),
-                    spans.c.start_dt,
-                    spans.c.id,
-                ),
-            )
-            .label("rank"),
-            func.count().over(partition_by=grid.c.n).label("total"),
+    # Most events last a day: placed on it directly. The longer ones (a few) are joined to
+    # the grid's days they cover, a constant series the planner knows the size of (a series
+    # per span would be guessed at 1000 rows each, a guess that alone sets off JIT
+    # compilation, ~300 ms). Materialised, so the join reads those few, not every span per day.
+    last_n = (last_day - first_day).days
+    one_day = select(
+        spans.c.first_n.label("n"),
+        spans.c.id,
+        false().label("continues"),
+        spans.c.is_all_day,
+        spans.c.start_dt,
+    ).where(spans.c.first_n == spans.c.last_n, spans.c.first_n.between(0, last_n))
+    longer = select(spans).where(spans.c.first_n < spans.c.last_n).cte("longer")
+    longer = longer.prefix_with("MATERIALIZED")
+    grid = func.generate_series(0, last_n).table_valued("n").render_derived("grid")
+    several_days = select(
+        grid.c.n,
+        longer.c.id,
+        (grid.c.n > longer.c.first_n).label("continues"),
+        longer.c.is_all_day,
+        longer.c.start_dt,
+    ).select_from(longer.join(grid, grid.c.n.between(longer.c.first_n, longer.c.last_n)))
+    days = union_all(one_day, several_days).subquery("days")
+    placed = select(
+        days.c.n,
+        days.c.id,
+        days.c.continues,
+        func.row_number()
+        .over(
+            partition_by=days.c.n,
+            order_by=(
+                not_(or_(days.c.continues, days.c.is_all_day)),
+                days.c.start_dt,
+                days.c.id,
+            ),
         )
-        .select_from(spans.join(grid, grid.c.n.between(spans.c.first_n, spans.c.last_n)))
-        .subquery("placed")
-    )
+        .label("rank"),
+        func.count().over(partition_by=days.c.n).label("total"),
+    ).subquery("placed")
     in_month = (
         select(func.count())
         .select_from(spans)
@@ -355,12 +370,12 @@ def _placed_in_sql(
         .where(placed.c.rank <= limit)
         .order_by(placed.c.n, placed.c.rank)
     ).all()
-    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    grid_days = [first_day + timedelta(days=n) for n in range(last_n + 1)]
     shown: dict[date, list[tuple[int, bool]]] = defaultdict(list)
     totals: dict[date, int] = {}
     for n, event_id, day_continues, total, _ in rows:
-        shown[days[n]].append((event_id, day_continues))
-        totals[days[n]] = total
+        shown[grid_days[n]].append((event_id, day_continues))
+        totals[grid_days[n]] = total
     # Every row carries the month's count; no row, no event in the grid nor in the month.
     return DayPlaces(dict(shown), totals, rows[0][4] if rows else 0)
 
