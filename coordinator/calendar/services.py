@@ -23,11 +23,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import Event
+from coordinator.activities.models import Event, EventTranslation
 from coordinator.activities.permissions import published_events_clause
 from coordinator.activities.queries import (
     Cursor,
@@ -397,6 +397,25 @@ def day_places(
     return _placed_in_python(user, filters, first_day, last_day, month, limit)
 
 
+# What a cell shows of an event: its title in the page's language (with the original's language
+# for the fallback), whether it is cancelled, and its times in its zone; no partner, no text.
+CELL_OPTIONS = (
+    load_only(
+        Event.title,
+        Event.language,
+        Event.status,
+        Event.timezone,
+        Event.start_dt,
+        Event.end_dt,
+        Event.is_all_day,
+        raiseload=True,
+    ),
+    selectinload(Event.translations).load_only(
+        EventTranslation.title, EventTranslation.language, raiseload=True
+    ),
+)
+
+
 def month_grid(
     user, filters: EventFilters, weeks: list[list[date]], month: Month, limit: int = DAY_LIMIT
 ) -> MonthGrid:
@@ -405,8 +424,7 @@ def month_grid(
     first, last = weeks[0][0], weeks[-1][-1]
     places = day_places(user, filters, first, last, month, limit)
     ids = sorted({event_id for items in places.shown.values() for event_id, _ in items})
-    # The cells show the title (translations come with the event) and times: no partner.
-    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)))
+    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*CELL_OPTIONS))
     events = {event.id: event for event in loaded}
     grid = DaySchedule()
     for day, items in places.shown.items():
