@@ -195,8 +195,10 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     # The first event not ended, read along the start index from a month back and among the
     # few long-running ones, not from the network's first event on. Both parts are always read
     # (the page's query count does not depend on the data).
+    # Its span only (no event object, so no translations loaded with it).
+    query = query.with_only_columns(*SPAN_COLUMNS)
     found = [
-        db.session.scalars(
+        db.session.execute(
             query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
         ).first()
         for part in running_after(now)
