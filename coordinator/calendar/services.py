@@ -41,6 +41,7 @@ from coordinator.activities.queries import (
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
 from coordinator.multilingual import localized_text
+from coordinator.partners.models import Partner, PartnerTranslation
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -438,6 +439,34 @@ def month_grid(
     return MonthGrid(grid, more, places.month_event_count)
 
 
+# What the agenda shows of an event: a cell's, and its days, kind, place, whether it is online
+# and its lead partner's name (in the page's language); any other read refused.
+AGENDA_OPTIONS = (
+    load_only(
+        Event.title,
+        Event.language,
+        Event.status,
+        Event.timezone,
+        Event.start_dt,
+        Event.end_dt,
+        Event.is_all_day,
+        Event.start_date,
+        Event.end_date,
+        Event.kind,
+        Event.city,
+        Event.country,
+        Event.online_url,
+        Event.lead_partner_id,
+        raiseload=True,
+    ),
+    CELL_OPTIONS[1],
+    selectinload(Event.lead_partner).load_only(Partner.name, Partner.language, raiseload=True),
+    selectinload(Event.lead_partner)
+    .selectinload(Partner.translations)
+    .load_only(PartnerTranslation.name, PartnerTranslation.language, raiseload=True),
+)
+
+
 @dataclass
 class AgendaPage:
     schedule: DaySchedule
@@ -461,7 +490,7 @@ def agenda_page(
         after=after,
         before=before,
         per_page=AGENDA_PAGE_SIZE,
-        options=[selectinload(Event.lead_partner)],
+        options=list(AGENDA_OPTIONS),
         counted=False,
     )
     return AgendaPage(schedule(page.items, first_day, last_day), page)
