@@ -43,7 +43,33 @@ class PageText:
         self.continues = Markup(_("Continues"))
         self.cancelled = Markup(_("Cancelled"))
         self.today = Markup(_("Today"))
+        self.online = Markup(_("Online"))
+        # The patterns of the sentences repeated per cell or entry, filled in as a template's
+        # _('...', name=value) fills them: the values escaped unless already Markup.
+        self._more = Markup(_("+%(count)s more"))
+        self._all_events_on = Markup(_("All events on %(day)s"))
+        self._led_by = Markup(_("Led by %(partner)s"))
         self._zone_names: dict[str, str] = {}
+        self._kinds: dict[object, str] = {}
+
+    def more(self, count: int) -> Markup:
+        """_('+%(count)s more', count=count|l_number)."""
+        return self._more % {"count": self.number(count)}
+
+    def all_events_on(self, day: date) -> Markup:
+        """_('All events on %(day)s', day=day|l_date('full'))."""
+        return self._all_events_on % {"day": self.full_day(day)}
+
+    def led_by(self, partner: Markup) -> Markup:
+        """_('Led by %(partner)s', partner=partner)."""
+        return self._led_by % {"partner": partner}
+
+    def kind(self, kind) -> str:
+        """kind.label, translated once per page."""
+        label = self._kinds.get(kind)
+        if label is None:
+            label = self._kinds[kind] = str(kind.label)
+        return label
 
     def number(self, value: int) -> str:
         """value|l_number."""

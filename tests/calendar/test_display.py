@@ -81,3 +81,27 @@ def test_the_memory_is_bounded(app, monkeypatch):
             moment = start + timedelta(minutes=minutes)
             assert text.clock(moment, "UTC") == i18n.local_time_only(moment, "UTC")
         assert len(display._texts) <= 5
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ar"])
+def test_the_sentences_are_filled_as_the_templates_fill_them(app, language):
+    from markupsafe import Markup
+
+    from coordinator.activities.models import EventKind
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        text = PageText()
+        day = date(2026, 3, 2)
+        assert text.more(12) == Markup(gettext("+%(count)s more")) % {
+            "count": i18n.localized_number(12)
+        }
+        assert text.all_events_on(day) == gettext(
+            "All events on %(day)s", day=i18n.localized_date(day, "full")
+        )
+        # A partner's name arrives as Markup (kept); plain text is escaped.
+        partner = Markup("<bdi>A &amp; B</bdi>")
+        assert text.led_by(partner) == Markup(gettext("Led by %(partner)s")) % {"partner": partner}
+        assert "<bdi>A &amp; B</bdi>" in text.led_by(partner)
+        assert "&lt;b&gt;" in text.led_by("<b>")
+        assert text.kind(EventKind.WORKSHOP) == str(EventKind.WORKSHOP.label)
+        assert text.online == gettext("Online")
