@@ -156,15 +156,31 @@ def pick_routes(app) -> dict[str, str]:
 
     from sqlalchemy import func, select
 
-    from coordinator.activities.models import Event, Project, Status, Theme, Visibility
+    from coordinator.activities.models import (
+        Confirmation,
+        Event,
+        EventPartner,
+        Project,
+        Status,
+        Theme,
+        Visibility,
+    )
     from coordinator.extensions import db
     from coordinator.partners.models import Partner
 
     with app.app_context():
         published = (Event.status == Status.APPROVED, Event.visibility == Visibility.PUBLIC)
+        # The soonest upcoming event with a project, a confirmed co-organiser and a theme: the
+        # same shape of page at every size (an event without links runs fewer statements).
         event_id = db.session.scalar(
             select(Event.id)
-            .where(*published, Event.start_dt > datetime.now(UTC))
+            .where(
+                *published,
+                Event.start_dt > datetime.now(UTC),
+                Event.project_id.is_not(None),
+                Event.themes.any(),
+                Event.partner_links.any(EventPartner.confirmation == Confirmation.CONFIRMED),
+            )
             .order_by(Event.start_dt)
             .limit(1)
         )

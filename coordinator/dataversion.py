@@ -26,10 +26,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import String, event, inspect, select
@@ -52,6 +53,10 @@ Rule = Callable[[str, Change, object | None], frozenset[str]]
 _UNSAVED = "dataversion.unsaved"  # session.info: scopes changed in the open transaction
 _BUMPED = "dataversion.bumped"  # session.info: scopes the committing transaction moved
 _MEMO = "dataversion.memo"
+_KEPT = "dataversion.kept"
+# Values kept by kept_while_unchanged() per process: a few per language and kind of visitor.
+KEPT_VALUES = 64
+T = TypeVar("T")
 _rule: Rule | None = None
 
 
@@ -121,6 +126,38 @@ def bump(session: Session, scopes: set[str] | frozenset[str] | tuple[str, ...]) 
                 },
             )
         )
+
+
+def kept_while_unchanged(scope: str, key: tuple, build: Callable[[], T], max_age: float) -> T:
+    """build()'s value, computed once per `key` and version of `scope` in this process.
+
+    For small values every request would otherwise rebuild from the same rows (the options of
+    a filter form). A version read is at most `max_age` seconds old, as for the caches; a
+    session holding uncommitted changes to the scope gets a fresh value, kept by no one."""
+    if has_unsaved_changes(scope):
+        return build()
+    full_key = (scope, current(scope, max_age).token, *key)
+    kept = _kept_values()
+    with kept.lock:
+        if full_key in kept.values:
+            kept.values.move_to_end(full_key)
+            return kept.values[full_key]
+    value = build()
+    with kept.lock:
+        kept.values[full_key] = value
+        while len(kept.values) > KEPT_VALUES:
+            kept.values.popitem(last=False)  # the oldest: most likely of a past version
+    return value
+
+
+class _KeptValues:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: OrderedDict[tuple, object] = OrderedDict()
+
+
+def _kept_values() -> _KeptValues:
+    return current_app.extensions.setdefault(_KEPT, _KeptValues())
 
 
 class _Memo:

@@ -17,8 +17,9 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel import units as babel_units
 from babel.core import get_global
-from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -76,8 +77,37 @@ def is_rtl(locale_code: str) -> bool:
 # --- Locale-aware formatting (the templating.py filters format in English only) -------------
 
 
+def page_locale() -> Locale | None:
+    """Flask-Babel's get_locale(), in one context lookup where it takes four: a page asks for
+    it for every translated field and every date of every card, hundreds of times."""
+    if has_app_context():
+        chosen = getattr(
+            getattr(g._get_current_object(), "_flask_babel", None), "babel_locale", None
+        )
+        if chosen is not None:
+            return chosen
+    return get_locale()
+
+
+def page_translations() -> Translations | NullTranslations:
+    """Flask-Babel's get_translations() for the page's locale, kept beside that locale (a
+    force_locale() block sets another locale, so the kept catalogue no longer matches it)."""
+    if not has_app_context():
+        return get_translations()
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    kept = getattr(state, "coordinator_translations", None)
+    if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+        return kept[1]
+    translations = get_translations()
+    locale = get_locale()
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    if state is not None and locale is not None:
+        state.coordinator_translations = (locale, translations)
+    return translations
+
+
 def _locale() -> Locale:
-    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return page_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def local_datetime(value: datetime | None, tz_name: str, format: str = "medium") -> str:
@@ -380,6 +410,15 @@ def grouped_zone_choices(
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's callables, with the catalogue looked up once per page: a page has about a
+    # hundred strings, each of which would otherwise find the context, locale and domain anew.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     def remember_locale():
         # Flask-Babel caches the locale on `g`, which outlives a request when an app context

@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from babel import Locale
 from flask import current_app, has_app_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
-from coordinator.i18n import is_rtl
+from coordinator.i18n import is_rtl, page_locale
 from coordinator.text import render_markdown
 
 if TYPE_CHECKING:
@@ -146,7 +145,7 @@ def current_language() -> str:
     """The language pages, feeds and mail are being written in: the request's, the one
     force_locale chose (a recipient's, outside any request), or the default."""
     if has_app_context():
-        locale = get_locale()
+        locale = page_locale()
         if locale is not None:
             return locale.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]

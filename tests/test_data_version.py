@@ -365,3 +365,43 @@ def test_a_feed_built_from_uncommitted_changes_is_not_kept(app, client, world):
     db.session.remove()
     served = client.get("/calendar.ics").data
     assert b"Published" in served and b"Not yet committed" not in served
+
+
+def test_a_kept_value_is_built_once_per_version_and_key(world):
+    builds: list[str] = []
+
+    def build(label: str) -> Callable[[], str]:
+        return lambda: builds.append(label) or f"{label} {len(builds)}"
+
+    kept = dataversion.kept_while_unchanged
+    first = kept(dataversion.PAGES, ("options", "fr"), build("fr"), max_age=0)
+    assert kept(dataversion.PAGES, ("options", "fr"), build("fr"), max_age=0) == first
+    kept(dataversion.PAGES, ("options", "ar"), build("ar"), max_age=0)
+    assert builds == ["fr", "ar"]
+    # Another process's commit moves the version: the next read builds anew.
+    with another_process() as session:
+        _rename_theme(session, world)
+        session.commit()
+    assert kept(dataversion.PAGES, ("options", "fr"), build("fr"), max_age=0) != first
+    assert builds == ["fr", "ar", "fr"]
+
+
+def test_a_session_with_uncommitted_changes_neither_reads_nor_leaves_a_kept_value(world):
+    kept = dataversion.kept_while_unchanged
+    kept(dataversion.PAGES, ("names",), lambda: "committed", max_age=60)
+    db.session.get(Theme, world["theme"]).name = "Unsaved"
+    db.session.flush()
+    assert kept(dataversion.PAGES, ("names",), lambda: "unsaved", max_age=60) == "unsaved"
+    db.session.rollback()
+    assert kept(dataversion.PAGES, ("names",), lambda: "again", max_age=60) == "committed"
+
+
+@pytest.mark.usefixtures("exact_query_counts")
+def test_the_filter_options_follow_a_change_made_by_another_process(world, client):
+    assert "Newly named theme" not in client.get("/events/").get_data(as_text=True)
+    with another_process() as session:
+        session.execute(update(Theme).values(name="Newly named theme"))
+        session.commit()
+    for url in ("/events/", "/calendar/"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<option value="' in page and "Newly named theme" in page, url

@@ -9,16 +9,15 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel.lists import format_list
 from flask import current_app, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from coordinator.activities.models import Event
-from coordinator.i18n import format_day, format_span
+from coordinator.i18n import format_day, format_span, page_locale
 
 
 def _locale() -> Locale:
-    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return page_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def event_when(event: Event) -> str:

@@ -27,7 +27,7 @@ def _list_page(template: str, loader):
         template,
         page=page,
         filters=filters,
-        choices=queries.filter_choices(current_user),
+        filter_options=queries.filter_options(current_user),
     )
 
 

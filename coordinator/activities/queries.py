@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -29,6 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from coordinator import dataversion
 from coordinator.activities.filters import EventFilters, events_of_partners
 from coordinator.activities.models import (
     LONG_EVENT_DAYS,
@@ -45,8 +47,9 @@ from coordinator.activities.permissions import published_events_clause, publishe
 from coordinator.dates import is_supported_date
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
-from coordinator.multilingual import localized_text
+from coordinator.multilingual import current_language, localized_text
 from coordinator.partners.models import Partner
+from coordinator.roles import is_signed_in
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 PAGE_SIZE = 20
@@ -332,6 +335,18 @@ def filter_choices(user) -> FilterChoices:
         ),
         countries=list(db.session.scalars(visible_countries(user)).all()),
         kinds=list(EventKind),
+    )
+
+
+def filter_options(user) -> dict[str, list[tuple[str, str]]]:
+    """The (value, label) options of the events filter form, in the page's language. They
+    depend only on the data, the language and whether network-only events count, so each
+    process builds them once per data version of the pages for each of those."""
+    return dataversion.kept_while_unchanged(
+        dataversion.PAGES,
+        ("event filter options", is_signed_in(user), current_language()),
+        lambda: filter_choices(user).options(),
+        current_app.config["PAGE_CACHE_RECHECK_SECONDS"],
     )
 
 

@@ -60,6 +60,26 @@ def not_modified_doc(view):
     return bp.alt_response(304, description="Not modified (If-None-Match matched the ETag).")(view)
 
 
+def read_endpoint(rule: str, endpoint: str, response_schema, *codes: int, query=None):
+    """A GET of the read scope: its query arguments (default: `lang`), its 200 schema, its
+    304 and the problems `codes` it may answer, documented alike for every read endpoint."""
+    decorators = [
+        bp.route(rule, methods=["GET"], endpoint=endpoint),
+        bp.arguments(query or schemas.LanguageQuerySchema, location="query"),
+        bp.response(200, response_schema),
+        bp.doc(**READ),
+        not_modified_doc,
+        problems(*codes),
+    ]
+
+    def decorate(view):
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
 def _write_limit() -> str:
     return current_app.config["API_WRITE_RATE_LIMIT"]
 
@@ -143,12 +163,9 @@ def _filters(args: dict) -> EventFilters:
     return EventFilters.from_args(values)
 
 
-@bp.route("/events", methods=["GET"], endpoint="list_events")
-@bp.arguments(schemas.EventListQuerySchema, location="query")
-@bp.response(200, schemas.EventPageSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 422)
+@read_endpoint(
+    "/events", "list_events", schemas.EventPageSchema, 401, 422, query=schemas.EventListQuerySchema
+)
 def list_events(args):
     """Published events the caller may see, soonest first (cursor pagination)."""
     page = queries.events_page(
@@ -166,12 +183,7 @@ def list_events(args):
     return read_response(schemas.EventPageSchema(), data)
 
 
-@bp.route("/events/<id:event_id>", methods=["GET"], endpoint="get_event")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.EventSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 404, 422)
+@read_endpoint("/events/<id:event_id>", "get_event", schemas.EventSchema, 401, 404, 422)
 def get_event_view(args, event_id: int):
     """One event, if its page would show it to the caller (else 404)."""
     event = get_event(event_id)
@@ -180,12 +192,7 @@ def get_event_view(args, event_id: int):
     return read_response(schemas.EventSchema(), rep.event_data(event, args.get("lang")))
 
 
-@bp.route("/projects", methods=["GET"], endpoint="list_projects")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.ProjectListSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 422)
+@read_endpoint("/projects", "list_projects", schemas.ProjectListSchema, 401, 422)
 def list_projects(args):
     """Published joint projects."""
     language = args.get("lang")
@@ -193,12 +200,7 @@ def list_projects(args):
     return read_response(schemas.ProjectListSchema(), {"items": items})
 
 
-@bp.route("/projects/<slug:slug>", methods=["GET"], endpoint="get_project")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.ProjectSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 404, 422)
+@read_endpoint("/projects/<slug:slug>", "get_project", schemas.ProjectSchema, 401, 404, 422)
 def get_project_view(args, slug: str):
     project = get_project(slug)
     if project is None or not can_view_project(_reader(), project):
@@ -206,24 +208,14 @@ def get_project_view(args, slug: str):
     return read_response(schemas.ProjectSchema(), rep.project_data(project, args.get("lang")))
 
 
-@bp.route("/partners", methods=["GET"], endpoint="list_partners")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.PartnerListSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 422)
+@read_endpoint("/partners", "list_partners", schemas.PartnerListSchema, 401, 422)
 def list_partners(args):
     language = args.get("lang")
     items = [rep.partner_data(p, language) for p in queries.visible_partners(_reader())]
     return read_response(schemas.PartnerListSchema(), {"items": items})
 
 
-@bp.route("/partners/<slug:slug>", methods=["GET"], endpoint="get_partner")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.PartnerSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 404, 422)
+@read_endpoint("/partners/<slug:slug>", "get_partner", schemas.PartnerSchema, 401, 404, 422)
 def get_partner_view(args, slug: str):
     partner = queries.visible_partner(_reader(), slug)
     if partner is None:
@@ -231,12 +223,7 @@ def get_partner_view(args, slug: str):
     return read_response(schemas.PartnerSchema(), rep.partner_data(partner, args.get("lang")))
 
 
-@bp.route("/themes", methods=["GET"], endpoint="list_themes")
-@bp.arguments(schemas.LanguageQuerySchema, location="query")
-@bp.response(200, schemas.ThemeListSchema)
-@bp.doc(**READ)
-@not_modified_doc
-@problems(401, 422)
+@read_endpoint("/themes", "list_themes", schemas.ThemeListSchema, 401, 422)
 def list_themes(args):
     language = args.get("lang")
     items = [rep.theme_data(t, language) for t in queries.active_themes()]

@@ -32,15 +32,13 @@ from coordinator.activities.permissions import published_events_clause
 from coordinator.activities.queries import (
     Cursor,
     KeysetPage,
-    by_label,
+    filter_options,
     keyset_page,
     overlapping,
     running_after,
-    visible_countries,
 )
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
-from coordinator.multilingual import localized_text
 from coordinator.partners.models import Partner, PartnerTranslation
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
@@ -498,28 +496,19 @@ def agenda_page(
 
 @dataclass
 class FilterChoices:
-    """The options of the filter form: a fixed four queries whatever the number of events."""
+    """The options of the filter form, as the events list offers them."""
 
-    partners: list
-    projects: list
-    themes: list
+    partners: list[tuple[str, str]]
+    projects: list[tuple[str, str]]
+    themes: list[tuple[str, str]]
     countries: list[str]
 
 
 def filter_choices(user) -> FilterChoices:
-    from coordinator.activities.models import Project, Theme
-    from coordinator.activities.permissions import published_projects_clause
-    from coordinator.partners.models import Partner
-
-    # Whole rows, whose translations come with them (one statement per model), so the options
-    # read in the page's language.
-    partners = db.session.scalars(select(Partner).where(Partner.is_active)).all()
-    projects = db.session.scalars(select(Project).where(published_projects_clause(user))).all()
-    themes = db.session.scalars(select(Theme).where(Theme.is_active)).all()
-    countries = db.session.scalars(visible_countries(user)).all()
+    options = filter_options(user)
     return FilterChoices(
-        by_label([(p.slug, localized_text(p, "name")) for p in partners]),
-        by_label([(p.slug, localized_text(p, "title")) for p in projects]),
-        by_label([(t.slug, localized_text(t, "name")) for t in themes]),
-        list(countries),
+        options["partner"],
+        options["project"],
+        options["theme"],
+        [code for code, _name in options["country"]],
     )

@@ -8,7 +8,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.queries import filter_choices
+from coordinator.activities.queries import filter_options
 from coordinator.insight import bp
 from coordinator.insight import dashboard as dashboard_data
 from coordinator.insight.charts import bar_chart
@@ -70,7 +70,7 @@ def reports():
         bar_chart=bar_chart,
         export_filters=filters.to_args(include_dates=False),
         export_selected=filters,
-        export_choices=filter_choices(current_user) if exports else None,
+        export_options=filter_options(current_user) if exports else None,
     ), (200 if period else 400)
 
 

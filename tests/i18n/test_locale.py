@@ -222,3 +222,27 @@ def test_locale_for_mail_uses_the_saved_choice(app, focal_point):
     assert i18n.locale_for(focal_point) == "en"
     with force_locale(i18n.locale_for(User(locale="fr"))):
         assert str(EventKind("field_visit").label) == "Visite de terrain"
+
+
+def test_template_strings_follow_force_locale_inside_a_page(app):
+    """Templates look the catalogue up once per locale (i18n.page_translations): a block that
+    writes in another language (a notice to a recipient) gets its catalogue, and the page its
+    own again after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from coordinator.i18n import page_locale, page_translations
+
+    cancelled = "{{ _('Cancelled') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        app.preprocess_request()
+        french = render_template_string(cancelled)
+        assert str(page_locale()) == "fr" and french != "Cancelled"
+        assert page_translations() is page_translations()
+        with force_locale("ar"):
+            assert str(page_locale()) == "ar"
+            arabic = render_template_string(cancelled)
+        assert arabic not in (french, "Cancelled")
+        assert render_template_string(cancelled) == french
+        with force_locale("en"):
+            assert render_template_string(cancelled) == "Cancelled"
