@@ -7,11 +7,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Row, Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    Date,
+    Row,
+    Select,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import Event
+from coordinator.activities.models import Event, EventTranslation
 from coordinator.activities.permissions import published_events_clause
 from coordinator.activities.queries import (
     Cursor,
@@ -23,6 +39,7 @@ from coordinator.activities.queries import (
 )
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
+from coordinator.partners.models import Partner, PartnerTranslation
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -177,8 +194,10 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     # The first event not ended, read along the start index from a month back and among the
     # few long-running ones, not from the network's first event on. Both parts are always read
     # (the page's query count does not depend on the data).
+    # Its span only (no event object, so no translations loaded with it).
+    query = query.with_only_columns(*SPAN_COLUMNS)
     found = [
-        db.session.scalars(
+        db.session.execute(
             query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
         ).first()
         for part in running_after(now)
@@ -217,31 +236,233 @@ class MonthGrid:
     month_event_count: int
 
 
+@dataclass(frozen=True)
+class DayPlaces:
+    """Which events a month grid shows: the first `limit` of each local day as (id, continues),
+    every day's number of events, and the number of events touching the month itself."""
+
+    shown: dict[date, list[tuple[int, bool]]]
+    totals: dict[date, int]
+    month_event_count: int
+
+
+def day_order(continues: bool, is_all_day: bool, start: datetime, event_id: int) -> tuple:
+    """The order of a day's events: all-day and continuing ones first, then by start (the id
+    settles ties, so the cell shows the same few events on every request). `_placed_in_sql`
+    spells the same order in SQL."""
+    return (not (continues or is_all_day), start, event_id)
+
+
+def place_spans(
+    spans: list, first_day: date, last_day: date, month: Month, limit: int = DAY_LIMIT
+) -> DayPlaces:
+    """The first `limit` events of every local day in [first_day, last_day], from rows of
+    SPAN_COLUMNS (no ORM objects): each span's local days are worked out once."""
+    by_day: dict[date, list[tuple]] = defaultdict(list)
+    in_month = 0
+    one_day = timedelta(days=1)
+    for span in spans:
+        start, end = local_days(span)
+        if start <= month.last_day and end >= month.first_day and start <= end:
+            in_month += 1
+        day = max(start, first_day)
+        stop = min(end, last_day)
+        while day <= stop:
+            continues = day > start
+            by_day[day].append(
+                (day_order(continues, span.is_all_day, span.start_dt, span.id), span.id, continues)
+            )
+            day += one_day
+    shown = {}
+    for day, items in by_day.items():
+        items.sort()
+        shown[day] = [(event_id, continues) for _, event_id, continues in items[:limit]]
+    return DayPlaces(shown, {day: len(items) for day, items in by_day.items()}, in_month)
+
+
+def _local_day_columns() -> tuple[ColumnElement[date], ColumnElement[date]]:
+    """local_days in PostgreSQL: an event's first and last local day."""
+    dated = and_(Event.is_all_day, Event.start_date.is_not(None), Event.end_date.is_not(None))
+    first = cast(func.timezone(Event.timezone, Event.start_dt), Date)
+    # An event ending at local midnight does not occupy the next day.
+    last = cast(
+        func.timezone(Event.timezone, Event.end_dt - literal_column("interval '1 microsecond'")),
+        Date,
+    )
+    return (
+        case((dated, Event.start_date), else_=first),
+        case((dated, Event.end_date), else_=func.greatest(first, last)),
+    )
+
+
+def _placed_in_sql(
+    user, filters: EventFilters, first_day: date, last_day: date, month: Month, limit: int
+) -> DayPlaces:
+    """place_spans done by PostgreSQL in one statement: each visible event of the window
+    joined to the grid's days it covers, ranked within each day by day_order, and only the
+    first `limit` of a day returned, with the day's count and the month's. The rows returned
+    follow the grid's cells, not the events (at 50k events ~1000 touch a month's grid)."""
+    first_local, last_local = _local_day_columns()
+    origin = literal(first_day, Date)
+    # Local days as numbers of days after the grid's first (negative before it).
+    spans = (
+        _window_query(user, filters)
+        .with_only_columns(
+            Event.id,
+            Event.start_dt,
+            Event.is_all_day,
+            (first_local - origin).label("first_n"),
+            (last_local - origin).label("last_n"),
+        )
+        .where(or_(*_window(first_day, last_day)))
+        .cte("spans")
+    )
+    # Most events last a day: placed on it directly. The longer ones (a few) are joined to
+    # the grid's days they cover, a constant series the planner knows the size of (a series
+    # per span would be guessed at 1000 rows each, a guess that alone sets off JIT
+    # compilation, ~300 ms). Materialised, so the join reads those few, not every span per day.
+    last_n = (last_day - first_day).days
+    one_day = select(
+        spans.c.first_n.label("n"),
+        spans.c.id,
+        false().label("continues"),
+        spans.c.is_all_day,
+        spans.c.start_dt,
+    ).where(spans.c.first_n == spans.c.last_n, spans.c.first_n.between(0, last_n))
+    longer = select(spans).where(spans.c.first_n < spans.c.last_n).cte("longer")
+    longer = longer.prefix_with("MATERIALIZED")
+    grid = func.generate_series(0, last_n).table_valued("n").render_derived("grid")
+    several_days = select(
+        grid.c.n,
+        longer.c.id,
+        (grid.c.n > longer.c.first_n).label("continues"),
+        longer.c.is_all_day,
+        longer.c.start_dt,
+    ).select_from(longer.join(grid, grid.c.n.between(longer.c.first_n, longer.c.last_n)))
+    days = union_all(one_day, several_days).subquery("days")
+    placed = select(
+        days.c.n,
+        days.c.id,
+        days.c.continues,
+        func.row_number()
+        .over(
+            partition_by=days.c.n,
+            order_by=(
+                not_(or_(days.c.continues, days.c.is_all_day)),
+                days.c.start_dt,
+                days.c.id,
+            ),
+        )
+        .label("rank"),
+        func.count().over(partition_by=days.c.n).label("total"),
+    ).subquery("placed")
+    in_month = (
+        select(func.count())
+        .select_from(spans)
+        .where(
+            spans.c.first_n <= (month.last_day - first_day).days,
+            spans.c.last_n >= (month.first_day - first_day).days,
+            spans.c.first_n <= spans.c.last_n,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(placed.c.n, placed.c.id, placed.c.continues, placed.c.total, in_month)
+        .where(placed.c.rank <= limit)
+        .order_by(placed.c.n, placed.c.rank)
+    ).all()
+    grid_days = [first_day + timedelta(days=n) for n in range(last_n + 1)]
+    shown: dict[date, list[tuple[int, bool]]] = defaultdict(list)
+    totals: dict[date, int] = {}
+    for n, event_id, day_continues, total, _ in rows:
+        shown[grid_days[n]].append((event_id, day_continues))
+        totals[grid_days[n]] = total
+    # Every row carries the month's count; no row, no event in the grid nor in the month.
+    return DayPlaces(dict(shown), totals, rows[0][4] if rows else 0)
+
+
+def _placed_in_python(
+    user, filters: EventFilters, first_day: date, last_day: date, month: Month, limit: int
+) -> DayPlaces:
+    spans = visible_spans(user, filters, first_day, last_day)
+    return place_spans(spans, first_day, last_day, month, limit)
+
+
+def day_places(
+    user, filters: EventFilters, first_day: date, last_day: date, month: Month, limit: int
+) -> DayPlaces:
+    """The grid's places: counted by PostgreSQL in its own time zones where it serves the
+    site; elsewhere (SQLite) from the spans' rows, placed in Python."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _placed_in_sql(user, filters, first_day, last_day, month, limit)
+    return _placed_in_python(user, filters, first_day, last_day, month, limit)
+
+
+# What a cell shows of an event: its title in the page's language (with the original's language
+# for the fallback), whether it is cancelled, and its times in its zone; no partner, no text.
+CELL_OPTIONS = (
+    load_only(
+        Event.title,
+        Event.language,
+        Event.status,
+        Event.timezone,
+        Event.start_dt,
+        Event.end_dt,
+        Event.is_all_day,
+        raiseload=True,
+    ),
+    selectinload(Event.translations).load_only(
+        EventTranslation.title, EventTranslation.language, raiseload=True
+    ),
+)
+
+
 def month_grid(
     user, filters: EventFilters, weeks: list[list[date]], month: Month, limit: int = DAY_LIMIT
 ) -> MonthGrid:
     """Every day of the grid with its first `limit` events (loaded in one query) and a count
     of the others; the cost follows the number of cells, not of events."""
     first, last = weeks[0][0], weeks[-1][-1]
-    spans = visible_spans(user, filters, first, last)
-    placed = schedule(spans, first, last)
-    in_month = schedule(spans, month.first_day, month.last_day)
-    shown = {day: items[:limit] for day, items in placed.entries.items()}
-    ids = sorted({entry.event.id for items in shown.values() for entry in items})
-    events = {
-        event.id: event
-        for event in db.session.scalars(
-            select(Event).where(Event.id.in_(ids)).options(selectinload(Event.lead_partner))
-        )
-    }
+    places = day_places(user, filters, first, last, month, limit)
+    ids = sorted({event_id for items in places.shown.values() for event_id, _ in items})
+    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*CELL_OPTIONS))
+    events = {event.id: event for event in loaded}
     grid = DaySchedule()
-    for day, items in shown.items():
+    for day, items in places.shown.items():
         grid.entries[day] = [
-            CalendarEntry(event=events[entry.event.id], day=day, continues=entry.continues)
-            for entry in items
+            CalendarEntry(event=events[event_id], day=day, continues=continues)
+            for event_id, continues in items
         ]
-    more = {day: len(items) - limit for day, items in placed.entries.items() if len(items) > limit}
-    return MonthGrid(grid, more, in_month.event_count)
+    more = {day: total - limit for day, total in places.totals.items() if total > limit}
+    return MonthGrid(grid, more, places.month_event_count)
+
+
+# What the agenda shows of an event: a cell's, and its days, kind, place, whether it is online
+# and its lead partner's name (in the page's language); any other read refused.
+AGENDA_OPTIONS = (
+    load_only(
+        Event.title,
+        Event.language,
+        Event.status,
+        Event.timezone,
+        Event.start_dt,
+        Event.end_dt,
+        Event.is_all_day,
+        Event.start_date,
+        Event.end_date,
+        Event.kind,
+        Event.city,
+        Event.country,
+        Event.online_url,
+        Event.lead_partner_id,
+        raiseload=True,
+    ),
+    CELL_OPTIONS[1],
+    selectinload(Event.lead_partner).load_only(Partner.name, Partner.language, raiseload=True),
+    selectinload(Event.lead_partner)
+    .selectinload(Partner.translations)
+    .load_only(PartnerTranslation.name, PartnerTranslation.language, raiseload=True),
+)
 
 
 @dataclass
@@ -267,7 +488,7 @@ def agenda_page(
         after=after,
         before=before,
         per_page=AGENDA_PAGE_SIZE,
-        options=[selectinload(Event.lead_partner)],
+        options=list(AGENDA_OPTIONS),
         counted=False,
     )
     return AgendaPage(schedule(page.items, first_day, last_day), page)

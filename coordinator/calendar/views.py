@@ -12,6 +12,7 @@ from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import EventKind
 from coordinator.activities.queries import Cursor
 from coordinator.calendar import bp, services
+from coordinator.calendar.display import PageText
 from coordinator.calendar.services import Month
 from coordinator.i18n import first_weekday
 from coordinator.pagecache import cached_page
@@ -31,6 +32,7 @@ def _common_context(filters: EventFilters, month: Month) -> dict:
         "month": month,
         "today": _today(),
         "this_month": Month.containing(_today()),
+        "text": PageText(),
     }
 
 

@@ -320,9 +320,13 @@ def test_the_agenda_finds_its_opening_month_from_a_month_back(postgresql, client
     opening = [
         plan
         for statement, plan in plans
-        if "events.end_dt >" in statement and "LIMIT" in statement and "events.title" in statement
+        # The first event not ended, read as its span (the agenda's page of events reads
+        # only (start_dt, id) along the index, then loads whole rows without LIMIT).
+        if "events.end_dt >" in statement
+        and "LIMIT" in statement
+        and "events.timezone" in statement
     ]
-    assert opening, plans
+    assert len(opening) == 2, plans
     for plan in opening:
         assert _reads_a_start_range(plan), plan
 

@@ -355,6 +355,21 @@ class TestQueryCount:
             assert 3 * 25 <= shown <= 3 * 6 * 7 and "day-more" in page
         assert small == large
 
+    def test_the_agenda_finds_its_opening_month_in_two_statements(self, app, client):
+        """The first event not ended is read as its span: no event row, so no translations
+        loaded with it (the month shown is all the page takes from it)."""
+        # At noon UTC, so its local day is its UTC day.
+        start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        start += timedelta(days=3)
+        EventFactory(start_dt=start, end_dt=start + timedelta(hours=1))
+        month = Month.containing(start.date())
+        # Both built in full, after one request has built what is kept per data version.
+        app.config["PAGE_CACHE"] = False
+        self.count_queries(client, f"/calendar/agenda?month={month}")
+        opening = self.count_queries(client, "/calendar/agenda")
+        given = self.count_queries(client, f"/calendar/agenda?month={month}")
+        assert opening - given == 2
+
 
 class TestBoundedViews:
     """A day cell shows at most DAY_LIMIT events and "+N more"; the agenda is paged."""

@@ -1,0 +1,96 @@
+"""What the month grid and the agenda repeat on every cell and entry, formatted cheaply.
+
+A full month grid shows 42 days and up to 126 events: formatting each day's number and full
+date, and each event's two clock times, through Babel costs 10-25 µs a call, most of the page's
+time. The texts only depend on the locale and on the day, the number or the wall-clock time,
+so they are formatted once per process (by coordinator.i18n, the one place that formats them)
+and reused; the words every cell repeats are translated once per page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from coordinator import i18n
+from coordinator.i18n import zone_info
+
+# Bounded: 4 locales × ~1,500 days or clock times, far more than a site shows; cleared whole
+# when full (a restart's worth of formatting, milliseconds).
+_MAX_TEXTS = 20_000
+_texts: dict[tuple, str] = {}
+
+
+def _remember(key: tuple, make) -> str:
+    text = _texts.get(key)
+    if text is None:
+        if len(_texts) >= _MAX_TEXTS:
+            _texts.clear()
+        text = _texts[key] = make()
+    return text
+
+
+class PageText:
+    """The calendar page's formatters, for the locale of the request that made it."""
+
+    def __init__(self) -> None:
+        self.locale = str(get_locale())
+        # Markup, as a template's own _() gives with autoescaping on: the same bytes.
+        self.all_day = Markup(_("All day"))
+        self.continues = Markup(_("Continues"))
+        self.cancelled = Markup(_("Cancelled"))
+        self.today = Markup(_("Today"))
+        self.online = Markup(_("Online"))
+        # The patterns of the sentences repeated per cell or entry, filled in as a template's
+        # _('...', name=value) fills them: the values escaped unless already Markup.
+        self._more = Markup(_("+%(count)s more"))
+        self._all_events_on = Markup(_("All events on %(day)s"))
+        self._led_by = Markup(_("Led by %(partner)s"))
+        self._zone_names: dict[str, str] = {}
+        self._kinds: dict[object, str] = {}
+
+    def more(self, count: int) -> Markup:
+        """_('+%(count)s more', count=count|l_number)."""
+        return self._more % {"count": self.number(count)}
+
+    def all_events_on(self, day: date) -> Markup:
+        """_('All events on %(day)s', day=day|l_date('full'))."""
+        return self._all_events_on % {"day": self.full_day(day)}
+
+    def led_by(self, partner: Markup) -> Markup:
+        """_('Led by %(partner)s', partner=partner)."""
+        return self._led_by % {"partner": partner}
+
+    def kind(self, kind) -> str:
+        """kind.label, translated once per page."""
+        label = self._kinds.get(kind)
+        if label is None:
+            label = self._kinds[kind] = str(kind.label)
+        return label
+
+    def number(self, value: int) -> str:
+        """value|l_number."""
+        return _remember(("n", self.locale, value), lambda: i18n.localized_number(value))
+
+    def full_day(self, day: date) -> str:
+        """day|l_date('full')."""
+        return _remember(("d", self.locale, day), lambda: i18n.localized_date(day, "full"))
+
+    def clock(self, value: datetime, tz_name: str) -> str:
+        """value|l_time(tz_name): the locale's short time, which shows the wall-clock hour and
+        minute only (no date, no seconds), so those are the key."""
+        local = value.astimezone(zone_info(tz_name))
+        return _remember(
+            ("t", self.locale, tz_name, local.hour, local.minute),
+            lambda: i18n.local_time_only(value, tz_name),
+        )
+
+    def zone_name(self, tz_name: str) -> str:
+        """tz_name|zone_name."""
+        name = self._zone_names.get(tz_name)
+        if name is None:
+            name = self._zone_names[tz_name] = i18n.zone_name(tz_name)
+        return name
