@@ -136,9 +136,6 @@ def long_running_clause() -> ColumnElement[bool]:
 
 
 class _LongRunning(ColumnElement[bool]):
-    # No state: the class alone is the cache key. Without _traverse_internals SQLAlchemy
-    # cannot key the element, and every statement holding it was compiled on every run.
-    _traverse_internals = []
     inherit_cache = True
     # No state: the same cache key every time. Without it, SQLAlchemy caches no statement
     # that holds the clause and compiles it anew on every request.
