@@ -16,6 +16,7 @@ Create Date: 2026-12-06 18:45:00.000000
 
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -41,8 +42,12 @@ def upgrade():
         batch_op.drop_index("ix_events_project_id")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(DURATION_STATISTICS_SQL)
-        # Filled now rather than at autovacuum's next analyze of the table.
-        op.execute("ANALYZE events")
+        # Filled now rather than at autovacuum's next analyze of the table, but only when there
+        # are rows: statistics saying "empty" make the foreign-key checks of a first bulk load
+        # in one transaction (flask demo --events, a calendar import) scan the events table for
+        # every inserted link, 7 times slower at 20,000 events.
+        if op.get_bind().execute(sa.text("SELECT EXISTS (SELECT 1 FROM events)")).scalar():
+            op.execute("ANALYZE events")
 
 
 def downgrade():
