@@ -400,21 +400,19 @@ def day_places(
 
 # What a cell shows of an event: its title in the page's language (with the original's language
 # for the fallback), whether it is cancelled, and its times in its zone; no partner, no text.
-CELL_OPTIONS = (
-    load_only(
-        Event.title,
-        Event.language,
-        Event.status,
-        Event.timezone,
-        Event.start_dt,
-        Event.end_dt,
-        Event.is_all_day,
-        raiseload=True,
-    ),
-    selectinload(Event.translations).load_only(
-        EventTranslation.title, EventTranslation.language, raiseload=True
-    ),
+CELL_COLUMNS = (
+    Event.title,
+    Event.language,
+    Event.status,
+    Event.timezone,
+    Event.start_dt,
+    Event.end_dt,
+    Event.is_all_day,
 )
+TITLE_TRANSLATIONS = selectinload(Event.translations).load_only(
+    EventTranslation.title, EventTranslation.language, raiseload=True
+)
+CELL_OPTIONS = (load_only(*CELL_COLUMNS, raiseload=True), TITLE_TRANSLATIONS)
 
 
 def month_grid(
@@ -441,13 +439,7 @@ def month_grid(
 # and its lead partner's name (in the page's language); any other read refused.
 AGENDA_OPTIONS = (
     load_only(
-        Event.title,
-        Event.language,
-        Event.status,
-        Event.timezone,
-        Event.start_dt,
-        Event.end_dt,
-        Event.is_all_day,
+        *CELL_COLUMNS,
         Event.start_date,
         Event.end_date,
         Event.kind,
@@ -457,7 +449,7 @@ AGENDA_OPTIONS = (
         Event.lead_partner_id,
         raiseload=True,
     ),
-    CELL_OPTIONS[1],
+    TITLE_TRANSLATIONS,
     selectinload(Event.lead_partner).load_only(Partner.name, Partner.language, raiseload=True),
     selectinload(Event.lead_partner)
     .selectinload(Partner.translations)
