@@ -204,6 +204,7 @@ def test_every_statement_of_the_public_pages_is_compiled_once(app, client):
     network.add_events(5)
     first = db.session.scalar(db.select(factories.Event).order_by(factories.Event.id).limit(1)).id
     urls = [url.format(event=first, theme=network.themes[0].slug) for url in PAGES]
+    urls += ["/calendar/", "/calendar/agenda"]  # the month and agenda each page opens on
     uncached: list[tuple[str, str]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
