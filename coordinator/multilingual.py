@@ -13,6 +13,11 @@ on SQLite and PostgreSQL (SQLite stores JSON text with \\u escapes, so a LIKE on
 the columns keep the originals' length limits; and one `selectin` load per page keeps a page's
 query count flat however many events it shows.
 
+Pages that show many owners of several kinds (event cards: the event, its partners, project and
+themes) read all their translations in one statement instead (preload_translations): each
+relationship path would otherwise cost a load of its own, and the ORM's cost per statement is
+most of such a page's time.
+
 Reading is per field and never mixes languages inside one: a field shows the reader's language
 when that translation has it, otherwise the original, marked as such (`LocalizedText.is_fallback`
 and its `language`, which pages put in `lang`/`dir` attributes with an "in French" marker).
@@ -29,10 +34,22 @@ from babel import Locale
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy import (
+    ForeignKey,
+    String,
+    Text,
+    cast,
+    event,
+    inspect,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, Mapper, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
+from coordinator.extensions import db
 from coordinator.i18n import is_rtl, page_locale
 from coordinator.text import render_markdown
 
@@ -83,6 +100,15 @@ class TranslatableMixin:
                 return row
         return None
 
+    def shown_translation(self, language: str) -> TranslationMixin | ShownTranslation | None:
+        """The translation a page shows: the loaded collection's, else what
+        preload_translations read, else the collection's (loading it)."""
+        if "translations" not in self.__dict__:
+            preloaded = self.__dict__.get(_PRELOADED)
+            if preloaded is not None:
+                return preloaded.get(language)
+        return self.translation(language)
+
     def localized(self, field: str, language: str | None = None) -> LocalizedText:
         return localized(self, field, language)
 
@@ -103,6 +129,74 @@ class TranslatableMixin:
             if fields and row.language != self.language:
                 texts[row.language] = fields
         return dict(sorted(texts.items()))
+
+
+# preload_translations keeps what it read on each owner under this key, beside the mapped
+# `translations` collection, which stays unloaded.
+_PRELOADED = "_preloaded_translations"
+
+
+@dataclass(frozen=True)
+class ShownTranslation:
+    """One language's texts of an owner, as preload_translations read them (text only)."""
+
+    language: str
+    texts: Mapping[str, str | None]
+
+    def text_of(self, field: str) -> str:
+        return self.texts.get(field) or ""
+
+
+def preload_translations(owners: Iterable[Any]) -> None:
+    """Read the translations of `owners` (events, projects, partners and themes, mixed) in one
+    statement, for shown_translation(). Owners whose collection is loaded, or that were preloaded
+    already, are left alone. Their statements must leave `translations` unloaded (lazyload):
+    a `selectin` default would read them again, one statement per relationship path."""
+    by_class: dict[type, dict[int, Any]] = {}
+    for owner in owners:
+        if owner is None or "translations" in owner.__dict__ or _PRELOADED in owner.__dict__:
+            continue
+        by_class.setdefault(type(owner), {})[owner.id] = owner
+    if not by_class:
+        return
+    fields = sorted({field for cls in by_class for field in cls.TRANSLATABLE})
+    branches = []
+    for kind, (cls, found) in enumerate(by_class.items()):
+        link = inspect(cls).relationships["translations"]
+        rows, (owner_column,) = link.mapper.class_, link.remote_side
+        branches.append(
+            select(
+                literal(kind).label("kind"),
+                owner_column.label("owner_id"),
+                rows.language,
+                *(
+                    getattr(rows, field) if field in cls.TRANSLATABLE else cast(null(), Text)
+                    for field in fields
+                ),
+            ).where(owner_column.in_(sorted(found)))
+        )
+    kept: dict[tuple[int, int], dict[str, ShownTranslation]] = {}
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    for kind, owner_id, language, *texts in db.session.execute(statement):
+        shown = ShownTranslation(language, dict(zip(fields, texts, strict=True)))
+        kept.setdefault((kind, owner_id), {})[language] = shown
+    for kind, found in enumerate(by_class.values()):
+        for owner_id, owner in found.items():
+            owner.__dict__[_PRELOADED] = kept.get((kind, owner_id), {})
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _forget_preloaded_on_expiry(mapper: Mapper, cls: type) -> None:
+    # An owner expired (a commit, a refresh) is read again from the database: so are its
+    # translations, which the preloaded ones would otherwise hide.
+    if issubclass(cls, TranslatableMixin):
+        event.listen(cls, "expire", _forget_preloaded)
+
+
+def _forget_preloaded(target: Any, attrs: Iterable[str] | None) -> None:
+    # target is None for an object already collected (its state expires all the same).
+    if target is not None and (attrs is None or "translations" in attrs):
+        target.__dict__.pop(_PRELOADED, None)
 
 
 @dataclass(frozen=True)
@@ -158,7 +252,7 @@ def localized(owner: Any, field: str, language: str | None = None) -> LocalizedT
     original = getattr(owner, field) or ""
     original_language = getattr(owner, "language", None) or "en"
     if wanted != original_language:
-        row = owner.translation(wanted)
+        row = owner.shown_translation(wanted)
         if row is not None and row.text_of(field):
             return LocalizedText(row.text_of(field), wanted, False)
     return LocalizedText(original, original_language, wanted != original_language)

@@ -8,10 +8,17 @@ from flask import render_template_string
 from flask_babel import force_locale
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
-from coordinator.activities.models import Event, EventTranslation, ThemeTranslation
+from coordinator.activities.models import Event, EventTranslation, Theme, ThemeTranslation
 from coordinator.extensions import db
-from coordinator.multilingual import UnsupportedLanguage, localized, set_translations
+from coordinator.multilingual import (
+    UnsupportedLanguage,
+    localized,
+    preload_translations,
+    set_translations,
+)
+from coordinator.partners.models import Partner, PartnerTranslation
 from tests import factories
 
 
@@ -141,3 +148,74 @@ def test_translations_load_with_their_owners_in_one_statement(app):
         sa_event.remove(db.engine, "before_cursor_execute", record)
     assert sorted(titles) == [f"F{n}" for n in range(5)]
     assert len(statements) == 2  # the events, then every one's translations at once
+
+
+def _selects_during(action):
+    statements = []
+
+    def record(*args):
+        if args[2].lstrip().upper().startswith("SELECT"):
+            statements.append(args[2])
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = action()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    return result, statements
+
+
+def test_translations_of_owners_of_every_kind_preload_in_one_statement(app):
+    partner = factories.PartnerFactory(name="Villes")
+    set_translations(partner, {"ar": {"name": "مدن"}}, None, PartnerTranslation)
+    theme = factories.ThemeFactory(name="Water")
+    set_translations(theme, {"ar": {"name": "ماء"}}, None, ThemeTranslation)
+    untranslated = factories.ThemeFactory(name="Energy")
+    event = factories.EventFactory(title="Meeting", lead_partner=partner)
+    set_translations(event, {"ar": {"title": "اجتماع", "summary": "ملخص"}}, None, EventTranslation)
+    db.session.commit()
+    ids = (partner.id, theme.id, untranslated.id)
+    db.session.expunge_all()
+    owners = [
+        db.session.scalar(select(Event).options(lazyload(Event.translations))),
+        db.session.scalar(
+            select(Partner).where(Partner.id == ids[0]).options(lazyload(Partner.translations))
+        ),
+        *db.session.scalars(
+            select(Theme)
+            .where(Theme.id.in_(ids[1:]))
+            .order_by(Theme.id)
+            .options(lazyload(Theme.translations))
+        ),
+    ]
+
+    _, statements = _selects_during(lambda: preload_translations(owners))
+    texts, after = _selects_during(
+        lambda: [
+            localized(owners[0], "title", "ar").text,
+            localized(owners[0], "summary", "ar").text,
+            localized(owners[0], "description", "ar").is_fallback,
+            localized(owners[1], "name", "ar").text,
+            localized(owners[2], "name", "ar").text,
+            localized(owners[3], "name", "ar").text,
+        ]
+    )
+    assert len(statements) == 1
+    assert texts == ["اجتماع", "ملخص", True, "مدن", "ماء", "Energy"]
+    assert after == []  # nothing read again, the untranslated theme included
+    assert all("translations" not in owner.__dict__ for owner in owners)
+
+
+def test_a_preloaded_owner_shows_its_translations_changed_afterwards(app):
+    event = factories.EventFactory(title="Meeting")
+    set_translations(event, {"fr": {"title": "Réunion"}}, None, EventTranslation)
+    db.session.commit()
+    db.session.expunge_all()
+    shown = db.session.scalar(select(Event).options(lazyload(Event.translations)))
+    preload_translations([shown])
+    assert localized(shown, "title", "fr").text == "Réunion"
+
+    set_translations(shown, {"fr": {"title": "Rencontre"}}, None, EventTranslation)
+    assert localized(shown, "title", "fr").text == "Rencontre"  # the loaded collection wins
+    db.session.commit()  # expires the event: what was preloaded is forgotten with it
+    assert localized(shown, "title", "fr").text == "Rencontre"

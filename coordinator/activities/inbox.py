@@ -25,7 +25,7 @@ from coordinator.activities.permissions import (
     revisions_awaiting_decision_clause,
 )
 from coordinator.activities.proposals import QueueItem, awaiting_review
-from coordinator.activities.queries import event_card_options
+from coordinator.activities.queries import load_cards
 from coordinator.activities.workflow import ANSWERABLE_STATES
 from coordinator.db import utcnow
 from coordinator.extensions import db
@@ -168,12 +168,9 @@ def task_count(user) -> int | None:
 
 def next_events(user, limit: int = 4, now: datetime | None = None) -> list[Event]:
     """The next published events the user may see (those under way included), soonest first."""
-    return list(
-        db.session.scalars(
-            select(Event)
-            .where(published_events_clause(user), Event.end_dt >= (now or utcnow()))
-            .options(*event_card_options())
-            .order_by(Event.start_dt, Event.id)
-            .limit(limit)
-        )
+    return load_cards(
+        select(Event)
+        .where(published_events_clause(user), Event.end_dt >= (now or utcnow()))
+        .order_by(Event.start_dt, Event.id)
+        .limit(limit)
     )

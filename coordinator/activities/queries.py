@@ -29,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from coordinator import dataversion
@@ -49,7 +49,7 @@ from coordinator.activities.permissions import published_events_clause, publishe
 from coordinator.dates import is_supported_date
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
-from coordinator.multilingual import current_language, localized_text
+from coordinator.multilingual import current_language, localized_text, preload_translations
 from coordinator.partners.models import Partner
 from coordinator.roles import is_signed_in
 
@@ -127,6 +127,39 @@ def event_card_options() -> list[LoaderOption]:
         selectinload(Event.partner_links).joinedload(EventPartner.partner),
         selectinload(Event.themes),
     ]
+
+
+def shown_card_options() -> list[LoaderOption]:
+    """event_card_options for a page that only shows the cards: translations are left unloaded,
+    for load_cards() to read them all in one statement."""
+    return [
+        joinedload(Event.lead_partner).lazyload(Partner.translations),
+        joinedload(Event.project).lazyload(Project.translations),
+        selectinload(Event.partner_links)
+        .joinedload(EventPartner.partner)
+        .lazyload(Partner.translations),
+        selectinload(Event.themes).lazyload(Theme.translations),
+        lazyload(Event.translations),
+    ]
+
+
+def load_cards(statement: Select) -> list[Event]:
+    """The events of `statement` (a select of Event) with what their cards and pages show, in a
+    fixed number of statements: the events, their co-organisers, their themes, and the
+    translations of all of them (preload_translations)."""
+    events = list(db.session.scalars(statement.options(*shown_card_options())).unique())
+    preload_translations(card_owners(events))
+    return events
+
+
+def card_owners(events: list[Event]) -> list[Any]:
+    """What an event card names, with a translation of its own: the events, their lead and
+    co-organising partners, projects and themes."""
+    owners: list[Any] = []
+    for shown in events:
+        owners += [shown, shown.lead_partner, shown.project, *shown.themes]
+        owners += [link.partner for link in shown.partner_links]
+    return owners
 
 
 def long_running_clause() -> ColumnElement[bool]:
@@ -229,9 +262,11 @@ def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> li
     """The events of `ids`, in that order, with what their cards show."""
     if not ids:
         return []
-    loaded = db.session.scalars(
-        select(Event).where(Event.id.in_(ids)).options(*(options or event_card_options()))
-    ).all()
+    statement = select(Event).where(Event.id.in_(ids))
+    if options is None:
+        loaded = load_cards(statement)
+    else:
+        loaded = db.session.scalars(statement.options(*options)).all()
     by_id = {event.id: event for event in loaded}
     return [by_id[number] for number in ids if number in by_id]
 
@@ -514,9 +549,8 @@ def get_event(event_id: int) -> Event | None:
     """One event with everything its page shows."""
     if event_id > 2**31 - 1:  # beyond any id; PostgreSQL would refuse the integer
         return None
-    return db.session.scalar(
-        select(Event).where(Event.id == event_id).options(*event_card_options())
-    )
+    found = load_cards(select(Event).where(Event.id == event_id))
+    return found[0] if found else None
 
 
 def get_project(slug: str) -> Project | None:
