@@ -504,23 +504,36 @@ def project_events(
 
 def _project_options() -> list[LoaderOption]:
     """What a project's page and its card in the projects list show. The partners join the
-    statements of the project and of its links rather than taking one statement each."""
+    statements of the project and of its links rather than taking one statement each; the
+    translations are left to _load_projects (one statement for all)."""
     return [
-        joinedload(Project.lead_partner),
-        selectinload(Project.themes),
-        selectinload(Project.partner_links).joinedload(ProjectPartner.partner),
+        joinedload(Project.lead_partner).lazyload(Partner.translations),
+        selectinload(Project.themes).lazyload(Theme.translations),
+        selectinload(Project.partner_links)
+        .joinedload(ProjectPartner.partner)
+        .lazyload(Partner.translations),
+        lazyload(Project.translations),
     ]
+
+
+def _load_projects(statement: Select) -> list[Project]:
+    """The projects of `statement` with what their page and cards show (_project_options),
+    and the translations of the projects, their partners and themes in one statement."""
+    projects = list(db.session.scalars(statement.options(*_project_options())).unique())
+    owners: list[Any] = []
+    for project in projects:
+        owners += [project, project.lead_partner, *project.themes]
+        owners += [link.partner for link in project.partner_links]
+    preload_translations(owners)
+    return projects
 
 
 def published_projects(user) -> list[Project]:
     """Published projects, the most recent first."""
-    return list(
-        db.session.scalars(
-            select(Project)
-            .where(published_projects_clause(user))
-            .options(*_project_options())
-            .order_by(Project.start_date.desc(), Project.title)
-        ).all()
+    return _load_projects(
+        select(Project)
+        .where(published_projects_clause(user))
+        .order_by(Project.start_date.desc(), Project.title)
     )
 
 
@@ -558,6 +571,5 @@ def get_project(slug: str) -> Project | None:
     refuses NUL bytes in a query parameter, so they must not reach it)."""
     if not _SLUG.match(slug):
         return None
-    return db.session.scalar(
-        select(Project).where(Project.slug == slug).options(*_project_options())
-    )
+    found = _load_projects(select(Project).where(Project.slug == slug))
+    return found[0] if found else None

@@ -5,13 +5,23 @@ and an event's span the same on public, manage and staff pages."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from babel.dates import format_skeleton
 
 from flask_babel import force_locale
 
 from coordinator.activities.models import Status
 from coordinator.extensions import db
-from coordinator.i18n import format_clock, format_day, format_day_span, format_moment, format_span
+from coordinator.i18n import (
+    format_clock,
+    format_day,
+    format_day_span,
+    format_in_skeleton,
+    format_moment,
+    format_span,
+    page_locale,
+)
 from tests.factories import EventFactory
 
 START = datetime(2027, 1, 13, 6, 30, tzinfo=UTC)  # 8:30 in Cairo (EET, UTC+2)
@@ -63,3 +73,15 @@ def test_the_dashboard_writes_moments_like_the_other_pages(client, login_as, sta
     assert "Wed, Jan 13, 2027, 6:30 AM UTC" in page
     assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2}\b", page)  # no "1/13/27, 6:30 AM"
     assert not re.search(r"\b0\d:\d\d [AP]M", page)  # no leading zero
+
+
+def test_days_and_months_read_as_babels_skeletons_in_every_language(app):
+    """format_in_skeleton looks the locale's pattern up once: the text stays Babel's own."""
+    days = [date(2026, 12, 28) + timedelta(days=n * 17) for n in range(30)]
+    for language in app.config["LANGUAGES"]:
+        with app.test_request_context(), force_locale(language):
+            locale = page_locale()
+            for skeleton in ("yMMMEd", "yMMMM"):
+                for day in days:
+                    expected = format_skeleton(skeleton, day, locale=locale)
+                    assert format_in_skeleton(skeleton, day) == expected, (language, day)
