@@ -8,7 +8,6 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_skeleton
-
 from flask_babel import force_locale
 
 from coordinator.activities.models import Status
