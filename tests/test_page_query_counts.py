@@ -16,9 +16,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine.default import NO_CACHE_KEY
 
 from coordinator.activities.models import (
+    Confirmation,
     Event,
     EventTranslation,
     Project,
+    ProjectPartner,
     ProjectTranslation,
     Status,
     Theme,
@@ -186,6 +188,32 @@ def test_an_event_page_costs_the_same_statements_with_or_without_links(app, clie
     # Translations included: the event's, its partners', project's and themes' are one
     # statement, whoever is shown.
     assert len(statements_of(client, full_url)) == len(statements_of(client, bare_url))
+
+
+@pytest.mark.usefixtures("exact_query_counts")
+@pytest.mark.parametrize(
+    ("url", "reads"),
+    [("/projects/", 1), ("/projects/hub-0", 2)],  # the project page: the project, its events
+)
+def test_projects_read_the_translations_of_all_they_show_in_one_statement(app, client, url, reads):
+    """Projects, their lead and partner organisations and their themes are all translated
+    (Network): one statement reads them all, where each relationship path took one."""
+    app.config["PAGE_CACHE"] = False
+    network = Network()
+    network.add_events(4)
+    for project in network.projects:
+        partner = translate(factories.PartnerFactory())
+        project.partner_links.append(
+            ProjectPartner(partner=partner, confirmation=Confirmation.CONFIRMED)
+        )
+        project.themes.append(network.themes[0])
+    db.session.commit()
+    statements_of(client, url)  # the filter form's options are kept from then on
+    statements = statements_of(client, url)
+    reading_translations = [s for s in statements if "_translations" in s.split("WHERE")[0]]
+    assert len(reading_translations) == reads, reading_translations
+    page = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "fr " in page
 
 
 @pytest.mark.usefixtures("exact_query_counts")
