@@ -129,25 +129,30 @@ def event_card_options() -> list[LoaderOption]:
     ]
 
 
-def shown_card_options() -> list[LoaderOption]:
+def shown_card_options(*, joined_collections: bool = False) -> list[LoaderOption]:
     """event_card_options for a page that only shows the cards: translations are left unloaded,
-    for load_cards() to read them all in one statement."""
+    for load_cards() to read them all in one statement. `joined_collections` joins the
+    co-organisers and themes to the events' statement too: for one event, a few more rows cost
+    less than two more statements; for a list, they would repeat every event's row."""
+    collection = joinedload if joined_collections else selectinload
     return [
         joinedload(Event.lead_partner).lazyload(Partner.translations),
         joinedload(Event.project).lazyload(Project.translations),
-        selectinload(Event.partner_links)
+        collection(Event.partner_links)
         .joinedload(EventPartner.partner)
         .lazyload(Partner.translations),
-        selectinload(Event.themes).lazyload(Theme.translations),
+        collection(Event.themes).lazyload(Theme.translations),
         lazyload(Event.translations),
     ]
 
 
-def load_cards(statement: Select) -> list[Event]:
+def load_cards(statement: Select, *, one_event: bool = False) -> list[Event]:
     """The events of `statement` (a select of Event) with what their cards and pages show, in a
     fixed number of statements: the events, their co-organisers, their themes, and the
-    translations of all of them (preload_translations)."""
-    events = list(db.session.scalars(statement.options(*shown_card_options())).unique())
+    translations of all of them (preload_translations); for `one_event`, the first three are
+    one statement."""
+    options = shown_card_options(joined_collections=one_event)
+    events = list(db.session.scalars(statement.options(*options)).unique())
     preload_translations(card_owners(events))
     return events
 
@@ -562,7 +567,7 @@ def get_event(event_id: int) -> Event | None:
     """One event with everything its page shows."""
     if event_id > 2**31 - 1:  # beyond any id; PostgreSQL would refuse the integer
         return None
-    found = load_cards(select(Event).where(Event.id == event_id))
+    found = load_cards(select(Event).where(Event.id == event_id), one_event=True)
     return found[0] if found else None
 
 
