@@ -1,5 +1,5 @@
-"""Loading event cards: one translations statement for all they show, against a selectin load
-per relationship path, side by side in one process.
+"""Loading event cards (load_cards: relations joined, one translations statement for all they
+show) against a selectin load per relationship path, side by side in one process.
 
     .venv/bin/python bench/card_loads.py                  # 10,000 events on SQLite
     COORDINATOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/coordinator_bench \\
@@ -7,11 +7,12 @@ per relationship path, side by side in one process.
 
 It seeds a throwaway database as bench/scale.py does (`flask demo --events N`), picks pages of
 20 upcoming events and loads each page both ways, alternating round by round with a fresh session
-each time: `event_card_options()` (translations of the events, lead partners, co-organisers,
-projects and themes loaded by one selectin statement per path, as the JSON API still does) and
-`load_cards()` (those relationships left unloaded and every translation read by
-preload_translations in one statement). Each load then reads every French title and name the
-cards show. It prints the statements of each and the ratio of their median times.
+each time: `event_card_options()` (co-organisers, themes and the translations of the events, lead
+partners, co-organisers, projects and themes loaded by one selectin statement per path, as the
+JSON API still does); the same with every translation read by preload_translations in one
+statement; and `load_cards()` (that, with the co-organisers and themes joined to the events'
+statement too). Each load then reads every French title and name the cards show. It prints the
+statements of each and the ratio of their median times to the first.
 """
 
 from __future__ import annotations
@@ -45,12 +46,21 @@ def main() -> None:
 
 def measure(app, rounds: int, size: int, engine_name: str) -> None:
     from sqlalchemy import event, select
+    from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-    from coordinator.activities.models import Event, Status, Visibility
+    from coordinator.activities.models import (
+        Event,
+        EventPartner,
+        Project,
+        Status,
+        Theme,
+        Visibility,
+    )
     from coordinator.activities.queries import card_owners, event_card_options, load_cards
     from coordinator.db import utcnow
     from coordinator.extensions import db
-    from coordinator.multilingual import localized_text
+    from coordinator.multilingual import localized_text, preload_translations
+    from coordinator.partners.models import Partner
 
     upcoming = db.session.scalars(
         select(Event.id)
@@ -77,10 +87,30 @@ def measure(app, rounds: int, size: int, engine_name: str) -> None:
         query = select(Event).where(Event.id.in_(ids)).options(*event_card_options())
         return shown_texts(db.session.scalars(query).all())
 
-    def one_statement(ids):
+    def translations_preloaded(ids):
+        query = select(Event).where(Event.id.in_(ids)).options(*selectin_collections)
+        events = db.session.scalars(query).all()
+        preload_translations(card_owners(events))
+        return shown_texts(events)
+
+    def cards(ids):
         return shown_texts(load_cards(select(Event).where(Event.id.in_(ids))))
 
-    ways = {"selectin per path": selectin, "one translations statement": one_statement}
+    # load_cards' options with the co-organisers and themes loaded by a statement each.
+    selectin_collections = [
+        joinedload(Event.lead_partner).lazyload(Partner.translations),
+        joinedload(Event.project).lazyload(Project.translations),
+        selectinload(Event.partner_links)
+        .joinedload(EventPartner.partner)
+        .lazyload(Partner.translations),
+        selectinload(Event.themes).lazyload(Theme.translations),
+        lazyload(Event.translations),
+    ]
+    ways = {
+        "selectin per path": selectin,
+        "one translations statement": translations_preloaded,
+        "load_cards (all joined)": cards,
+    }
     statements = dict.fromkeys(ways, 0)
     times: dict[str, list[float]] = {name: [] for name in ways}
     counting = [None]
@@ -93,7 +123,7 @@ def measure(app, rounds: int, size: int, engine_name: str) -> None:
     texts = {}
     for round_number in range(rounds + 2):  # two rounds to warm up
         ids = pages[round_number % len(pages)]
-        order = list(ways) if round_number % 2 else list(reversed(ways))
+        order = list(ways)[round_number % len(ways) :] + list(ways)[: round_number % len(ways)]
         for name in order:
             db.session.remove()
             counting[0] = name if round_number == 0 else None

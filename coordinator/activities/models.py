@@ -436,8 +436,9 @@ class Event(TranslatableMixin, ReviewableMixin, db.Model):
 
     project: Mapped[Project | None] = relationship(back_populates="events")
     themes: Mapped[list[Theme]] = relationship(secondary=event_themes, order_by=Theme.name)
+    # In a fixed order (the partners' ids), however they are loaded (joined or selectin).
     partner_links: Mapped[list[EventPartner]] = relationship(
-        back_populates="event", cascade="all, delete-orphan"
+        back_populates="event", cascade="all, delete-orphan", order_by="EventPartner.partner_id"
     )
     revisions: Mapped[list[EventRevision]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventRevision.id"

@@ -129,30 +129,27 @@ def event_card_options() -> list[LoaderOption]:
     ]
 
 
-def shown_card_options(*, joined_collections: bool = False) -> list[LoaderOption]:
-    """event_card_options for a page that only shows the cards: translations are left unloaded,
-    for load_cards() to read them all in one statement. `joined_collections` joins the
-    co-organisers and themes to the events' statement too: for one event, a few more rows cost
-    less than two more statements; for a list, they would repeat every event's row."""
-    collection = joinedload if joined_collections else selectinload
+def shown_card_options() -> list[LoaderOption]:
+    """What event cards and pages show, for load_cards(): the partners, project, co-organisers
+    and themes join the events' statement, and translations are left unloaded (load_cards reads
+    them all in one statement). A few rows per event (co-organisers × themes) cost less than a
+    statement per collection: bench/card_loads.py measures both."""
     return [
         joinedload(Event.lead_partner).lazyload(Partner.translations),
         joinedload(Event.project).lazyload(Project.translations),
-        collection(Event.partner_links)
+        joinedload(Event.partner_links)
         .joinedload(EventPartner.partner)
         .lazyload(Partner.translations),
-        collection(Event.themes).lazyload(Theme.translations),
+        joinedload(Event.themes).lazyload(Theme.translations),
         lazyload(Event.translations),
     ]
 
 
-def load_cards(statement: Select, *, one_event: bool = False) -> list[Event]:
-    """The events of `statement` (a select of Event) with what their cards and pages show, in a
-    fixed number of statements: the events, their co-organisers, their themes, and the
-    translations of all of them (preload_translations); for `one_event`, the first three are
-    one statement."""
-    options = shown_card_options(joined_collections=one_event)
-    events = list(db.session.scalars(statement.options(*options)).unique())
+def load_cards(statement: Select) -> list[Event]:
+    """The events of `statement` (a select of Event) with what their cards and pages show, in
+    two statements whatever their number: the events with their partners, project and themes,
+    then the translations of all of them (preload_translations)."""
+    events = list(db.session.scalars(statement.options(*shown_card_options())).unique())
     preload_translations(card_owners(events))
     return events
 
@@ -567,7 +564,7 @@ def get_event(event_id: int) -> Event | None:
     """One event with everything its page shows."""
     if event_id > 2**31 - 1:  # beyond any id; PostgreSQL would refuse the integer
         return None
-    found = load_cards(select(Event).where(Event.id == event_id), one_event=True)
+    found = load_cards(select(Event).where(Event.id == event_id))
     return found[0] if found else None
 
 
