@@ -321,8 +321,11 @@ class Project(TranslatableMixin, ReviewableMixin, db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
 
     themes: Mapped[list[Theme]] = relationship(secondary=project_themes, order_by=Theme.name)
+    # In a fixed order (the partners' ids), however they are loaded (joined or selectin).
     partner_links: Mapped[list[ProjectPartner]] = relationship(
-        back_populates="project", cascade="all, delete-orphan"
+        back_populates="project",
+        cascade="all, delete-orphan",
+        order_by="ProjectPartner.partner_id",
     )
     events: Mapped[list[Event]] = relationship(back_populates="project")
     translations: Mapped[list[ProjectTranslation]] = relationship(

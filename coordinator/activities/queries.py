@@ -505,13 +505,13 @@ def project_events(
 
 
 def _project_options() -> list[LoaderOption]:
-    """What a project's page and its card in the projects list show. The partners join the
-    statements of the project and of its links rather than taking one statement each; the
-    translations are left to _load_projects (one statement for all)."""
+    """What a project's page and its card in the projects list show, joined to the projects'
+    statement (as shown_card_options); the translations are left to _load_projects (one
+    statement for all)."""
     return [
         joinedload(Project.lead_partner).lazyload(Partner.translations),
-        selectinload(Project.themes).lazyload(Theme.translations),
-        selectinload(Project.partner_links)
+        joinedload(Project.themes).lazyload(Theme.translations),
+        joinedload(Project.partner_links)
         .joinedload(ProjectPartner.partner)
         .lazyload(Partner.translations),
         lazyload(Project.translations),
