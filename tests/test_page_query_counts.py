@@ -192,6 +192,27 @@ def test_an_event_page_costs_the_same_statements_with_or_without_links(app, clie
 
 @pytest.mark.usefixtures("exact_query_counts")
 @pytest.mark.parametrize(
+    "url", ["/events/", "/events/past", "/events/{event}", f"/calendar/agenda?month={MONTH:%Y-%m}"]
+)
+def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, client, url):
+    """The events of a list or an event page, their partners, projects and themes are all
+    translated (Network): their translations come in one statement, not one per kind of
+    owner and relationship path (five on an event page)."""
+    app.config["PAGE_CACHE"] = False  # the second request is rendered, not served from it
+    network = Network()
+    network.add_events(6)
+    first = db.session.scalar(db.select(factories.Event).order_by(factories.Event.id).limit(1))
+    url, title = url.format(event=first.id), first.title
+    statements_of(client, url)  # the filter form's options are kept from then on
+    statements = statements_of(client, url)
+    reading_translations = [s for s in statements if "_translations" in s.split("WHERE")[0]]
+    assert len(reading_translations) == 1, reading_translations
+    page = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f"fr {title.rstrip('0123456789')}" in page  # the cards show the French titles
+
+
+@pytest.mark.usefixtures("exact_query_counts")
+@pytest.mark.parametrize(
     ("url", "reads"),
     [("/projects/", 1), ("/projects/hub-0", 2)],  # the project page: the project, its events
 )

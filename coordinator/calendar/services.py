@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.activities.filters import EventFilters
@@ -39,7 +39,8 @@ from coordinator.activities.queries import (
 )
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
-from coordinator.partners.models import Partner, PartnerTranslation
+from coordinator.multilingual import preload_translations
+from coordinator.partners.models import Partner
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -449,11 +450,11 @@ AGENDA_OPTIONS = (
         Event.lead_partner_id,
         raiseload=True,
     ),
-    TITLE_TRANSLATIONS,
-    selectinload(Event.lead_partner).load_only(Partner.name, Partner.language, raiseload=True),
-    selectinload(Event.lead_partner)
-    .selectinload(Partner.translations)
-    .load_only(PartnerTranslation.name, PartnerTranslation.language, raiseload=True),
+    # Their translations, and their partners', are read in one statement (agenda_page).
+    lazyload(Event.translations),
+    joinedload(Event.lead_partner)
+    .load_only(Partner.name, Partner.language, raiseload=True)
+    .lazyload(Partner.translations),
 )
 
 
@@ -483,6 +484,7 @@ def agenda_page(
         options=list(AGENDA_OPTIONS),
         counted=False,
     )
+    preload_translations([*page.items, *(event.lead_partner for event in page.items)])
     return AgendaPage(schedule(page.items, first_day, last_day), page)
 
 
