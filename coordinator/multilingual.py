@@ -159,9 +159,11 @@ def preload_translations(owners: Iterable[Any]) -> None:
         by_class.setdefault(type(owner), {})[owner.id] = owner
     if not by_class:
         return
-    fields = sorted({field for cls in by_class for field in cls.TRANSLATABLE})
+    # In a fixed order, so that the same kinds of owners make the same statement (compiled once).
+    groups = sorted(by_class.items(), key=lambda group: group[0].__name__)
+    fields = sorted({field for cls, _found in groups for field in cls.TRANSLATABLE})
     branches = []
-    for kind, (cls, found) in enumerate(by_class.items()):
+    for kind, (cls, found) in enumerate(groups):
         link = inspect(cls).relationships["translations"]
         rows, (owner_column,) = link.mapper.class_, link.remote_side
         branches.append(
@@ -180,14 +182,14 @@ def preload_translations(owners: Iterable[Any]) -> None:
     for kind, owner_id, language, *texts in db.session.execute(statement):
         shown = ShownTranslation(language, dict(zip(fields, texts, strict=True)))
         kept.setdefault((kind, owner_id), {})[language] = shown
-    for kind, found in enumerate(by_class.values()):
+    for kind, (_cls, found) in enumerate(groups):
         for owner_id, owner in found.items():
             owner.__dict__[_PRELOADED] = kept.get((kind, owner_id), {})
 
 
 @event.listens_for(Mapper, "mapper_configured")
 def _forget_preloaded_on_expiry(mapper: Mapper, cls: type) -> None:
-    # An owner expired (a commit, a refresh) is read again from the database: so are its
+    # An owner expired (a commit; a refresh expires first) is read again from the database: so are its
     # translations, which the preloaded ones would otherwise hide.
     if issubclass(cls, TranslatableMixin):
         event.listen(cls, "expire", _forget_preloaded)

@@ -7,7 +7,7 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
 from coordinator.activities.models import Event, EventTranslation, Theme, ThemeTranslation
@@ -219,3 +219,8 @@ def test_a_preloaded_owner_shows_its_translations_changed_afterwards(app):
     assert localized(shown, "title", "fr").text == "Rencontre"  # the loaded collection wins
     db.session.commit()  # expires the event: what was preloaded is forgotten with it
     assert localized(shown, "title", "fr").text == "Rencontre"
+
+    preload_translations([db.session.scalar(select(Event).options(lazyload(Event.translations)))])
+    db.session.execute(update(EventTranslation).values(title="Rendez-vous"))
+    db.session.refresh(shown)  # so is a refreshed one's
+    assert localized(shown, "title", "fr").text == "Rendez-vous"
