@@ -189,8 +189,8 @@ def preload_translations(owners: Iterable[Any]) -> None:
 
 @event.listens_for(Mapper, "mapper_configured")
 def _forget_preloaded_on_expiry(mapper: Mapper, cls: type) -> None:
-    # An owner expired (a commit; a refresh expires first) is read again from the database: so are its
-    # translations, which the preloaded ones would otherwise hide.
+    # An owner expired (by a commit; a refresh expires it first) is read again from the
+    # database: so are its translations, which the preloaded ones would otherwise hide.
     if issubclass(cls, TranslatableMixin):
         event.listen(cls, "expire", _forget_preloaded)
 
