@@ -134,18 +134,11 @@ def test_translations_load_with_their_owners_in_one_statement(app):
         set_translations(event, {"fr": {"title": f"F{n}"}}, None, EventTranslation)
     db.session.commit()
     db.session.expunge_all()
-    statements = []
 
-    def record(*args):
-        if args[2].lstrip().upper().startswith("SELECT"):
-            statements.append(args[2])
+    def read_titles():
+        return [localized(e, "title", "fr").text for e in db.session.scalars(select(Event))]
 
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        events = db.session.scalars(select(Event)).all()
-        titles = [localized(e, "title", "fr").text for e in events]
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
+    titles, statements = _selects_during(read_titles)
     assert sorted(titles) == [f"F{n}" for n in range(5)]
     assert len(statements) == 2  # the events, then every one's translations at once
 
