@@ -57,7 +57,9 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 PAGE_SIZE = 20
 # Lists say "1,000+" rather than count every match: a count stops after this many rows.
 COUNT_CAP = 1000
-PARTNER_PAGE_LIMIT = 20
+# A partner's or project's page shows the nearest ten on each side of now and links to the
+# full, paged lists: a profile to read at a glance, at the cost of ten cards rather than forty.
+PARTNER_PAGE_LIMIT = 10
 _MAX_ID = 2**31 - 1  # beyond any id; PostgreSQL would refuse the integer
 _CURSOR = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,10})$", re.ASCII)
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from coordinator.activities.models import Confirmation, EventKind, Status, Visibility
+from coordinator.activities.queries import PARTNER_PAGE_LIMIT as LIMIT
 from coordinator.extensions import db
 from tests import factories
 
@@ -612,7 +613,7 @@ def _partner_lists(client, slug: str) -> tuple[list[str], list[str]]:
 
 
 def test_partner_page_merges_led_and_co_organised_events_nearest_first(client):
-    """Each list holds the nearest 20 of the events the partner leads and co-organises
+    """Each list holds the nearest LIMIT of the events the partner leads and co-organises
     (confirmed) together, in time order whichever side they come from: upcoming soonest
     first, with the events under way (long-running ones too) at its top; past most recent
     first. An event it leads and is also named on appears once."""
@@ -656,13 +657,13 @@ def test_partner_page_merges_led_and_co_organised_events_nearest_first(client):
             "Under way",
             *[f"Up {day:02d}" for day in range(1, 16)],
             "Up 15.5",
-        ][:20]
+        ][:LIMIT]
     )
-    assert past == [*[f"Down {day:02d}" for day in range(1, 16)], "Ended long-running"]
-    assert len(upcoming) == 19  # all of them: 3 under way, 15 days, the one named twice
+    assert past == [*[f"Down {day:02d}" for day in range(1, 16)], "Ended long-running"][:LIMIT]
+    assert len(upcoming) == LIMIT
 
 
-def test_partner_page_stops_each_list_at_twenty_and_links_to_the_rest(client):
+def test_partner_page_stops_each_list_at_the_limit_and_links_to_the_rest(client):
     partner = factories.PartnerFactory(slug="cmi")
     other = factories.PartnerFactory(slug="other")
     for day in range(1, 26):
@@ -673,8 +674,8 @@ def test_partner_page_stops_each_list_at_twenty_and_links_to_the_rest(client):
                 factories.EventPartnerFactory(event=event, partner=partner)
     db.session.commit()
     upcoming, past = _partner_lists(client, "cmi")
-    assert upcoming == [f"Up {day:02d}" for day in range(1, 21)]
-    assert past == [f"Down {day:02d}" for day in range(1, 21)]
+    assert upcoming == [f"Up {day:02d}" for day in range(1, LIMIT + 1)]
+    assert past == [f"Down {day:02d}" for day in range(1, LIMIT + 1)]
     body = _text(client.get("/partners/cmi"))
     assert 'href="/events/?partner=cmi"' in body and 'href="/events/past?partner=cmi"' in body
 
@@ -699,7 +700,7 @@ def test_partner_page_shows_network_only_events_to_signed_in_users(client, login
     assert past == ["Cancelled led"]
 
 
-def test_project_page_lists_the_nearest_twenty_on_each_side(client):
+def test_project_page_lists_the_nearest_ones_on_each_side(client):
     project = factories.ProjectFactory(slug="hub")
     for day in range(1, 24):
         _event(f"Up {day:02d}", day, project=project)
@@ -710,5 +711,6 @@ def test_project_page_lists_the_nearest_twenty_on_each_side(client):
     body = _text(client.get("/projects/hub"))
     upcoming = _section_titles(body, 'id="upcoming-heading"', 'id="past-heading"')
     past = _section_titles(body, 'id="past-heading"')
-    assert upcoming == ["Long workshop series", *[f"Up {day:02d}" for day in range(1, 20)]]
-    assert past == [f"Down {day:02d}" for day in range(1, 21)]
+    assert upcoming == ["Long workshop series", *[f"Up {day:02d}" for day in range(1, LIMIT)]]
+    assert past == [f"Down {day:02d}" for day in range(1, LIMIT + 1)]
+    assert 'href="/events/?project=hub"' in body and 'href="/events/past?project=hub"' in body
