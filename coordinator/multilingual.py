@@ -25,6 +25,7 @@ and its `language`, which pages put in `lang`/`dir` attributes with an "in Frenc
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,9 +36,11 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    Executable,
     ForeignKey,
     String,
     Text,
+    bindparam,
     cast,
     event,
     inspect,
@@ -159,11 +162,27 @@ def preload_translations(owners: Iterable[Any]) -> None:
         by_class.setdefault(type(owner), {})[owner.id] = owner
     if not by_class:
         return
-    # In a fixed order, so that the same kinds of owners make the same statement (compiled once).
+    # In a fixed order, so that the same kinds of owners make the same statement.
     groups = sorted(by_class.items(), key=lambda group: group[0].__name__)
-    fields = sorted({field for cls, _found in groups for field in cls.TRANSLATABLE})
+    statement, fields = _translations_statement(tuple(cls for cls, _found in groups))
+    ids = {f"ids_{kind}": sorted(found) for kind, (_cls, found) in enumerate(groups)}
+    kept: dict[tuple[int, int], dict[str, ShownTranslation]] = {}
+    for kind, owner_id, language, *texts in db.session.execute(statement, ids):
+        shown = ShownTranslation(language, dict(zip(fields, texts, strict=True)))
+        kept.setdefault((kind, owner_id), {})[language] = shown
+    for kind, (_cls, found) in enumerate(groups):
+        for owner_id, owner in found.items():
+            owner.__dict__[_PRELOADED] = kept.get((kind, owner_id), {})
+
+
+@functools.cache
+def _translations_statement(classes: tuple[type, ...]) -> tuple[Executable, tuple[str, ...]]:
+    """The statement reading the translations of owners of `classes` (ids bound as ids_0,
+    ids_1...) and the fields of its rows. Built once per set of classes: building a statement
+    and its cache key costs more Python than running it does."""
+    fields = tuple(sorted({field for cls in classes for field in cls.TRANSLATABLE}))
     branches = []
-    for kind, (cls, found) in enumerate(groups):
+    for kind, cls in enumerate(classes):
         link = inspect(cls).relationships["translations"]
         rows, (owner_column,) = link.mapper.class_, link.remote_side
         branches.append(
@@ -175,16 +194,10 @@ def preload_translations(owners: Iterable[Any]) -> None:
                     getattr(rows, field) if field in cls.TRANSLATABLE else cast(null(), Text)
                     for field in fields
                 ),
-            ).where(owner_column.in_(sorted(found)))
+            ).where(owner_column.in_(bindparam(f"ids_{kind}", expanding=True)))
         )
-    kept: dict[tuple[int, int], dict[str, ShownTranslation]] = {}
     statement = branches[0] if len(branches) == 1 else union_all(*branches)
-    for kind, owner_id, language, *texts in db.session.execute(statement):
-        shown = ShownTranslation(language, dict(zip(fields, texts, strict=True)))
-        kept.setdefault((kind, owner_id), {})[language] = shown
-    for kind, (_cls, found) in enumerate(groups):
-        for owner_id, owner in found.items():
-            owner.__dict__[_PRELOADED] = kept.get((kind, owner_id), {})
+    return statement, fields
 
 
 @event.listens_for(Mapper, "mapper_configured")
