@@ -1,12 +1,15 @@
 """Who may see and act on documents: the one home of these rules.
 
-Views guard with can_<verb>(), the lists use visible_documents_clause(), and templates call
+Views guard with can_<verb>(), the lists use listed_documents() and its clause, and templates call
 the same predicates, so a button is shown exactly when the action would be allowed.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false
+import enum
+
+from sqlalchemy import ColumnElement, and_, false, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from coordinator.activities.models import Confirmation, Event, Project
 from coordinator.activities.permissions import can_view_event, can_view_project
@@ -123,29 +126,63 @@ def can_restore(user, document: Document) -> bool:
     return document.is_deleted and can_see_deleted(user, document.subject)
 
 
+def subject_column(kind: type[Subject]) -> InstrumentedAttribute[int | None]:
+    """The column that attaches a document to a subject of this kind."""
+    if kind is Event:
+        return Document.event_id
+    if kind is Project:
+        return Document.project_id
+    return Document.partner_id
+
+
 def subject_clause(subject: Subject) -> ColumnElement[bool]:
-    if isinstance(subject, Event):
-        return Document.event_id == subject.id
-    if isinstance(subject, Project):
-        return Document.project_id == subject.id
-    return Document.partner_id == subject.id
+    return subject_column(type(subject)) == subject.id
+
+
+class ListedDocuments(enum.Enum):
+    """Which of a subject's documents its lists show a user: the SQL twin of can_view()
+    (listed_documents_clause), one value per audience so that the lists' statements are built
+    once per audience rather than per request."""
+
+    NONE = "none"  # the user may not see the subject
+    ALL = "all"  # staff asking for deleted documents too
+    CURRENT = "current"  # not deleted, any visibility: staff, the partners involved
+    MEMBERS = "members"  # not deleted, public or network: signed-in users
+    PUBLIC = "public"  # not deleted, public: anonymous visitors
+
+
+def listed_documents(user, subject: Subject, include_deleted: bool = False) -> ListedDocuments:
+    if not can_view_subject(user, subject):
+        return ListedDocuments.NONE
+    if _is_staff(user):
+        return ListedDocuments.ALL if include_deleted else ListedDocuments.CURRENT
+    if not _is_signed_in(user):
+        return ListedDocuments.PUBLIC
+    if _is_involved(user, subject):
+        return ListedDocuments.CURRENT
+    return ListedDocuments.MEMBERS
+
+
+def listed_documents_clause(listed: ListedDocuments) -> ColumnElement[bool]:
+    """The documents (of any subject) an audience is shown."""
+    if listed is ListedDocuments.NONE:
+        return false()
+    if listed is ListedDocuments.ALL:
+        return true()
+    current = Document.deleted_dt.is_(None)
+    if listed is ListedDocuments.PUBLIC:
+        return and_(current, Document.visibility == DocumentVisibility.PUBLIC)
+    if listed is ListedDocuments.MEMBERS:
+        return and_(
+            current,
+            Document.visibility.in_([DocumentVisibility.PUBLIC, DocumentVisibility.NETWORK]),
+        )
+    return current
 
 
 def visible_documents_clause(
     user, subject: Subject, include_deleted: bool = False
 ) -> ColumnElement[bool]:
-    """The documents of `subject` the user may see in a list: the SQL twin of can_view()."""
-    if not can_view_subject(user, subject):
-        return false()
-    clause = subject_clause(subject)
-    if _is_staff(user):
-        return clause if include_deleted else and_(clause, Document.deleted_dt.is_(None))
-    clause = and_(clause, Document.deleted_dt.is_(None))
-    if not _is_signed_in(user):
-        return and_(clause, Document.visibility == DocumentVisibility.PUBLIC)
-    if _is_involved(user, subject):
-        return clause
-    return and_(
-        clause,
-        Document.visibility.in_([DocumentVisibility.PUBLIC, DocumentVisibility.NETWORK]),
-    )
+    """The documents of `subject` the user may see in a list."""
+    listed = listed_documents(user, subject, include_deleted)
+    return and_(subject_clause(subject), listed_documents_clause(listed))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from coordinator.activities.models import Event, Project
@@ -30,11 +32,24 @@ def document_with_versions(document_id: int) -> Document | None:
 
 def visible_documents(user, subject, include_deleted: bool = False) -> list[Document]:
     """The subject's documents the user may see, newest first."""
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(permissions.visible_documents_clause(user, subject, include_deleted))
-            .options(selectinload(Document.versions))
-            .order_by(Document.created_dt.desc(), Document.id.desc())
+    listed = permissions.listed_documents(user, subject, include_deleted)
+    if listed is permissions.ListedDocuments.NONE:
+        return []
+    statement = _listed_statement(type(subject), listed)
+    return list(db.session.scalars(statement, {"subject_id": subject.id}))
+
+
+@functools.cache
+def _listed_statement(kind: type, listed: permissions.ListedDocuments) -> Select:
+    """The documents of one subject (bound as subject_id) an audience is shown, newest first.
+    Built once per kind of subject and audience: on the pages that show documents, building
+    the statement and its cache key cost more than running it."""
+    return (
+        select(Document)
+        .where(
+            permissions.subject_column(kind) == bindparam("subject_id"),
+            permissions.listed_documents_clause(listed),
         )
+        .options(selectinload(Document.versions))
+        .order_by(Document.created_dt.desc(), Document.id.desc())
     )
