@@ -19,8 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.http import http_date, quote_etag
 
 from coordinator.access import public
@@ -28,7 +26,6 @@ from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event
 from coordinator.activities.permissions import (
     can_view_event,
-    public_events_clause,
 )
 from coordinator.extensions import db, limiter
 from coordinator.feeds import bp, cache, queries, scopes, services, tokens
@@ -210,14 +207,7 @@ def private_calendar(token: str):
 @public
 def atom():
     language = services.requested_language()
-    events = db.session.scalars(
-        select(Event)
-        .where(public_events_clause(), Event.published_dt.is_not(None))
-        .order_by(Event.published_dt.desc(), Event.id.desc())
-        .limit(50)
-        # What each entry shows (author, categories), loaded once for all 50.
-        .options(selectinload(Event.lead_partner), selectinload(Event.themes))
-    ).all()
+    events = queries.atom_events(language)
     with services.feed_language(language):
         entries = [services.atom_entry(event, language) for event in events]
         body = build_atom(

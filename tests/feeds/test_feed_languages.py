@@ -418,6 +418,33 @@ def test_atom_without_lang_shows_originals_marked_with_their_language(published,
     assert entries["703"].find("a:title", ATOM).text == "Cancelled: Coastal resilience webinar"
 
 
+def test_atom_without_lang_reads_no_translations_and_in_a_language_reads_them(published, client):
+    """The originals' feed shows no translated text: it reads none (two statements besides
+    the feeds' data version: the entries with their authors, and their themes)."""
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("SELECT") and "data_versions" not in statement:
+            statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get("/events.atom")
+        originals = list(statements)
+        statements.clear()
+        french = client.get("/events.atom?lang=fr").data
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert len(originals) == 2
+    assert not [s for s in originals if "_translations" in s]
+    # In French the entries' translations are read (and shown).
+    assert [s for s in statements if "event_translations" in s]
+    _, entries = _atom_entries(french)
+    assert entries["701"].find("a:title", ATOM).text
+
+
 # --- JSON-LD ------------------------------------------------------------------------------------
 
 
