@@ -223,3 +223,36 @@ def test_partner_and_project_seek_indexes_replace_the_single_column_ones(
     assert done.returncode == 0, done.stderr[-3000:]
     indexes, statistics = state()
     assert old <= indexes and not new & indexes and "st_events_duration" not in statistics
+
+
+def test_the_status_start_index_covers_what_the_calendar_reads_on_postgresql(
+    empty_database_url, tmp_path
+):
+    """On PostgreSQL ix_events_status_start carries the columns of activities.models'
+    STATUS_START_INCLUDE after the upgrade, and none after the downgrade; SQLite's index has
+    the same two key columns throughout."""
+    from coordinator.activities.models import STATUS_START_INCLUDE
+
+    def status_start() -> dict:
+        engine = create_engine(normalise_database_url(empty_database_url))
+        try:
+            (index,) = [
+                index
+                for index in inspect(engine).get_indexes("events")
+                if index["name"] == "ix_events_status_start"
+            ]
+            return index
+        finally:
+            engine.dispose()
+
+    postgresql = empty_database_url.startswith("postgresql")
+    done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    index = status_start()
+    assert index["column_names"][:2] == ["status", "start_dt"]
+    included = index.get("dialect_options", {}).get("postgresql_include", [])
+    assert included == (list(STATUS_START_INCLUDE) if postgresql else [])
+    before = _revision_before("covering_status_start_index")
+    done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not status_start().get("dialect_options", {}).get("postgresql_include")

@@ -301,6 +301,29 @@ def test_the_month_grid_reads_a_window_of_the_start_index(postgresql, client):
     assert "ix_events_start_id" in window and "ix_events_long_running" in window, window
 
 
+def test_the_month_grid_and_the_list_count_read_the_covering_index_alone(postgresql, client):
+    """Once the table is vacuumed (autovacuum's work on a live site), the month grid's window
+    and the events list's count read ix_events_status_start, which carries the columns they
+    read: index-only scans, no event row fetched from the table."""
+    _seed()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE events"))
+    month = datetime.now(UTC) + timedelta(days=60)
+    (window,) = [
+        plan
+        for statement, plan in _plans(client, f"/calendar/{month.year}/{month.month}")
+        if "events.is_all_day" in statement and "events.title" not in statement
+    ]
+    # (The long-running events, a few, come from ix_events_long_running and their rows.)
+    assert "Index Only Scan using ix_events_status_start" in window, window
+    (count,) = [
+        plan
+        for statement, plan in _plans(client, "/events/")
+        if statement.startswith("SELECT count(")
+    ]
+    assert "Index Only Scan using ix_events_status_start" in count, count
+
+
 def test_the_atom_feed_reads_the_newest_published(postgresql, client):
     _seed()
     plans = _plans(client, "/events.atom")
