@@ -25,7 +25,7 @@ from coordinator.activities.permissions import (
     revisions_awaiting_decision_clause,
 )
 from coordinator.activities.proposals import QueueItem, awaiting_review
-from coordinator.activities.queries import load_cards
+from coordinator.activities.queries import load_events, running_after, seek_ids
 from coordinator.activities.workflow import ANSWERABLE_STATES
 from coordinator.db import utcnow
 from coordinator.extensions import db
@@ -167,10 +167,10 @@ def task_count(user) -> int | None:
 
 
 def next_events(user, limit: int = 4, now: datetime | None = None) -> list[Event]:
-    """The next published events the user may see (those under way included), soonest first."""
-    return load_cards(
-        select(Event)
-        .where(published_events_clause(user), Event.end_dt >= (now or utcnow()))
-        .order_by(Event.start_dt, Event.id)
-        .limit(limit)
-    )
+    """The next published events the user may see (those under way included), soonest first.
+    Sought as the events list's first page is (running_after: along the start index from
+    LONG_EVENT_DAYS back, and among the few long-running events), never read from the
+    network's first event on: the cost stays the same however many events have ended."""
+    base = select(Event).where(published_events_clause(user))
+    found = seek_ids(base, running_after(now or utcnow()), descending=False, limit=limit)
+    return load_events([number for _start, number in found])

@@ -164,6 +164,17 @@ def test_the_events_list_seeks_the_start_index(postgresql, client):
     assert "Index Scan Backward using ix_events_start_id" in seek, seek
 
 
+def test_the_home_page_seeks_its_next_events_from_a_month_back(postgresql, client):
+    """The home page's next events are sought as the events list's first page is: the start
+    index from LONG_EVENT_DAYS back (an index condition on start_dt), not read in start order
+    from the network's first event with every ended one filtered out."""
+    _seed()
+    (seek,) = _seeks(_plans(client, "/"))
+    recent, long_running = _branches(seek)
+    assert re.search(r"Index Cond: .*start_dt >=", recent), recent
+    assert "ix_events_long_running" in long_running, long_running
+
+
 BUSY = 31  # the partner of _seed_busy_partner
 
 
