@@ -1,8 +1,9 @@
 """List queries of the public activity pages.
 
-Every list eager-loads what the event cards show (lead partner, co-organisers, themes,
-project) with selectinload, so a page runs the same number of SQL queries whatever the
-number of events. Visibility always comes from activities.permissions.
+Lists seek their events along indexes (seek_ids) and then load what the cards show in two
+statements (load_cards: lead partner, project, co-organisers and themes joined, then every
+translation shown), so a page runs the same number of SQL statements whatever the number of
+events. Visibility always comes from activities.permissions.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ class KeysetPage:
 
 
 def event_card_options() -> list[LoaderOption]:
-    """What an event card shows, loaded in a fixed number of queries."""
+    """What the JSON API's events carry (partners, project, co-organisers, themes), loaded in
+    a fixed number of statements, with the translations' own selectin loads. Pages use
+    load_cards() instead."""
     # Many-to-ones join the event's own statement: a selectin load skips its statement when no
     # row has one (no project, no co-organiser) or all are loaded already, so the count would
     # depend on the data.
