@@ -182,7 +182,7 @@ def events_of_partners(partner_ids) -> ColumnElement[bool]:
     return _OneOf(Event.id, union(led, co_organised))
 
 
-def partner_sides(partner_ids: list[int]) -> list[ColumnElement[bool]]:
+def partner_sides(partner_ids: list[int], counted: bool = False) -> list[ColumnElement[bool]]:
     """The events of the partners (as events_of_partners) in two disjoint sides, each of
     which a list ordered by (start_dt, id) seeks and stops at its page:
 
@@ -194,7 +194,12 @@ def partner_sides(partner_ids: list[int]) -> list[ColumnElement[bool]]:
 
     Disjoint, so that merged seeks and summed counts take no event twice. The ids are
     values, not a subquery: the planner then knows a single partner's lead index range is
-    read in order."""
+    read in order.
+
+    `counted`: the sides as a count reads them, every match up to its cap rather than a
+    page's worth in order. The co-organised side then gathers the partners' confirmed links
+    first and looks their events up by primary key: as many reads as the partners have links,
+    where a count along the start index reads (or hash-joins) every event of the range."""
     if not partner_ids:
         return [false()]
     led = (
@@ -202,11 +207,12 @@ def partner_sides(partner_ids: list[int]) -> list[ColumnElement[bool]]:
         if len(partner_ids) == 1
         else Event.lead_partner_id.in_(partner_ids)
     )
-    co_organised = and_(
-        not_(led),
-        exists().where(EventPartner.event_id == Event.id, _co_organiser_link(partner_ids)),
-    )
-    return [led, co_organised]
+    if counted:
+        links = select(EventPartner.event_id).where(_co_organiser_link(partner_ids))
+        linked = _OneOf(Event.id, links)
+    else:
+        linked = exists().where(EventPartner.event_id == Event.id, _co_organiser_link(partner_ids))
+    return [led, and_(not_(led), linked)]
 
 
 class _OneOf(ColumnElement[bool]):

@@ -303,10 +303,12 @@ def keyset_page(
     per_page: int = PAGE_SIZE,
     options: list[LoaderOption] | None = None,
     counted: bool = True,
+    counted_parts: list[ColumnElement[bool]] | None = None,
 ) -> KeysetPage:
     """The page after `after`, or the one before `before` (the top of the list for neither;
-    a `before` that reaches the top gives the top page). `counted=False` skips the count."""
-    count, capped = bounded_count(base, parts) if counted else (0, False)
+    a `before` that reaches the top gives the top page). `counted=False` skips the count;
+    `counted_parts` are the same parts as a count reads them best (partner_sides)."""
+    count, capped = bounded_count(base, counted_parts or parts) if counted else (0, False)
     rows: list[tuple[datetime, int]] = []
     at_top = after is None
     if before is not None:
@@ -331,14 +333,31 @@ def keyset_page(
     return page
 
 
-def _listed(user, filters: EventFilters) -> tuple[Select, list[ColumnElement[bool]]]:
-    """The events a list shows, as a base query and the disjoint sides to seek on it (the
-    partner filter's sides, or one side without it)."""
+@dataclass
+class _Listed:
+    """The events a list shows: a base query, the disjoint sides to seek on it (the partner
+    filter's sides, or one side without it), and the same sides as its count reads them."""
+
+    base: Select
+    sides: list[ColumnElement[bool]]
+    counted_sides: list[ColumnElement[bool]]
+
+    def page(self, moments: list[ColumnElement[bool]], **seek: Any) -> KeysetPage:
+        """The page of the events in `moments` (running_after, or ended) on every side."""
+        return keyset_page(
+            self.base,
+            _by_side(self.sides, moments),
+            counted_parts=_by_side(self.counted_sides, moments),
+            **seek,
+        )
+
+
+def _listed(user, filters: EventFilters) -> _Listed:
     base = filters.apply(select(Event).where(published_events_clause(user)), partners=False)
     if not filters.partners:
-        return base, [true()]
+        return _Listed(base, [true()], [true()])
     ids = list(db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners))))
-    return base, partner_sides(ids)
+    return _Listed(base, partner_sides(ids), partner_sides(ids, counted=True))
 
 
 def _by_side(sides: list[ColumnElement[bool]], parts: list[ColumnElement[bool]]):
@@ -353,9 +372,9 @@ def upcoming_events(
     now: datetime | None = None,
 ) -> KeysetPage:
     """Published events the user may see that have not ended yet, soonest first."""
-    base, sides = _listed(user, filters)
-    parts = _by_side(sides, running_after(now or utcnow()))
-    return keyset_page(base, parts, descending=False, after=after, before=before)
+    return _listed(user, filters).page(
+        running_after(now or utcnow()), descending=False, after=after, before=before
+    )
 
 
 def past_events(
@@ -366,10 +385,9 @@ def past_events(
     now: datetime | None = None,
 ) -> KeysetPage:
     """Published events the user may see that have ended, most recent first."""
-    now = now or utcnow()
-    base, sides = _listed(user, filters)
-    parts = _by_side(sides, [_ended(now)])
-    return keyset_page(base, parts, descending=True, after=after, before=before)
+    return _listed(user, filters).page(
+        [_ended(now or utcnow())], descending=True, after=after, before=before
+    )
 
 
 def _ended(now: datetime) -> ColumnElement[bool]:

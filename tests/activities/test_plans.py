@@ -286,15 +286,27 @@ def test_the_partner_filter_seeks_the_partner_indexes(postgresql, client):
         (seek,) = _seeks(plans, "event_partners")
         _sought_not_gathered(seek, BUSY)
         for statement, plan in plans:
-            assert "ANY(ARRAY(" not in statement, statement
             if statement.startswith("SELECT count("):
-                assert _capped(plan), plan
+                _counted_from_the_links(statement, plan)
+            else:
+                assert "ANY(ARRAY(" not in statement, statement
     # With several partners, the sides are sought the same way (the planner picks, for each,
     # between the partners' index ranges and the start index), and counts stop at the cap.
     for statement, plan in _plans(client, "/events/?partner=busy&partner=p7"):
-        assert "ANY(ARRAY(" not in statement, statement
         if statement.startswith("SELECT count("):
-            assert _capped(plan), plan
+            _counted_from_the_links(statement, plan)
+        else:
+            assert "ANY(ARRAY(" not in statement, statement
+
+
+def _counted_from_the_links(statement: str, plan: str) -> None:
+    """A partner filter's count stops at the cap, and finds the co-organised events from the
+    partners' links (looked up by primary key), never by scanning or hash-joining every event
+    of the range: at 50,000 events that read 17,000 rows for the busiest partner."""
+    assert _capped(plan), plan
+    assert "ANY(ARRAY(" in statement, statement
+    assert "Seq Scan on events" not in plan, plan
+    assert "Hash Join" not in plan, plan
 
 
 def test_the_month_grid_reads_a_window_of_the_start_index(postgresql, client):
