@@ -256,3 +256,23 @@ def test_the_status_start_index_covers_what_the_calendar_reads_on_postgresql(
     done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not status_start().get("dialect_options", {}).get("postgresql_include")
+
+
+def test_a_themes_events_are_indexed_by_theme(empty_database_url, tmp_path):
+    """event_themes gets an index leading with the theme (its primary key leads with the
+    event); the downgrade drops it."""
+
+    def indexes() -> set[str]:
+        engine = create_engine(normalise_database_url(empty_database_url))
+        try:
+            return {index["name"] for index in inspect(engine).get_indexes("event_themes")}
+        finally:
+            engine.dispose()
+
+    done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ix_event_themes_theme_id" in indexes()
+    before = _revision_before("event_themes_theme_index")
+    done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ix_event_themes_theme_id" not in indexes()

@@ -156,6 +156,9 @@ event_themes = Table(
     db.metadata,
     Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
     Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    # A theme's events (the theme filter, its counts and feeds; a theme's deletion), read from
+    # the index alone: the primary key leads with the event.
+    Index("ix_event_themes_theme_id", "theme_id", "event_id"),
 )
 
 project_themes = Table(

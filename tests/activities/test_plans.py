@@ -309,6 +309,15 @@ def _counted_from_the_links(statement: str, plan: str) -> None:
     assert "Hash Join" not in plan, plan
 
 
+def test_the_theme_filter_reads_the_themes_links_alone(postgresql, client):
+    """A theme's events come from its own event_themes rows (ix_event_themes_theme_id), never
+    from a scan of every event's themes: in the list's count and in the month grid."""
+    _seed()
+    for url in ("/events/?theme=t3", "/calendar/?theme=t3"):
+        for statement, plan in _plans(client, url):
+            assert "Seq Scan on event_themes" not in plan, f"{statement}\n{plan}"
+
+
 def test_the_month_grid_reads_a_window_of_the_start_index(postgresql, client):
     _seed()
     month = datetime.now(UTC) + timedelta(days=60)
