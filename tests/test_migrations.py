@@ -158,17 +158,22 @@ def test_stamp_checks_repair_rows_that_disagree_with_their_status(empty_database
     ]
 
 
+def _indexes(database_url: str, table: str) -> dict[str, dict]:
+    """The table's indexes as the database reports them, by name."""
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        return {index["name"]: index for index in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
 def test_seek_indexes_are_created_and_dropped(empty_database_url, tmp_path):
     """The newest migration adds the indexes the event lists seek along; its downgrade drops
     them again."""
     names = {"ix_events_start_id", "ix_events_long_running", "ix_events_published_id"}
 
     def event_indexes() -> set[str]:
-        engine = create_engine(normalise_database_url(empty_database_url))
-        try:
-            return {index["name"] for index in inspect(engine).get_indexes("events")}
-        finally:
-            engine.dispose()
+        return set(_indexes(empty_database_url, "events"))
 
     done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -234,16 +239,7 @@ def test_the_status_start_index_covers_what_the_calendar_reads_on_postgresql(
     from coordinator.activities.models import STATUS_START_INCLUDE
 
     def status_start() -> dict:
-        engine = create_engine(normalise_database_url(empty_database_url))
-        try:
-            (index,) = [
-                index
-                for index in inspect(engine).get_indexes("events")
-                if index["name"] == "ix_events_status_start"
-            ]
-            return index
-        finally:
-            engine.dispose()
+        return _indexes(empty_database_url, "events")["ix_events_status_start"]
 
     postgresql = empty_database_url.startswith("postgresql")
     done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
@@ -263,11 +259,7 @@ def test_a_themes_events_are_indexed_by_theme(empty_database_url, tmp_path):
     event); the downgrade drops it."""
 
     def indexes() -> set[str]:
-        engine = create_engine(normalise_database_url(empty_database_url))
-        try:
-            return {index["name"] for index in inspect(engine).get_indexes("event_themes")}
-        finally:
-            engine.dispose()
+        return set(_indexes(empty_database_url, "event_themes"))
 
     done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
