@@ -135,10 +135,6 @@ def subject_column(kind: type[Subject]) -> InstrumentedAttribute[int | None]:
     return Document.partner_id
 
 
-def subject_clause(subject: Subject) -> ColumnElement[bool]:
-    return subject_column(type(subject)) == subject.id
-
-
 class ListedDocuments(enum.Enum):
     """Which of a subject's documents its lists show a user: the SQL twin of can_view()
     (listed_documents_clause), one value per audience so that the lists' statements are built
@@ -178,11 +174,3 @@ def listed_documents_clause(listed: ListedDocuments) -> ColumnElement[bool]:
             Document.visibility.in_([DocumentVisibility.PUBLIC, DocumentVisibility.NETWORK]),
         )
     return current
-
-
-def visible_documents_clause(
-    user, subject: Subject, include_deleted: bool = False
-) -> ColumnElement[bool]:
-    """The documents of `subject` the user may see in a list."""
-    listed = listed_documents(user, subject, include_deleted)
-    return and_(subject_clause(subject), listed_documents_clause(listed))

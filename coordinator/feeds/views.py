@@ -24,9 +24,7 @@ from werkzeug.http import http_date, quote_etag
 from coordinator.access import public
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event
-from coordinator.activities.permissions import (
-    can_view_event,
-)
+from coordinator.activities.permissions import can_view_event
 from coordinator.extensions import db, limiter
 from coordinator.feeds import bp, cache, queries, scopes, services, tokens
 from coordinator.feeds.atom import build_atom

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from coordinator.activities.models import Status
-from coordinator.documents import permissions
+from coordinator.documents import permissions, queries
 from coordinator.documents.models import DocumentVisibility
 from coordinator.extensions import db
 from tests.documents import samples
@@ -59,13 +59,11 @@ def test_audience_matrix(client, login_as, network, attach, subject, visibility,
     may_upload = expected_upload(role, subject)
     may_delete = expected_delete(visibility, role, subject)
 
-    # The predicates, the SQL list clause and the HTTP answers agree.
+    # The predicates, the documents list query and the HTTP answers agree.
     assert permissions.can_view(user, document) is may_view
     assert permissions.can_upload(user, target) is may_upload
     assert permissions.can_delete(user, document) is may_delete
-    listed = db.session.scalars(
-        db.select(document.__class__.id).where(permissions.visible_documents_clause(user, target))
-    ).all()
+    listed = [listed.id for listed in queries.visible_documents(user, target)]
     assert (document.id in listed) is may_view
 
     if user is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from coordinator.activities.models import Status
 from coordinator.activities.permissions import can_view_project
-from coordinator.documents import permissions
+from coordinator.documents import permissions, queries
 from coordinator.documents.models import DocumentVisibility
 from coordinator.extensions import db
 from tests import factories
@@ -32,9 +32,7 @@ def test_the_project_page_and_its_documents_give_the_same_answer(
     may_see_project = can_view_project(user, project)
     assert permissions.can_view_subject(user, project) is may_see_project
     assert permissions.can_view(user, document) is may_see_project
-    listed = db.session.scalars(
-        db.select(document.__class__.id).where(permissions.visible_documents_clause(user, project))
-    ).all()
+    listed = [listed.id for listed in queries.visible_documents(user, project)]
     assert (document.id in listed) is may_see_project
 
     if user is not None:
