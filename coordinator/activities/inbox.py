@@ -24,7 +24,7 @@ from coordinator.activities.permissions import (
     published_events_clause,
     revisions_awaiting_decision_clause,
 )
-from coordinator.activities.proposals import QueueItem, awaiting_review
+from coordinator.activities.proposals import ListHead, QueueItem, awaiting_review, count_rows
 from coordinator.activities.queries import load_events, running_after, seek_ids
 from coordinator.activities.workflow import ANSWERABLE_STATES
 from coordinator.db import utcnow
@@ -48,78 +48,103 @@ def _own_clause(activity_model, partner_id: int, states) -> ColumnElement[bool]:
     return and_(activity_model.lead_partner_id == partner_id, activity_model.status.in_(states))
 
 
+# How many items of each task list the home page shows; the rest are a link away (the review
+# queue, the partner's activities), so that the page costs the same however many wait.
+HOME_LIMIT = 10
+
+
 @dataclass
 class FocalPointInbox:
-    event_answers: list[EventPartner]
-    project_answers: list[ProjectPartner]
-    changes_requested: list[Event | Project]
-    drafts: list[Event | Project]
-    revisions_waiting: list[EventRevision]  # their partner's changes, waiting for staff
+    event_answers: ListHead[EventPartner]
+    project_answers: ListHead[ProjectPartner]
+    changes_requested: ListHead[Event | Project]
+    drafts: ListHead[Event | Project]
+    revisions_waiting: ListHead[EventRevision]  # their partner's changes, waiting for staff
+
+    @property
+    def answers(self) -> ListHead[EventPartner | ProjectPartner]:
+        return ListHead(
+            [*self.event_answers.items, *self.project_answers.items],
+            self.event_answers.total + self.project_answers.total,
+        )
 
     @property
     def count(self) -> int:
         """The tasks (what task_count() counts)."""
-        return (
-            len(self.event_answers)
-            + len(self.project_answers)
-            + len(self.changes_requested)
-            + len(self.drafts)
+        return self.answers.total + self.changes_requested.total + self.drafts.total
+
+
+def focal_point_inbox(partner_id: int, limit: int = HOME_LIMIT) -> FocalPointInbox:
+    """What waits for a partner's focal points, the most pressing first in each list: the
+    first `limit` of each, with how many there are."""
+    answers = [
+        select(link_model)
+        .join(model)
+        .where(_answer_due_clause(link_model, model, partner_id))
+        .options(selectinload(getattr(link_model, relation)).selectinload(model.lead_partner))
+        .order_by(starts, model.id)
+        for link_model, model, relation, starts in (
+            (EventPartner, Event, "event", Event.start_dt),
+            (ProjectPartner, Project, "project", Project.start_date),
         )
-
-
-def focal_point_inbox(partner_id: int) -> FocalPointInbox:
-    """What waits for a partner's focal points, the most pressing first in each list."""
-    event_answers = db.session.scalars(
-        select(EventPartner)
-        .join(Event)
-        .where(_answer_due_clause(EventPartner, Event, partner_id))
-        .options(selectinload(EventPartner.event).selectinload(Event.lead_partner))
-        .order_by(Event.start_dt, Event.id)
-    ).all()
-    project_answers = db.session.scalars(
-        select(ProjectPartner)
-        .join(Project)
-        .where(_answer_due_clause(ProjectPartner, Project, partner_id))
-        .options(selectinload(ProjectPartner.project).selectinload(Project.lead_partner))
-        .order_by(Project.start_date, Project.id)
-    ).all()
-    own: dict[Status, list[Event | Project]] = {state: [] for state in TASK_STATES}
-    for model in (Event, Project):
-        for activity in db.session.scalars(
-            select(model).where(_own_clause(model, partner_id, TASK_STATES))
-        ):
-            own[activity.status].append(activity)
-    # Sent back: the longest waiting first. Drafts: the last worked on first.
-    changes_requested = sorted(own[Status.CHANGES_REQUESTED], key=lambda a: a.status_changed_dt)
-    drafts = sorted(own[Status.DRAFT], key=lambda a: a.updated_dt, reverse=True)
-    revisions = db.session.scalars(
+    ]
+    revisions = (
         select(EventRevision)
         .join(Event)
         .where(revisions_awaiting_decision_clause(), Event.lead_partner_id == partner_id)
         .options(selectinload(EventRevision.event))
         .order_by(EventRevision.created_dt, EventRevision.id)
-    ).all()
+    )
+    # Sent back: the longest waiting first. Drafts: the last worked on first.
+    changes = [
+        select(model)
+        .where(_own_clause(model, partner_id, [Status.CHANGES_REQUESTED]))
+        .order_by(model.status_changed_dt, model.id)
+        for model in (Event, Project)
+    ]
+    drafts = [
+        select(model)
+        .where(_own_clause(model, partner_id, [Status.DRAFT]))
+        .order_by(model.updated_dt.desc(), model.id)
+        for model in (Event, Project)
+    ]
+    totals = iter(count_rows(*answers, revisions, *changes, *drafts))
+    event_answers, project_answers, revisions_waiting = (
+        ListHead(list(db.session.scalars(query.limit(limit))), next(totals))
+        for query in (*answers, revisions)
+    )
+
+    def merged(queries, key, newest_first: bool = False) -> ListHead:
+        # The first `limit` of each kind hold the first `limit` of both.
+        found = [item for query in queries for item in db.session.scalars(query.limit(limit))]
+        found.sort(key=key, reverse=newest_first)
+        return ListHead(found[:limit], next(totals) + next(totals))
+
     return FocalPointInbox(
-        list(event_answers), list(project_answers), changes_requested, drafts, list(revisions)
+        event_answers,
+        project_answers,
+        merged(changes, key=lambda a: a.status_changed_dt),
+        merged(drafts, key=lambda a: a.updated_dt, newest_first=True),
+        revisions_waiting,
     )
 
 
 @dataclass
 class StaffInbox:
-    proposals: list[QueueItem]  # submitted events and projects, the oldest waiting first
-    revisions: list[QueueItem]  # changes to published events, the oldest waiting first
+    proposals: ListHead[QueueItem]  # submitted events and projects, the oldest waiting first
+    revisions: ListHead[QueueItem]  # changes to published events, the oldest waiting first
 
     @property
     def count(self) -> int:
-        return len(self.proposals) + len(self.revisions)
+        return self.proposals.total + self.revisions.total
 
 
-def staff_inbox() -> StaffInbox:
-    """The review queue (awaiting_review(), the one definition), split for the home page."""
-    items = awaiting_review()
+def staff_inbox(limit: int = HOME_LIMIT) -> StaffInbox:
+    """The review queue (awaiting_review(), the one definition), split for the home page: the
+    `limit` oldest of each part, with how many wait."""
     return StaffInbox(
-        proposals=[item for item in items if item.kind != "revision"],
-        revisions=[item for item in items if item.kind == "revision"],
+        proposals=awaiting_review(("event", "project"), limit=limit),
+        revisions=awaiting_review(("revision",), limit=limit),
     )
 
 

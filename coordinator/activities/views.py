@@ -384,8 +384,37 @@ def my_activities():
     user = _user()
     if not can_propose_activity(user):
         abort(403)
+    name = request.args.get("show")
+    if name is None:
+        return render_template(
+            "activities/my_activities.html",
+            space=partner_space(user.partner_id),
+            partner=user.partner,
+        )
+    shown = proposals.SpaceList.named(name)
+    if shown is None:
+        abort(404)
+    page = max(request.args.get("page", 1, type=int), 1)
+    items, histories = proposals.space_list(user.partner_id, shown, page)
+    if not items and page > 1:
+        return redirect(url_for("activities.my_activities", show=shown.name))
+    shown_to = (page - 1) * proposals.SPACE_PAGE_SIZE + len(items)
     return render_template(
-        "activities/my_activities.html", space=partner_space(user.partner_id), partner=user.partner
+        "activities/my_activities_list.html",
+        shown=shown,
+        items=items,
+        histories=histories,
+        partner=user.partner,
+        previous_url=(
+            url_for("activities.my_activities", show=shown.name, page=page - 1)
+            if page > 1
+            else None
+        ),
+        next_url=(
+            url_for("activities.my_activities", show=shown.name, page=page + 1)
+            if shown_to < items.total
+            else None
+        ),
     )
 
 
@@ -395,6 +424,16 @@ def _slug_filter(name: str) -> str | None:
     return value if is_slug(value) else None
 
 
+def _queue_url(kinds: list[str], partner_slug: str | None, theme_slug: str | None, page: int):
+    return url_for(
+        "activities.review_queue",
+        kind=kinds or None,
+        partner=partner_slug,
+        theme=theme_slug,
+        page=page if page > 1 else None,
+    )
+
+
 @bp.route("/review/")
 def review_queue():
     if not can_review(_user()):
@@ -402,12 +441,24 @@ def review_queue():
     kinds = [k for k in request.args.getlist("kind") if k in QUEUE_KINDS]
     partner_slug = _slug_filter("partner")
     theme_slug = _slug_filter("theme")
-    items = proposals.review_queue(kinds, partner_slug, theme_slug)
+    page = request.args.get("page", 1, type=int)
+    queue = proposals.review_queue(kinds, partner_slug, theme_slug, page)
+    if not queue.items and page > 1:
+        # Past the end (the queue shrank since the link was made): its last page.
+        last = max(1, -(-queue.total // proposals.QUEUE_PAGE_SIZE))
+        return redirect(_queue_url(kinds, partner_slug, theme_slug, last if last < page else 1))
     partners, themes = queue_filter_choices()
+    first = (max(page, 1) - 1) * proposals.QUEUE_PAGE_SIZE
     return render_template(
         "activities/review_queue.html",
-        items=items,
-        count=len(items),
+        items=queue.items,
+        count=queue.total,
+        previous_url=_queue_url(kinds, partner_slug, theme_slug, page - 1) if page > 1 else None,
+        next_url=(
+            _queue_url(kinds, partner_slug, theme_slug, page + 1)
+            if first + len(queue.items) < queue.total
+            else None
+        ),
         kinds=kinds,
         partner_slug=partner_slug,
         theme_slug=theme_slug,

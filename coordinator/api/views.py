@@ -240,7 +240,8 @@ def my_activities():
     user = require_scope(ApiScope.READ).user
     if not can_propose_activity(user):
         raise PermissionDenied("Only focal points of a partner have a partner's activities.")
-    space = partner_space(user.partner_id)
+    # Every activity: the API's list is not paged (the page shows the first of each state).
+    space = partner_space(user.partner_id, limit=None)
     items = [rep.activity_summary(e, "event") for _, group in space.events_by_state for e in group]
     items += [
         rep.activity_summary(p, "project") for _, group in space.projects_by_state for p in group

@@ -18,7 +18,7 @@ from coordinator.activities.models import (
     ProjectTranslation,
     Status,
 )
-from coordinator.activities.proposals import awaiting_review
+from coordinator.activities.proposals import ListHead, awaiting_review
 from coordinator.audit.models import AuditEntry
 from coordinator.extensions import db
 from coordinator.multilingual import current_language, localized_text
@@ -51,9 +51,15 @@ class WaitingItem:
     project_slug: str | None = None
 
 
-def waiting_for_review(now: datetime) -> list[WaitingItem]:
-    """What waits for a staff decision (the review queue's own query), oldest first."""
-    return [
+# The oldest items waiting that the dashboard lists; the review queue pages through them all.
+WAITING_LIMIT = 20
+
+
+def waiting_for_review(now: datetime, limit: int = WAITING_LIMIT) -> ListHead[WaitingItem]:
+    """What waits for a staff decision (the review queue's own query), oldest first: the
+    first `limit`, with how many wait in all."""
+    waiting = awaiting_review(limit=limit)
+    items = [
         WaitingItem(
             item.kind,
             # In the page's language when translated (multilingual.py).
@@ -64,8 +70,9 @@ def waiting_for_review(now: datetime) -> list[WaitingItem]:
             event_id=item.event.id if item.event is not None else None,
             project_slug=item.project.slug if item.project is not None else None,
         )
-        for item in awaiting_review()
+        for item in waiting
     ]
+    return ListHead(items, waiting.total)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def test_a_pending_revision_of_a_published_event_is_listed_by_both(client, login
     event = cast.event(Status.APPROVED, title="Water forum")
     revision = _pending_revision(event)
     db.session.commit()
-    assert [item.revision for item in awaiting_review()] == [revision]
+    assert [item.revision for item in awaiting_review(limit=50).items] == [revision]
     assert [item.kind for item in waiting_for_review(datetime.now(UTC))] == ["revision"]
     dashboard, queue = _listed_pages(client, login_as, cast.staff)
     assert "Water forum" in dashboard and "Water forum" in queue
@@ -81,9 +81,9 @@ def test_cancelling_closes_the_pending_revision_in_the_same_transition(
     assert entry.actor_id == cast.user(canceller).id
     assert not can_decide_revision(cast.staff, revision)
 
-    assert awaiting_review() == []
-    assert review_queue([], None, None) == []
-    assert waiting_for_review(datetime.now(UTC)) == []
+    assert awaiting_review(limit=50).items == []
+    assert review_queue([], None, None).items == []
+    assert waiting_for_review(datetime.now(UTC)).items == []
     dashboard, queue = _listed_pages(client, login_as, cast.staff)
     assert "Water forum" not in dashboard and "Water forum" not in queue
 
@@ -139,7 +139,7 @@ def test_the_migration_closes_revisions_left_pending_by_earlier_cancellations(
         select(AuditEntry).where(AuditEntry.action == "revision_closed")
     ).one()
     assert (entry.subject_id, entry.details["revision_id"]) == (stranded_event.id, stranded.id)
-    assert [item.revision.id for item in awaiting_review()] == [live.id]
+    assert [item.revision.id for item in awaiting_review(limit=50).items] == [live.id]
     dashboard, queue = _listed_pages(client, login_as, cast.staff)
     assert "Stranded forum" not in dashboard and "Stranded forum" not in queue
     assert "Live forum" in dashboard and "Live forum" in queue

@@ -76,7 +76,10 @@ def test_dashboard_queries_do_not_grow(client, staff, login_as):
     login_as(staff)
     small = count_queries(client, "/staff/")
     add_activity(30, staff)
-    assert count_queries(client, "/staff/") == small
+    # The waiting list shows its WAITING_LIMIT oldest: with 3 activities it shows every kind
+    # (events, projects, revisions), each loaded with its relations; with 33, the 20 oldest
+    # are all events, so the page may cost fewer statements, never more.
+    assert count_queries(client, "/staff/") <= small
 
 
 def test_report_queries_do_not_grow(client, staff, login_as):
