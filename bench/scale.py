@@ -15,7 +15,10 @@ It prints, for each route, the throughput ÷ /healthz's (measured in the same ru
 the middle of and after the pages) and the p50 and p99 latency; the SQL queries one request of
 the page runs (through Flask's test client in this process, counted by an engine event, page
 cache off, data versions read on every request) and its in-process time; and the workers' RSS
-after the run. Then the targets of issue 13 with PASS or MISS each.
+after the run; and, in this process, the statements and time of the signed-in pages whose
+lists grow with the network (the staff's home, review queue and dashboard; the home and "My
+partner's activities" of a focal point of the partner leading the most events). Then the
+targets of issue 13 with PASS or MISS each.
 
 Warm = an anonymous visitor served from the page cache. Cold = the same request with the page
 cache bypassed: the server is started with PAGE_CACHE_BYPASS_HEADER set (a bench-only setting)
@@ -270,6 +273,74 @@ def count_queries(app, routes: dict[str, str]) -> tuple[dict, dict, float, float
     return queries, millis, statistics.median(builds), first_request
 
 
+SIGNED_IN = (
+    ("staff", "staff home", "/"),
+    ("staff", "review queue", "/review/"),
+    ("staff", "dashboard", "/staff/"),
+    ("focal point", "focal point home", "/"),
+    ("focal point", "my activities", "/my/activities"),
+)
+
+
+def count_signed_in(app, rounds: int = 5) -> dict[str, tuple[int, float]]:
+    """Statements and in-process ms (median of `rounds`) of the signed-in pages whose lists
+    grow with the network, for a staff member and a focal point of the partner that leads the
+    most events; and /healthz's in-process ms under the label "/healthz"."""
+    from sqlalchemy import event, func, select
+
+    from coordinator.accounts.models import User
+    from coordinator.activities.models import Event
+    from coordinator.demo.network import DEMO_PASSWORD
+    from coordinator.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        focal_point = db.session.scalar(
+            select(User.email)
+            .join(Event, Event.lead_partner_id == User.partner_id)
+            .where(User.role == "focal_point", User.email.like("%@demo.coordinator.test"))
+            .group_by(User.email)
+            .order_by(func.count().desc(), User.email)
+            .limit(1)
+        )
+    emails = {"staff": "staff@demo.coordinator.test", "focal point": focal_point}
+    counter = [0]
+
+    def count(*_args, **_kwargs):
+        counter[0] += 1
+
+    def timed(client, url: str) -> tuple[int, float]:
+        client.get(url)
+        times = []
+        for _ in range(rounds):
+            counter[0] = 0
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+        return counter[0], statistics.median(times)
+
+    measured: dict[str, tuple[int, float]] = {}
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False  # the bench signs in by posting the form directly
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        measured["/healthz"] = timed(app.test_client(), "/healthz")
+        for role, email in emails.items():
+            client = app.test_client()
+            signed_in = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+            if signed_in.status_code != 302:
+                raise RuntimeError(f"{email} could not sign in ({signed_in.status_code})")
+            for who, label, url in SIGNED_IN:
+                if who == role:
+                    measured[label] = timed(client, url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        app.config["WTF_CSRF_ENABLED"] = csrf
+    return measured
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 
@@ -505,7 +576,9 @@ def measure(base: str, routes: dict[str, str], seconds: float, connections: int)
 # --- the report ---------------------------------------------------------------------------------
 
 
-def print_size(size, engine, seeded, results, queries, millis, cold_feed, first, rss) -> None:
+def print_size(
+    size, engine, seeded, results, queries, millis, cold_feed, first, rss, signed_in
+) -> None:
     print(
         f"\n== {size:,} events ({engine}; seeded in {seeded:.1f} s; driver: "
         f"{'wrk' if _WRK else 'python'}) =="
@@ -532,6 +605,13 @@ def print_size(size, engine, seeded, results, queries, millis, cold_feed, first,
         f" nothing; the process's first request, the same build: {first:.3f} s)"
     )
     print("worker RSS after the run: " + ", ".join(f"{value:.0f} MB" for value in rss))
+    _, floor = signed_in["/healthz"]
+    print(f"signed-in pages, in-process (/healthz: {floor:.2f} ms):")
+    for _, label, url in SIGNED_IN:
+        statements, ms = signed_in[label]
+        print(
+            f"  {label:<22}{url:<18}{statements:>4} queries{ms:>9.1f} ms{ms / floor:>8.0f}× healthz"
+        )
 
 
 def _measured(results: dict, label: str) -> dict:
@@ -593,6 +673,10 @@ def print_summary(runs: dict) -> None:
         counts = [runs[size]["queries"][label] for size in sizes]
         text = f"queries, {label}: " + " / ".join(str(c) for c in counts)
         line(None if len(sizes) == 1 else len(set(counts)) == 1, text + " (the same at each size)")
+    for _, label, _url in SIGNED_IN:
+        counts = [runs[size]["signed_in"][label][0] for size in sizes]
+        text = f"queries, {label} (signed in): " + " / ".join(str(c) for c in counts)
+        line(None if len(sizes) == 1 else len(set(counts)) == 1, text + " (the same at each size)")
     line(max(top["rss"]) <= 150, f"worker RSS: {max(top['rss']):.0f} MB (≤ 150)")
 
 
@@ -610,6 +694,7 @@ def main() -> None:
             app = in_process_app(url, folder, page_cache=False)
             routes = pick_routes(app)
             queries, millis, cold_feed, first = count_queries(app, routes)
+            signed_in = count_signed_in(app)
             from coordinator.extensions import db
 
             with app.app_context():
@@ -622,8 +707,11 @@ def main() -> None:
                 "queries": queries,
                 "cold_feed": cold_feed,
                 "rss": rss,
+                "signed_in": signed_in,
             }
-            print_size(size, engine, seeded, results, queries, millis, cold_feed, first, rss)
+            print_size(
+                size, engine, seeded, results, queries, millis, cold_feed, first, rss, signed_in
+            )
             sys.stdout.flush()
     print_summary(runs)
 

@@ -428,6 +428,9 @@ class Event(TranslatableMixin, ReviewableMixin, db.Model):
         # plain lookups by lead partner or project (foreign keys, "my activities").
         Index("ix_events_lead_start", "lead_partner_id", "start_dt", "id"),
         Index("ix_events_project_start", "project_id", "start_dt", "id"),
+        # A partner's own activities by state ("My partner's activities", the home page's
+        # tasks, the badge): each state's count and latest events from the index alone.
+        Index("ix_events_lead_status_start", "lead_partner_id", "status", "start_dt", "id"),
         *stamp_constraints(),
     )
 
@@ -513,10 +516,15 @@ class EventPartner(PartnerLinkMixin, db.Model):
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
 
-    # The partner's side is looked up too ("which events does this partner co-organise?").
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True, index=True)
+    # The partner's side is looked up too ("which events does this partner co-organise?",
+    # "which invitations wait for its answer?"): by partner and answer, from the index alone.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
 
     event: Mapped[Event] = relationship(back_populates="partner_links")
+
+    __table_args__ = (
+        Index("ix_event_partners_partner_confirmation", "partner_id", "confirmation", "event_id"),
+    )
 
 
 class EventRevision(db.Model):

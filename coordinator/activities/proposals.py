@@ -160,8 +160,9 @@ def _group(items, totals: dict[Status, int]) -> list[tuple[Status, ListHead]]:
 
 
 def _led(model: type[Event] | type[Project], partner_id: int) -> tuple[Select, Any]:
-    """The events or projects a partner leads, the latest starting first, with what the
-    space shows of them; and the column they are ordered by."""
+    """The events or projects a partner leads, the latest starting first (within a state,
+    along ix_events_lead_status_start), with what the space shows of them; and the column
+    they are ordered by."""
     if model is Event:
         options, starts = _event_options(), Event.start_dt
     else:
@@ -170,7 +171,7 @@ def _led(model: type[Event] | type[Project], partner_id: int) -> tuple[Select, A
         select(model)
         .where(model.lead_partner_id == partner_id)
         .options(*options)
-        .order_by(starts.desc(), model.id)
+        .order_by(starts.desc(), model.id.desc())
     )
     return query, starts
 
@@ -191,7 +192,7 @@ def _led_by_state(model: type[Event] | type[Project], partner_id: int, limit: in
         select(
             model.id,
             func.row_number()
-            .over(partition_by=model.status, order_by=(starts.desc(), model.id))
+            .over(partition_by=model.status, order_by=(starts.desc(), model.id.desc()))
             .label("rank"),
         )
         .where(model.lead_partner_id == partner_id)
