@@ -179,7 +179,7 @@ def events_of_partners(partner_ids) -> ColumnElement[bool]:
     partners: a list read in order seeks partner_sides() instead."""
     led = select(Event.id).where(Event.lead_partner_id.in_(partner_ids))
     co_organised = select(EventPartner.event_id).where(_co_organiser_link(partner_ids))
-    return _OneOf(Event.id, union(led, co_organised))
+    return OneOf(Event.id, union(led, co_organised))
 
 
 def partner_sides(partner_ids: list[int], counted: bool = False) -> list[ColumnElement[bool]]:
@@ -209,13 +209,13 @@ def partner_sides(partner_ids: list[int], counted: bool = False) -> list[ColumnE
     )
     if counted:
         links = select(EventPartner.event_id).where(_co_organiser_link(partner_ids))
-        linked = _OneOf(Event.id, links)
+        linked = OneOf(Event.id, links)
     else:
         linked = exists().where(EventPartner.event_id == Event.id, _co_organiser_link(partner_ids))
     return [led, and_(not_(led), linked)]
 
 
-class _OneOf(ColumnElement[bool]):
+class OneOf(ColumnElement[bool]):
     """`column IN (subquery)`, which PostgreSQL writes `column = ANY(ARRAY(subquery))`: the ids
     are then gathered once and looked up by primary key, where the planner would otherwise
     hash-join the subquery against a scan of every event in the date range."""
@@ -235,13 +235,13 @@ class _OneOf(ColumnElement[bool]):
         self.subquery = subquery
 
 
-@compiles(_OneOf)
-def _one_of(element: _OneOf, compiler, **kw) -> str:
+@compiles(OneOf)
+def _one_of_sql(element: OneOf, compiler, **kw) -> str:
     return compiler.process(element.column.in_(element.subquery), **kw)
 
 
-@compiles(_OneOf, "postgresql")
-def _one_of_postgresql(element: _OneOf, compiler, **kw) -> str:
+@compiles(OneOf, "postgresql")
+def _one_of_sql_postgresql(element: OneOf, compiler, **kw) -> str:
     column = compiler.process(element.column, **kw)
     return f"{column} = ANY(ARRAY({compiler.process(element.subquery, **kw)}))"
 

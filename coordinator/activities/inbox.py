@@ -24,9 +24,14 @@ from coordinator.activities.permissions import (
     published_events_clause,
     revisions_awaiting_decision_clause,
 )
-from coordinator.activities.proposals import ListHead, QueueItem, awaiting_review, count_rows
+from coordinator.activities.proposals import (
+    ListHead,
+    QueueItem,
+    awaiting_review,
+    co_organiser_links_clause,
+    count_rows,
+)
 from coordinator.activities.queries import load_events, running_after, seek_ids
-from coordinator.activities.workflow import ANSWERABLE_STATES
 from coordinator.db import utcnow
 from coordinator.extensions import db
 
@@ -35,13 +40,9 @@ from coordinator.extensions import db
 TASK_STATES = (Status.CHANGES_REQUESTED, Status.DRAFT)
 
 
-def _answer_due_clause(link_model, activity_model, partner_id: int) -> ColumnElement[bool]:
+def _answer_due_clause(link_model, partner_id: int) -> ColumnElement[bool]:
     """The SQL twin of can_answer_co_organisation, for answers not given yet."""
-    return and_(
-        link_model.partner_id == partner_id,
-        link_model.confirmation == Confirmation.PENDING,
-        activity_model.status.in_(ANSWERABLE_STATES),
-    )
+    return co_organiser_links_clause(link_model, partner_id, Confirmation.PENDING)
 
 
 def _own_clause(activity_model, partner_id: int, states) -> ColumnElement[bool]:
@@ -80,7 +81,7 @@ def focal_point_inbox(partner_id: int, limit: int = HOME_LIMIT) -> FocalPointInb
     answers = [
         select(link_model)
         .join(model)
-        .where(_answer_due_clause(link_model, model, partner_id))
+        .where(_answer_due_clause(link_model, partner_id))
         .options(selectinload(getattr(link_model, relation)).selectinload(model.lead_partner))
         .order_by(starts, model.id)
         for link_model, model, relation, starts in (
@@ -175,11 +176,11 @@ def task_count(user) -> int | None:
             select(func.count())
             .select_from(EventPartner)
             .join(Event)
-            .where(_answer_due_clause(EventPartner, Event, partner_id)),
+            .where(_answer_due_clause(EventPartner, partner_id)),
             select(func.count())
             .select_from(ProjectPartner)
             .join(Project)
-            .where(_answer_due_clause(ProjectPartner, Project, partner_id)),
+            .where(_answer_due_clause(ProjectPartner, partner_id)),
             select(func.count(Event.id)).where(_own_clause(Event, partner_id, TASK_STATES)),
             select(func.count(Project.id)).where(_own_clause(Project, partner_id, TASK_STATES)),
         ]

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
+from coordinator.activities.filters import OneOf
 from coordinator.activities.models import (
     Confirmation,
     Event,
@@ -204,9 +205,27 @@ def _led_by_state(model: type[Event] | type[Project], partner_id: int, limit: in
     return _group(db.session.scalars(query), totals)
 
 
+def co_organiser_links_clause(link_model, partner_id: int, confirmation: Confirmation):
+    """A partner's co-organiser links of one answer, to activities that still take answers
+    (with the link's activity joined): the SQL of what the partner's space and home page list,
+    and of the badge's answers due (can_answer_co_organisation's twin, for PENDING)."""
+    model = Event if link_model is EventPartner else Project
+    owner = link_model.owner_id_column()
+    # The partner's links come from their index and their activities by primary key: a plain
+    # join has PostgreSQL hash the links against every activity still taking answers.
+    linked = select(owner).where(
+        link_model.partner_id == partner_id, link_model.confirmation == confirmation
+    )
+    return and_(
+        link_model.partner_id == partner_id,
+        link_model.confirmation == confirmation,
+        model.status.in_(ANSWERABLE_STATES),
+        OneOf(model.id, linked),
+    )
+
+
 def _links(link_model, partner_id: int, confirmation: Confirmation) -> Select:
-    """A partner's co-organiser links of one answer, to activities that still take answers,
-    the soonest first."""
+    """co_organiser_links_clause's links with their activity and its lead, the soonest first."""
     if link_model is EventPartner:
         model, relation, starts = Event, EventPartner.event, Event.start_dt
     else:
@@ -214,11 +233,7 @@ def _links(link_model, partner_id: int, confirmation: Confirmation) -> Select:
     return (
         select(link_model)
         .join(model)
-        .where(
-            link_model.partner_id == partner_id,
-            link_model.confirmation == confirmation,
-            model.status.in_(ANSWERABLE_STATES),
-        )
+        .where(co_organiser_links_clause(link_model, partner_id, confirmation))
         .options(selectinload(relation).selectinload(model.lead_partner))
         .order_by(starts, model.id)
     )

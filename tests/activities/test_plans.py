@@ -395,3 +395,37 @@ def test_the_feed_reads_its_window_as_start_index_ranges(postgresql, client):
     assert len(window) >= 3, plans  # the size bound, the long-running events, the batches
     for plan in window:
         assert "Seq Scan on events" not in plan and _reads_a_start_range(plan), plan
+
+
+def test_a_partners_space_reads_its_activities_and_links_from_their_indexes(
+    postgresql, client, login_as
+):
+    """The signed-in home page, the navigation badge and My partner's activities of the
+    busiest partner: its activities by state come from its own index range, and
+    its co-organiser links (answers due, events co-organised) from their index, their events
+    by primary key, never from a scan of every event still taking answers (at 50,000 events a
+    hash join read 43,000 of them to count one partner's 765 answers due)."""
+    from tests.factories import UserFactory
+
+    _seed()
+    _seed_busy_partner()
+    login_as(UserFactory(role="focal_point", partner=db.session.get(Partner, BUSY)))
+    plans = _plans(client, "/") + _plans(client, "/my/activities")
+    links = [(s, p) for s, p in plans if "event_partners.confirmation =" in s and "count(" in s]
+    assert links, [s for s, _ in plans]
+    for statement, plan in links:
+        assert "ANY(ARRAY(" in statement, statement
+        assert "Seq Scan on events" not in plan and "Index Cond: (id = ANY" in plan, plan
+        assert "ix_event_partners_partner_confirmation" in plan, plan
+        # Every read of events has a condition on its index (a key, a lead partner), none
+        # reads an index whole with the states as a filter.
+        lines = plan.splitlines()
+        for number, line in enumerate(lines):
+            if " on events" in line:
+                assert lines[number + 1].strip().startswith(("Index Cond", "Recheck Cond")), plan
+    by_state = [p for s, p in plans if "row_number() OVER (PARTITION BY events.status" in s]
+    by_state += [p for s, p in plans if "GROUP BY events.status" in s]
+    assert len(by_state) == 2, [s for s, _ in plans]
+    for plan in by_state:  # the partner's own index range, whichever index holds it
+        assert "Seq Scan on events" not in plan, plan
+        assert f"Index Cond: (lead_partner_id = {BUSY})" in plan, plan
