@@ -142,3 +142,41 @@ def test_staff_decide_pending_changes_from_the_action_box(
     db.session.rollback()
     db.session.refresh(inbox.revision)
     assert inbox.revision.status.value == "approved"
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("en", "desktop"), ("ar", "phone")])
+def test_a_focal_point_with_many_drafts_follows_more_to_the_whole_list(
+    live_server, network, inbox, make_page, language, viewport
+):
+    """The home page shows the latest drafts with their number and "+N more"; the link leads to
+    My partner's activities, whose draft group shows its latest with "+N more" to the whole
+    list, on a page of its own (axe-clean, no sideways scrolling)."""
+    from coordinator.activities.inbox import HOME_LIMIT
+    from coordinator.activities.proposals import SPACE_LIMIT
+
+    drafts = max(HOME_LIMIT, SPACE_LIMIT) + 3
+    for number in range(drafts - 1):  # the inbox fixture has one draft already
+        EventFactory(
+            title=f"Draft workshop {number}",
+            lead_partner=inbox.focal_point.partner,
+            status=Status.DRAFT,
+        )
+    db.session.commit()
+    page = make_page(viewport, language, live_server)
+    sign_in(page, live_server, inbox.focal_point.email, DEFAULT_PASSWORD)
+    page.goto(live_server + "/")
+    section = page.get_by_test_id("draft-tasks")
+    assert section.locator("li.task-item").count() == HOME_LIMIT
+    assert section.locator(".badge").inner_text().strip() in (str(drafts), f"{drafts:,}")
+    with page.expect_navigation():
+        page.get_by_test_id("draft-tasks-more").click()
+    assert "/my/activities" in page.url
+
+    more = page.get_by_test_id("more-events-draft")
+    assert page.locator("[data-testid^=my-event-]").count() >= SPACE_LIMIT
+    with page.expect_navigation():
+        more.get_by_role("link").click()
+    assert "show=events-draft" in page.url
+    assert page.locator("[data-testid^=my-event-]").count() == drafts
+    violations = check_page(page, "my-activities-drafts", language, viewport)
+    assert violations == [], json.dumps(violations, indent=1, ensure_ascii=False)
