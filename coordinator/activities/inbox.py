@@ -28,6 +28,7 @@ from coordinator.activities.proposals import (
     ListHead,
     QueueItem,
     awaiting_review,
+    changes_waiting,
     co_organiser_links_clause,
     count_rows,
 )
@@ -89,13 +90,7 @@ def focal_point_inbox(partner_id: int, limit: int = HOME_LIMIT) -> FocalPointInb
             (ProjectPartner, Project, "project", Project.start_date),
         )
     ]
-    revisions = (
-        select(EventRevision)
-        .join(Event)
-        .where(revisions_awaiting_decision_clause(), Event.lead_partner_id == partner_id)
-        .options(selectinload(EventRevision.event))
-        .order_by(EventRevision.created_dt, EventRevision.id)
-    )
+    revisions = changes_waiting(partner_id)
     # Sent back: the longest waiting first. Drafts: the last worked on first.
     changes = [
         select(model)

@@ -128,9 +128,12 @@ class PartnerSpace:
 @dataclass(frozen=True)
 class SpaceList:
     """One list of a partner's space: the requests to answer (events' or projects'), the
-    events it co-organises, or its events or projects in one state."""
+    events it co-organises, its changes waiting for staff, or its events or projects in one
+    state."""
 
-    kind: str  # "event-requests", "project-requests", "co-organised", "events" or "projects"
+    # "event-requests", "project-requests", "co-organised", "changes-waiting" (its changes to
+    # published events, waiting for staff), "events" or "projects"
+    kind: str
     state: Status | None = None
 
     @property
@@ -141,7 +144,7 @@ class SpaceList:
     @classmethod
     def named(cls, name: str) -> SpaceList | None:
         """The list `name` names, or None."""
-        if name in ("event-requests", "project-requests", "co-organised"):
+        if name in ("event-requests", "project-requests", "co-organised", "changes-waiting"):
             return cls(name)
         kind, _, state = name.partition("-")
         if kind in ("events", "projects") and state in {s.value for s in Status}:
@@ -177,7 +180,7 @@ def _led(model: type[Event] | type[Project], partner_id: int) -> tuple[Select, A
     return query, starts
 
 
-def _led_by_state(model: type[Event] | type[Project], partner_id: int, limit: int | None):
+def led_by_state(model: type[Event] | type[Project], partner_id: int, limit: int | None):
     """The `limit` latest of each state of what a partner leads (all for None), and how many
     of each state there are: two statements (and the loads of their relations) however many
     there are."""
@@ -239,6 +242,17 @@ def _links(link_model, partner_id: int, confirmation: Confirmation) -> Select:
     )
 
 
+def changes_waiting(partner_id: int) -> Select:
+    """A partner's changes to its published events that wait for staff, the oldest first."""
+    return (
+        select(EventRevision)
+        .join(Event)
+        .where(revisions_awaiting_decision_clause(), Event.lead_partner_id == partner_id)
+        .options(selectinload(EventRevision.event))
+        .order_by(EventRevision.created_dt, EventRevision.id)
+    )
+
+
 def _space_list_query(partner_id: int, shown: SpaceList) -> Select:
     if shown.kind == "event-requests":
         return _links(EventPartner, partner_id, Confirmation.PENDING)
@@ -246,16 +260,18 @@ def _space_list_query(partner_id: int, shown: SpaceList) -> Select:
         return _links(ProjectPartner, partner_id, Confirmation.PENDING)
     if shown.kind == "co-organised":
         return _links(EventPartner, partner_id, Confirmation.CONFIRMED)
+    if shown.kind == "changes-waiting":
+        return changes_waiting(partner_id)
     model = Event if shown.kind == "events" else Project
     return _led(model, partner_id)[0].where(model.status == shown.state)
 
 
-def partner_space(partner_id: int, limit: int | None = SPACE_LIMIT) -> PartnerSpace:
+def partner_space(partner_id: int, limit: int = SPACE_LIMIT) -> PartnerSpace:
     """What a partner's focal points follow of its activities: the first `limit` of each
-    list (requests to answer, events co-organised, its events and projects by state; every
-    item for None), with how many each holds. The rest are a link away (space_list)."""
-    events_by_state = _led_by_state(Event, partner_id, limit)
-    projects_by_state = _led_by_state(Project, partner_id, limit)
+    list (requests to answer, events co-organised, its events and projects by state), with how
+    many each holds. The rest are a link away (space_list)."""
+    events_by_state = led_by_state(Event, partner_id, limit)
+    projects_by_state = led_by_state(Project, partner_id, limit)
     lists = [
         _space_list_query(partner_id, SpaceList(kind))
         for kind in ("event-requests", "project-requests", "co-organised")

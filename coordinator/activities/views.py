@@ -44,6 +44,7 @@ from coordinator.activities.workflow import (
     history_action_label,
     state_label,
 )
+from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
@@ -401,6 +402,7 @@ def my_activities():
     shown_to = (page - 1) * proposals.SPACE_PAGE_SIZE + len(items)
     return render_template(
         "activities/my_activities_list.html",
+        now=utcnow(),
         shown=shown,
         items=items,
         histories=histories,

@@ -13,6 +13,7 @@ from coordinator.accounts.models import ApiScope
 from coordinator.activities import services
 from coordinator.activities.clashes import clashes_for_event
 from coordinator.activities.filters import EventFilters
+from coordinator.activities.models import Event, Project
 from coordinator.activities.permissions import (
     can_edit_event,
     can_propose_activity,
@@ -21,7 +22,7 @@ from coordinator.activities.permissions import (
     can_view_project,
     holds_action,
 )
-from coordinator.activities.proposals import partner_space
+from coordinator.activities.proposals import led_by_state
 from coordinator.activities.queries import get_event, get_project, published_projects
 from coordinator.activities.workflow import EDITABLE_STATES, Action
 from coordinator.api import IF_NONE_MATCH, bp, docs_bp, idempotency, queries, schemas
@@ -240,11 +241,13 @@ def my_activities():
     user = require_scope(ApiScope.READ).user
     if not can_propose_activity(user):
         raise PermissionDenied("Only focal points of a partner have a partner's activities.")
-    # Every activity: the API's list is not paged (the page shows the first of each state).
-    space = partner_space(user.partner_id, limit=None)
-    items = [rep.activity_summary(e, "event") for _, group in space.events_by_state for e in group]
-    items += [
-        rep.activity_summary(p, "project") for _, group in space.projects_by_state for p in group
+    # Every activity, in the page's order (the page shows the first of each state): the
+    # API's list is not paged.
+    items = [
+        rep.activity_summary(activity, kind)
+        for model, kind in ((Event, "event"), (Project, "project"))
+        for _, group in led_by_state(model, user.partner_id, limit=None)
+        for activity in group
     ]
     data = {"partner": user.partner.slug, "items": items}
     return read_response(schemas.MyActivitiesSchema(), data)

@@ -13,7 +13,7 @@ from sqlalchemy import event as sa_event
 
 from coordinator.activities import proposals
 from coordinator.activities.inbox import HOME_LIMIT
-from coordinator.activities.models import Status
+from coordinator.activities.models import EventRevision, Status
 from coordinator.db import utcnow
 from coordinator.extensions import db
 from coordinator.insight.dashboard import WAITING_LIMIT
@@ -187,6 +187,31 @@ def test_my_activities_shows_the_latest_of_each_state_and_links_to_the_whole_lis
     third = client.get("/my/activities?show=events-draft&page=3").get_data(as_text=True)
     assert _titles(third) == ["Proposal 1", "Proposal 0"] and 'rel="next"' not in third
     assert client.get("/my/activities?show=events-draft&page=7").status_code == 302
+
+
+def test_the_changes_waiting_for_staff_lead_from_the_home_page_to_their_whole_list(
+    app, client, login_as
+):
+    cast = Cast()
+    for number in range(HOME_LIMIT + 1):
+        event = cast.event(Status.APPROVED, title=f"Proposal {number}")
+        db.session.add(EventRevision(event=event, data={"title": f"Changed {number}"}))
+    other = factories.EventFactory(status=Status.APPROVED, title="Another partner's event")
+    db.session.add(EventRevision(event=other, data={"title": "Not ours"}))
+    db.session.commit()
+    login_as(cast.lead)
+    home = client.get("/").get_data(as_text=True)
+    section = home[
+        home.index('data-testid="revisions-waiting"') : home.index('data-testid="next-events"')
+    ]
+    assert len(_titles(section)) == HOME_LIMIT
+    more = re.search(
+        r'<a href="([^"]+)" data-testid="revisions-waiting-more">\+1 more</a>', section
+    )
+    assert more and more.group(1) == "/my/activities?show=changes-waiting"
+    full = client.get(more.group(1)).get_data(as_text=True)
+    assert sorted(_titles(full)) == sorted(f"Proposal {n}" for n in range(HOME_LIMIT + 1))
+    assert "Another partner" not in full and "proposed" in full
 
 
 @pytest.mark.parametrize("name", ["events-nonsense", "everything", "events-", ""])
