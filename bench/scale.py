@@ -673,10 +673,17 @@ def print_summary(runs: dict) -> None:
         counts = [runs[size]["queries"][label] for size in sizes]
         text = f"queries, {label}: " + " / ".join(str(c) for c in counts)
         line(None if len(sizes) == 1 else len(set(counts)) == 1, text + " (the same at each size)")
+    # A signed-in list's page holds activities of up to three kinds (events, projects, changes
+    # to events), each kind's relations loaded when one is shown: which kinds the first page
+    # holds depends on the data (at 2k the demo's submitted project is among the 50 longest
+    # waiting, at 50k it is not), never more statements with more data.
     for _, label, _url in SIGNED_IN:
         counts = [runs[size]["signed_in"][label][0] for size in sizes]
         text = f"queries, {label} (signed in): " + " / ".join(str(c) for c in counts)
-        line(None if len(sizes) == 1 else len(set(counts)) == 1, text + " (the same at each size)")
+        line(
+            None if len(sizes) == 1 else max(counts[1:]) <= counts[0],
+            text + f" (never more than at {smallest:,})",
+        )
     line(max(top["rss"]) <= 150, f"worker RSS: {max(top['rss']):.0f} MB (≤ 150)")
 
 
