@@ -443,14 +443,14 @@ def review_queue():
     kinds = [k for k in request.args.getlist("kind") if k in QUEUE_KINDS]
     partner_slug = _slug_filter("partner")
     theme_slug = _slug_filter("theme")
-    page = request.args.get("page", 1, type=int)
+    page = max(request.args.get("page", 1, type=int), 1)
     queue = proposals.review_queue(kinds, partner_slug, theme_slug, page)
     if not queue.items and page > 1:
         # Past the end (the queue shrank since the link was made): its last page.
         last = max(1, -(-queue.total // proposals.QUEUE_PAGE_SIZE))
-        return redirect(_queue_url(kinds, partner_slug, theme_slug, last if last < page else 1))
+        return redirect(_queue_url(kinds, partner_slug, theme_slug, last))
     partners, themes = queue_filter_choices()
-    first = (max(page, 1) - 1) * proposals.QUEUE_PAGE_SIZE
+    first = (page - 1) * proposals.QUEUE_PAGE_SIZE
     return render_template(
         "activities/review_queue.html",
         items=queue.items,

@@ -66,7 +66,10 @@ def test_the_review_queue_pages_oldest_first_keeping_its_filters(
     past = client.get(f"/review/?partner={cast.lead_partner.slug}&page=9")
     assert past.status_code == 302 and "page=3" in past.headers["Location"]
     # Junk in the page number is the first page, not an error.
-    assert _titles(client.get("/review/?page=abc").get_data(as_text=True))[:1] == ["Proposal 0"]
+    for junk in ("abc", "0", "-3"):
+        page = client.get(f"/review/?page={junk}").get_data(as_text=True)
+        assert _titles(page)[:2] == ["Proposal 0", "Proposal 1"] and 'rel="prev"' not in page
+        assert "/review/?page=2" in page
 
 
 def test_awaiting_review_orders_every_kind_before_loading_one_page(app):
