@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import selectinload
 
 from coordinator.activities.models import (
     Confirmation,
@@ -29,6 +28,7 @@ from coordinator.activities.proposals import (
     QueueItem,
     awaiting_review,
     changes_waiting,
+    co_organiser_links,
     co_organiser_links_clause,
     count_rows,
 )
@@ -80,15 +80,8 @@ def focal_point_inbox(partner_id: int, limit: int = HOME_LIMIT) -> FocalPointInb
     """What waits for a partner's focal points, the most pressing first in each list: the
     first `limit` of each, with how many there are."""
     answers = [
-        select(link_model)
-        .join(model)
-        .where(_answer_due_clause(link_model, partner_id))
-        .options(selectinload(getattr(link_model, relation)).selectinload(model.lead_partner))
-        .order_by(starts, model.id)
-        for link_model, model, relation, starts in (
-            (EventPartner, Event, "event", Event.start_dt),
-            (ProjectPartner, Project, "project", Project.start_date),
-        )
+        co_organiser_links(link_model, partner_id, Confirmation.PENDING)
+        for link_model in (EventPartner, ProjectPartner)
     ]
     revisions = changes_waiting(partner_id)
     # Sent back: the longest waiting first. Drafts: the last worked on first.

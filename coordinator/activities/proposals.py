@@ -227,7 +227,7 @@ def co_organiser_links_clause(link_model, partner_id: int, confirmation: Confirm
     )
 
 
-def _links(link_model, partner_id: int, confirmation: Confirmation) -> Select:
+def co_organiser_links(link_model, partner_id: int, confirmation: Confirmation) -> Select:
     """co_organiser_links_clause's links with their activity and its lead, the soonest first."""
     if link_model is EventPartner:
         model, relation, starts = Event, EventPartner.event, Event.start_dt
@@ -255,11 +255,11 @@ def changes_waiting(partner_id: int) -> Select:
 
 def _space_list_query(partner_id: int, shown: SpaceList) -> Select:
     if shown.kind == "event-requests":
-        return _links(EventPartner, partner_id, Confirmation.PENDING)
+        return co_organiser_links(EventPartner, partner_id, Confirmation.PENDING)
     if shown.kind == "project-requests":
-        return _links(ProjectPartner, partner_id, Confirmation.PENDING)
+        return co_organiser_links(ProjectPartner, partner_id, Confirmation.PENDING)
     if shown.kind == "co-organised":
-        return _links(EventPartner, partner_id, Confirmation.CONFIRMED)
+        return co_organiser_links(EventPartner, partner_id, Confirmation.CONFIRMED)
     if shown.kind == "changes-waiting":
         return changes_waiting(partner_id)
     model = Event if shown.kind == "events" else Project
