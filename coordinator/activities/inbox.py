@@ -97,24 +97,22 @@ def focal_point_inbox(partner_id: int, limit: int = HOME_LIMIT) -> FocalPointInb
         .order_by(model.updated_dt.desc(), model.id)
         for model in (Event, Project)
     ]
-    totals = iter(count_rows(*answers, revisions, *changes, *drafts))
-    event_answers, project_answers, revisions_waiting = (
-        ListHead(list(db.session.scalars(query.limit(limit))), next(totals))
-        for query in (*answers, revisions)
-    )
+    lists = [*answers, revisions, *changes, *drafts]
+    totals = dict(zip(map(id, lists), count_rows(*lists), strict=True))
 
-    def merged(queries, key, newest_first: bool = False) -> ListHead:
-        # The first `limit` of each kind hold the first `limit` of both.
+    def first(*queries, key=None, newest_first: bool = False) -> ListHead:
+        # The first `limit` of each kind hold the first `limit` of all of them.
         found = [item for query in queries for item in db.session.scalars(query.limit(limit))]
-        found.sort(key=key, reverse=newest_first)
-        return ListHead(found[:limit], next(totals) + next(totals))
+        if key is not None:
+            found.sort(key=key, reverse=newest_first)
+        return ListHead(found[:limit], sum(totals[id(query)] for query in queries))
 
     return FocalPointInbox(
-        event_answers,
-        project_answers,
-        merged(changes, key=lambda a: a.status_changed_dt),
-        merged(drafts, key=lambda a: a.updated_dt, newest_first=True),
-        revisions_waiting,
+        event_answers=first(answers[0]),
+        project_answers=first(answers[1]),
+        changes_requested=first(*changes, key=lambda a: a.status_changed_dt),
+        drafts=first(*drafts, key=lambda a: a.updated_dt, newest_first=True),
+        revisions_waiting=first(revisions),
     )
 
 

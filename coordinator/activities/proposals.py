@@ -38,11 +38,20 @@ class ListHead(Generic[Item]):
 
     items: list[Item]
     total: int
+    offset: int = 0  # how many of the list come before these
 
     @property
     def more(self) -> int:
         """How many are not shown (all those after this page, and any before it)."""
         return self.total - len(self.items)
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    def last_page(self, page_size: int) -> int:
+        """The number of the list's last page of `page_size` items (1 for an empty list)."""
+        return max(1, -(-self.total // page_size))
 
     def __len__(self) -> int:
         return len(self.items)
@@ -305,7 +314,7 @@ def space_list(
     items = list(db.session.scalars(query.limit(SPACE_PAGE_SIZE).offset(offset)))
     subject = {"events": "event", "projects": "project"}.get(shown.kind)
     histories = history(subject, [item.id for item in items]) if subject else {}
-    return ListHead(items, total), histories
+    return ListHead(items, total, offset), histories
 
 
 @dataclass
@@ -395,7 +404,7 @@ def awaiting_review(
             items.append(QueueItem("revision", found.created_dt, event=found.event, revision=found))
         elif isinstance(found, Project):
             items.append(QueueItem("project", found.submitted_dt, project=found))
-    return ListHead(items, total)
+    return ListHead(items, total, offset)
 
 
 def _waiting_keys(kinds: Sequence[str], partner_id: int | None, theme_id: int | None):

@@ -395,11 +395,14 @@ def my_activities():
     shown = proposals.SpaceList.named(name)
     if shown is None:
         abort(404)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = _page_number()
+
+    def page_url(number: int) -> str:
+        return url_for("activities.my_activities", show=shown.name, page=number)
+
     items, histories = proposals.space_list(user.partner_id, shown, page)
-    if not items and page > 1:
-        return redirect(url_for("activities.my_activities", show=shown.name))
-    shown_to = (page - 1) * proposals.SPACE_PAGE_SIZE + len(items)
+    if last := _past_the_end(items, page, proposals.SPACE_PAGE_SIZE):
+        return redirect(page_url(last))
     return render_template(
         "activities/my_activities_list.html",
         now=utcnow(),
@@ -407,17 +410,26 @@ def my_activities():
         items=items,
         histories=histories,
         partner=user.partner,
-        previous_url=(
-            url_for("activities.my_activities", show=shown.name, page=page - 1)
-            if page > 1
-            else None
-        ),
-        next_url=(
-            url_for("activities.my_activities", show=shown.name, page=page + 1)
-            if shown_to < items.total
-            else None
-        ),
+        **_page_links(items, page, page_url),
     )
+
+
+def _page_number() -> int:
+    """The page asked for; junk, zero or a negative number is the first."""
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _past_the_end(head: proposals.ListHead, page: int, page_size: int) -> int | None:
+    """The list's last page when `page` is past it (the list shrank since the link was made)."""
+    return head.last_page(page_size) if not head.items and page > 1 else None
+
+
+def _page_links(head: proposals.ListHead, page: int, page_url) -> dict[str, str | None]:
+    """The Previous and Next links of the `page`th page of a list (_page_links.html)."""
+    return {
+        "previous_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if head.has_next else None,
+    }
 
 
 def _slug_filter(name: str) -> str | None:
@@ -443,24 +455,20 @@ def review_queue():
     kinds = [k for k in request.args.getlist("kind") if k in QUEUE_KINDS]
     partner_slug = _slug_filter("partner")
     theme_slug = _slug_filter("theme")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = _page_number()
+
+    def page_url(number: int) -> str:
+        return _queue_url(kinds, partner_slug, theme_slug, number)
+
     queue = proposals.review_queue(kinds, partner_slug, theme_slug, page)
-    if not queue.items and page > 1:
-        # Past the end (the queue shrank since the link was made): its last page.
-        last = max(1, -(-queue.total // proposals.QUEUE_PAGE_SIZE))
-        return redirect(_queue_url(kinds, partner_slug, theme_slug, last))
+    if last := _past_the_end(queue, page, proposals.QUEUE_PAGE_SIZE):
+        return redirect(page_url(last))
     partners, themes = queue_filter_choices()
-    first = (page - 1) * proposals.QUEUE_PAGE_SIZE
     return render_template(
         "activities/review_queue.html",
         items=queue.items,
         count=queue.total,
-        previous_url=_queue_url(kinds, partner_slug, theme_slug, page - 1) if page > 1 else None,
-        next_url=(
-            _queue_url(kinds, partner_slug, theme_slug, page + 1)
-            if first + len(queue.items) < queue.total
-            else None
-        ),
+        **_page_links(queue, page, page_url),
         kinds=kinds,
         partner_slug=partner_slug,
         theme_slug=theme_slug,
