@@ -192,12 +192,20 @@ def test_an_event_page_costs_the_same_statements_with_or_without_links(app, clie
 
 @pytest.mark.usefixtures("exact_query_counts")
 @pytest.mark.parametrize(
-    "url", ["/events/", "/events/past", "/events/{event}", f"/calendar/agenda?month={MONTH:%Y-%m}"]
+    ("url", "reads"),
+    [
+        # A list's cards: the events, then their co-organisers and themes, each statement
+        # joined to the page language's translations of what it reads (activities.cards).
+        ("/events/", 2),
+        ("/events/past", 2),
+        ("/events/{event}", 1),
+        (f"/calendar/agenda?month={MONTH:%Y-%m}", 1),
+    ],
 )
-def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, client, url):
+def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, client, url, reads):
     """The events of a list or an event page, their partners, projects and themes are all
-    translated (Network): their translations come in one statement, not one per kind of
-    owner and relationship path (five on an event page)."""
+    translated (Network): their translations come with the statements reading them, not in
+    one statement per kind of owner and relationship path (five on an event page)."""
     app.config["PAGE_CACHE"] = False  # the second request is rendered, not served from it
     network = Network()
     network.add_events(6)
@@ -206,7 +214,7 @@ def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, clie
     statements_of(client, url)  # the filter form's options are kept from then on
     statements = statements_of(client, url)
     reading_translations = [s for s in statements if "_translations" in s.split("WHERE")[0]]
-    assert len(reading_translations) == 1, reading_translations
+    assert len(reading_translations) == reads, reading_translations
     page = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert f"fr {title.rstrip('0123456789')}" in page  # the cards show the French titles
 
@@ -214,7 +222,8 @@ def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, clie
 @pytest.mark.usefixtures("exact_query_counts")
 @pytest.mark.parametrize(
     ("url", "reads"),
-    [("/projects/", 1), ("/projects/hub-0", 2)],  # the project page: the project, its events
+    # The project page: the project, then its events' cards (events, their links).
+    [("/projects/", 1), ("/projects/hub-0", 3)],
 )
 def test_projects_read_the_translations_of_all_they_show_in_one_statement(app, client, url, reads):
     """Projects, their lead and partner organisations and their themes are all translated

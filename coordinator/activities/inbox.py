@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
 
+from coordinator.activities.cards import EventCard
 from coordinator.activities.models import (
     Confirmation,
     Event,
@@ -178,7 +179,7 @@ def task_count(user) -> int | None:
     return db.session.scalar(select(total))
 
 
-def next_events(user, limit: int = 4, now: datetime | None = None) -> list[Event]:
+def next_events(user, limit: int = 4, now: datetime | None = None) -> list[EventCard]:
     """The next published events the user may see (those under way included), soonest first.
     Sought as the events list's first page is (running_after: along the start index from
     LONG_EVENT_DAYS back, and among the few long-running events), never read from the

@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from coordinator import dataversion
+from coordinator.activities.cards import EventCard, load_event_cards
 from coordinator.activities.filters import EventFilters, partner_sides
 from coordinator.activities.models import (
     LONG_EVENT_DAYS,
@@ -265,15 +266,14 @@ def seek_ids(
     return _merged(_run_branches(branches), descending=descending, limit=limit)
 
 
-def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> list[Event]:
-    """The events of `ids`, in that order, with what their cards show."""
+def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> list[Any]:
+    """The events of `ids`, in that order: their cards (EventCard, read from rows), or mapped
+    Events loaded with `options`."""
+    if options is None:
+        return load_event_cards(ids)
     if not ids:
         return []
-    statement = select(Event).where(Event.id.in_(ids))
-    if options is None:
-        loaded = load_cards(statement)
-    else:
-        loaded = db.session.scalars(statement.options(*options)).all()
+    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*options)).all()
     by_id = {event.id: event for event in loaded}
     return [by_id[number] for number in ids if number in by_id]
 
@@ -487,8 +487,8 @@ def visible_countries(user) -> Select:
 
 @dataclass
 class EventsByTime:
-    upcoming: list[Event]
-    past: list[Event]
+    upcoming: list[EventCard]
+    past: list[EventCard]
 
 
 def _split_by_time(

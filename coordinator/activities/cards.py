@@ -1,0 +1,317 @@
+"""Event cards read from rows: what a list's card shows of an event, its partners, project and
+themes, with their text in the page's language, and nothing else.
+
+A list page shows twenty cards. Building mapped Event objects for them (identity map, every
+column, each co-organiser × theme row of a joined load) cost more than the page's SQL and its
+rendering together, so lists read plain rows in two statements whatever their number: the
+events with their lead partner, project and the page language's translations of all three,
+then their confirmed co-organisers and themes with theirs. Cards answer what the card template
+and the translation helpers (coordinator.multilingual.localized) ask of an event, partner,
+project or theme; pages that change or fully show an event use the mapped Event.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, bindparam, literal, null, select, union_all
+from sqlalchemy.sql import Executable
+
+from coordinator.activities.models import (
+    PUBLISHED_STATES,
+    Confirmation,
+    Event,
+    EventKind,
+    EventPartner,
+    EventTranslation,
+    Project,
+    ProjectTranslation,
+    Status,
+    Theme,
+    ThemeTranslation,
+    Visibility,
+    event_themes,
+)
+from coordinator.extensions import db
+from coordinator.multilingual import ShownTranslation, current_language
+from coordinator.partners.models import Partner, PartnerTranslation
+
+
+class _Named:
+    """Something a card names, with its text in the one language the card was read in."""
+
+    __slots__ = ()
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+
+    def shown_translation(self, language: str) -> ShownTranslation | None:
+        # A card holds the translation of the language it was read in, and no other: showing
+        # it in another language would silently show the original instead.
+        if language != self.shown_in:
+            raise LookupError(f"read in {self.shown_in!r}, shown in {language!r}")
+        return self.translation
+
+
+@dataclass(slots=True, eq=False)
+class PartnerName(_Named):
+    id: int
+    slug: str
+    acronym: str | None
+    name: str
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+
+    def short_name_in(self, language: str | None = None) -> str:
+        """The acronym (the same in every language), else the name (as Partner's)."""
+        from coordinator.multilingual import localized
+
+        return self.acronym or localized(self, "name", language).text
+
+
+@dataclass(slots=True, eq=False)
+class ProjectName(_Named):
+    id: int
+    slug: str
+    acronym: str | None
+    title: str
+    status: Status
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED_STATES
+
+
+@dataclass(slots=True, eq=False)
+class ThemeName(_Named):
+    id: int
+    slug: str
+    name: str
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+
+
+@dataclass(slots=True, eq=False)
+class EventCard(_Named):
+    """An event as a list's card shows it."""
+
+    id: int
+    title: str
+    summary: str
+    kind: EventKind
+    status: Status
+    visibility: Visibility
+    timezone: str
+    start_dt: datetime
+    end_dt: datetime
+    is_all_day: bool
+    start_date: date | None
+    end_date: date | None
+    city: str
+    country: str
+    online_url: str
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+    lead_partner: PartnerName
+    project: ProjectName | None
+    # Confirmed co-organisers in the partners' id order, themes by name (Event's orders).
+    confirmed_partners: list[PartnerName] = field(default_factory=list)
+    themes: list[ThemeName] = field(default_factory=list)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Status.CANCELLED
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_url)
+
+
+def _shown(language: str, **texts: str | None) -> ShownTranslation | None:
+    """The translation row's texts; None when the row is missing (every text NULL)."""
+    if all(text is None for text in texts.values()):
+        return None
+    return ShownTranslation(language, texts)
+
+
+@functools.cache
+def _statements() -> tuple[Executable, Executable]:
+    """The two statements reading cards (ids bound as `ids`, the language as `language`), of
+    the tables' columns: plain rows, without the ORM's compile and loading steps. Built once:
+    building a statement and its cache key costs more Python than running it."""
+    ids = bindparam("ids", expanding=True)
+    language = bindparam("language")
+    event = Event.__table__.c
+    event_text = EventTranslation.__table__.alias("event_text").c
+    lead = Partner.__table__.alias("lead").c
+    lead_text = PartnerTranslation.__table__.alias("lead_text").c
+    project = Project.__table__.c
+    project_text = ProjectTranslation.__table__.alias("project_text").c
+    events = (
+        select(
+            event.id,
+            event.title,
+            event.summary,
+            event.kind,
+            event.status,
+            event.visibility,
+            event.timezone,
+            event.start_dt,
+            event.end_dt,
+            event.is_all_day,
+            event.start_date,
+            event.end_date,
+            event.city,
+            event.country,
+            event.online_url,
+            event.language,
+            event_text.title,
+            event_text.summary,
+            lead.id,
+            lead.slug,
+            lead.acronym,
+            lead.name,
+            lead.language,
+            lead_text.name,
+            project.id,
+            project.slug,
+            project.acronym,
+            project.title,
+            project.status,
+            project.language,
+            project_text.title,
+        )
+        .join_from(Event.__table__, lead.id.table, lead.id == event.lead_partner_id)
+        .outerjoin(
+            event_text.event_id.table,
+            and_(event_text.event_id == event.id, event_text.language == language),
+        )
+        .outerjoin(
+            lead_text.partner_id.table,
+            and_(lead_text.partner_id == lead.id, lead_text.language == language),
+        )
+        .outerjoin(Project.__table__, project.id == event.project_id)
+        .outerjoin(
+            project_text.project_id.table,
+            and_(project_text.project_id == project.id, project_text.language == language),
+        )
+        .where(event.id.in_(ids))
+    )
+    link = EventPartner.__table__.c
+    partner = Partner.__table__.c
+    partner_text = PartnerTranslation.__table__.alias("partner_text").c
+    tagged = event_themes.c
+    theme = Theme.__table__.c
+    theme_text = ThemeTranslation.__table__.alias("theme_text").c
+    co_organisers = (
+        select(
+            literal(0).label("is_theme"),
+            link.event_id,
+            partner.id.label("ordinal"),
+            partner.id,
+            partner.slug,
+            partner.acronym,
+            partner.name.label("name"),
+            partner.language,
+            partner_text.name.label("shown_name"),
+        )
+        .join_from(EventPartner.__table__, Partner.__table__, partner.id == link.partner_id)
+        .outerjoin(
+            partner_text.partner_id.table,
+            and_(partner_text.partner_id == partner.id, partner_text.language == language),
+        )
+        .where(link.event_id.in_(ids), link.confirmation == Confirmation.CONFIRMED)
+    )
+    themes = (
+        select(
+            literal(1).label("is_theme"),
+            tagged.event_id,
+            literal(0).label("ordinal"),
+            theme.id,
+            theme.slug,
+            null(),
+            theme.name.label("name"),
+            theme.language,
+            theme_text.name,
+        )
+        .join_from(event_themes, Theme.__table__, theme.id == tagged.theme_id)
+        .outerjoin(
+            theme_text.theme_id.table,
+            and_(theme_text.theme_id == theme.id, theme_text.language == language),
+        )
+        .where(tagged.event_id.in_(ids))
+    )
+    # Co-organisers in their ids' order and themes by name, as Event's relationships order
+    # them (the database's collation sorts the names).
+    links = union_all(co_organisers, themes).order_by("is_theme", "ordinal", "name")
+    return events, links
+
+
+def load_event_cards(ids: list[int]) -> list[EventCard]:
+    """The cards of the events `ids`, in that order (ids of no event left out), read in the
+    page's language: two statements whatever their number."""
+    if not ids:
+        return []
+    events, links = _statements()
+    language = current_language()
+    parameters = {"ids": sorted(set(ids)), "language": language}
+    cards: dict[int, EventCard] = {}
+    for row in db.session.execute(events, parameters):
+        (event_id, title, summary, kind, status, visibility, timezone, start_dt, end_dt) = row[:9]
+        (is_all_day, start_date, end_date, city, country, online_url, event_language) = row[9:16]
+        shown_title, shown_summary = row[16:18]
+        lead = PartnerName(
+            *row[18:23],
+            shown_in=language,
+            translation=_shown(language, name=row[23]),
+        )
+        project = None
+        if row[24] is not None:
+            project = ProjectName(
+                *row[24:30], shown_in=language, translation=_shown(language, title=row[30])
+            )
+        cards[event_id] = EventCard(
+            event_id,
+            title,
+            summary,
+            kind,
+            status,
+            visibility,
+            timezone,
+            start_dt,
+            end_dt,
+            is_all_day,
+            start_date,
+            end_date,
+            city,
+            country,
+            online_url,
+            event_language,
+            language,
+            _shown(language, title=shown_title, summary=shown_summary),
+            lead,
+            project,
+        )
+    for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(links, parameters):
+        card = cards.get(event_id)
+        if card is None:  # deleted between the two statements
+            continue
+        translation = _shown(language, name=shown_name)
+        if is_theme:
+            theme_id, slug, _acronym, name, theme_language = named
+            card.themes.append(
+                ThemeName(theme_id, slug, name, theme_language, language, translation)
+            )
+        else:
+            card.confirmed_partners.append(
+                PartnerName(*named, shown_in=language, translation=translation)
+            )
+    return [cards[number] for number in ids if number in cards]
