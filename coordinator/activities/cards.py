@@ -135,11 +135,76 @@ class EventCard(_Named):
         return bool(self.online_url)
 
 
+@dataclass(slots=True, eq=False)
+class EventTitle(_Named):
+    """An event as a calendar cell shows it: its title, whether it is cancelled, its times."""
+
+    id: int
+    title: str
+    status: Status
+    timezone: str
+    start_dt: datetime
+    end_dt: datetime
+    is_all_day: bool
+    start_date: date | None
+    end_date: date | None
+    language: str
+    shown_in: str
+    translation: ShownTranslation | None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Status.CANCELLED
+
+
 def _shown(language: str, **texts: str | None) -> ShownTranslation | None:
     """The translation row's texts; None when the row is missing (every text NULL)."""
     if all(text is None for text in texts.values()):
         return None
     return ShownTranslation(language, texts)
+
+
+@functools.cache
+def _titles_statement() -> Executable:
+    """The statement reading calendar cells (EventTitle), as _statements()."""
+    event = Event.__table__.c
+    event_text = EventTranslation.__table__.alias("event_text").c
+    return (
+        select(
+            event.id,
+            event.title,
+            event.status,
+            event.timezone,
+            event.start_dt,
+            event.end_dt,
+            event.is_all_day,
+            event.start_date,
+            event.end_date,
+            event.language,
+            event_text.title,
+        )
+        .outerjoin_from(
+            Event.__table__,
+            event_text.event_id.table,
+            and_(event_text.event_id == event.id, event_text.language == bindparam("language")),
+        )
+        .where(event.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def load_event_titles(ids: list[int]) -> dict[int, EventTitle]:
+    """The calendar cells of the events `ids` by id, read in the page's language: one
+    statement whatever their number."""
+    if not ids:
+        return {}
+    language = current_language()
+    parameters = {"ids": sorted(set(ids)), "language": language}
+    titles = {}
+    for *columns, shown_title in db.session.execute(_titles_statement(), parameters):
+        titles[columns[0]] = EventTitle(
+            *columns, shown_in=language, translation=_shown(language, title=shown_title)
+        )
+    return titles
 
 
 @functools.cache
@@ -255,12 +320,13 @@ def _statements() -> tuple[Executable, Executable]:
     return events, links
 
 
-def load_event_cards(ids: list[int]) -> list[EventCard]:
+def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
     """The cards of the events `ids`, in that order (ids of no event left out), read in the
-    page's language: two statements whatever their number."""
+    page's language: two statements whatever their number, or one without `links` (no
+    co-organisers nor themes: the agenda names the lead partner only)."""
     if not ids:
         return []
-    events, links = _statements()
+    events, linked = _statements()
     language = current_language()
     parameters = {"ids": sorted(set(ids)), "language": language}
     cards: dict[int, EventCard] = {}
@@ -300,7 +366,9 @@ def load_event_cards(ids: list[int]) -> list[EventCard]:
             lead,
             project,
         )
-    for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(links, parameters):
+    if not links:
+        return [cards[number] for number in ids if number in cards]
+    for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(linked, parameters):
         card = cards.get(event_id)
         if card is None:  # deleted between the two statements
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -266,16 +267,9 @@ def seek_ids(
     return _merged(_run_branches(branches), descending=descending, limit=limit)
 
 
-def load_events(ids: list[int], options: list[LoaderOption] | None = None) -> list[Any]:
-    """The events of `ids`, in that order: their cards (EventCard, read from rows), or mapped
-    Events loaded with `options`."""
-    if options is None:
-        return load_event_cards(ids)
-    if not ids:
-        return []
-    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*options)).all()
-    by_id = {event.id: event for event in loaded}
-    return [by_id[number] for number in ids if number in by_id]
+def load_events(ids: list[int]) -> list[EventCard]:
+    """The cards of the events `ids`, in that order."""
+    return load_event_cards(ids)
 
 
 def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, bool]:
@@ -301,12 +295,13 @@ def keyset_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     per_page: int = PAGE_SIZE,
-    options: list[LoaderOption] | None = None,
+    load: Callable[[list[int]], list[Any]] = load_event_cards,
     counted: bool = True,
     counted_parts: list[ColumnElement[bool]] | None = None,
 ) -> KeysetPage:
     """The page after `after`, or the one before `before` (the top of the list for neither;
-    a `before` that reaches the top gives the top page). `counted=False` skips the count;
+    a `before` that reaches the top gives the top page), its events read by `load` (their
+    cards, by default). `counted=False` skips the count;
     `counted_parts` are the same parts as a count reads them best (partner_sides)."""
     count, capped = bounded_count(base, counted_parts or parts) if counted else (0, False)
     rows: list[tuple[datetime, int]] = []
@@ -316,7 +311,7 @@ def keyset_page(
         if len(rows) > per_page:
             rows = rows[:per_page][::-1]
             page = KeysetPage([], count, capped, Cursor(*rows[-1]), Cursor(*rows[0]))
-            page.items = load_events([number for _, number in rows], options)
+            page.items = load([number for _, number in rows])
             return page
         at_top = True
     rows = seek_ids(
@@ -324,7 +319,7 @@ def keyset_page(
     )
     shown = rows[:per_page]
     page = KeysetPage(
-        items=load_events([number for _, number in shown], options),
+        items=load([number for _, number in shown]),
         count=count,
         count_is_capped=capped,
         next_cursor=Cursor(*shown[-1]) if len(rows) > per_page else None,

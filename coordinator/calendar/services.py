@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as std_calendar
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,11 +24,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from coordinator.activities.cards import EventCard, EventTitle, load_event_cards, load_event_titles
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import Event, EventTranslation
+from coordinator.activities.models import Event
 from coordinator.activities.permissions import published_events_clause
 from coordinator.activities.queries import (
     Cursor,
@@ -39,8 +40,6 @@ from coordinator.activities.queries import (
 )
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
-from coordinator.multilingual import preload_translations
-from coordinator.partners.models import Partner
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -118,7 +117,7 @@ def month_weeks(month: Month, first_weekday: int = 0) -> list[list[date]]:
 class CalendarEntry:
     """One event on one local day; `continues` marks the days after its first."""
 
-    event: Event
+    event: EventTitle | EventCard
     day: date
     continues: bool = False
 
@@ -138,7 +137,7 @@ class DaySchedule:
         return len({entry.event.id for items in self.entries.values() for entry in items})
 
 
-def local_days(event: Event) -> tuple[date, date]:
+def local_days(event: Event | EventTitle | EventCard | Row) -> tuple[date, date]:
     """The first and last day the event covers in its own time zone."""
     if event.is_all_day and event.start_date and event.end_date:
         return event.start_date, event.end_date
@@ -213,7 +212,7 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     return Month.containing(max(today, local_days(upcoming)[0]))
 
 
-def schedule(events: list[Event], first_day: date, last_day: date) -> DaySchedule:
+def schedule(events: list[EventCard], first_day: date, last_day: date) -> DaySchedule:
     """Place each event on every local day it covers inside [first_day, last_day]."""
     result = DaySchedule()
     for event in events:
@@ -398,23 +397,6 @@ def day_places(
     return _placed_in_python(user, filters, first_day, last_day, month, limit)
 
 
-# What a cell shows of an event: its title in the page's language (with the original's language
-# for the fallback), whether it is cancelled, and its times in its zone; no partner, no text.
-CELL_COLUMNS = (
-    Event.title,
-    Event.language,
-    Event.status,
-    Event.timezone,
-    Event.start_dt,
-    Event.end_dt,
-    Event.is_all_day,
-)
-TITLE_TRANSLATIONS = selectinload(Event.translations).load_only(
-    EventTranslation.title, EventTranslation.language, raiseload=True
-)
-CELL_OPTIONS = (load_only(*CELL_COLUMNS, raiseload=True), TITLE_TRANSLATIONS)
-
-
 def month_grid(
     user, filters: EventFilters, weeks: list[list[date]], month: Month, limit: int = DAY_LIMIT
 ) -> MonthGrid:
@@ -423,8 +405,7 @@ def month_grid(
     first, last = weeks[0][0], weeks[-1][-1]
     places = day_places(user, filters, first, last, month, limit)
     ids = sorted({event_id for items in places.shown.values() for event_id, _ in items})
-    loaded = db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*CELL_OPTIONS))
-    events = {event.id: event for event in loaded}
+    events = load_event_titles(ids)
     grid = DaySchedule()
     for day, items in places.shown.items():
         grid.entries[day] = [
@@ -433,28 +414,6 @@ def month_grid(
         ]
     more = {day: total - limit for day, total in places.totals.items() if total > limit}
     return MonthGrid(grid, more, places.month_event_count)
-
-
-# What the agenda shows of an event: a cell's, and its days, kind, place, whether it is online
-# and its lead partner's name (in the page's language); any other read refused.
-AGENDA_OPTIONS = (
-    load_only(
-        *CELL_COLUMNS,
-        Event.start_date,
-        Event.end_date,
-        Event.kind,
-        Event.city,
-        Event.country,
-        Event.online_url,
-        Event.lead_partner_id,
-        raiseload=True,
-    ),
-    # Their translations, and their partners', are read in one statement (agenda_page).
-    lazyload(Event.translations),
-    joinedload(Event.lead_partner)
-    .load_only(Partner.name, Partner.language, raiseload=True)
-    .lazyload(Partner.translations),
-)
 
 
 @dataclass
@@ -480,10 +439,10 @@ def agenda_page(
         after=after,
         before=before,
         per_page=AGENDA_PAGE_SIZE,
-        options=list(AGENDA_OPTIONS),
+        # Its cards without co-organisers nor themes: the agenda names the lead partner only.
+        load=functools.partial(load_event_cards, links=False),
         counted=False,
     )
-    preload_translations([*page.items, *(event.lead_partner for event in page.items)])
     return AgendaPage(schedule(page.items, first_day, last_day), page)
 
 
