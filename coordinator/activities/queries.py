@@ -236,19 +236,35 @@ def _seek_branch(
     return query.order_by(*order).limit(limit)
 
 
-def _run_branches(branches: list[Select]) -> list[list[tuple[datetime, int]]]:
+def _run_branches(
+    branches: list[Select], counted: Select | None = None
+) -> tuple[list[list[tuple[datetime, int]]], int]:
     """The rows of each branch, all read in one statement (UNION ALL, each branch planned
-    and limited on its own): one round trip whatever the number of parts and sides."""
-    if len(branches) == 1:
-        return [[tuple(row) for row in db.session.execute(branches[0])]]
+    and limited on its own): one round trip whatever the number of parts and sides. With
+    `counted` (a select of one count), its value comes in the same statement (else 0)."""
+    if len(branches) == 1 and counted is None:
+        return [[tuple(row) for row in db.session.execute(branches[0])]], 0
     selects = []
     for number, branch in enumerate(branches):
         rows = branch.subquery()
         selects.append(select(rows.c.start_dt, rows.c.id, literal(number).label("branch")))
+    if counted is not None:
+        # One more row, after the others: (no start, the count, branch -1).
+        selects.append(
+            select(
+                literal(None, UTCDateTime()).label("start_dt"),
+                counted.scalar_subquery().label("id"),
+                literal(-1).label("branch"),
+            )
+        )
     found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
+    total = 0
     for start_dt, number, branch in db.session.execute(union_all(*selects)):
-        found[branch].append((start_dt, number))
-    return found
+        if branch < 0:
+            total = number
+        else:
+            found[branch].append((start_dt, number))
+    return found, total
 
 
 def _merged(found: list[list[tuple[datetime, int]]], *, descending: bool, limit: int):
@@ -261,10 +277,24 @@ def seek_ids(
 ) -> list[tuple[datetime, int]]:
     """(start_dt, id) of the first `limit` events of `base` after the cursor, in list order:
     each part is an index range read in order and stopped at `limit`, then merged."""
+    return _seek(base, parts, descending=descending, limit=limit, after=after)[0]
+
+
+def _seek(
+    base: Select,
+    parts: list[ColumnElement[bool]],
+    *,
+    descending: bool,
+    limit: int,
+    after=None,
+    counted: Select | None = None,
+) -> tuple[list[tuple[datetime, int]], int]:
+    """seek_ids, and the value of `counted` read in the same statement."""
     branches = [
         _seek_branch(base, part, descending=descending, limit=limit, after=after) for part in parts
     ]
-    return _merged(_run_branches(branches), descending=descending, limit=limit)
+    found, total = _run_branches(branches, counted)
+    return _merged(found, descending=descending, limit=limit), total
 
 
 def load_events(ids: list[int]) -> list[EventCard]:
@@ -274,6 +304,10 @@ def load_events(ids: list[int]) -> list[EventCard]:
 
 def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, bool]:
     """How many events match, counting at most COUNT_CAP + 1 rows of each part's index range."""
+    return _capped(db.session.scalar(_count_select(base, parts)) or 0)
+
+
+def _count_select(base: Select, parts: list[ColumnElement[bool]]) -> Select:
     # One statement: each part's capped read is a branch of a UNION ALL.
     capped = [
         select(rows.c.id)
@@ -283,7 +317,10 @@ def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, 
         )
     ]
     matches = (capped[0] if len(capped) == 1 else union_all(*capped)).subquery()
-    total = db.session.scalar(select(func.count()).select_from(matches)) or 0
+    return select(func.count()).select_from(matches)
+
+
+def _capped(total: int) -> tuple[int, bool]:
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 
@@ -303,20 +340,39 @@ def keyset_page(
     a `before` that reaches the top gives the top page), its events read by `load` (their
     cards, by default). `counted=False` skips the count;
     `counted_parts` are the same parts as a count reads them best (partner_sides)."""
-    count, capped = bounded_count(base, counted_parts or parts) if counted else (0, False)
+    # The count is read in the statement of the first seek (one round trip fewer).
+    count_select = _count_select(base, counted_parts or parts) if counted else None
+    count, capped = 0, False
     rows: list[tuple[datetime, int]] = []
     at_top = after is None
     if before is not None:
-        rows = seek_ids(base, parts, descending=not descending, limit=per_page + 1, after=before)
+        rows, total = _seek(
+            base,
+            parts,
+            descending=not descending,
+            limit=per_page + 1,
+            after=before,
+            counted=count_select,
+        )
+        if count_select is not None:
+            count, capped = _capped(total)
+            count_select = None
         if len(rows) > per_page:
             rows = rows[:per_page][::-1]
             page = KeysetPage([], count, capped, Cursor(*rows[-1]), Cursor(*rows[0]))
             page.items = load([number for _, number in rows])
             return page
         at_top = True
-    rows = seek_ids(
-        base, parts, descending=descending, limit=per_page + 1, after=None if at_top else after
+    rows, total = _seek(
+        base,
+        parts,
+        descending=descending,
+        limit=per_page + 1,
+        after=None if at_top else after,
+        counted=count_select,
     )
+    if count_select is not None:
+        count, capped = _capped(total)
     shown = rows[:per_page]
     page = KeysetPage(
         items=load([number for _, number in shown]),
@@ -493,7 +549,7 @@ def _split_by_time(
     seeking its own index range on either side of now, all in one statement."""
     upcoming = _by_side(sides, running_after(now))
     past = _by_side(sides, [_ended(now)])
-    found = _run_branches(
+    found, _ = _run_branches(
         [_seek_branch(base, part, descending=False, limit=limit) for part in upcoming]
         + [_seek_branch(base, part, descending=True, limit=limit) for part in past]
     )
