@@ -8,7 +8,7 @@ The locale comes from, in order: the signed-in user's saved choice (User.locale)
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -156,7 +156,14 @@ def format_in_skeleton(skeleton: str, value: date) -> str:
     """Babel's format_skeleton(skeleton, value) in the page's locale, with the locale's pattern
     for the skeleton looked up once (Babel matches it against every pattern on each call: half
     the cost of each date on a page of event cards)."""
-    locale = _locale()
+    return _day_in_skeleton(_locale(), skeleton, value)
+
+
+# A page of twenty cards writes forty days and clocks, most of them the same few: each text is
+# a function of the locale and the value alone, written once per process (Babel reads the
+# locale's data for every field of every call).
+@lru_cache(maxsize=4096)
+def _day_in_skeleton(locale: Locale, skeleton: str, value: date) -> str:
     return babel_dates.format_date(value, _skeleton_pattern(locale, skeleton), locale=locale)
 
 
@@ -170,9 +177,15 @@ def _skeleton_pattern(locale: Locale, skeleton: str) -> str:
 
 def format_clock(value: datetime, tz_name: str | None = None) -> str:
     """A wall-clock time in the locale's short style ("10:00 AM", "10:00")."""
-    return babel_dates.format_time(
-        value, "short", tzinfo=_zone_of(value, tz_name), locale=_locale()
-    )
+    wall = value.astimezone(_zone_of(value, tz_name))
+    return _clock(_locale(), wall.hour, wall.minute, wall.second)
+
+
+@lru_cache(maxsize=4096)
+def _clock(locale: Locale, hour: int, minute: int, second: int) -> str:
+    # The short style names no zone (CLDR's short times are hours, minutes and the period):
+    # the wall clock's fields alone decide the text.
+    return babel_dates.format_time(time(hour, minute, second), "short", locale=locale)
 
 
 def format_moment(value: datetime | None, tz_name: str) -> str:

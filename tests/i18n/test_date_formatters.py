@@ -84,3 +84,27 @@ def test_days_and_months_read_as_babels_skeletons_in_every_language(app):
                 for day in days:
                     expected = format_skeleton(skeleton, day, locale=locale)
                     assert format_in_skeleton(skeleton, day) == expected, (language, day)
+
+
+def test_kept_days_and_clocks_read_as_babel_writes_them_in_every_language(app):
+    """format_day and format_clock keep each text per locale and value (a page of cards writes
+    the same few again and again): what they keep is what Babel writes for that wall clock and
+    day, in every language, zone and time of the year (clock changes included)."""
+    from babel.dates import format_time
+
+    from coordinator.i18n import zone_info
+
+    zones = ["Africa/Cairo", "Europe/Paris", "America/Sao_Paulo", "Asia/Kolkata", "UTC"]
+    moments = [START + timedelta(days=41 * n, minutes=17 * n) for n in range(24)]
+    for language in ("en", "fr", "es", "ar"):
+        with app.test_request_context(), force_locale(language):
+            locale = page_locale()
+            for zone in zones:
+                for moment in moments:
+                    wall = moment.astimezone(zone_info(zone))
+                    expected = format_time(moment, "short", tzinfo=zone_info(zone), locale=locale)
+                    assert format_clock(moment, zone) == expected
+                    assert format_clock(moment, zone) == expected  # kept, the same
+                    assert format_day(wall.date()) == format_skeleton(
+                        "yMMMEd", wall.date(), locale=locale
+                    )
