@@ -19,8 +19,10 @@ from flask import current_app
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Integer,
     Select,
     and_,
+    cast,
     exists,
     func,
     literal,
@@ -253,7 +255,8 @@ def _run_branches(
         selects.append(
             select(
                 literal(None, UTCDateTime()).label("start_dt"),
-                counted.scalar_subquery().label("id"),
+                # An integer, as the ids: PostgreSQL would otherwise cast every branch's ids.
+                cast(counted.scalar_subquery(), Integer).label("id"),
                 literal(-1).label("branch"),
             )
         )
