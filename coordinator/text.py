@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -42,6 +43,17 @@ def render_markdown(source: str | None) -> Markup:
     """Markdown to sanitised HTML: only http, https and mailto links survive."""
     if not source:
         return Markup("")
+    return _rendered(source)
+
+
+# The same few descriptions are shown on every request for an event, project or partner page,
+# and parsing one costs more than the rest of its block: each text's HTML is kept, by the text
+# itself (a changed text is another key), for the last RENDERED_TEXTS texts.
+RENDERED_TEXTS = 512
+
+
+@lru_cache(maxsize=RENDERED_TEXTS)
+def _rendered(source: str) -> Markup:
     html = _markdown.render(source)
     cleaned = nh3.clean(
         html,
