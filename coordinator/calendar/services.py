@@ -195,18 +195,20 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
     # few long-running ones, not from the network's first event on. Both parts are always read
     # (the page's query count does not depend on the data).
     # Its span only (no event object, so no translations loaded with it).
+    # Both parts in one statement (a UNION ALL of their first rows, each limited on its own).
     query = query.with_only_columns(*SPAN_COLUMNS)
-    found = [
-        db.session.execute(
-            query.where(part, Event.end_dt > now).order_by(Event.start_dt, Event.id).limit(1)
-        ).first()
-        for part in running_after(now)
+    firsts = [
+        select(*first.c)
+        for first in (
+            query.where(part, Event.end_dt > now)
+            .order_by(Event.start_dt, Event.id)
+            .limit(1)
+            .subquery()
+            for part in running_after(now)
+        )
     ]
-    upcoming = min(
-        (event for event in found if event is not None),
-        key=lambda event: (event.start_dt, event.id),
-        default=None,
-    )
+    found = db.session.execute(union_all(*firsts)).all()
+    upcoming = min(found, key=lambda event: (event.start_dt, event.id), default=None)
     if upcoming is None:
         return Month.containing(today)
     return Month.containing(max(today, local_days(upcoming)[0]))
