@@ -1,9 +1,11 @@
 """List queries of the public activity pages.
 
-Lists seek their events along indexes (seek_ids) and then load what the cards show in two
-statements (load_cards: lead partner, project, co-organisers and themes joined, then every
-translation shown), so a page runs the same number of SQL statements whatever the number of
-events. Visibility always comes from activities.permissions.
+Lists seek their events along indexes (seek_ids; a list's capped count is read in the same
+statement) and then read their cards as plain rows in two statements (activities.cards: the
+events with lead partner and project, then co-organisers and themes, each joined to the page
+language's translations), so a page runs the same number of SQL statements whatever the number
+of events. An event's own page loads the mapped Event (load_cards). Visibility always comes
+from activities.permissions.
 """
 
 from __future__ import annotations
