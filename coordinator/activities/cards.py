@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, literal, null, select, union_all
 from sqlalchemy.sql import Executable
@@ -99,43 +100,6 @@ class ThemeName(_Named):
 
 
 @dataclass(slots=True, eq=False)
-class EventCard(_Named):
-    """An event as a list's card shows it."""
-
-    id: int
-    title: str
-    summary: str
-    kind: EventKind
-    status: Status
-    visibility: Visibility
-    timezone: str
-    start_dt: datetime
-    end_dt: datetime
-    is_all_day: bool
-    start_date: date | None
-    end_date: date | None
-    city: str
-    country: str
-    online_url: str
-    language: str
-    shown_in: str
-    translation: ShownTranslation | None
-    lead_partner: PartnerName
-    project: ProjectName | None
-    # Confirmed co-organisers in the partners' id order, themes by name (Event's orders).
-    confirmed_partners: list[PartnerName] = field(default_factory=list)
-    themes: list[ThemeName] = field(default_factory=list)
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == Status.CANCELLED
-
-    @property
-    def is_online(self) -> bool:
-        return bool(self.online_url)
-
-
-@dataclass(slots=True, eq=False)
 class EventTitle(_Named):
     """An event as a calendar cell shows it: its title, whether it is cancelled, its times."""
 
@@ -157,11 +121,49 @@ class EventTitle(_Named):
         return self.status == Status.CANCELLED
 
 
+@dataclass(slots=True, eq=False)
+class EventCard(EventTitle):
+    """An event as a list's card shows it: a cell's, and what it is, where and by whom."""
+
+    summary: str
+    kind: EventKind
+    visibility: Visibility
+    city: str
+    country: str
+    online_url: str
+    lead_partner: PartnerName
+    project: ProjectName | None
+    # Confirmed co-organisers in the partners' id order, themes by name (Event's orders).
+    confirmed_partners: list[PartnerName] = field(default_factory=list)
+    themes: list[ThemeName] = field(default_factory=list)
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_url)
+
+
 def _shown(language: str, **texts: str | None) -> ShownTranslation | None:
     """The translation row's texts; None when the row is missing (every text NULL)."""
     if all(text is None for text in texts.values()):
         return None
     return ShownTranslation(language, texts)
+
+
+def _title_columns(event: Any, event_text: Any) -> tuple[Any, ...]:
+    """The columns of an EventTitle, in its fields' order, then its shown title."""
+    return (
+        event.id,
+        event.title,
+        event.status,
+        event.timezone,
+        event.start_dt,
+        event.end_dt,
+        event.is_all_day,
+        event.start_date,
+        event.end_date,
+        event.language,
+        event_text.title,
+    )
 
 
 @functools.cache
@@ -170,19 +172,7 @@ def _titles_statement() -> Executable:
     event = Event.__table__.c
     event_text = EventTranslation.__table__.alias("event_text").c
     return (
-        select(
-            event.id,
-            event.title,
-            event.status,
-            event.timezone,
-            event.start_dt,
-            event.end_dt,
-            event.is_all_day,
-            event.start_date,
-            event.end_date,
-            event.language,
-            event_text.title,
-        )
+        select(*_title_columns(event, event_text))
         .outerjoin_from(
             Event.__table__,
             event_text.event_id.table,
@@ -222,24 +212,14 @@ def _statements() -> tuple[Executable, Executable]:
     project_text = ProjectTranslation.__table__.alias("project_text").c
     events = (
         select(
-            event.id,
-            event.title,
+            *_title_columns(event, event_text),
+            event_text.summary,
             event.summary,
             event.kind,
-            event.status,
             event.visibility,
-            event.timezone,
-            event.start_dt,
-            event.end_dt,
-            event.is_all_day,
-            event.start_date,
-            event.end_date,
             event.city,
             event.country,
             event.online_url,
-            event.language,
-            event_text.title,
-            event_text.summary,
             lead.id,
             lead.slug,
             lead.acronym,
@@ -331,40 +311,28 @@ def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
     parameters = {"ids": sorted(set(ids)), "language": language}
     cards: dict[int, EventCard] = {}
     for row in db.session.execute(events, parameters):
-        (event_id, title, summary, kind, status, visibility, timezone, start_dt, end_dt) = row[:9]
-        (is_all_day, start_date, end_date, city, country, online_url, event_language) = row[9:16]
-        shown_title, shown_summary = row[16:18]
+        *title, shown_title = row[:11]
+        shown_summary, summary, kind, visibility, city, country, online_url = row[11:18]
         lead = PartnerName(
-            *row[18:23],
-            shown_in=language,
-            translation=_shown(language, name=row[23]),
+            *row[18:23], shown_in=language, translation=_shown(language, name=row[23])
         )
         project = None
         if row[24] is not None:
             project = ProjectName(
                 *row[24:30], shown_in=language, translation=_shown(language, title=row[30])
             )
-        cards[event_id] = EventCard(
-            event_id,
-            title,
-            summary,
-            kind,
-            status,
-            visibility,
-            timezone,
-            start_dt,
-            end_dt,
-            is_all_day,
-            start_date,
-            end_date,
-            city,
-            country,
-            online_url,
-            event_language,
-            language,
-            _shown(language, title=shown_title, summary=shown_summary),
-            lead,
-            project,
+        cards[title[0]] = EventCard(
+            *title,
+            shown_in=language,
+            translation=_shown(language, title=shown_title, summary=shown_summary),
+            summary=summary,
+            kind=kind,
+            visibility=visibility,
+            city=city,
+            country=country,
+            online_url=online_url,
+            lead_partner=lead,
+            project=project,
         )
     if not links:
         return [cards[number] for number in ids if number in cards]
