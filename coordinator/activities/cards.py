@@ -36,7 +36,7 @@ from coordinator.activities.models import (
     event_themes,
 )
 from coordinator.extensions import db
-from coordinator.multilingual import ShownTranslation, current_language
+from coordinator.multilingual import ShownTranslation, current_language, localized
 from coordinator.partners.models import Partner, PartnerTranslation
 
 
@@ -68,8 +68,6 @@ class PartnerName(_Named):
 
     def short_name_in(self, language: str | None = None) -> str:
         """The acronym (the same in every language), else the name (as Partner's)."""
-        from coordinator.multilingual import localized
-
         return self.acronym or localized(self, "name", language).text
 
 

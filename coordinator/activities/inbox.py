@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
 
-from coordinator.activities.cards import EventCard
+from coordinator.activities.cards import EventCard, load_event_cards
 from coordinator.activities.models import (
     Confirmation,
     Event,
@@ -33,7 +33,7 @@ from coordinator.activities.proposals import (
     co_organiser_links_clause,
     count_rows,
 )
-from coordinator.activities.queries import load_events, running_after, seek_ids
+from coordinator.activities.queries import running_after, seek_ids
 from coordinator.db import utcnow
 from coordinator.extensions import db
 
@@ -186,4 +186,4 @@ def next_events(user, limit: int = 4, now: datetime | None = None) -> list[Event
     network's first event on: the cost stays the same however many events have ended."""
     base = select(Event).where(published_events_clause(user))
     found = seek_ids(base, running_after(now or utcnow()), descending=False, limit=limit)
-    return load_events([number for _start, number in found])
+    return load_event_cards([number for _start, number in found])

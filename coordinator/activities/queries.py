@@ -302,18 +302,9 @@ def _seek(
     return _merged(found, descending=descending, limit=limit), total
 
 
-def load_events(ids: list[int]) -> list[EventCard]:
-    """The cards of the events `ids`, in that order."""
-    return load_event_cards(ids)
-
-
-def bounded_count(base: Select, parts: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many events match, counting at most COUNT_CAP + 1 rows of each part's index range."""
-    return _capped(db.session.scalar(_count_select(base, parts)) or 0)
-
-
 def _count_select(base: Select, parts: list[ColumnElement[bool]]) -> Select:
-    # One statement: each part's capped read is a branch of a UNION ALL.
+    """How many events match, counting at most COUNT_CAP + 1 rows of each part's index range
+    (each part's capped read a branch of a UNION ALL), for _capped()."""
     capped = [
         select(rows.c.id)
         for rows in (
@@ -561,7 +552,7 @@ def _split_by_time(
     soonest = _merged(found[: len(upcoming)], descending=False, limit=limit)
     latest = _merged(found[len(upcoming) :], descending=True, limit=limit)
     # One load for both lists: the same statements whatever is on either side.
-    events = load_events([number for _, number in soonest + latest])
+    events = load_event_cards([number for _, number in soonest + latest])
     return EventsByTime(upcoming=events[: len(soonest)], past=events[len(soonest) :])
 
 

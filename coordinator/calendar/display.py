@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from coordinator import i18n
-from coordinator.i18n import zone_info
 
 # Bounded: 4 locales × ~1,500 days or clock times, far more than a site shows; cleared whole
 # when full (a restart's worth of formatting, milliseconds).
@@ -80,13 +79,8 @@ class PageText:
         return _remember(("d", self.locale, day), lambda: i18n.localized_date(day, "full"))
 
     def clock(self, value: datetime, tz_name: str) -> str:
-        """value|l_time(tz_name): the locale's short time, which shows the wall-clock hour and
-        minute only (no date, no seconds), so those are the key."""
-        local = value.astimezone(zone_info(tz_name))
-        return _remember(
-            ("t", self.locale, tz_name, local.hour, local.minute),
-            lambda: i18n.local_time_only(value, tz_name),
-        )
+        """value|l_time(tz_name): the locale's short time (i18n.format_clock keeps each)."""
+        return i18n.format_clock(value, tz_name)
 
     def zone_name(self, tz_name: str) -> str:
         """tz_name|zone_name."""
