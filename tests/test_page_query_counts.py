@@ -200,6 +200,8 @@ def test_an_event_page_costs_the_same_statements_with_or_without_links(app, clie
         ("/events/past", 2),
         ("/events/{event}", 1),
         (f"/calendar/agenda?month={MONTH:%Y-%m}", 1),
+        # The partner page: the partner, its events' cards (events, their links), its projects.
+        ("/partners/net-1", 4),
     ],
 )
 def test_cards_read_the_translations_of_all_they_show_in_one_statement(app, client, url, reads):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal, null, select, union_all
+from sqlalchemy import Select, and_, bindparam, literal, null, select, union_all
 from sqlalchemy.sql import Executable
 
 from coordinator.activities.models import (
@@ -85,6 +85,44 @@ class ProjectName(_Named):
     @property
     def is_published(self) -> bool:
         return self.status in PUBLISHED_STATES
+
+
+@dataclass(slots=True, eq=False)
+class ProjectSpan(ProjectName):
+    """A project as a partner page's list shows it: its name, status and dates."""
+
+    start_date: date
+    end_date: date
+
+
+def project_span_columns(project: Any, project_text: Any) -> tuple[Any, ...]:
+    """The columns of a ProjectSpan (project_spans), of the projects' table and a translation
+    of them joined in the page's language."""
+    return (
+        project.id,
+        project.slug,
+        project.acronym,
+        project.title,
+        project.status,
+        project.language,
+        project_text.title,
+        project.start_date,
+        project.end_date,
+    )
+
+
+def project_spans(rows: Any, language: str) -> list[ProjectSpan]:
+    """The ProjectSpans of rows of project_span_columns, read in `language`."""
+    return [
+        ProjectSpan(
+            *row[:6],
+            shown_in=language,
+            translation=_shown(language, title=row[6]),
+            start_date=row[7],
+            end_date=row[8],
+        )
+        for row in rows
+    ]
 
 
 @dataclass(slots=True, eq=False)
@@ -201,6 +239,14 @@ def _statements() -> tuple[Executable, Executable]:
     the tables' columns: plain rows, without the ORM's compile and loading steps. Built once:
     building a statement and its cache key costs more Python than running it."""
     ids = bindparam("ids", expanding=True)
+    events = card_rows().where(Event.__table__.c.id.in_(ids))
+    return events, _links_statement(ids)
+
+
+def card_rows() -> Select:
+    """The columns of the cards' events (read_cards), with the language bound as
+    `language`, of every event: a statement picks its events by adding a WHERE or a join
+    (to a subquery of the events' ids), and columns of its own after the card's."""
     language = bindparam("language")
     event = Event.__table__.c
     event_text = EventTranslation.__table__.alias("event_text").c
@@ -208,7 +254,7 @@ def _statements() -> tuple[Executable, Executable]:
     lead_text = PartnerTranslation.__table__.alias("lead_text").c
     project = Project.__table__.c
     project_text = ProjectTranslation.__table__.alias("project_text").c
-    events = (
+    return (
         select(
             *_title_columns(event, event_text),
             event_text.summary,
@@ -246,8 +292,13 @@ def _statements() -> tuple[Executable, Executable]:
             project_text.project_id.table,
             and_(project_text.project_id == project.id, project_text.language == language),
         )
-        .where(event.id.in_(ids))
     )
+
+
+def _links_statement(ids: Any) -> Executable:
+    """The confirmed co-organisers and the themes of the events `ids`, in the language bound
+    as `language`."""
+    language = bindparam("language")
     link = EventPartner.__table__.c
     partner = Partner.__table__.c
     partner_text = PartnerTranslation.__table__.alias("partner_text").c
@@ -294,8 +345,7 @@ def _statements() -> tuple[Executable, Executable]:
     )
     # Co-organisers in their ids' order and themes by name, as Event's relationships order
     # them (the database's collation sorts the names).
-    links = union_all(co_organisers, themes).order_by("is_theme", "ordinal", "name")
-    return events, links
+    return union_all(co_organisers, themes).order_by("is_theme", "ordinal", "name")
 
 
 def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
@@ -304,11 +354,20 @@ def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
     co-organisers nor themes: the agenda names the lead partner only)."""
     if not ids:
         return []
-    events, linked = _statements()
+    events, _linked = _statements()
     language = current_language()
-    parameters = {"ids": sorted(set(ids)), "language": language}
-    cards: dict[int, EventCard] = {}
-    for row in db.session.execute(events, parameters):
+    rows = db.session.execute(events, {"ids": sorted(set(ids)), "language": language})
+    cards = {card.id: card for card in read_cards(rows, language)}
+    if links:
+        add_links(list(cards.values()), language)
+    return [cards[number] for number in ids if number in cards]
+
+
+def read_cards(rows: Any, language: str) -> list[EventCard]:
+    """The cards of rows of card_rows() read in `language` (without their co-organisers and
+    themes: add_links), in the rows' order."""
+    cards = []
+    for row in rows:
         *title, shown_title = row[:11]
         shown_summary, summary, kind, visibility, city, country, online_url = row[11:18]
         lead = PartnerName(
@@ -319,25 +378,35 @@ def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
             project = ProjectName(
                 *row[24:30], shown_in=language, translation=_shown(language, title=row[30])
             )
-        cards[title[0]] = EventCard(
-            *title,
-            shown_in=language,
-            translation=_shown(language, title=shown_title, summary=shown_summary),
-            summary=summary,
-            kind=kind,
-            visibility=visibility,
-            city=city,
-            country=country,
-            online_url=online_url,
-            lead_partner=lead,
-            project=project,
+        cards.append(
+            EventCard(
+                *title,
+                shown_in=language,
+                translation=_shown(language, title=shown_title, summary=shown_summary),
+                summary=summary,
+                kind=kind,
+                visibility=visibility,
+                city=city,
+                country=country,
+                online_url=online_url,
+                lead_partner=lead,
+                project=project,
+            )
         )
-    if not links:
-        return [cards[number] for number in ids if number in cards]
-    for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(linked, parameters):
-        card = cards.get(event_id)
-        if card is None:  # deleted between the two statements
-            continue
+    return cards
+
+
+def add_links(cards: list[EventCard], language: str) -> None:
+    """Read the confirmed co-organisers and themes of `cards` (read in `language`) into
+    them: one statement whatever their number."""
+    if not cards:
+        return
+    by_id = {card.id: card for card in cards}
+    parameters = {"ids": sorted(by_id), "language": language}
+    for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(
+        _statements()[1], parameters
+    ):
+        card = by_id[event_id]
         translation = _shown(language, name=shown_name)
         if is_theme:
             theme_id, slug, _acronym, name, theme_language = named
@@ -348,4 +417,3 @@ def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
             card.confirmed_partners.append(
                 PartnerName(*named, shown_in=language, translation=translation)
             )
-    return [cards[number] for number in ids if number in cards]

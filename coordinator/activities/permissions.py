@@ -21,8 +21,14 @@ from coordinator.roles import is_signed_in as _is_signed_in
 def published_events_clause(user) -> ColumnElement[bool]:
     """Events the user may see on public pages and feeds: published, and network-only
     ones only for signed-in users."""
+    return published_events_clause_for(signed_in=_is_signed_in(user))
+
+
+def published_events_clause_for(*, signed_in: bool) -> ColumnElement[bool]:
+    """published_events_clause for any user who is signed in, or not: all the rule depends
+    on, for statements built once per process."""
     clause = Event.status.in_(PUBLISHED_STATES)
-    if not _is_signed_in(user):
+    if not signed_in:
         clause = and_(clause, Event.visibility == Visibility.PUBLIC)
     return clause
 

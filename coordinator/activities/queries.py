@@ -10,6 +10,7 @@ from activities.permissions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     cast,
     exists,
     func,
@@ -37,9 +39,19 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy.sql import Executable
 
 from coordinator import dataversion
-from coordinator.activities.cards import EventCard, load_event_cards
+from coordinator.activities.cards import (
+    EventCard,
+    ProjectSpan,
+    add_links,
+    card_rows,
+    load_event_cards,
+    project_span_columns,
+    project_spans,
+    read_cards,
+)
 from coordinator.activities.filters import EventFilters, partner_sides
 from coordinator.activities.models import (
     LONG_EVENT_DAYS,
@@ -50,9 +62,14 @@ from coordinator.activities.models import (
     EventPartner,
     Project,
     ProjectPartner,
+    ProjectTranslation,
     Theme,
 )
-from coordinator.activities.permissions import published_events_clause, published_projects_clause
+from coordinator.activities.permissions import (
+    published_events_clause,
+    published_events_clause_for,
+    published_projects_clause,
+)
 from coordinator.dates import is_supported_date
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
@@ -204,11 +221,13 @@ def _qualified(predicate: str) -> str:
     return predicate.replace("end_dt", "events.end_dt").replace("start_dt", "events.start_dt")
 
 
-def running_after(moment: datetime) -> list[ColumnElement[bool]]:
+def running_after(moment: Any, reach: Any = None) -> list[ColumnElement[bool]]:
     """Events still running at `moment` (end_dt >= moment), as disjoint parts that each seek
-    an index along start_dt: those that started at most LONG_EVENT_DAYS before, and the
-    long-running ones that started earlier."""
-    reach = moment - timedelta(days=LONG_EVENT_DAYS)
+    an index along start_dt: those that started at most LONG_EVENT_DAYS before (`reach`,
+    given when `moment` is a bound parameter), and the long-running ones that started
+    earlier."""
+    if reach is None:
+        reach = moment - timedelta(days=LONG_EVENT_DAYS)
     ends = Event.end_dt >= moment
     return [
         and_(Event.start_dt >= reach, ends),
@@ -243,11 +262,17 @@ def _seek_branch(
 def _run_branches(
     branches: list[Select], counted: Select | None = None
 ) -> tuple[list[list[tuple[datetime, int]]], int]:
-    """The rows of each branch, all read in one statement (UNION ALL, each branch planned
-    and limited on its own): one round trip whatever the number of parts and sides. With
-    `counted` (a select of one count), its value comes in the same statement (else 0)."""
+    """The rows of each branch, all read in one statement (_branches_union): one round trip
+    whatever the number of parts and sides. With `counted` (a select of one count), its value
+    comes in the same statement (else 0)."""
     if len(branches) == 1 and counted is None:
         return [[tuple(row) for row in db.session.execute(branches[0])]], 0
+    return _read_branches(_branches_union(branches, counted), len(branches))
+
+
+def _branches_union(branches: list[Select], counted: Select | None = None) -> Executable:
+    """The branches in one statement (UNION ALL, each branch planned and limited on its own),
+    each row tagged with its branch's number; `counted`'s value last, as branch -1."""
     selects = []
     for number, branch in enumerate(branches):
         rows = branch.subquery()
@@ -262,9 +287,16 @@ def _run_branches(
                 literal(-1).label("branch"),
             )
         )
-    found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
+    return union_all(*selects)
+
+
+def _read_branches(
+    statement: Executable, branches: int, parameters: dict | None = None
+) -> tuple[list[list[tuple[datetime, int]]], int]:
+    """The rows of each of the `branches` of a _branches_union statement, and its count."""
+    found: list[list[tuple[datetime, int]]] = [[] for _ in range(branches)]
     total = 0
-    for start_dt, number, branch in db.session.execute(union_all(*selects)):
+    for start_dt, number, branch in db.session.execute(statement, parameters):
         if branch < 0:
             total = number
         else:
@@ -538,22 +570,75 @@ class EventsByTime:
     past: list[EventCard]
 
 
-def _split_by_time(
-    base: Select, sides: list[ColumnElement[bool]], now: datetime, limit: int
-) -> EventsByTime:
-    """The first `limit` upcoming and the last `limit` past events of `base`, each side
-    seeking its own index range on either side of now, all in one statement."""
-    upcoming = _by_side(sides, running_after(now))
-    past = _by_side(sides, [_ended(now)])
-    found, _ = _run_branches(
-        [_seek_branch(base, part, descending=False, limit=limit) for part in upcoming]
-        + [_seek_branch(base, part, descending=True, limit=limit) for part in past]
+def _nearest(owner: str, owner_id: int, user, now: datetime | None, limit: int) -> EventsByTime:
+    """The cards of a partner's or project's nearest `limit` upcoming and past events the user
+    may see (_nearest_cards), then their co-organisers and themes: two statements."""
+    now = now or utcnow()
+    language = current_language()
+    parameters = {
+        "owner": owner_id,
+        "now": now,
+        "reach": now - timedelta(days=LONG_EVENT_DAYS),
+        "language": language,
+    }
+    statement = _nearest_cards(owner, is_signed_in(user), limit)
+    upcoming: list[EventCard] = []
+    past: list[EventCard] = []
+    rows = list(db.session.execute(statement, parameters))
+    for card, row in zip(read_cards(rows, language), rows, strict=True):
+        (past if row.is_past else upcoming).append(card)
+    add_links(upcoming + past, language)
+    upcoming.sort(key=lambda card: (card.start_dt, card.id))
+    past.sort(key=lambda card: (card.start_dt, card.id), reverse=True)
+    return EventsByTime(upcoming=upcoming, past=past)
+
+
+@functools.cache
+def _nearest_cards(owner: str, signed_in: bool, limit: int) -> Executable:
+    """The statement reading the cards (cards.card_rows, and `is_past`) of a partner's
+    (`owner` "partner") or a project's nearest `limit` events on either side of now: the
+    upcoming ones sought forward and the past ones backward along the start index, each side
+    (partner_sides: led, co-organised) and part (running_after) a branch limited on its own,
+    the first `limit` of each direction kept. Bound: `owner` (the id), `now`, `reach` (now -
+    LONG_EVENT_DAYS) and `language`.
+
+    Built once per process for each owner, visibility (whether the viewer is signed in, all
+    published_events_clause depends on) and limit: building a partner's six branches and
+    their cache key cost more Python than PostgreSQL spends running them."""
+    now = bindparam("now", type_=UTCDateTime())
+    owner_id = bindparam("owner", type_=Integer())
+    base = select(Event).where(published_events_clause_for(signed_in=signed_in))
+    if owner == "project":
+        base, sides = base.where(Event.project_id == owner_id), [true()]
+    else:
+        sides = partner_sides([owner_id])
+    reach = bindparam("reach", type_=UTCDateTime())
+    directions = [
+        (_by_side(sides, running_after(now, reach)), False),
+        (_by_side(sides, [_ended(now)]), True),
+    ]
+    picked = []
+    for parts, descending in directions:
+        branches = [
+            select(rows.c.start_dt, rows.c.id)
+            for rows in (
+                _seek_branch(base, part, descending=descending, limit=limit).subquery()
+                for part in parts
+            )
+        ]
+        found = union_all(*branches).subquery()
+        key = (found.c.start_dt, found.c.id)
+        nearest = (
+            select(found.c.id, literal(descending).label("is_past"))
+            .order_by(*(column.desc() for column in key) if descending else key)
+            .limit(limit)
+            .subquery()
+        )
+        picked.append(select(nearest.c.id, nearest.c.is_past))
+    chosen = union_all(*picked).subquery()
+    return (
+        card_rows().join(chosen, chosen.c.id == Event.__table__.c.id).add_columns(chosen.c.is_past)
     )
-    soonest = _merged(found[: len(upcoming)], descending=False, limit=limit)
-    latest = _merged(found[len(upcoming) :], descending=True, limit=limit)
-    # One load for both lists: the same statements whatever is on either side.
-    events = load_event_cards([number for _, number in soonest + latest])
-    return EventsByTime(upcoming=events[: len(soonest)], past=events[len(soonest) :])
 
 
 def partner_events(
@@ -561,8 +646,7 @@ def partner_events(
 ) -> EventsByTime:
     """The partner's published events (lead or confirmed co-organiser) the user may see:
     the nearest `limit` on each side of now, sought on the lead and co-organiser sides."""
-    base = select(Event).where(published_events_clause(user))
-    return _split_by_time(base, partner_sides([partner.id]), now or utcnow(), limit)
+    return _nearest("partner", partner.id, user, now, limit)
 
 
 def project_events(
@@ -570,8 +654,7 @@ def project_events(
 ) -> EventsByTime:
     """The project's published events the user may see (the nearest `limit` on each side),
     along ix_events_project_start."""
-    base = select(Event).where(published_events_clause(user), Event.project_id == project.id)
-    return _split_by_time(base, [true()], now or utcnow(), limit)
+    return _nearest("project", project.id, user, now, limit)
 
 
 def _project_options() -> list[LoaderOption]:
@@ -609,24 +692,44 @@ def published_projects(user) -> list[Project]:
     )
 
 
-def partner_projects(user, partner: Partner) -> list[Project]:
-    """Published projects the partner leads or has confirmed taking part in, with what the
-    partner page's list shows of them (title, acronym, dates, status: no partners or
-    themes to load)."""
+def partner_projects(user, partner: Partner) -> list[ProjectSpan]:
+    """Published projects the partner leads or has confirmed taking part in, as the partner
+    page lists them (title in the page's language, acronym, dates, status), most recent
+    first: one statement of plain rows."""
+    language = current_language()
+    rows = db.session.execute(
+        _partner_projects_statement(), {"partner": partner.id, "language": language}
+    )
+    return project_spans(rows, language)
+
+
+@functools.cache
+def _partner_projects_statement() -> Executable:
+    """The statement of partner_projects (bound: `partner`, `language`), built once."""
+    project = Project.__table__.c
+    project_text = ProjectTranslation.__table__.alias("project_text").c
+    link = ProjectPartner.__table__.c
+    partner = bindparam("partner", type_=Integer())
     involved = or_(
-        Project.lead_partner_id == partner.id,
+        project.lead_partner_id == partner,
         exists().where(
-            ProjectPartner.project_id == Project.id,
-            ProjectPartner.partner_id == partner.id,
-            ProjectPartner.confirmation == Confirmation.CONFIRMED,
+            link.project_id == project.id,
+            link.partner_id == partner,
+            link.confirmation == Confirmation.CONFIRMED,
         ),
     )
-    return list(
-        db.session.scalars(
-            select(Project)
-            .where(published_projects_clause(user), involved)
-            .order_by(Project.start_date.desc(), Project.title)
-        ).all()
+    return (
+        select(*project_span_columns(project, project_text))
+        .outerjoin_from(
+            Project.__table__,
+            project_text.project_id.table,
+            and_(
+                project_text.project_id == project.id,
+                project_text.language == bindparam("language"),
+            ),
+        )
+        .where(published_projects_clause(), involved)
+        .order_by(project.start_date.desc(), project.title)
     )
 
 

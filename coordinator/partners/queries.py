@@ -10,11 +10,11 @@ from coordinator.partners.models import Partner, PartnerGroup
 
 
 def partner_by_slug(slug: str, *, with_groups: bool = False) -> Partner | None:
-    """The partner; `with_groups` joins its groups (what its page shows) to the same
-    statement rather than loading them by a statement of their own."""
+    """The partner; `with_groups` joins its groups and translations (what its page shows)
+    to the same statement rather than loading each by a statement of its own."""
     query = select(Partner).where(Partner.slug == slug)
     if with_groups:
-        query = query.options(joinedload(Partner.groups))
+        query = query.options(joinedload(Partner.groups), joinedload(Partner.translations))
     return db.session.scalars(query).unique().first()
 
 

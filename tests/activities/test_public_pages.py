@@ -7,9 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from coordinator.activities.models import Confirmation, EventKind, Status, Visibility
+from coordinator.activities.models import (
+    Confirmation,
+    EventKind,
+    ProjectPartner,
+    ProjectTranslation,
+    Status,
+    Visibility,
+)
 from coordinator.activities.queries import PARTNER_PAGE_LIMIT as LIMIT
 from coordinator.extensions import db
+from coordinator.multilingual import set_translations
 from tests import factories
 
 
@@ -698,6 +706,59 @@ def test_partner_page_shows_network_only_events_to_signed_in_users(client, login
     else:
         assert upcoming == ["Public led"]
     assert past == ["Cancelled led"]
+
+
+def test_partner_page_reads_visibility_per_viewer_in_one_process(client, login_as):
+    """The partner page's statement is built once per process for each visibility: the
+    anonymous visitor's, read first, is not the one a signed-in user then gets."""
+    partner = factories.PartnerFactory(slug="cmi")
+    _event("Public led", 2, lead_partner=partner)
+    _event("Network led", 3, lead_partner=partner, visibility=Visibility.NETWORK)
+    db.session.commit()
+    assert _partner_lists(client, "cmi")[0] == ["Public led"]
+    login_as(factories.UserFactory(role="focal_point", partner=partner))
+    assert _partner_lists(client, "cmi")[0] == ["Public led", "Network led"]
+    client.post("/logout")
+    assert _partner_lists(client, "cmi")[0] == ["Public led"]
+
+
+def test_partner_page_lists_its_published_projects_most_recent_first(client):
+    """Projects it leads or has confirmed taking part in, published (cancelled ones marked),
+    the most recent first, titled in the page's language, else marked as in the original's."""
+    partner = factories.PartnerFactory(slug="cmi")
+    other = factories.PartnerFactory(slug="other")
+
+    def project(title: str, start: date, lead=other, confirmation=None, **kwargs):
+        made = factories.ProjectFactory(
+            title=title, acronym="", start_date=start, lead_partner=lead, **kwargs
+        )
+        if confirmation:
+            made.partner_links.append(ProjectPartner(partner=partner, confirmation=confirmation))
+        return made
+
+    led = project("Led hub", date(2025, 1, 1), lead=partner)
+    project("Joined hub", date(2026, 3, 1), confirmation=Confirmation.CONFIRMED)
+    project("Cancelled hub", date(2024, 6, 1), lead=partner, status=Status.CANCELLED)
+    project("Invited hub", date(2026, 5, 1), confirmation=Confirmation.PENDING)
+    project("Draft hub", date(2026, 6, 1), lead=partner, status=Status.DRAFT)
+    project("Someone else's hub", date(2026, 7, 1))
+    set_translations(led, {"fr": {"title": "Pôle mené"}}, None, ProjectTranslation)
+    db.session.commit()
+
+    def listed(language: str) -> str:
+        body = _text(client.get("/partners/cmi", headers={"Accept-Language": language}))
+        return body[body.index("Joint projects") if language == "en" else 0 :]
+
+    english = listed("en")
+    titles = re.findall(r'<a href="/projects/[^"]+" dir="auto">([^<]+)</a>', english)
+    assert titles[:3] == ["Joined hub", "Led hub", "Cancelled hub"]
+    assert not {"Invited hub", "Draft hub", "Someone else&#39;s hub"} & set(titles)
+    assert english.count("text-bg-danger") >= 1
+    french = listed("fr")
+    assert "Pôle mené" in french
+    assert re.search(
+        r'lang="en" dir="ltr">Joined hub</span></a> <small class="translation-marker', french
+    )
 
 
 def test_project_page_lists_the_nearest_ones_on_each_side(client):
