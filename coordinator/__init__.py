@@ -33,10 +33,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from coordinator import access, mail, security, sharedcache
     from coordinator.accounts.session import init_login
+    from coordinator.db import end_reading_transaction
     from coordinator.extensions import csrf, db, init_limiter, migrate
 
     import_models()
     db.init_app(app)
+
+    # Registered after Flask-SQLAlchemy's: teardowns run last-registered first, so a request
+    # that only read commits before its session is removed (and rolled back).
+    @app.teardown_appcontext
+    def _end_reading_transaction(error: BaseException | None) -> None:
+        if error is None:
+            end_reading_transaction(db.session())
+
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     init_limiter(app)

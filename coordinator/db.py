@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -94,6 +96,7 @@ READ_ONLY = "coordinator_read_only"
 
 @event.listens_for(Engine, "begin")
 def _begin_immediate(conn):
+    conn.info[_WROTE] = False
     if conn.dialect.name == "sqlite":
         read_only = conn.get_execution_options().get(READ_ONLY)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
@@ -113,3 +116,36 @@ def serialise_on(session: Session, *keys: str) -> None:
 def _lock_id(key: str) -> int:
     # Advisory locks are named by a signed 64-bit integer.
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+# psycopg prepares a statement on a connection once it has run it five times: PostgreSQL then
+# parses it once and, when a plan serves every value, plans it once. A ROLLBACK deallocates
+# them all, and every request used to end in one, so no statement was ever prepared. A
+# transaction that wrote nothing ends the same way by a COMMIT, which keeps them.
+_WROTE = "coordinator_wrote"
+_READING = re.compile(r"\s*(SELECT|WITH|SHOW|EXPLAIN)\b", re.IGNORECASE)
+# A WITH may hold a statement that writes; a read naming one of these words (in an identifier or
+# a literal) only loses the COMMIT.
+_WRITING = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|TRUNCATE)\b", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    if not _READING.match(statement) or _WRITING.search(statement):
+        conn.info[_WROTE] = True
+
+
+def end_reading_transaction(session: Session) -> None:
+    """Commit the session's transaction if it only read (nothing written, nothing pending),
+    so that its connection keeps its prepared statements (see _WROTE); a transaction that
+    wrote anything is left to the rollback that ends every request."""
+    if not session.in_transaction() or session.new or session.deleted or session.dirty:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.info.get(_WROTE, True):
+        return
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        # A read that failed inside it (a timeout) left nothing to keep: the rollback follows.
+        session.rollback()

@@ -1,0 +1,68 @@
+"""A request that only read ends its transaction with a COMMIT (coordinator.db): on PostgreSQL
+its connection then keeps the statements psycopg prepared, where the ROLLBACK that ends every
+request deallocated them all. Whatever was written, or left pending, is still rolled back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from coordinator import create_app
+from coordinator.db import end_reading_transaction
+from coordinator.extensions import db
+from coordinator.partners.models import Partner
+from tests import factories
+
+
+@pytest.fixture
+def postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (CI's PostgreSQL stage runs this)")
+
+
+def _prepared() -> int:
+    return db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+
+
+def test_reading_requests_keep_the_statements_psycopg_prepared(postgresql, app_config):
+    factories.PartnerFactory(slug="cmi")
+    db.session.commit()
+    # Another app: each request then pushes (and tears down) an app context of its own, as
+    # under a server, where the test's own context would otherwise be reused.
+    served = create_app({**app_config, "PAGE_CACHE": False})  # every request reads
+    client = served.test_client()
+    try:
+        for _ in range(7):  # psycopg prepares a statement on its sixth run
+            assert client.get("/partners/cmi").status_code == 200
+        with served.app_context():
+            assert _prepared() > 0
+    finally:
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_transaction_that_only_read_is_committed(postgresql):
+    db.session.commit()
+    db.session.scalars(select(Partner)).all()
+    assert db.session().in_transaction()
+    end_reading_transaction(db.session())
+    assert not db.session().in_transaction()
+
+
+@pytest.mark.parametrize("change", ["pending", "flushed", "statement"])
+def test_what_was_written_or_left_pending_is_rolled_back(app, change):
+    """On either database: a transaction that changed anything is left open for the rollback
+    that ends every request."""
+    partner = factories.PartnerFactory(name="Before")
+    db.session.commit()
+    if change == "statement":
+        db.session.execute(update(Partner).values(name="Changed"))
+    else:
+        partner.name = "Changed"
+        if change == "flushed":
+            db.session.flush()
+    end_reading_transaction(db.session())
+    assert db.session().in_transaction()
+    db.session.rollback()
+    assert db.session.scalar(select(Partner.name).where(Partner.id == partner.id)) == "Before"
