@@ -66,3 +66,25 @@ def test_what_was_written_or_left_pending_is_rolled_back(app, change):
     assert db.session().in_transaction()
     db.session.rollback()
     assert db.session.scalar(select(Partner.name).where(Partner.id == partner.id)) == "Before"
+
+
+@pytest.mark.parametrize(
+    ("url", "written"),
+    [
+        ("/partners/{slug}", "events.lead_partner_id = {id}"),
+        ("/events/?partner={slug}", "events.lead_partner_id = {id}"),
+        ("/events/past?partner={slug}", "event_partners.partner_id IN ({id})"),
+        ("/events/?country=MT", "events.country IN ('MT')"),
+    ],
+)
+def test_values_that_decide_the_plan_are_written_into_the_statement(app, client, url, written):
+    """A prepared statement may be planned once for every value: the partner and the country,
+    whose numbers of events differ by thousands, are part of its text, each planned for."""
+    from tests.test_page_query_counts import statements_of
+
+    app.config["PAGE_CACHE"] = False
+    partner = factories.PartnerFactory()
+    factories.EventFactory(lead_partner=partner, country="MT")
+    url, written = url.format(slug=partner.slug), written.format(id=partner.id)
+    sought = [s for s in statements_of(client, url) if "ORDER BY events.start_dt" in s]
+    assert sought and all(written in s for s in sought), sought

@@ -95,9 +95,9 @@ class ProjectSpan(ProjectName):
     end_date: date
 
 
-def project_span_columns(project: Any, project_text: Any) -> tuple[Any, ...]:
-    """The columns of a ProjectSpan (project_spans), of the projects' table and a translation
-    of them joined in the page's language."""
+def _project_name_columns(project: Any, project_text: Any) -> tuple[Any, ...]:
+    """The columns of a ProjectName, in its fields' order, then its shown title: of the
+    projects' table and a translation of them joined in the page's language."""
     return (
         project.id,
         project.slug,
@@ -106,9 +106,12 @@ def project_span_columns(project: Any, project_text: Any) -> tuple[Any, ...]:
         project.status,
         project.language,
         project_text.title,
-        project.start_date,
-        project.end_date,
     )
+
+
+def project_span_columns(project: Any, project_text: Any) -> tuple[Any, ...]:
+    """The columns of a ProjectSpan (project_spans): a ProjectName's, then the dates."""
+    return (*_project_name_columns(project, project_text), project.start_date, project.end_date)
 
 
 def project_spans(rows: Any, language: str) -> list[ProjectSpan]:
@@ -270,13 +273,7 @@ def card_rows() -> Select:
             lead.name,
             lead.language,
             lead_text.name,
-            project.id,
-            project.slug,
-            project.acronym,
-            project.title,
-            project.status,
-            project.language,
-            project_text.title,
+            *_project_name_columns(project, project_text),
         )
         .join_from(Event.__table__, lead.id.table, lead.id == event.lead_partner_id)
         .outerjoin(
