@@ -4,8 +4,9 @@ Lists seek their events along indexes (seek_ids; a list's capped count is read i
 statement) and then read their cards as plain rows in two statements (activities.cards: the
 events with lead partner and project, then co-organisers and themes, each joined to the page
 language's translations), so a page runs the same number of SQL statements whatever the number
-of events. An event's own page loads the mapped Event (load_cards). Visibility always comes
-from activities.permissions.
+of events. A partner's or project's page seeks its nearest events and reads their cards in
+one statement (_nearest_cards), its co-organisers and themes in a second. An event's own page
+loads the mapped Event (load_cards). Visibility always comes from activities.permissions.
 """
 
 from __future__ import annotations
@@ -262,17 +263,11 @@ def _seek_branch(
 def _run_branches(
     branches: list[Select], counted: Select | None = None
 ) -> tuple[list[list[tuple[datetime, int]]], int]:
-    """The rows of each branch, all read in one statement (_branches_union): one round trip
-    whatever the number of parts and sides. With `counted` (a select of one count), its value
-    comes in the same statement (else 0)."""
+    """The rows of each branch, all read in one statement (UNION ALL, each branch planned
+    and limited on its own): one round trip whatever the number of parts and sides. With
+    `counted` (a select of one count), its value comes in the same statement (else 0)."""
     if len(branches) == 1 and counted is None:
         return [[tuple(row) for row in db.session.execute(branches[0])]], 0
-    return _read_branches(_branches_union(branches, counted), len(branches))
-
-
-def _branches_union(branches: list[Select], counted: Select | None = None) -> Executable:
-    """The branches in one statement (UNION ALL, each branch planned and limited on its own),
-    each row tagged with its branch's number; `counted`'s value last, as branch -1."""
     selects = []
     for number, branch in enumerate(branches):
         rows = branch.subquery()
@@ -287,16 +282,9 @@ def _branches_union(branches: list[Select], counted: Select | None = None) -> Ex
                 literal(-1).label("branch"),
             )
         )
-    return union_all(*selects)
-
-
-def _read_branches(
-    statement: Executable, branches: int, parameters: dict | None = None
-) -> tuple[list[list[tuple[datetime, int]]], int]:
-    """The rows of each of the `branches` of a _branches_union statement, and its count."""
-    found: list[list[tuple[datetime, int]]] = [[] for _ in range(branches)]
+    found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
     total = 0
-    for start_dt, number, branch in db.session.execute(statement, parameters):
+    for start_dt, number, branch in db.session.execute(union_all(*selects)):
         if branch < 0:
             total = number
         else:
