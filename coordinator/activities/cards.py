@@ -207,7 +207,7 @@ def _title_columns(event: Any, event_text: Any) -> tuple[Any, ...]:
 
 @functools.cache
 def _titles_statement() -> Executable:
-    """The statement reading calendar cells (EventTitle), as _statements()."""
+    """The statement reading calendar cells (EventTitle), as _cards_statement()."""
     event = Event.__table__.c
     event_text = EventTranslation.__table__.alias("event_text").c
     return (
@@ -237,13 +237,12 @@ def load_event_titles(ids: list[int]) -> dict[int, EventTitle]:
 
 
 @functools.cache
-def _statements() -> tuple[Executable, Executable]:
-    """The two statements reading cards (ids bound as `ids`, the language as `language`), of
-    the tables' columns: plain rows, without the ORM's compile and loading steps. Built once:
-    building a statement and its cache key costs more Python than running it."""
-    ids = bindparam("ids", expanding=True)
-    events = card_rows().where(Event.__table__.c.id.in_(ids))
-    return events, _links_statement(ids)
+def _cards_statement() -> Executable:
+    """The statement reading the cards of the events `ids` (bound, with the `language`), of
+    the tables' columns: plain rows, without the ORM's compile and loading steps. Built once,
+    as _links_statement(): building a statement and its cache key costs more Python than
+    running it."""
+    return card_rows().where(Event.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def card_rows() -> Select:
@@ -292,9 +291,11 @@ def card_rows() -> Select:
     )
 
 
-def _links_statement(ids: Any) -> Executable:
-    """The confirmed co-organisers and the themes of the events `ids`, in the language bound
-    as `language`."""
+@functools.cache
+def _links_statement() -> Executable:
+    """The confirmed co-organisers and the themes of the events `ids`, in the `language`
+    (both bound)."""
+    ids = bindparam("ids", expanding=True)
     language = bindparam("language")
     link = EventPartner.__table__.c
     partner = Partner.__table__.c
@@ -351,9 +352,9 @@ def load_event_cards(ids: list[int], *, links: bool = True) -> list[EventCard]:
     co-organisers nor themes: the agenda names the lead partner only)."""
     if not ids:
         return []
-    events, _linked = _statements()
     language = current_language()
-    rows = db.session.execute(events, {"ids": sorted(set(ids)), "language": language})
+    parameters = {"ids": sorted(set(ids)), "language": language}
+    rows = db.session.execute(_cards_statement(), parameters)
     cards = {card.id: card for card in read_cards(rows, language)}
     if links:
         add_links(list(cards.values()), language)
@@ -401,7 +402,7 @@ def add_links(cards: list[EventCard], language: str) -> None:
     by_id = {card.id: card for card in cards}
     parameters = {"ids": sorted(by_id), "language": language}
     for is_theme, event_id, _ordinal, *named, shown_name in db.session.execute(
-        _statements()[1], parameters
+        _links_statement(), parameters
     ):
         card = by_id[event_id]
         translation = _shown(language, name=shown_name)
