@@ -35,6 +35,7 @@ def register_extensions(app: Flask) -> None:
     from coordinator.accounts.session import init_login
     from coordinator.db import end_reading_transaction
     from coordinator.extensions import csrf, db, init_limiter, migrate
+    from coordinator.sessions import SessionCookies
 
     import_models()
     db.init_app(app)
@@ -43,10 +44,12 @@ def register_extensions(app: Flask) -> None:
     # that only read commits before its session is removed (and rolled back).
     @app.teardown_appcontext
     def _end_reading_transaction(error: BaseException | None) -> None:
-        if error is None:
+        # A request that never opened a session (a probe, a cached page) gets none made here.
+        if error is None and db.session.registry.has():
             end_reading_transaction(db.session())
 
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    app.session_interface = SessionCookies()
     csrf.init_app(app)
     init_limiter(app)
     sharedcache.init_app(app)

@@ -20,12 +20,17 @@ holds a placeholder in its place, filled with the current visitor's own token wh
 store holds no visitor's token, and each visitor's form keeps working. ETags name the stored
 page and the visitor's session token (the bytes differ per visitor), and If-None-Match gets a
 304. Cache-Control stays what the page had.
+
+Each process also keeps the heads (ETag, headers, when stored) of the pages it last stored or
+served, so a revalidation is answered from them: without fetching the page from the shared
+cache (tens of kilobytes from Redis) or scanning it. A head lasts as long as its page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -38,7 +43,7 @@ from werkzeug.http import quote_etag
 
 from coordinator import dataversion
 from coordinator.roles import is_signed_in
-from coordinator.sharedcache import shared_cache
+from coordinator.sharedcache import MemoryStore, shared_cache
 
 KEY_PREFIX = "page:"
 # Stands for the visitor's CSRF token in a stored page (no token contains "!").
@@ -47,6 +52,8 @@ CSRF_FIELD = "csrf_token"
 # Session keys a public page's render may add: the visitor's CSRF token, nothing else.
 _RENDER_MAY_ADD = frozenset({CSRF_FIELD})
 RENDER_LOCKS = 64
+# Heads of recently served pages kept per process (a head is a few hundred octets).
+RECENT_HEADS = 1024
 
 
 def data_version() -> str:
@@ -64,10 +71,18 @@ def cached_page(view: Callable) -> Callable:
         key = _key_for_request()
         if key is None:
             return view(*args, **kwargs)
+        heads = _recent_heads()
+        head = heads.get(key)
+        if head is not None and "HTTP_IF_NONE_MATCH" in request.environ:
+            recent = json.loads(head)
+            if _revalidates(recent):
+                return _not_modified(recent)
         cache = shared_cache()
         stored = cache.get(key)
         if stored is not None:
-            return _serve(_unpack(stored))
+            entry = _unpack(stored)
+            _remember_head(heads, key, entry)
+            return _serve(entry)
         # One render per page and version: visitors arriving meanwhile wait for it (a cold
         # page at 50k events takes seconds; every thread rendering it at once takes longer).
         with cache.single_flight(
@@ -82,6 +97,7 @@ def cached_page(view: Callable) -> Callable:
             if entry is None:
                 return response
             cache.set(key, _pack(entry), current_app.config["PAGE_CACHE_SECONDS"])
+            _remember_head(heads, key, entry)
         return _serve(entry, response)
 
     return wrapper
@@ -107,7 +123,7 @@ def _key_for_request() -> str | None:
     version = data_version()
     parts = (
         version,
-        str(get_locale()),
+        g.get("locale") or str(get_locale()),  # remember_locale (i18n.py) chose it already
         request.host,
         request.path,
         request.query_string.decode("latin-1"),
@@ -140,43 +156,77 @@ def _storable(response: Response, before: dict) -> dict | None:
         for name, value in response.headers.items()
         if name not in ("Set-Cookie", "Content-Length", "ETag")
     ]
-    return {"body": body, "headers": headers, "etag": hashlib.sha256(body).hexdigest()[:32]}
+    return {
+        "body": body,
+        "headers": headers,
+        "etag": hashlib.sha256(body).hexdigest()[:32],
+        "personal": CSRF_PLACEHOLDER in body,
+        "stored": time.time(),
+    }
+
+
+_HEAD_FIELDS = ("headers", "etag", "personal", "stored")
 
 
 def _pack(entry: dict) -> bytes:
-    head = json.dumps({"headers": entry["headers"], "etag": entry["etag"]}).encode()
+    head = json.dumps({name: entry[name] for name in _HEAD_FIELDS}).encode()
     return len(head).to_bytes(4, "big") + head + entry["body"]
 
 
 def _unpack(stored: bytes) -> dict:
     size = int.from_bytes(stored[:4], "big")
+    body = stored[4 + size :]
     head = json.loads(stored[4 : 4 + size])
-    return {"body": stored[4 + size :], "headers": head["headers"], "etag": head["etag"]}
+    if "personal" not in head:  # stored by a version that did not record it
+        head.update(personal=CSRF_PLACEHOLDER in body, stored=time.time())
+    return {**head, "body": body}
+
+
+def _recent_heads() -> MemoryStore:
+    heads = current_app.extensions.get("pagecache.heads")
+    if heads is None:
+        heads = current_app.extensions["pagecache.heads"] = MemoryStore(RECENT_HEADS)
+    return heads
+
+
+def _remember_head(heads: MemoryStore, key: str, entry: dict) -> None:
+    # Kept no longer than the page itself: the next render after that may differ.
+    left = entry["stored"] + current_app.config["PAGE_CACHE_SECONDS"] - time.time()
+    if left > 0:
+        heads.set(key, json.dumps({name: entry[name] for name in _HEAD_FIELDS}).encode(), left)
 
 
 def _visitor_etag(entry: dict, token_raw: str | None) -> str:
-    if CSRF_PLACEHOLDER not in entry["body"]:
+    if not entry["personal"]:
         return entry["etag"]
     visitor = hashlib.sha256((token_raw or "").encode()).hexdigest()[:12]
     return f"{entry['etag']}-{visitor}"
 
 
+def _revalidates(entry: dict) -> bool:
+    """Whether the visitor's copy of the entry is current (their If-None-Match names it)."""
+    raw = session.get(CSRF_FIELD)
+    return bool(raw) and request.if_none_match.contains(_visitor_etag(entry, raw))
+
+
+def _not_modified(entry: dict) -> Response:
+    headers = [("ETag", quote_etag(_visitor_etag(entry, session.get(CSRF_FIELD))))]
+    headers += [(name, value) for name, value in entry["headers"] if name == "Cache-Control"]
+    response = Response(status=304, headers=headers)
+    response.headers.remove("Content-Type")  # a 304 has no body to type
+    return response
+
+
 def _serve(entry: dict, rendered: Response | None = None) -> Response:
     """The entry for this visitor: 304 when their copy is current, else the page with their
     own CSRF token in place of the placeholder."""
-    raw = session.get(CSRF_FIELD)
-    if raw and request.if_none_match.contains(_visitor_etag(entry, raw)):
-        response = Response(status=304)
-        response.headers["ETag"] = quote_etag(_visitor_etag(entry, raw))
-        for name, value in entry["headers"]:
-            if name == "Cache-Control":
-                response.headers[name] = value
-        return response
+    if _revalidates(entry):
+        return _not_modified(entry)
     if rendered is not None:
         response = rendered
     else:
         body = entry["body"]
-        if CSRF_PLACEHOLDER in body:
+        if entry["personal"]:
             body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
         response = Response(body, headers=entry["headers"])
     response.headers["ETag"] = quote_etag(_visitor_etag(entry, session.get(CSRF_FIELD)))

@@ -88,3 +88,18 @@ def test_values_that_decide_the_plan_are_written_into_the_statement(app, client,
     url, written = url.format(slug=partner.slug), written.format(id=partner.id)
     sought = [s for s in statements_of(client, url) if "ORDER BY events.start_dt" in s]
     assert sought and all(written in s for s in sought), sought
+
+
+def test_a_request_that_never_read_opens_no_session(app_config):
+    # Another app, so that the request's app context (and its session registry) is its own.
+    served = create_app(app_config)
+    with served.app_context():
+        registry = db.session.registry
+    opened = []
+    real = registry.createfunc
+    registry.createfunc = lambda: opened.append(1) or real()
+    try:
+        assert served.test_client().get("/healthz").status_code == 200
+    finally:
+        registry.createfunc = real
+    assert opened == []

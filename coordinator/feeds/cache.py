@@ -398,7 +398,7 @@ def build_feed(
     valid_until = _next_boundary(scope, window, shown, complete=fitted.until is None)
     return BuiltFeed(
         body=body,
-        gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
+        gzip_body=gzip.compress(body, compresslevel=9, mtime=0),
         etag=etag,
         last_modified=_last_modified(etag, window.now, previous),
         version=version,

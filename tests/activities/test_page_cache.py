@@ -183,6 +183,48 @@ def test_signed_in_users_are_never_served_a_cached_page(app, client, network, st
     assert staff.name in listing
 
 
+def test_a_revalidation_is_answered_from_the_head_without_reading_the_store(
+    app, network, monkeypatch
+):
+    visitor = app.test_client()
+    first = visitor.get("/events/")
+    etag = first.headers["ETag"]
+    reads = []
+    real_get = type(shared_cache()).get
+    monkeypatch.setattr(
+        type(shared_cache()), "get", lambda self, key: reads.append(key) or real_get(self, key)
+    )
+    again = visitor.get("/events/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert "Content-Type" not in again.headers
+    assert again.headers.get("Cache-Control") == first.headers.get("Cache-Control")
+    assert not [key for key in reads if key.startswith(KEY_PREFIX)]
+    # Another visitor, or another copy: the head answers no 304 that the page would not.
+    assert app.test_client().get("/events/", headers={"If-None-Match": etag}).status_code == 200
+    assert visitor.get("/events/", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_a_head_lasts_no_longer_than_its_page(app, network, monkeypatch):
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    visitor = app.test_client()
+    etag = visitor.get("/events/").headers["ETag"]
+    reads = []
+    real_get = type(shared_cache()).get
+    monkeypatch.setattr(
+        type(shared_cache()), "get", lambda self, key: reads.append(key) or real_get(self, key)
+    )
+    assert visitor.get("/events/", headers={"If-None-Match": etag}).status_code == 304
+    assert not [key for key in reads if key.startswith(KEY_PREFIX)]
+    later, monotonic_later = time.time() + 61, time.monotonic() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "monotonic", lambda: monotonic_later)
+    # The head has expired with its page: the store is asked (the in-process one has let the
+    # page go and it is rendered again; Redis keeps its own time). The bytes are the same, so
+    # the visitor's copy is still current.
+    assert visitor.get("/events/", headers={"If-None-Match": etag}).status_code == 304
+    assert [key for key in reads if key.startswith(KEY_PREFIX)]
+
+
 def test_a_hit_runs_no_page_query(app, network):
     anonymous = app.test_client()
     anonymous.get("/events/")
