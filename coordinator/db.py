@@ -143,6 +143,22 @@ def _writes(statement: str) -> bool:
     return not _READING.match(statement) or bool(_WRITING.search(statement))
 
 
+# A statement whose best plan depends on its values (how many events lie past a moment, how
+# many a partner has) runs with this execution option set: it is sent unprepared, so
+# PostgreSQL plans it for its values on every run. Prepared, it was planned once for any value
+# after its fifth run, and the plan for "any" sorted every upcoming event of the network where
+# the page wanted 21 (the events list: 5.7 ms against 0.8; filtered by a partner, 17 against 6).
+PLAN_EACH_RUN = "coordinator_plan_each_run"
+
+
+@event.listens_for(Engine, "do_execute")
+def _plan_each_run(cursor, statement, parameters, context):
+    if context.execution_options.get(PLAN_EACH_RUN) and context.dialect.driver == "psycopg":
+        cursor.execute(statement, parameters, prepare=False)
+        return True  # executed: SQLAlchemy does not run it again
+    return None
+
+
 def end_reading_transaction(session: Session) -> None:
     """Commit the session's transaction if it only read (nothing written, nothing pending),
     so that its connection keeps its prepared statements (see _WROTE); a transaction that

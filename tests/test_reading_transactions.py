@@ -42,6 +42,36 @@ def test_reading_requests_keep_the_statements_psycopg_prepared(postgresql, app_c
             db.engine.dispose()
 
 
+def test_seeks_are_planned_for_their_values_on_every_run(postgresql, app_config):
+    lead = factories.PartnerFactory(slug="cmi")
+    for day in range(3):
+        factories.EventFactory(lead_partner=lead, start_dt=_days_ahead(day + 1))
+    db.session.commit()
+    served = create_app({**app_config, "PAGE_CACHE": False})
+    client = served.test_client()
+    try:
+        for _ in range(7):
+            assert client.get("/events/?country=ES").status_code == 200
+            assert client.get("/calendar/agenda").status_code == 200
+        with served.app_context():
+            texts = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        # The cards were prepared; the seek of the list (its branches and count) and the
+        # agenda's first event were not (PLAN_EACH_RUN), so each run is planned for its values.
+        assert any("events.title" in statement for statement in texts)
+        assert not [statement for statement in texts if " AS branch" in statement]
+        assert not [statement for statement in texts if "events.end_dt >" in statement]
+    finally:
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _days_ahead(days: int):
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+
+
 def test_a_transaction_that_only_read_is_committed(postgresql):
     db.session.commit()
     db.session.scalars(select(Partner)).all()

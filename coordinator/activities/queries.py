@@ -72,7 +72,7 @@ from coordinator.activities.permissions import (
     published_projects_clause,
 )
 from coordinator.dates import is_supported_date
-from coordinator.db import UTCDateTime, utcnow
+from coordinator.db import PLAN_EACH_RUN, UTCDateTime, utcnow
 from coordinator.extensions import db
 from coordinator.multilingual import current_language, localized_text, preload_translations
 from coordinator.partners.models import Partner
@@ -266,8 +266,11 @@ def _run_branches(
     """The rows of each branch, all read in one statement (UNION ALL, each branch planned
     and limited on its own): one round trip whatever the number of parts and sides. With
     `counted` (a select of one count), its value comes in the same statement (else 0)."""
+    # Planned for its moment and filters on every run (see PLAN_EACH_RUN).
+    options = {PLAN_EACH_RUN: True}
     if len(branches) == 1 and counted is None:
-        return [[tuple(row) for row in db.session.execute(branches[0])]], 0
+        rows = db.session.execute(branches[0], execution_options=options)
+        return [[tuple(row) for row in rows]], 0
     selects = []
     for number, branch in enumerate(branches):
         rows = branch.subquery()
@@ -284,7 +287,9 @@ def _run_branches(
         )
     found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
     total = 0
-    for start_dt, number, branch in db.session.execute(union_all(*selects)):
+    for start_dt, number, branch in db.session.execute(
+        union_all(*selects), execution_options=options
+    ):
         if branch < 0:
             total = number
         else:

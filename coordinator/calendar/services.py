@@ -38,6 +38,7 @@ from coordinator.activities.queries import (
     overlapping,
     running_after,
 )
+from coordinator.db import PLAN_EACH_RUN
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
 
@@ -207,7 +208,7 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
             for part in running_after(now)
         )
     ]
-    found = db.session.execute(union_all(*firsts)).all()
+    found = db.session.execute(union_all(*firsts), execution_options={PLAN_EACH_RUN: True}).all()
     upcoming = min(found, key=lambda event: (event.start_dt, event.id), default=None)
     if upcoming is None:
         return Month.containing(today)
