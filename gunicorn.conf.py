@@ -27,6 +27,11 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = _int_from_env("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
 # Threads (gthread workers) keep a worker answering while one request waits on the database.
 threads = _int_from_env("GUNICORN_THREADS", 4)
+# Connections a worker holds at once (gunicorn's default: 1,000). A gthread worker accepts every
+# connection it can, busy or not: nginx's kept-alive connections (or a load tester's), opened
+# together, could all go to one worker while the others idled, at a third of the throughput
+# (bench/scale.py). Past this many, a worker stops accepting and another takes the connection.
+worker_connections = _int_from_env("GUNICORN_WORKER_CONNECTIONS", 2 * threads)
 timeout = _int_from_env("GUNICORN_TIMEOUT", 30)  # a worker silent this long is restarted
 graceful_timeout = 30  # on stop or reload, requests in flight get this long to finish
 keepalive = 5  # seconds an idle connection from nginx stays open

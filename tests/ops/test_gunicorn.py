@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -75,14 +76,16 @@ def test_gunicorn_accepts_the_committed_config(server_env):
 def test_the_config_reads_its_settings_from_the_environment(server_env):
     script = (
         "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
-        "print(c['bind'], c['workers'], c['threads'], c['timeout'], c['forwarded_allow_ips'])"
+        "print(c['bind'], c['workers'], c['threads'], c['timeout'], c['forwarded_allow_ips'], "
+        "c['worker_connections'])"
     )
     defaults = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=server_env, capture_output=True, text=True
     )
-    bind, workers, threads, timeout, forwarded = defaults.stdout.split()
+    bind, workers, threads, timeout, forwarded, connections = defaults.stdout.split()
     assert (bind, timeout, forwarded) == ("127.0.0.1:8000", "30", "127.0.0.1")
     assert 1 <= int(workers) <= 8 and int(threads) >= 1
+    assert int(connections) == 2 * int(threads)  # not gunicorn's 1,000: see the next test
     chosen = {"GUNICORN_BIND": "127.0.0.1:9001", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "2"}
     changed = subprocess.run(
         [sys.executable, "-c", script],
@@ -92,6 +95,58 @@ def test_the_config_reads_its_settings_from_the_environment(server_env):
         text=True,
     )
     assert changed.stdout.split()[:3] == ["127.0.0.1:9001", "3", "2"]
+    assert changed.stdout.split()[5] == "4"
+    own = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**server_env, "GUNICORN_WORKER_CONNECTIONS": "50"},
+        capture_output=True,
+        text=True,
+    )
+    assert own.stdout.split()[5] == "50"
+
+
+def test_connections_opened_together_are_shared_by_the_workers(server_env, tmp_path):
+    """nginx keeps its connections to gunicorn open, and opens them together under load: each
+    worker takes at most worker_connections of them (2 x its threads), so none idles while
+    another queues every request."""
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    command = gunicorn(
+        "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "--access-logfile", str(access_log), "--access-logformat", "%(p)s",
+    )  # fmt: skip
+    env = {**server_env, "GUNICORN_THREADS": "2"}  # the config then allows 4 connections
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    connections = []
+    try:
+        wait_for_port(port, process)
+        _get(f"http://127.0.0.1:{port}/healthz")  # both workers up (the master listens first)
+        time.sleep(1)
+        access_log.write_text("")
+        # Eight clients connect at once, before sending anything (as nginx opens its upstream
+        # connections): a worker holds four (2 x 2 threads), so each worker holds four.
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(8)]
+        for connection in connections:
+            connection.connect()
+        time.sleep(1)
+        for connection in connections:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert response.status == 200
+            response.read()
+    finally:
+        for connection in connections:
+            connection.close()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    answered_by = [line.strip() for line in access_log.read_text().splitlines() if line.strip()]
+    assert len(answered_by) == 8
+    assert sorted(answered_by.count(pid) for pid in set(answered_by)) == [4, 4]
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
