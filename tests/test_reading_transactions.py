@@ -105,17 +105,23 @@ def test_what_was_written_or_left_pending_is_rolled_back(app, change):
         ("/events/?partner={slug}", "events.lead_partner_id = {id}"),
         ("/events/past?partner={slug}", "event_partners.partner_id IN ({id})"),
         ("/events/?country=MT", "events.country IN ('MT')"),
+        ("/events/?theme={theme}", "event_themes.theme_id IN ({theme_id})"),
+        ("/events/past?theme={theme}", "event_themes.theme_id IN ({theme_id})"),
+        ("/events/?theme=no-such-theme", "event_themes.theme_id IN (0)"),
     ],
 )
 def test_values_that_decide_the_plan_are_written_into_the_statement(app, client, url, written):
-    """A prepared statement may be planned once for every value: the partner and the country,
-    whose numbers of events differ by thousands, are part of its text, each planned for."""
+    """A prepared statement may be planned once for every value: the partner, the country and
+    the theme, whose numbers of events differ by thousands, are part of its text, each planned
+    for (an unknown theme is written as the id no theme has)."""
     from tests.test_page_query_counts import statements_of
 
     app.config["PAGE_CACHE"] = False
     partner = factories.PartnerFactory()
-    factories.EventFactory(lead_partner=partner, country="MT")
-    url, written = url.format(slug=partner.slug), written.format(id=partner.id)
+    theme = factories.ThemeFactory()
+    factories.EventFactory(lead_partner=partner, country="MT", themes=[theme])
+    url = url.format(slug=partner.slug, theme=theme.slug)
+    written = written.format(id=partner.id, theme_id=theme.id)
     sought = [s for s in statements_of(client, url) if "ORDER BY events.start_dt" in s]
     assert sought and all(written in s for s in sought), sought
 

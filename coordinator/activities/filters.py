@@ -119,9 +119,14 @@ class EventFilters:
             args["end"] = self.end.isoformat()
         return args
 
-    def apply(self, query: Select, partners: bool = True) -> Select:
+    def apply(
+        self, query: Select, partners: bool = True, theme_ids: list[int] | None = None
+    ) -> Select:
         """Narrow a select() over Event to these filters. `partners=False` leaves out the
-        partner filter, for a list that reads it as partner_sides() instead."""
+        partner filter, for a list that reads it as partner_sides() instead. `theme_ids`, the
+        ids of the filter's themes read beforehand, are written into the statement: how few
+        events a theme has decides how to read them (a theme of no upcoming event took 50 ms
+        at 50k events when the planner could not tell which theme it was, 1 ms when it could)."""
         if self.partners and partners:
             partner_ids = select(Partner.id).where(Partner.slug.in_(self.partners))
             query = query.where(events_of_partners(partner_ids))
@@ -130,12 +135,14 @@ class EventFilters:
                 Event.project_id.in_(select(Project.id).where(Project.slug.in_(self.projects)))
             )
         if self.themes:
+            chosen = (
+                select(Theme.id).where(Theme.slug.in_(self.themes))
+                if theme_ids is None
+                else [written_in(theme_id) for theme_id in theme_ids] or [written_in(0)]
+            )
             query = query.where(
                 exists().where(
-                    event_themes.c.event_id == Event.id,
-                    event_themes.c.theme_id.in_(
-                        select(Theme.id).where(Theme.slug.in_(self.themes))
-                    ),
+                    event_themes.c.event_id == Event.id, event_themes.c.theme_id.in_(chosen)
                 )
             )
         if self.countries:

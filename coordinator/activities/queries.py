@@ -425,7 +425,12 @@ class _Listed:
 
 
 def _listed(user, filters: EventFilters) -> _Listed:
-    base = filters.apply(select(Event).where(published_events_clause(user)), partners=False)
+    theme_ids = None
+    if filters.themes:
+        theme_ids = list(db.session.scalars(select(Theme.id).where(Theme.slug.in_(filters.themes))))
+    base = filters.apply(
+        select(Event).where(published_events_clause(user)), partners=False, theme_ids=theme_ids
+    )
     if not filters.partners:
         return _Listed(base, [true()], [true()])
     ids = list(db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners))))
