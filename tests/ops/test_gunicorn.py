@@ -138,12 +138,7 @@ def test_connections_opened_together_are_shared_by_the_workers(server_env, tmp_p
     finally:
         for connection in connections:
             connection.close()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop(process)
     answered_by = [line.strip() for line in access_log.read_text().splitlines() if line.strip()]
     assert len(answered_by) == 8
     assert sorted(answered_by.count(pid) for pid in set(answered_by)) == [4, 4]
@@ -160,6 +155,16 @@ def wait_for_port(port: int, process: subprocess.Popen) -> None:
         except OSError:
             time.sleep(0.2)
     raise AssertionError("gunicorn did not start listening in time")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as systemd stops it; SIGKILL to the whole group if it has not ended in time."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict, str]:
@@ -192,12 +197,7 @@ def test_two_workers_count_as_one_server(server_env, tmp_path):
         status, headers, body = _get(f"{base}/metrics")
         assert status == 200, body
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop(process)
 
     samples = {
         (sample.name, frozenset(sample.labels.items())): sample.value
