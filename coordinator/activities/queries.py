@@ -406,25 +406,34 @@ def keyset_page(
 
 
 @dataclass
-class _Listed:
-    """The events a list shows: a base query, the disjoint sides to seek on it (the partner
-    filter's sides, or one side without it), and the same sides as its count reads them."""
+class ListedEvents:
+    """The events a list or calendar shows: a base query, the disjoint sides to read it by
+    (the partner filter's sides, each along its own index; or one side without it), and the
+    same sides as a count reads them. Crossed with a list's moments or a calendar's window,
+    each side and part is a range of an index."""
 
     base: Select
     sides: list[ColumnElement[bool]]
     counted_sides: list[ColumnElement[bool]]
 
+    def parts(self, moments: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+        """Each side within each of the moments (running_after, ended, overlapping)."""
+        return _by_side(self.sides, moments)
+
     def page(self, moments: list[ColumnElement[bool]], **seek: Any) -> KeysetPage:
         """The page of the events in `moments` (running_after, or ended) on every side."""
         return keyset_page(
             self.base,
-            _by_side(self.sides, moments),
+            self.parts(moments),
             counted_parts=_by_side(self.counted_sides, moments),
             **seek,
         )
 
 
-def _listed(user, filters: EventFilters) -> _Listed:
+def listed_events(user, filters: EventFilters) -> ListedEvents:
+    """The published events the user may see that the filters keep. The ids of the filter's
+    partners and themes are read first (a statement each, when filtered by them): written
+    into the statements, they let each partner's and theme's events be planned for."""
     theme_ids = None
     if filters.themes:
         theme_ids = list(db.session.scalars(select(Theme.id).where(Theme.slug.in_(filters.themes))))
@@ -432,9 +441,9 @@ def _listed(user, filters: EventFilters) -> _Listed:
         select(Event).where(published_events_clause(user)), partners=False, theme_ids=theme_ids
     )
     if not filters.partners:
-        return _Listed(base, [true()], [true()])
+        return ListedEvents(base, [true()], [true()])
     ids = list(db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners))))
-    return _Listed(base, partner_sides(ids), partner_sides(ids, counted=True))
+    return ListedEvents(base, partner_sides(ids), partner_sides(ids, counted=True))
 
 
 def _by_side(sides: list[ColumnElement[bool]], parts: list[ColumnElement[bool]]):
@@ -449,7 +458,7 @@ def upcoming_events(
     now: datetime | None = None,
 ) -> KeysetPage:
     """Published events the user may see that have not ended yet, soonest first."""
-    return _listed(user, filters).page(
+    return listed_events(user, filters).page(
         running_after(now or utcnow()), descending=False, after=after, before=before
     )
 
@@ -462,7 +471,7 @@ def past_events(
     now: datetime | None = None,
 ) -> KeysetPage:
     """Published events the user may see that have ended, most recent first."""
-    return _listed(user, filters).page(
+    return listed_events(user, filters).page(
         [_ended(now or utcnow())], descending=True, after=after, before=before
     )
 
