@@ -42,24 +42,30 @@ def test_reading_requests_keep_the_statements_psycopg_prepared(postgresql, app_c
             db.engine.dispose()
 
 
-def test_seeks_are_planned_for_their_values_on_every_run(postgresql, app_config):
+def test_filtered_seeks_are_planned_for_their_values_on_every_run(postgresql, app_config):
     lead = factories.PartnerFactory(slug="cmi")
     for day in range(3):
-        factories.EventFactory(lead_partner=lead, start_dt=_days_ahead(day + 1))
+        factories.EventFactory(lead_partner=lead, start_dt=_days_ahead(day + 1), country="ES")
     db.session.commit()
     served = create_app({**app_config, "PAGE_CACHE": False})
     client = served.test_client()
     try:
         for _ in range(7):
             assert client.get("/events/?country=ES").status_code == 200
-            assert client.get("/calendar/agenda").status_code == 200
+            assert client.get("/calendar/agenda?country=ES").status_code == 200
         with served.app_context():
             texts = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
-        # The cards were prepared; the seek of the list (its branches and count) and the
-        # agenda's first event were not (PLAN_EACH_RUN), so each run is planned for its values.
+        # The cards were prepared; the filtered seeks (the list's branches and count, the
+        # agenda's first event) were not (PLAN_EACH_RUN): each run is planned for its values.
         assert any("events.title" in statement for statement in texts)
         assert not [statement for statement in texts if " AS branch" in statement]
         assert not [statement for statement in texts if "events.end_dt >" in statement]
+        # Unfiltered, the list's seek stays prepared (PostgreSQL plans it for its values).
+        for _ in range(7):
+            assert client.get("/events/").status_code == 200
+        with served.app_context():
+            texts = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        assert [statement for statement in texts if " AS branch" in statement]
     finally:
         with served.app_context():
             db.session.remove()

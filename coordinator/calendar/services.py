@@ -207,7 +207,8 @@ def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
             for part in listed.parts(running_after(now))
         )
     ]
-    found = db.session.execute(union_all(*firsts), execution_options={PLAN_EACH_RUN: True}).all()
+    options = {PLAN_EACH_RUN: listed.plan_each_run}
+    found = db.session.execute(union_all(*firsts), execution_options=options).all()
     upcoming = min(found, key=lambda event: (event.start_dt, event.id), default=None)
     if upcoming is None:
         return Month.containing(today)
