@@ -81,7 +81,8 @@ def cached_page(view: Callable) -> Callable:
         stored = cache.get(key)
         if stored is not None:
             entry = _unpack(stored)
-            _remember_head(heads, key, entry)
+            if head is None:
+                _remember_head(heads, key, entry)
             return _serve(entry)
         # One render per page and version: visitors arriving meanwhile wait for it (a cold
         # page at 50k events takes seconds; every thread rendering it at once takes longer).
@@ -168,8 +169,12 @@ def _storable(response: Response, before: dict) -> dict | None:
 _HEAD_FIELDS = ("headers", "etag", "personal", "stored")
 
 
+def _head(entry: dict) -> bytes:
+    return json.dumps({name: entry[name] for name in _HEAD_FIELDS}).encode()
+
+
 def _pack(entry: dict) -> bytes:
-    head = json.dumps({name: entry[name] for name in _HEAD_FIELDS}).encode()
+    head = _head(entry)
     return len(head).to_bytes(4, "big") + head + entry["body"]
 
 
@@ -193,7 +198,7 @@ def _remember_head(heads: MemoryStore, key: str, entry: dict) -> None:
     # Kept no longer than the page itself: the next render after that may differ.
     left = entry["stored"] + current_app.config["PAGE_CACHE_SECONDS"] - time.time()
     if left > 0:
-        heads.set(key, json.dumps({name: entry[name] for name in _HEAD_FIELDS}).encode(), left)
+        heads.set(key, _head(entry), left)
 
 
 def _visitor_etag(entry: dict, token_raw: str | None) -> str:

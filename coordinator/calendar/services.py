@@ -152,7 +152,7 @@ def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _window_events(user, filters: EventFilters) -> ListedEvents:
+def window_events(user, filters: EventFilters) -> ListedEvents:
     # The page chooses the dates; the filters only narrow partner, project, theme, country, kind.
     # A partner's events are read by side (led, co-organised), each within the window along
     # its own index, where gathering all of them took 20 ms for the busiest partner at 50k.
@@ -170,7 +170,7 @@ def _window(first_day: date, last_day: date) -> list:
 def visible_spans(user, filters: EventFilters, first_day: date, last_day: date) -> list[Row]:
     """When each visible event of the window runs: id and times only, in one query (no
     descriptions, no objects), enough to place and count the events of every day."""
-    listed = _window_events(user, filters)
+    listed = window_events(user, filters)
     query = listed.base.with_only_columns(*SPAN_COLUMNS)
     return list(db.session.execute(query.where(or_(*listed.parts(_window(first_day, last_day))))))
 
@@ -186,11 +186,10 @@ SPAN_COLUMNS = (
 )
 
 
-def agenda_opening_month(user, filters: EventFilters, now: datetime) -> Month:
-    """The month the agenda opens on: today's, unless no event is left in it (late in the
-    month); then the month of the next event that has not ended yet."""
+def agenda_opening_month(listed: ListedEvents, now: datetime) -> Month:
+    """The month the agenda of `listed` (window_events) opens on: today's, unless no event is
+    left in it (late in the month); then the month of the next event that has not ended yet."""
     today = now.astimezone(UTC).date()
-    listed = _window_events(user, filters)
     # The first event not ended, read along the start index from a month back and among the
     # few long-running ones, not from the network's first event on. Both parts are always read
     # (the page's query count does not depend on the data).
@@ -311,7 +310,7 @@ def _placed_in_sql(
     # One branch per part of the window rather than their OR: each branch is then a range of
     # ix_events_status_start, which covers the columns read here (an index-only read, where an
     # OR of ranges has to fetch every row of the heap).
-    listed = _window_events(user, filters)
+    listed = window_events(user, filters)
     columns = listed.base.with_only_columns(
         Event.id,
         Event.start_dt,
@@ -428,16 +427,15 @@ class AgendaPage:
 
 
 def agenda_page(
-    user,
-    filters: EventFilters,
+    listed: ListedEvents,
     first_day: date,
     last_day: date,
     after: Cursor | None = None,
     before: Cursor | None = None,
 ) -> AgendaPage:
-    """AGENDA_PAGE_SIZE events of [first_day, last_day] in start order from the cursor, placed
-    on their local days."""
-    page = _window_events(user, filters).page(
+    """AGENDA_PAGE_SIZE events of `listed` (window_events) in [first_day, last_day], in start
+    order from the cursor, placed on their local days."""
+    page = listed.page(
         _window(first_day, last_day),
         descending=False,
         after=after,

@@ -69,18 +69,20 @@ def agenda():
     day = services.parse_day(request.args.get("day"))
     raw_month = request.args.get("month")
     filters = EventFilters.from_args(request.args)
+    # Read once for both: the filter's partner and theme ids are looked up in making it.
+    listed = services.window_events(current_user, filters)
     if day:
         shown = Month.containing(day)
     elif raw_month:
         shown = Month.parse(raw_month)
     else:
-        shown = services.agenda_opening_month(current_user, filters, datetime.now(UTC))
+        shown = services.agenda_opening_month(listed, datetime.now(UTC))
     if shown is None:
         abort(404)
     after = Cursor.parse(request.args.get("after"))
     before = None if after else Cursor.parse(request.args.get("before"))
     first, last = (day, day) if day else (shown.first_day, shown.last_day)
-    agenda = services.agenda_page(current_user, filters, first, last, after, before)
+    agenda = services.agenda_page(listed, first, last, after, before)
     return render_template(
         "calendar/agenda.html",
         schedule=agenda.schedule,
