@@ -230,28 +230,40 @@ def test_partner_and_project_seek_indexes_replace_the_single_column_ones(
     assert old <= indexes and not new & indexes and "st_events_duration" not in statistics
 
 
-def test_the_status_start_index_covers_what_the_calendar_reads_on_postgresql(
-    empty_database_url, tmp_path
+@pytest.mark.parametrize(
+    "name, key, include, slug",
+    [
+        (
+            "ix_events_status_start",
+            ["status", "start_dt"],
+            "STATUS_START_INCLUDE",
+            "covering_status_start_index",
+        ),
+        ("ix_events_start_id", ["start_dt", "id"], "START_ID_INCLUDE", "covering_start_index"),
+    ],
+)
+def test_the_start_indexes_cover_what_the_pages_read_on_postgresql(
+    empty_database_url, tmp_path, name, key, include, slug
 ):
-    """On PostgreSQL ix_events_status_start carries the columns of activities.models'
-    STATUS_START_INCLUDE after the upgrade, and none after the downgrade; SQLite's index has
-    the same two key columns throughout."""
-    from coordinator.activities.models import STATUS_START_INCLUDE
+    """On PostgreSQL ix_events_status_start and ix_events_start_id carry the columns of
+    activities.models' STATUS_START_INCLUDE and START_ID_INCLUDE after the upgrade, and none
+    after their migration's downgrade; SQLite's indexes have the same key columns throughout."""
+    from coordinator.activities import models
 
-    def status_start() -> dict:
-        return _indexes(empty_database_url, "events")["ix_events_status_start"]
+    def index() -> dict:
+        return _indexes(empty_database_url, "events")[name]
 
     postgresql = empty_database_url.startswith("postgresql")
     done = _flask("db", "upgrade", database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    index = status_start()
-    assert index["column_names"][:2] == ["status", "start_dt"]
-    included = index.get("dialect_options", {}).get("postgresql_include", [])
-    assert included == (list(STATUS_START_INCLUDE) if postgresql else [])
-    before = _revision_before("covering_status_start_index")
+    assert index()["column_names"][: len(key)] == key
+    included = index().get("dialect_options", {}).get("postgresql_include", [])
+    assert included == (list(getattr(models, include)) if postgresql else [])
+    before = _revision_before(slug)
     done = _flask("db", "downgrade", before, database_url=empty_database_url, instance=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert not status_start().get("dialect_options", {}).get("postgresql_include")
+    assert index()["column_names"][: len(key)] == key
+    assert not index().get("dialect_options", {}).get("postgresql_include")
 
 
 def test_a_themes_events_are_indexed_by_theme(empty_database_url, tmp_path):
