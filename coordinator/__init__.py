@@ -33,12 +33,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from coordinator import access, mail, security, sharedcache
     from coordinator.accounts.session import init_login
-    from coordinator.db import end_reading_transaction
+    from coordinator.db import end_reading_transaction, ping_after_idle
     from coordinator.extensions import csrf, db, init_limiter, migrate
     from coordinator.sessions import SessionCookies
 
     import_models()
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_after_idle(engine, float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"]))
 
     # Registered after Flask-SQLAlchemy's: teardowns run last-registered first, so a request
     # that only read commits before its session is removed (and rolled back).

@@ -22,7 +22,11 @@ class DefaultConfig:
     # instance folder.
     DATABASE_URL: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from the instance path
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: coordinator.db pings only a connection that sat idle in the pool.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection unused for longer than this is pinged before a request gets it (a
+    # database restarted, a connection a firewall dropped); one used more recently is not.
+    DATABASE_PING_AFTER_IDLE_SECONDS = 1.0
     DATABASE_CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before the outage page answers
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 

@@ -22,7 +22,8 @@ class DependencyUnavailable(Exception):
 
 
 def check_database() -> None:
-    # pool_pre_ping replaces a connection the database dropped, so this also proves reconnection.
+    # A pooled connection idle for a while is pinged and replaced if the database dropped it
+    # (db.ping_after_idle), so this also proves reconnection.
     # A probe must not queue behind a writer's lock (SQLite): it only reads.
     with db.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         connection.execute(select(1))

@@ -4,6 +4,7 @@ programs, /healthz alive, /readyz naming the database, and recovery without a re
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import psycopg
 import psycopg.errors
@@ -294,7 +295,72 @@ def test_postgresql_connections_give_up_after_the_configured_timeout(tmp_path):
     )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"]["connect_timeout"] == 3
-    assert options["pool_pre_ping"] is True
+
+
+def _counted_pings(monkeypatch, app) -> list[int]:
+    pings: list[int] = []
+    with app.app_context():
+        dialect = db.engine.dialect
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return pings
+
+
+def test_a_connection_back_from_a_request_a_moment_ago_is_not_pinged(app, app_config, monkeypatch):
+    """The pool hands a connection used a moment ago straight out (no round trip per request);
+    one that sat idle longer than DATABASE_PING_AFTER_IDLE_SECONDS is pinged first."""
+    served_app = serve({**app_config, "DATABASE_PING_AFTER_IDLE_SECONDS": 0.2, "PAGE_CACHE": False})
+    pings = _counted_pings(monkeypatch, served_app)
+    served = served_app.test_client()
+    try:
+        for _ in range(3):
+            assert served.get("/events/").status_code == 200
+        assert pings == []
+        time.sleep(0.3)
+        assert served.get("/events/").status_code == 200
+        assert pings == [1]
+        assert served.get("/events/").status_code == 200
+        assert pings == [1]
+    finally:
+        with served_app.app_context():
+            db.engine.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_without_failing_a_request(
+    app, app_config, database_url
+):
+    """A connection cut while it sat in the pool (a database restarted, a firewall's idle
+    timeout) fails its ping and is replaced by a new one: the next request is served."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (COORDINATOR_DATABASE_URL): the proxy fronts a real server")
+    real = make_url(database_url)
+    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    through_proxy = real.set(host="127.0.0.1", port=proxy.port)
+    served_app = serve(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": through_proxy.render_as_string(False),
+            "DATABASE_PING_AFTER_IDLE_SECONDS": 0.2,
+            "PAGE_CACHE": False,
+        }
+    )
+    try:
+        served = served_app.test_client()
+        assert served.get("/events/").status_code == 200
+        proxy.close()  # cuts the pooled connection
+        proxy.open()
+        time.sleep(0.3)
+        assert served.get("/events/").status_code == 200
+        assert served.get("/calendar.ics").status_code == 200
+    finally:
+        proxy.close()
+        with served_app.app_context():
+            db.engine.dispose()
 
 
 def test_readyz_does_not_wait_for_a_writer(app, client):
