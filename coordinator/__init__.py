@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from coordinator import urls
 from coordinator.config import configure, instance_path_setting
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = urls.Flask(
         __name__,
         instance_path=instance_path_setting(test_config),
         instance_relative_config=True,
