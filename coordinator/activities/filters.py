@@ -194,6 +194,10 @@ def events_of_partners(partner_ids) -> ColumnElement[bool]:
     return OneOf(Event.id, union(led, co_organised))
 
 
+# One instance: a statement's cache key reads its type's, worked out once per instance.
+_INTEGER = Integer()
+
+
 def written_in(value: Any) -> ColumnElement[Any]:
     """`value` (an id, or a bound parameter) written into the statement's text rather than sent
     beside it. A statement run often is prepared (coordinator.db), and PostgreSQL may then plan
@@ -203,7 +207,7 @@ def written_in(value: Any) -> ColumnElement[Any]:
     (ids, country codes) are written so."""
     if isinstance(value, BindParameter):
         return bindparam(value.key, type_=value.type, literal_execute=True)
-    return literal(value, Integer() if isinstance(value, int) else None, literal_execute=True)
+    return literal(value, _INTEGER if isinstance(value, int) else None, literal_execute=True)
 
 
 def partner_sides(partner_ids: list[Any], counted: bool = False) -> list[ColumnElement[bool]]:

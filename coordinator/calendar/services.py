@@ -282,14 +282,18 @@ def place_spans(
     return DayPlaces(shown, {day: len(items) for day, items in by_day.items()}, in_month)
 
 
+# One instance: a statement's cache key reads its types', each worked out once per instance.
+_DAY = Date()
+
+
 def _local_day_columns() -> tuple[ColumnElement[date], ColumnElement[date]]:
     """local_days in PostgreSQL: an event's first and last local day."""
     dated = and_(Event.is_all_day, Event.start_date.is_not(None), Event.end_date.is_not(None))
-    first = cast(func.timezone(Event.timezone, Event.start_dt), Date)
+    first = cast(func.timezone(Event.timezone, Event.start_dt), _DAY)
     # An event ending at local midnight does not occupy the next day.
     last = cast(
         func.timezone(Event.timezone, Event.end_dt - literal_column("interval '1 microsecond'")),
-        Date,
+        _DAY,
     )
     return (
         case((dated, Event.start_date), else_=first),
@@ -305,7 +309,7 @@ def _placed_in_sql(
     first `limit` of a day returned, with the day's count and the month's. The rows returned
     follow the grid's cells, not the events (at 50k events ~1000 touch a month's grid)."""
     first_local, last_local = _local_day_columns()
-    origin = literal(first_day, Date)
+    origin = literal(first_day, _DAY)
     # Local days as numbers of days after the grid's first (negative before it).
     # One branch per part of the window rather than their OR: each branch is then a range of
     # ix_events_status_start, which covers the columns read here (an index-only read, where an
