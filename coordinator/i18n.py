@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -22,6 +23,9 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -437,6 +441,51 @@ def grouped_zone_choices(
     return groups
 
 
+# Jinja's newstyle gettext: the text, as markup when the template escapes, always formatted
+# with the variables (a "%%" in a catalogue is a "%"), a plural's number as `num`, a context
+# as `context`.
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    text = page_translations().ugettext(string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    text = page_translations().ungettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def _template_pgettext(
+    eval_ctx: EvalContext, context: str, string: str, /, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    text = page_translations().upgettext(context, string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def _template_npgettext(
+    eval_ctx: EvalContext,
+    context: str,
+    singular: str,
+    plural: str,
+    num: int,
+    /,
+    **variables: Any,
+) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    text = page_translations().unpgettext(context, singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel's callables, with the catalogue looked up once per page: a page has about a
@@ -447,6 +496,16 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: page_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
         newstyle=True,
+    )
+    # The same callables, called straight: Jinja's newstyle wrappers ask the template context
+    # to call the function they wrap, and its `_` looks `gettext` up first (three calls
+    # through the context for each of a page's hundred strings).
+    app.jinja_env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
     )
 
     def remember_locale():
