@@ -12,18 +12,31 @@ vacuumed and analysed; both checkouts must share its schema. Each checkout runs 
 its own, with its own code on sys.path; the routes are bench/scale.py's (the busiest partner and
 project, an upcoming event). It prints each page's median CPU and wall milliseconds and this
 checkout's ÷ the other's.
+
+    ... bench/checkouts.py /tmp/before --events 50000 --instructions
+
+counts instead the instructions each page's request executes in this process (the app's side:
+PostgreSQL's work is not counted), under valgrind's cachegrind (`apt-get install valgrind`):
+a count does not move with the machine's load, where times on a shared machine move by a
+quarter from one minute to the next. For each checkout, one process starts the app, warms every
+page and stops; others do the same and then request one page N times; the difference ÷ N is
+that page's count, printed with this checkout's ÷ the other's and each page's ÷ /healthz's.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +66,90 @@ def worker(root: str, database_url: str, folder: str) -> None:
                     ((time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000)
                 )
         print(json.dumps(samples), flush=True)
+
+
+def counted_worker(root: str, database_url: str, folder: str, label: str, times: str) -> None:
+    """Warm every page (and /healthz), then request `label`'s page `times` times."""
+    sys.path[:0] = [root, f"{root}/bench"]
+    import scale
+
+    app = scale.in_process_app(database_url, folder, page_cache=False)
+    routes = {**scale.pick_routes(app), "/healthz": "/healthz"}
+    client = app.test_client()
+    for url in routes.values():
+        for _ in range(3):
+            client.get(url)
+    # The warmed heap out of every later collection (as a forked worker's): a full collection
+    # falling inside one run and not the other would count for hundreds of requests.
+    gc.collect()
+    gc.freeze()
+    for _ in range(int(times)):
+        if client.get(routes[label]).status_code != 200:
+            raise RuntimeError(f"{root}: {routes[label]} did not answer 200")
+
+
+INSTRUCTIONS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def _instructions(root: Path, database_url: str, folder: str, label: str, times: int) -> int:
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--count",
+            str(root),
+            database_url,
+            folder,
+            label,
+            str(times),
+        ],
+        cwd=root,
+        # The same hashes in every run: set and dict layouts then cost the same.
+        env={**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+    )
+    found = INSTRUCTIONS.search(done.stderr)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"{root} {label}: {done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def count_instructions(checkouts: dict[str, Path], url: str, folder: str, times: int) -> None:
+    """Each page's instructions per request in each checkout, side by side (see the module's
+    docstring)."""
+    import scale
+
+    labels = ["/healthz", *scale.PAGES]
+    # /healthz runs a tenth of a page's instructions: more requests keep its count as exact.
+    requests = {label: times * (5 if label == "/healthz" else 1) for label in labels}
+    # Each count is its own valgrind process (a count does not depend on what runs beside it).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = {
+            (name, label, n): pool.submit(_instructions, root, url, folder, label, n)
+            for name, root in checkouts.items()
+            for label, n in [("/healthz", 0), *requests.items()]
+        }
+    counted = {
+        name: {
+            label: (runs[name, label, n].result() - runs[name, "/healthz", 0].result()) / n
+            for label, n in requests.items()
+        }
+        for name in checkouts
+    }
+    floor = {name: counted[name]["/healthz"] for name in checkouts}
+    print(f"instructions per request (millions), {times} requests a page, in-process")
+    print(f"{'page':14s} {'other':>8s} {'this':>8s} {'÷':>6s}   ÷ /healthz: other  this")
+    for label in labels:
+        other, this = counted["other"][label], counted["this"][label]
+        print(
+            f"{label:14s} {other / 1e6:8.2f} {this / 1e6:8.2f} {this / other:6.3f}"
+            f"   {other / floor['other']:16.1f} {this / floor['this']:5.1f}"
+        )
 
 
 def _start(root: Path, database_url: str, folder: str) -> subprocess.Popen:
@@ -88,12 +185,25 @@ def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
         worker(*sys.argv[2:5])
         return
+    if sys.argv[1:2] == ["--count"]:
+        counted_worker(*sys.argv[2:7])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("other", type=Path, help="the other checkout (e.g. a git worktree)")
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--per-round", type=int, default=5, help="requests per page and round")
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        nargs="?",
+        const=20,
+        metavar="N",
+        help="count instructions under valgrind instead, over N requests a page (20)",
+    )
     args = parser.parse_args()
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions runs valgrind's cachegrind: apt-get install valgrind")
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     import scale
 
@@ -104,6 +214,10 @@ def main() -> None:
     ):
         scale.seed(url, folder, args.events)
         _settle(url)
+        if args.instructions:
+            print(f"== {args.events:,} events ({engine}): this checkout against {args.other} ==")
+            count_instructions(checkouts, url, folder, args.instructions)
+            return
         workers = {name: _start(root, url, folder) for name, root in checkouts.items()}
         samples: dict[str, dict[str, list]] = {name: {} for name in workers}
         try:
