@@ -171,19 +171,23 @@ def test_sqlite_recovers_without_a_restart_when_its_file_is_back(app_config, tmp
             db.engine.dispose()
 
 
-def test_postgresql_outage_and_recovery_through_a_proxy(
-    app, app_config, database_url, client, focal_point
-):
-    """The done-when test: signed in while PostgreSQL is up, then it goes away (the proxy in
-    front of it closes), then it comes back, and the same app object serves again."""
+def _proxied(database_url: str) -> tuple[TcpProxy, str]:
+    """A TCP proxy in front of the test's PostgreSQL, and the database's URL through it."""
     if not database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (COORDINATOR_DATABASE_URL): the proxy fronts a real server")
     real = make_url(database_url)
     proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
     through_proxy = real.set(host="127.0.0.1", port=proxy.port)
-    served_app = serve(
-        {**app_config, "SQLALCHEMY_DATABASE_URI": through_proxy.render_as_string(False)}
-    )
+    return proxy, through_proxy.render_as_string(False)
+
+
+def test_postgresql_outage_and_recovery_through_a_proxy(
+    app, app_config, database_url, client, focal_point
+):
+    """The done-when test: signed in while PostgreSQL is up, then it goes away (the proxy in
+    front of it closes), then it comes back, and the same app object serves again."""
+    proxy, through_proxy = _proxied(database_url)
+    served_app = serve({**app_config, "SQLALCHEMY_DATABASE_URI": through_proxy})
     try:
         served = served_app.test_client()
         db.session.commit()
@@ -336,15 +340,11 @@ def test_a_connection_dropped_while_idle_is_replaced_without_failing_a_request(
 ):
     """A connection cut while it sat in the pool (a database restarted, a firewall's idle
     timeout) fails its ping and is replaced by a new one: the next request is served."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (COORDINATOR_DATABASE_URL): the proxy fronts a real server")
-    real = make_url(database_url)
-    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
-    through_proxy = real.set(host="127.0.0.1", port=proxy.port)
+    proxy, through_proxy = _proxied(database_url)
     served_app = serve(
         {
             **app_config,
-            "SQLALCHEMY_DATABASE_URI": through_proxy.render_as_string(False),
+            "SQLALCHEMY_DATABASE_URI": through_proxy,
             "DATABASE_PING_AFTER_IDLE_SECONDS": 0.2,
             "PAGE_CACHE": False,
         }
