@@ -46,7 +46,11 @@ class TemplateContext(Context):
     asking each, on every call, whether it wants the context, the evaluation context or the
     environment passed first (four attribute lookups: 0.7 µs a call, 5% of such a page). What
     a plain function or method wants is kept per function; anything else (macros, callable
-    objects) is called as Jinja calls it."""
+    objects) is called as Jinja calls it.
+
+    Only functions that hold no state are kept (no closure: module functions, the methods of
+    classes), so that what is kept never holds a request's objects. A builtin wants nothing
+    passed (it cannot carry Jinja's mark)."""
 
     # function -> what it wants passed first (a _PassArg, or None). Templates call module
     # functions and the methods of a few classes: a few hundred. Bounded all the same.
@@ -55,33 +59,36 @@ class TemplateContext(Context):
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's)
         kind = type(__obj)
-        if kind is not FunctionType and kind is not MethodType and kind is not BuiltinFunctionType:
+        if kind is BuiltinFunctionType:
+            passed = None
+        elif kind is FunctionType or kind is MethodType:
+            function = __obj.__func__ if kind is MethodType else __obj
+            passed = __self._passed.get(function, _UNKNOWN)
+            if passed is _UNKNOWN:
+                passed = _PassArg.from_obj(__obj)
+                if function.__closure__ is None:
+                    if len(__self._passed) >= __self.PASSED_LIMIT:
+                        __self._passed.clear()
+                    __self._passed[function] = passed
+        else:
             return super().call(__obj, *args, **kwargs)
-        function = __obj.__func__ if kind is MethodType else __obj
-        try:
-            passed = __self._passed[function]
-        except KeyError:
-            passed = _PassArg.from_obj(__obj)
-            if len(__self._passed) >= __self.PASSED_LIMIT:
-                __self._passed.clear()
-            __self._passed[function] = passed
-        if passed is None:
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-        elif passed is _PassArg.eval_context:
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
+        if passed is _PassArg.eval_context:
             args = (__self.eval_ctx, *args)
-        else:  # the context (with a loop's or block's variables) or the environment
+        elif passed is not None:
+            # The context (with a loop's or a block's variables) or the environment: Jinja's way.
             return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+_UNKNOWN = object()
 
 
 def init_app(app: Flask) -> None:

@@ -102,10 +102,27 @@ def test_what_a_function_wants_is_worked_out_once(app, monkeypatch):
     assert sum(1 for a in asked if getattr(a, "__name__", "") == "sees_escaping") == 1
 
 
+def test_only_functions_without_state_are_kept(app):
+    """A closure (a view's function over its own objects) is called rightly but not kept:
+    what is kept must never hold a request's objects. Nor is a builtin bound to an object."""
+    TemplateContext._passed.clear()
+    shown = {"title": "Forum"}
+
+    def title_of(key):
+        return shown[key]
+
+    page = _render(
+        app, "{{ title_of('title') }}|{{ shown.get('title') }}", title_of=title_of, shown=shown
+    )
+    assert page == "Forum|Forum"
+    assert title_of not in TemplateContext._passed
+    assert all(getattr(kept, "__self__", None) is not shown for kept in TemplateContext._passed)
+
+
 def test_the_kept_answers_are_bounded(app, monkeypatch):
     monkeypatch.setattr(TemplateContext, "PASSED_LIMIT", 3)
     TemplateContext._passed.clear()
-    functions = {f"f{n}": (lambda n=n: n) for n in range(10)}
+    functions = {f"f{n}": eval(f"lambda: {n}") for n in range(10)}  # noqa: S307 (no closures)
     page = _render(app, "".join(f"{{{{ f{n}() }}}}" for n in range(10)), **functions)
     assert page == "0123456789"
     assert len(TemplateContext._passed) <= 3
