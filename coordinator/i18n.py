@@ -441,15 +441,21 @@ def grouped_zone_choices(
     return groups
 
 
-# Jinja's newstyle gettext: the text, as markup when the template escapes, always formatted
-# with the variables (a "%%" in a catalogue is a "%"), a plural's number as `num`, a context
-# as `context`.
+# Jinja's newstyle gettext, each callable called straight: Jinja's own newstyle wrappers ask the
+# template context to call the function they wrap, and its `_` looks `gettext` up first (three
+# calls through the context for each of a page's hundred strings). The catalogue is the page's
+# (page_translations: looked up once per page).
+
+
+def _newstyle(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    """The text, as markup when the template escapes, always formatted with the variables
+    (a "%%" in a catalogue is a "%"), as Jinja's newstyle gettext writes it."""
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
 @pass_eval_context
 def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
-    text = page_translations().ugettext(string)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _newstyle(eval_ctx, page_translations().ugettext(string), variables)
 
 
 @pass_eval_context
@@ -457,8 +463,7 @@ def _template_ngettext(
     eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
 ) -> str:
     variables.setdefault("num", num)
-    text = page_translations().ungettext(singular, plural, num)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _newstyle(eval_ctx, page_translations().ungettext(singular, plural, num), variables)
 
 
 @pass_eval_context
@@ -466,8 +471,7 @@ def _template_pgettext(
     eval_ctx: EvalContext, context: str, string: str, /, **variables: Any
 ) -> str:
     variables.setdefault("context", context)
-    text = page_translations().upgettext(context, string)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _newstyle(eval_ctx, page_translations().upgettext(context, string), variables)
 
 
 @pass_eval_context
@@ -483,23 +487,13 @@ def _template_npgettext(
     variables.setdefault("context", context)
     variables.setdefault("num", num)
     text = page_translations().unpgettext(context, singular, plural, num)
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+    return _newstyle(eval_ctx, text, variables)
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    # Flask-Babel's callables, with the catalogue looked up once per page: a page has about a
-    # hundred strings, each of which would otherwise find the context, locale and domain anew.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: page_translations().ugettext(s),
-        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: page_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
-    # The same callables, called straight: Jinja's newstyle wrappers ask the template context
-    # to call the function they wrap, and its `_` looks `gettext` up first (three calls
-    # through the context for each of a page's hundred strings).
+    # {% trans %} blocks compile to newstyle calls too (the i18n extension reads this flag).
+    app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals.update(
         _=_template_gettext,
         gettext=_template_gettext,

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
-    Integer,
     Select,
     and_,
     bindparam,
@@ -42,6 +41,7 @@ from coordinator.activities.models import (
     event_themes,
 )
 from coordinator.dates import is_supported_date
+from coordinator.db import INTEGER
 from coordinator.partners.models import Partner
 from coordinator.slugs import SLUG_REGEX
 
@@ -194,10 +194,6 @@ def events_of_partners(partner_ids) -> ColumnElement[bool]:
     return OneOf(Event.id, union(led, co_organised))
 
 
-# One instance: a statement's cache key reads its type's, worked out once per instance.
-_INTEGER = Integer()
-
-
 def written_in(value: Any) -> ColumnElement[Any]:
     """`value` (an id, or a bound parameter) written into the statement's text rather than sent
     beside it. A statement run often is prepared (coordinator.db), and PostgreSQL may then plan
@@ -207,7 +203,7 @@ def written_in(value: Any) -> ColumnElement[Any]:
     (ids, country codes) are written so."""
     if isinstance(value, BindParameter):
         return bindparam(value.key, type_=value.type, literal_execute=True)
-    return literal(value, _INTEGER if isinstance(value, int) else None, literal_execute=True)
+    return literal(value, INTEGER if isinstance(value, int) else None, literal_execute=True)
 
 
 def partner_sides(partner_ids: list[Any], counted: bool = False) -> list[ColumnElement[bool]]:

@@ -72,7 +72,7 @@ from coordinator.activities.permissions import (
     published_projects_clause,
 )
 from coordinator.dates import is_supported_date
-from coordinator.db import PLAN_EACH_RUN, UTCDateTime, utcnow
+from coordinator.db import INSTANT, INTEGER, PLAN_EACH_RUN, UTCDateTime, utcnow
 from coordinator.extensions import db
 from coordinator.multilingual import current_language, localized_text, preload_translations
 from coordinator.partners.models import Partner
@@ -86,11 +86,6 @@ COUNT_CAP = 1000
 # full, paged lists: a profile to read at a glance, at the cost of ten cards rather than forty.
 PARTNER_PAGE_LIMIT = 10
 _MAX_ID = 2**31 - 1  # beyond any id; PostgreSQL would refuse the integer
-# The types of the values the seeks write, one instance each: a statement's cache key reads
-# each type's, which SQLAlchemy works out from the type's class once per instance (0.3 ms for
-# a new UTCDateTime() on every request).
-INSTANT = UTCDateTime()
-INTEGER = Integer()
 _CURSOR = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{6}))?Z-(\d{1,10})$", re.ASCII)
 
 

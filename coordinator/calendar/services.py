@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
-    Date,
     Row,
     and_,
     case,
@@ -37,7 +36,7 @@ from coordinator.activities.queries import (
     overlapping,
     running_after,
 )
-from coordinator.db import PLAN_EACH_RUN
+from coordinator.db import DAY, PLAN_EACH_RUN
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
 
@@ -282,18 +281,14 @@ def place_spans(
     return DayPlaces(shown, {day: len(items) for day, items in by_day.items()}, in_month)
 
 
-# One instance: a statement's cache key reads its types', each worked out once per instance.
-_DAY = Date()
-
-
 def _local_day_columns() -> tuple[ColumnElement[date], ColumnElement[date]]:
     """local_days in PostgreSQL: an event's first and last local day."""
     dated = and_(Event.is_all_day, Event.start_date.is_not(None), Event.end_date.is_not(None))
-    first = cast(func.timezone(Event.timezone, Event.start_dt), _DAY)
+    first = cast(func.timezone(Event.timezone, Event.start_dt), DAY)
     # An event ending at local midnight does not occupy the next day.
     last = cast(
         func.timezone(Event.timezone, Event.end_dt - literal_column("interval '1 microsecond'")),
-        _DAY,
+        DAY,
     )
     return (
         case((dated, Event.start_date), else_=first),
@@ -309,7 +304,7 @@ def _placed_in_sql(
     first `limit` of a day returned, with the day's count and the month's. The rows returned
     follow the grid's cells, not the events (at 50k events ~1000 touch a month's grid)."""
     first_local, last_local = _local_day_columns()
-    origin = literal(first_day, _DAY)
+    origin = literal(first_day, DAY)
     # Local days as numbers of days after the grid's first (negative before it).
     # One branch per part of the window rather than their OR: each branch is then a range of
     # ix_events_status_start, which covers the columns read here (an index-only read, where an
