@@ -453,6 +453,13 @@ def _newstyle(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> st
     return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
+def markup_gettext(string: str, /, **variables: Any) -> Markup:
+    """The page's translation of `string` as a template's `{{ _(...) }}` writes it: markup (the
+    catalogue is ours), with the variables escaped unless they are markup themselves. For HTML
+    written in Python (activities.card_html)."""
+    return Markup(page_translations().ugettext(string)) % variables
+
+
 @pass_eval_context
 def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
     return _newstyle(eval_ctx, page_translations().ugettext(string), variables)

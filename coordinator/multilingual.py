@@ -293,7 +293,12 @@ def translated_html(
     """`owner`'s `field` for a page: the text in the page's language, or the original inside an
     element carrying its own lang and dir (an Arabic title keeps right to left on a French page),
     followed by the marker. `markdown` renders a description, as a block."""
-    text = localized(owner, field, language)
+    return localized_html(localized(owner, field, language), markdown, marker)
+
+
+def localized_html(text: LocalizedText, markdown: bool = False, marker: bool = True) -> Markup:
+    """translated_html of a text already localized (a caller that also needs its marker or
+    whether it is empty asks `localized` once)."""
     body = render_markdown(text.text) if markdown else escape(text.text)
     if not (text.is_fallback and text.text):
         return Markup(body)

@@ -11,7 +11,7 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from coordinator.access import public
-from coordinator.activities import bp, display, queries
+from coordinator.activities import bp, card_html, display, queries
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.permissions import can_view_event, can_view_project
 from coordinator.pagecache import cached_page
@@ -107,3 +107,4 @@ bp.add_app_template_filter(display.web_url, "web_url")
 bp.add_app_template_filter(display.date_range, "date_range")
 bp.add_app_template_filter(display.list_text, "list_text")
 bp.add_app_template_filter(display.partner_links, "partner_links")
+bp.add_app_template_global(card_html.event_card, "event_card")

@@ -130,11 +130,9 @@ def test_cards_cost_two_statements_whatever_they_hold(app, linked):
 
 
 def test_the_card_template_renders_a_card_as_it_rendered_an_event(app, linked):
-    """The same macro over the mapped event and over its card: the same HTML."""
+    """The same card HTML (activities.card_html) over the mapped event and over its card."""
     event, _partners = linked
-    template = (
-        '{% from "activities/_event_card.html" import event_card %}{{ event_card(event, 3) }}'
-    )
+    template = "{{ event_card(event, 3) }}"
     for language in ("en", "fr"):
         with app.test_request_context("/"), force_locale(language):
             (card,) = load_event_cards([event.id])
