@@ -21,7 +21,6 @@ from babel.core import get_global
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations, refresh
-from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -108,6 +107,17 @@ def page_translations() -> Translations | NullTranslations:
     if state is not None and locale is not None:
         state.coordinator_translations = (locale, translations)
     return translations
+
+
+def gettext(string: str, /, **variables: Any) -> str:
+    """Flask-Babel's gettext (formatted only when given variables), from the page's catalogue
+    (page_translations): the dates, places and names of a page's cards ask it hundreds of times,
+    and Flask-Babel finds the catalogue anew each time."""
+    text = page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+_ = gettext
 
 
 def _locale() -> Locale:

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from babel import Locale
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import (
     Executable,
@@ -53,7 +52,7 @@ from sqlalchemy.orm import Mapped, Mapper, declared_attr, mapped_column, relatio
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
-from coordinator.i18n import is_rtl, page_locale
+from coordinator.i18n import _, is_rtl, page_locale
 from coordinator.text import render_markdown
 
 if TYPE_CHECKING:

@@ -8,12 +8,11 @@ from datetime import date
 from babel import Locale
 from babel import dates as babel_dates
 from babel.lists import format_list
-from flask import current_app, url_for
-from flask_babel import gettext as _
-from markupsafe import Markup
+from flask import current_app
+from markupsafe import Markup, escape
 
 from coordinator.activities.models import Event
-from coordinator.i18n import format_day, format_span, page_locale
+from coordinator.i18n import _, format_day, format_span, page_locale
 
 
 def _locale() -> Locale:
@@ -51,15 +50,13 @@ def list_text(items: list[str]) -> str:
 
 def partner_links(partners) -> Markup:
     """Links to the partners' pages, listed as the page's language lists them."""
+    url = current_app.url_for
     links = [
-        str(
-            Markup('<a href="{}" dir="auto">{}</a>').format(
-                url_for("partners.show", slug=partner.slug), partner.short_name_in()
-            )
-        )
+        f'<a href="{escape(url("partners.show", slug=partner.slug))}" dir="auto">'
+        f"{escape(partner.short_name_in())}</a>"
         for partner in partners
     ]
-    # Each link is already escaped; format_list only adds the locale's separators.
+    # Each link is escaped; format_list only adds the locale's separators.
     return Markup(format_list(links, locale=_locale())) if links else Markup("")
 
 
