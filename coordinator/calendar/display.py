@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from coordinator import i18n
+from coordinator.i18n import _
+from coordinator.multilingual import localized, localized_html, translation_marker
+from coordinator.templating import zone_abbreviation
 
 # Bounded: 4 locales × ~1,500 days or clock times, far more than a site shows; cleared whole
 # when full (a restart's worth of formatting, milliseconds).
@@ -88,3 +91,45 @@ class PageText:
         if name is None:
             name = self._zone_names[tz_name] = i18n.zone_name(tz_name)
         return name
+
+    # An event's entry in a cell or the agenda: written here rather than as macros because a
+    # month shows up to 126 of them, and each macro's dozen calls through the template context
+    # and escapes were a fifth of the page.
+
+    def event_link(self, event) -> Markup:
+        """The event's title linking to its page, with the translation marker and a badge when
+        it is cancelled."""
+        title = localized(event, "title")
+        cancelled = event.is_cancelled
+        href = escape(current_app.url_for("activities.event", event_id=event.id))
+        title_class = ' class="cancelled-title"' if cancelled else ""
+        link = (
+            f'<a href="{href}" dir="auto"{title_class}>'
+            f"{localized_html(title, marker=False)}</a>{translation_marker(title)}"
+        )
+        if cancelled:
+            link += f'\n<span class="badge text-bg-secondary">{self.cancelled}</span>'
+        return Markup(link)
+
+    def event_time(self, entry) -> Markup:
+        """The entry's time in its event's zone ("All day", "Continues" on the days after its
+        first), the zone named; calendar-localtime.js adds the viewer's time."""
+        event = entry.event
+        zone = escape(event.timezone)
+        if event.is_all_day:
+            when = self.all_day
+        elif entry.continues:
+            when = self.continues
+        else:
+            start, end = event.start_dt, event.end_dt
+            when = (
+                f'<time datetime="{start.isoformat()}" data-zone="{zone}">'
+                f"{escape(self.clock(start, event.timezone))}</time>–"
+                f'<time datetime="{end.isoformat()}">{escape(self.clock(end, event.timezone))}'
+                f'</time>\n<abbr title="{zone}" class="zone">'
+                f"{escape(zone_abbreviation(start, event.timezone))}</abbr>"
+            )
+        return Markup(
+            f'<span class="event-time">\n{when}\n<span class="zone-name">'
+            f"({escape(self.zone_name(event.timezone))})</span>\n</span>"
+        )
