@@ -105,3 +105,66 @@ def test_the_sentences_are_filled_as_the_templates_fill_them(app, language):
         assert "&lt;b&gt;" in text.led_by("<b>")
         assert text.kind(EventKind.WORKSHOP) == str(EventKind.WORKSHOP.label)
         assert text.online == gettext("Online")
+
+
+def _title(**fields):
+    from coordinator.activities.cards import EventTitle
+    from coordinator.activities.models import Status
+
+    values = {
+        "id": 7,
+        "title": "<b>Forum</b>",
+        "status": Status.APPROVED,
+        "timezone": "Africa/Cairo",
+        "start_dt": datetime(2027, 4, 14, 8, 0, tzinfo=UTC),
+        "end_dt": datetime(2027, 4, 14, 10, 30, tzinfo=UTC),
+        "is_all_day": False,
+        "start_date": None,
+        "end_date": None,
+        "language": "en",
+        "shown_in": "en",
+        "translation": None,
+    }
+    return EventTitle(**{**values, **fields})
+
+
+def test_an_entry_links_its_escaped_title_and_gives_its_time_in_its_own_zone(app):
+    from coordinator.activities.models import Status
+    from coordinator.calendar.services import CalendarEntry
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        text = PageText()
+        event = _title()
+        link = str(text.event_link(event))
+        assert link == '<a href="/events/7" dir="auto">&lt;b&gt;Forum&lt;/b&gt;</a>'
+        cancelled = str(text.event_link(_title(status=Status.CANCELLED)))
+        assert 'class="cancelled-title"' in cancelled
+        assert '<span class="badge text-bg-secondary">Cancelled</span>' in cancelled
+        timed = str(text.event_time(CalendarEntry(event, date(2027, 4, 14))))
+        assert '<time datetime="2027-04-14T08:00:00+00:00" data-zone="Africa/Cairo">' in timed
+        assert '<abbr title="Africa/Cairo" class="zone">EET</abbr>' in timed
+        assert f"({i18n.zone_name('Africa/Cairo')})" in timed
+        continuing = str(text.event_time(CalendarEntry(event, date(2027, 4, 15), True)))
+        assert "Continues" in continuing and "<time" not in continuing
+
+
+def test_a_day_cell_marks_today_and_other_months_and_links_more_with_the_filters(app):
+    from coordinator.calendar.services import CalendarEntry
+
+    today = date(2027, 4, 14)
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        text = PageText()
+        entries = [CalendarEntry(_title(shown_in="fr"), today)]
+        cell = str(
+            text.day_cell(
+                today, entries, 4, month=4, today=today, filter_args={"partner": "medcities"}
+            )
+        )
+        assert cell.startswith('<td class="today" aria-current="date">')
+        assert "Aujourd’hui" in cell or "Aujourd'hui" in cell
+        assert cell.count('<li class="calendar-event">') == 1
+        assert 'href="/calendar/agenda?day=2027-04-14&amp;partner=medcities"' in cell
+        assert "+4" in cell and f'aria-label="{text.all_events_on(today)}"' in cell
+        empty = str(text.day_cell(date(2027, 5, 1), [], 0, month=4, today=today, filter_args={}))
+        assert empty.startswith('<td class="other-month no-events">')
+        assert "day-events" not in empty and "day-more" not in empty
