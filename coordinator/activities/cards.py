@@ -188,7 +188,7 @@ def _shown(language: str, **texts: str | None) -> ShownTranslation | None:
     return ShownTranslation(language, texts)
 
 
-def title_columns(event: Any, event_text: Any) -> tuple[Any, ...]:
+def _title_columns(event: Any, event_text: Any) -> tuple[Any, ...]:
     """The columns of an EventTitle, in its fields' order, then its shown title."""
     return (
         event.id,
@@ -211,7 +211,7 @@ def _titles_statement() -> Executable:
     event = Event.__table__.c
     event_text = EventTranslation.__table__.alias("event_text").c
     return (
-        select(*title_columns(event, event_text))
+        select(*_title_columns(event, event_text))
         .outerjoin_from(
             Event.__table__,
             event_text.event_id.table,
@@ -229,27 +229,11 @@ def load_event_titles(ids: list[int]) -> dict[int, EventTitle]:
     language = current_language()
     parameters = {"ids": sorted(set(ids)), "language": language}
     titles = {}
-    for row in db.session.execute(_titles_statement(), parameters):
-        titles[row[0]] = read_title(row, language)
+    for *columns, shown_title in db.session.execute(_titles_statement(), parameters):
+        titles[columns[0]] = EventTitle(
+            *columns, shown_in=language, translation=_shown(language, title=shown_title)
+        )
     return titles
-
-
-def join_titles(from_clause: Any, event_id: Any) -> tuple[Any, tuple[Any, ...]]:
-    """`from_clause` joined to the events whose ids `event_id` holds, with their translation in
-    the language bound as `language`; and the columns of their EventTitle (read_title)."""
-    event = Event.__table__.alias("titled").c
-    event_text = EventTranslation.__table__.alias("titled_text").c
-    joined = from_clause.join(event.id.table, event.id == event_id).outerjoin(
-        event_text.event_id.table,
-        and_(event_text.event_id == event.id, event_text.language == bindparam("language")),
-    )
-    return joined, title_columns(event, event_text)
-
-
-def read_title(columns: Any, language: str) -> EventTitle:
-    """The EventTitle of title_columns' values, read in `language`."""
-    *title, shown_title = columns
-    return EventTitle(*title, shown_in=language, translation=_shown(language, title=shown_title))
 
 
 @functools.cache
@@ -274,7 +258,7 @@ def card_rows() -> Select:
     project_text = ProjectTranslation.__table__.alias("project_text").c
     return (
         select(
-            *title_columns(event, event_text),
+            *_title_columns(event, event_text),
             event_text.summary,
             event.summary,
             event.kind,

@@ -24,14 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from coordinator.activities.cards import (
-    EventCard,
-    EventTitle,
-    join_titles,
-    load_event_cards,
-    load_event_titles,
-    read_title,
-)
+from coordinator.activities.cards import EventCard, EventTitle, load_event_cards, load_event_titles
 from coordinator.activities.filters import EventFilters
 from coordinator.activities.models import Event
 from coordinator.activities.queries import (
@@ -46,7 +39,6 @@ from coordinator.activities.queries import (
 from coordinator.db import DAY, PLAN_EACH_RUN
 from coordinator.extensions import db
 from coordinator.i18n import zone_info
-from coordinator.multilingual import current_language
 
 # Local days differ from UTC days by at most 14 hours (UTC-12 to UTC+14): widen the
 # UTC window by a day on each side, then place events by their own local dates.
@@ -253,9 +245,6 @@ class DayPlaces:
     shown: dict[date, list[tuple[int, bool]]]
     totals: dict[date, int]
     month_event_count: int
-    # The shown events' titles when the placing read them too (by id), else None: not part of
-    # what was placed (both ways of placing give equal DayPlaces).
-    titles: dict[int, EventTitle] | None = field(default=None, compare=False)
 
 
 def day_order(continues: bool, is_all_day: bool, start: datetime, event_id: int) -> tuple:
@@ -379,28 +368,19 @@ def _placed_in_sql(
         )
         .scalar_subquery()
     )
-    # The shown events' titles in the same statement (the grid's one round trip).
-    with_titles, title_columns = join_titles(placed, placed.c.id)
-    language = current_language()
     rows = db.session.execute(
-        select(placed.c.n, placed.c.continues, placed.c.total, in_month, *title_columns)
-        .select_from(with_titles)
+        select(placed.c.n, placed.c.id, placed.c.continues, placed.c.total, in_month)
         .where(placed.c.rank <= limit)
-        .order_by(placed.c.n, placed.c.rank),
-        {"language": language},
+        .order_by(placed.c.n, placed.c.rank)
     ).all()
     grid_days = [first_day + timedelta(days=n) for n in range(last_n + 1)]
     shown: dict[date, list[tuple[int, bool]]] = defaultdict(list)
     totals: dict[date, int] = {}
-    titles: dict[int, EventTitle] = {}
-    for n, day_continues, total, _, *title in rows:
-        event_id = title[0]
+    for n, event_id, day_continues, total, _ in rows:
         shown[grid_days[n]].append((event_id, day_continues))
         totals[grid_days[n]] = total
-        if event_id not in titles:
-            titles[event_id] = read_title(title, language)
     # Every row carries the month's count; no row, no event in the grid nor in the month.
-    return DayPlaces(dict(shown), totals, rows[0][3] if rows else 0, titles)
+    return DayPlaces(dict(shown), totals, rows[0][4] if rows else 0)
 
 
 def _placed_in_python(
@@ -427,10 +407,8 @@ def month_grid(
     of the others; the cost follows the number of cells, not of events."""
     first, last = weeks[0][0], weeks[-1][-1]
     places = day_places(user, filters, first, last, month, limit)
-    events = places.titles
-    if events is None:
-        ids = sorted({event_id for items in places.shown.values() for event_id, _ in items})
-        events = load_event_titles(ids)
+    ids = sorted({event_id for items in places.shown.values() for event_id, _ in items})
+    events = load_event_titles(ids)
     grid = DaySchedule()
     for day, items in places.shown.items():
         grid.entries[day] = [
