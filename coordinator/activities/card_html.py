@@ -15,10 +15,11 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup, escape
 
-from coordinator.activities.display import event_iso_start, event_when, partner_links
+from coordinator.activities.display import event_iso_start, event_when, link_html, partner_links
 from coordinator.i18n import country_name
 from coordinator.i18n import markup_gettext as _
 from coordinator.multilingual import (
+    LocalizedText,
     current_language,
     localized,
     localized_html,
@@ -34,12 +35,11 @@ def event_card(event: Any, level: int = 2, hide_project: bool = False) -> Markup
     level = int(level)
     cancelled = event.is_cancelled
     title = localized(event, "title", language)
-    border, title_class = (" border-danger", ' class="cancelled-title"') if cancelled else ("", "")
+    border = " border-danger" if cancelled else ""
     html = [
         f'<article class="card mb-3 event-card{border}" aria-labelledby="event-{event.id}-title">'
         f'\n<div class="card-body">\n<h{level} class="h5 card-title" id="event-{event.id}-title">'
-        f'\n<a href="{escape(app.url_for("activities.event", event_id=event.id))}" dir="auto"'
-        f"{title_class}>{localized_html(title, marker=False)}</a>{translation_marker(title)}\n"
+        f"\n{event_title_link(event, title)}\n"
     ]
     if cancelled:
         html.append(f'<span class="badge text-bg-danger">{_("Cancelled")}</span>')
@@ -68,7 +68,7 @@ def event_card(event: Any, level: int = 2, hide_project: bool = False) -> Markup
     html.append(f'<p class="mb-1 small">\n{_organisers(app, event, language)}')
     project = event.project
     if project is not None and project.is_published and not hide_project:
-        link = _link(
+        link = link_html(
             app.url_for("activities.project", slug=project.slug),
             project.acronym or localized_html(localized(project, "title", language), marker=False),
         )
@@ -88,10 +88,21 @@ def event_card(event: Any, level: int = 2, hide_project: bool = False) -> Markup
     return Markup("".join(html))
 
 
+def event_title_link(event: Any, title: LocalizedText) -> Markup:
+    """The event's `title` (localized) linking to its page, struck through when it is cancelled,
+    then the translation marker: a card's heading and a calendar entry both start with it."""
+    href = escape(current_app.url_for("activities.event", event_id=event.id))
+    title_class = ' class="cancelled-title"' if event.is_cancelled else ""
+    return Markup(
+        f'<a href="{href}" dir="auto"{title_class}>{localized_html(title, marker=False)}</a>'
+        f"{translation_marker(title)}"
+    )
+
+
 def _organisers(app: Any, event: Any, language: str) -> Markup:
     """ "Organised by LEAD", or "... with PARTNERS": the partners' names link to their pages."""
     lead_partner = event.lead_partner
-    lead = _link(
+    lead = link_html(
         app.url_for("partners.show", slug=lead_partner.slug),
         lead_partner.acronym
         or localized_html(localized(lead_partner, "name", language), marker=False),
@@ -104,7 +115,3 @@ def _organisers(app: Any, event: Any, language: str) -> Markup:
             partners=partner_links(co_organisers),
         )
     return _("Organised by %(lead)s", lead=lead)
-
-
-def _link(href: str, text: str | Markup) -> Markup:
-    return Markup(f'<a href="{escape(href)}" dir="auto">{escape(text)}</a>')

@@ -48,12 +48,16 @@ def list_text(items: list[str]) -> str:
     return format_list([str(item) for item in items], locale=_locale()) if items else ""
 
 
+def link_html(href: str, text: str | Markup) -> Markup:
+    """A link whose text keeps its own direction (dir="auto"), both escaped."""
+    return Markup(f'<a href="{escape(href)}" dir="auto">{escape(text)}</a>')
+
+
 def partner_links(partners) -> Markup:
     """Links to the partners' pages, listed as the page's language lists them."""
     url = current_app.url_for
     links = [
-        f'<a href="{escape(url("partners.show", slug=partner.slug))}" dir="auto">'
-        f"{escape(partner.short_name_in())}</a>"
+        link_html(url("partners.show", slug=partner.slug), partner.short_name_in())
         for partner in partners
     ]
     # Each link is escaped; format_list only adds the locale's separators.

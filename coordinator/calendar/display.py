@@ -16,8 +16,9 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from coordinator import i18n
+from coordinator.activities.card_html import event_title_link
 from coordinator.i18n import _
-from coordinator.multilingual import localized, localized_html, translation_marker
+from coordinator.multilingual import localized
 from coordinator.templating import zone_abbreviation
 
 # Bounded: 4 locales × ~1,500 days or clock times, far more than a site shows; cleared whole
@@ -99,17 +100,10 @@ class PageText:
     def event_link(self, event) -> Markup:
         """The event's title linking to its page, with the translation marker and a badge when
         it is cancelled."""
-        title = localized(event, "title")
-        cancelled = event.is_cancelled
-        href = escape(current_app.url_for("activities.event", event_id=event.id))
-        title_class = ' class="cancelled-title"' if cancelled else ""
-        link = (
-            f'<a href="{href}" dir="auto"{title_class}>'
-            f"{localized_html(title, marker=False)}</a>{translation_marker(title)}"
-        )
-        if cancelled:
-            link += f'\n<span class="badge text-bg-secondary">{self.cancelled}</span>'
-        return Markup(link)
+        link = event_title_link(event, localized(event, "title"))
+        if event.is_cancelled:
+            link += Markup(f'\n<span class="badge text-bg-secondary">{self.cancelled}</span>')
+        return link
 
     def event_time(self, entry) -> Markup:
         """The entry's time in its event's zone ("All day", "Continues" on the days after its
