@@ -8,7 +8,7 @@ wrong shape (not a slug, a NUL byte, a date outside coordinator.dates' years) is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -85,6 +85,20 @@ class EventFilters:
             text=text,
             start=_parse_date(args.get("start")),
             end=_parse_date(args.get("end")),
+        )
+
+    def key(self) -> tuple[tuple[str, Any], ...]:
+        """These filters as a hashable value, which EventFilters.from_key makes again."""
+        return tuple(
+            (item.name, tuple(value) if isinstance(value, list) else value)
+            for item in fields(self)
+            for value in [getattr(self, item.name)]
+        )
+
+    @classmethod
+    def from_key(cls, key: tuple[tuple[str, Any], ...]) -> EventFilters:
+        return cls(
+            **{name: list(value) if isinstance(value, tuple) else value for name, value in key}
         )
 
     def is_empty(self) -> bool:

@@ -236,9 +236,11 @@ def running_after(moment: Any, reach: Any = None) -> list[ColumnElement[bool]]:
     ]
 
 
-def overlapping(first: datetime, last: datetime) -> list[ColumnElement[bool]]:
-    """Events overlapping [first, last) (end_dt > first, start_dt < last), as in running_after."""
-    reach = first - timedelta(days=LONG_EVENT_DAYS)
+def overlapping(first: Any, last: Any, reach: Any = None) -> list[ColumnElement[bool]]:
+    """Events overlapping [first, last) (end_dt > first, start_dt < last), as in running_after
+    (`reach` given when `first` is a bound parameter)."""
+    if reach is None:
+        reach = first - timedelta(days=LONG_EVENT_DAYS)
     ends = Event.end_dt > first
     return [
         and_(Event.start_dt >= reach, Event.start_dt < last, ends),
@@ -440,21 +442,53 @@ class ListedEvents:
         )
 
 
-def listed_events(user, filters: EventFilters) -> ListedEvents:
-    """The published events the user may see that the filters keep. The ids of the filter's
-    partners and themes are read first (a statement each, when filtered by them): written
-    into the statements, they let each partner's and theme's events be planned for."""
-    theme_ids = None
+@dataclass(frozen=True)
+class ListedShape:
+    """All that listed_events' statements depend on, as a hashable value: whether the viewer
+    is signed in (all published_events_clause depends on), the filters, and the ids of the
+    filter's themes and partners as read for this request. A statement built from a shape
+    may be kept per process, keyed by it: building a calendar's statement and its cache key
+    cost more Python than PostgreSQL spends running it."""
+
+    signed_in: bool
+    filters: tuple[tuple[str, Any], ...]
+    theme_ids: tuple[int, ...] | None
+    partner_ids: tuple[int, ...] | None
+
+    def listed(self) -> ListedEvents:
+        """The ListedEvents of this shape (no statement run)."""
+        filters = EventFilters.from_key(self.filters)
+        base = filters.apply(
+            select(Event).where(published_events_clause_for(signed_in=self.signed_in)),
+            partners=False,
+            theme_ids=None if self.theme_ids is None else list(self.theme_ids),
+        )
+        filtered = not filters.is_empty()
+        if self.partner_ids is None:
+            return ListedEvents(base, [true()], [true()], filtered)
+        ids = list(self.partner_ids)
+        return ListedEvents(base, partner_sides(ids), partner_sides(ids, counted=True), filtered)
+
+
+def listed_shape(user, filters: EventFilters) -> ListedShape:
+    """The shape of listed_events(user, filters). The ids of the filter's partners and themes
+    are read here (a statement each, when filtered by them): written into the statements,
+    they let each partner's and theme's events be planned for."""
+    theme_ids = partner_ids = None
     if filters.themes:
-        theme_ids = list(db.session.scalars(select(Theme.id).where(Theme.slug.in_(filters.themes))))
-    base = filters.apply(
-        select(Event).where(published_events_clause(user)), partners=False, theme_ids=theme_ids
-    )
-    filtered = not filters.is_empty()
-    if not filters.partners:
-        return ListedEvents(base, [true()], [true()], filtered)
-    ids = list(db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners))))
-    return ListedEvents(base, partner_sides(ids), partner_sides(ids, counted=True), filtered)
+        theme_ids = tuple(
+            db.session.scalars(select(Theme.id).where(Theme.slug.in_(filters.themes)))
+        )
+    if filters.partners:
+        partner_ids = tuple(
+            db.session.scalars(select(Partner.id).where(Partner.slug.in_(filters.partners)))
+        )
+    return ListedShape(is_signed_in(user), filters.key(), theme_ids, partner_ids)
+
+
+def listed_events(user, filters: EventFilters) -> ListedEvents:
+    """The published events the user may see that the filters keep."""
+    return listed_shape(user, filters).listed()
 
 
 def _by_side(sides: list[ColumnElement[bool]], parts: list[ColumnElement[bool]]):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 
 from coordinator.activities.filters import EventFilters
@@ -72,3 +72,35 @@ def test_filters_narrow_events(app):
     end = (in_tunis.start_dt + timedelta(days=30)).date().isoformat()
     assert later.id not in _ids(parse(end=end))
     assert in_tunis.id in _ids(parse(end=end))
+
+
+def test_filters_make_a_key_that_makes_them_again():
+    filters = EventFilters(partners=["cmi", "uclg"], countries=["FR"], text="urban", start=None)
+    key = filters.key()
+    assert hash(key) == hash(EventFilters(**filters.__dict__).key())
+    assert EventFilters.from_key(key) == filters
+    assert key != EventFilters(partners=["uclg", "cmi"], countries=["FR"], text="urban").key()
+    assert EventFilters().key() != EventFilters(kinds=["webinar"]).key()
+
+
+def test_a_listed_shape_lists_as_listed_events_did(app):
+    """listed_events(user, filters) is its shape's listing: the same rows for each filter."""
+    from coordinator.activities.queries import listed_events, listed_shape
+
+    partner = factories.PartnerFactory()
+    led = factories.EventFactory(lead_partner=partner)
+    other = factories.EventFactory(country="TN")
+    db.session.commit()
+    for filters, expected in [
+        (EventFilters(), {led.id, other.id}),
+        (EventFilters(partners=[partner.slug]), {led.id}),
+        (EventFilters(partners=["no-such-partner"]), set()),
+        (EventFilters(countries=["TN"]), {other.id}),
+    ]:
+        shape = listed_shape(None, filters)
+        assert shape == listed_shape(None, filters) and hash(shape) == hash(
+            listed_shape(None, filters)
+        )
+        for listed in (shape.listed(), listed_events(None, filters)):
+            query = listed.base.with_only_columns(Event.id).where(or_(*listed.sides))
+            assert set(db.session.scalars(query)) == expected

@@ -199,3 +199,32 @@ def test_filters_narrow_the_counts(app):
     result = places(countries=["TN"])
     assert result.shown == {date(2026, 3, 3): [(tunis.id, False)]}
     assert result.totals == {date(2026, 3, 3): 1} and result.month_event_count == 1
+
+
+def test_one_placing_statement_per_shape_serves_every_month(app, focal_point):
+    """The statement is kept per shape (who may see what, which filters), with the dates bound:
+    the same one for any month and any dates in the filters, another for any other shape."""
+    services._placing_statement.cache_clear()
+
+    def statement(user=None, **filters):
+        return services._placing_statement(
+            services.window_shape(user, EventFilters(**filters)), 41, 3
+        )
+
+    anonymous = statement()
+    assert statement(start=date(2026, 1, 1)) is anonymous
+    assert statement(user=focal_point) is not anonymous
+    assert statement(countries=["TN"]) is not anonymous
+    assert statement(countries=["TN"]) is not statement(countries=["FR"])
+    assert statement(kinds=["webinar"]) is statement(kinds=["webinar"])
+
+
+def test_months_and_filters_in_turn_each_get_their_own_events(app):
+    """Run one after the other in one process (the kept statement bound anew each time)."""
+    march = EventFactory(country="FR", start_dt=at(2026, 3, 3, 9), end_dt=at(2026, 3, 3, 10))
+    may = EventFactory(country="TN", start_dt=at(2026, 5, 20, 9), end_dt=at(2026, 5, 20, 10))
+    for _ in range(2):
+        assert places().shown == {date(2026, 3, 3): [(march.id, False)]}
+        assert places(month=Month(2026, 5)).shown == {date(2026, 5, 20): [(may.id, False)]}
+        assert places(month=Month(2026, 5), countries=["FR"]).shown == {}
+        assert places(month=Month(2026, 5), countries=["TN"]).month_event_count == 1
