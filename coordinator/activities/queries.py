@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
     Integer,
@@ -256,23 +257,22 @@ def _seek_branch(
     key = tuple_(Event.start_dt, Event.id)
     query = base.with_only_columns(Event.start_dt, Event.id).where(part)
     if after is not None:
-        bound = tuple_(literal(after.start_dt, INSTANT), literal(after.id))
+        bound = (
+            tuple_(literal(after.start_dt, INSTANT), literal(after.id))
+            if isinstance(after, Cursor)
+            else after
+        )
         query = query.where(key < bound if descending else key > bound)
     order = (Event.start_dt.desc(), Event.id.desc()) if descending else (Event.start_dt, Event.id)
     return query.order_by(*order).limit(limit)
 
 
-def _run_branches(
-    branches: list[Select], counted: Select | None = None, plan_each_run: bool = False
-) -> tuple[list[list[tuple[datetime, int]]], int]:
-    """The rows of each branch, all read in one statement (UNION ALL, each branch planned
-    and limited on its own): one round trip whatever the number of parts and sides. With
-    `counted` (a select of one count), its value comes in the same statement (else 0).
-    `plan_each_run`: planned for its values on every run (see PLAN_EACH_RUN)."""
-    options = {PLAN_EACH_RUN: plan_each_run}
+def _branches_statement(branches: list[Select], counted: Select | None = None) -> Executable:
+    """The rows of each branch in one statement (UNION ALL, each branch planned and limited
+    on its own, its rows numbered by branch): one round trip whatever the number of parts
+    and sides. With `counted` (a select of one count), its value comes as one more row."""
     if len(branches) == 1 and counted is None:
-        rows = db.session.execute(branches[0], execution_options=options)
-        return [[tuple(row) for row in rows]], 0
+        return branches[0]
     selects = []
     for number, branch in enumerate(branches):
         rows = branch.subquery()
@@ -287,15 +287,23 @@ def _run_branches(
                 literal(-1).label("branch"),
             )
         )
-    found: list[list[tuple[datetime, int]]] = [[] for _ in branches]
+    return union_all(*selects)
+
+
+def _read_branches(
+    statement: Executable, branch_count: int, parameters: dict, plan_each_run: bool
+) -> tuple[list[list[tuple[datetime, int]]], int]:
+    """The rows of a _branches_statement by branch, and its count (else 0)."""
+    options = {PLAN_EACH_RUN: plan_each_run}
+    found: list[list[tuple[datetime, int]]] = [[] for _ in range(branch_count)]
     total = 0
-    for start_dt, number, branch in db.session.execute(
-        union_all(*selects), execution_options=options
-    ):
-        if branch < 0:
-            total = number
+    for row in db.session.execute(statement, parameters, execution_options=options):
+        if len(row) == 2:  # a single branch, read without its number
+            found[0].append((row[0], row[1]))
+        elif row[2] < 0:
+            total = row[1]
         else:
-            found[branch].append((start_dt, number))
+            found[row[2]].append((row[0], row[1]))
     return found, total
 
 
@@ -308,26 +316,13 @@ def seek_ids(
     base: Select, parts: list[ColumnElement[bool]], *, descending: bool, limit: int, after=None
 ) -> list[tuple[datetime, int]]:
     """(start_dt, id) of the first `limit` events of `base` after the cursor, in list order:
-    each part is an index range read in order and stopped at `limit`, then merged."""
-    return _seek(base, parts, descending=descending, limit=limit, after=after)[0]
-
-
-def _seek(
-    base: Select,
-    parts: list[ColumnElement[bool]],
-    *,
-    descending: bool,
-    limit: int,
-    after=None,
-    counted: Select | None = None,
-    plan_each_run: bool = False,
-) -> tuple[list[tuple[datetime, int]], int]:
-    """seek_ids, and the value of `counted` read in the same statement."""
+    each part is an index range read in order and stopped at `limit`, then merged (one
+    statement, _branches_statement)."""
     branches = [
         _seek_branch(base, part, descending=descending, limit=limit, after=after) for part in parts
     ]
-    found, total = _run_branches(branches, counted, plan_each_run)
-    return _merged(found, descending=descending, limit=limit), total
+    found, _ = _read_branches(_branches_statement(branches), len(branches), {}, False)
+    return _merged(found, descending=descending, limit=limit)
 
 
 def _count_select(base: Select, parts: list[ColumnElement[bool]]) -> Select:
@@ -348,9 +343,79 @@ def _capped(total: int) -> tuple[int, bool]:
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 
+class Moments:
+    """When a list's events run, as the kind of moments and their values: the parts of each
+    kind (MOMENT_PARTS) are built with bound parameters, so that a list's statements, built
+    once per process for each kind, serve any instant."""
+
+    def __init__(self, kind: str, **values: Any) -> None:
+        self.kind, self.values = kind, values
+
+    @classmethod
+    def upcoming(cls, now: datetime) -> Moments:
+        """Still running at `now` (running_after)."""
+        return cls("upcoming", moment=now, reach=now - timedelta(days=LONG_EVENT_DAYS))
+
+    @classmethod
+    def ended(cls, now: datetime) -> Moments:
+        return cls("ended", moment=now)
+
+    @classmethod
+    def overlapping(cls, first: datetime, last: datetime) -> Moments:
+        """Overlapping [first, last) (overlapping)."""
+        return cls(
+            "overlapping", first=first, last=last, reach=first - timedelta(days=LONG_EVENT_DAYS)
+        )
+
+
+def _moment_parts(kind: str) -> list[ColumnElement[bool]]:
+    """The parts of a kind of Moments, its values bound by name."""
+
+    def bound(name: str) -> BindParameter:
+        return bindparam(name, type_=UTCDateTime())
+
+    if kind == "upcoming":
+        return running_after(bound("moment"), bound("reach"))
+    if kind == "ended":
+        return [_ended(bound("moment"))]
+    if kind == "overlapping":
+        return overlapping(bound("first"), bound("last"), bound("reach"))
+    raise ValueError(f"no such moments: {kind}")
+
+
+@dataclass(frozen=True)
+class _SeekStatement:
+    statement: Executable
+    branch_count: int
+
+
+@functools.lru_cache(maxsize=512)
+def _seek_statement(
+    shape: ListedShape, moments: str, *, descending: bool, limit: int, cursor: bool, counted: bool
+) -> _SeekStatement:
+    """The statement of one seek of a list (as seek_ids, with the count when `counted`): the
+    first `limit` events of the shape's events in the moments, after the cursor bound as
+    `after_start` and `after_id` when `cursor`. Built once per process for each shape and
+    way of seeking: building a list's branches and their cache key cost more Python than
+    PostgreSQL spends running them."""
+    listed = shape.listed()
+    parts = _moment_parts(moments)
+    after = None
+    if cursor:
+        after = tuple_(
+            bindparam("after_start", type_=INSTANT), bindparam("after_id", type_=INTEGER)
+        )
+    branches = [
+        _seek_branch(listed.base, part, descending=descending, limit=limit, after=after)
+        for part in listed.parts(parts)
+    ]
+    count = _count_select(listed.base, _by_side(listed.counted_sides, parts)) if counted else None
+    return _SeekStatement(_branches_statement(branches, count), len(branches))
+
+
 def keyset_page(
-    base: Select,
-    parts: list[ColumnElement[bool]],
+    listed: ListedEvents,
+    moments: Moments,
     *,
     descending: bool,
     after: Cursor | None = None,
@@ -358,47 +423,46 @@ def keyset_page(
     per_page: int = PAGE_SIZE,
     load: Callable[[list[int]], list[Any]] = load_event_cards,
     counted: bool = True,
-    counted_parts: list[ColumnElement[bool]] | None = None,
-    plan_each_run: bool = False,
 ) -> KeysetPage:
     """The page after `after`, or the one before `before` (the top of the list for neither;
     a `before` that reaches the top gives the top page), its events read by `load` (their
-    cards, by default). `counted=False` skips the count;
-    `counted_parts` are the same parts as a count reads them best (partner_sides)."""
-    # The count is read in the statement of the first seek (one round trip fewer).
-    count_select = _count_select(base, counted_parts or parts) if counted else None
+    cards, by default). `counted=False` skips the count, else read, capped, in the statement
+    of the first seek (one round trip fewer), along the sides as a count reads them best
+    (partner_sides)."""
+
+    def seek(descending: bool, cursor: Cursor | None, counted: bool):
+        kept = _seek_statement(
+            listed.shape,
+            moments.kind,
+            descending=descending,
+            limit=per_page + 1,
+            cursor=cursor is not None,
+            counted=counted,
+        )
+        parameters = dict(moments.values)
+        if cursor is not None:
+            parameters.update(after_start=cursor.start_dt, after_id=cursor.id)
+        found, total = _read_branches(
+            kept.statement, kept.branch_count, parameters, listed.plan_each_run
+        )
+        return _merged(found, descending=descending, limit=per_page + 1), total
+
     count, capped = 0, False
     rows: list[tuple[datetime, int]] = []
     at_top = after is None
     if before is not None:
-        rows, total = _seek(
-            base,
-            parts,
-            descending=not descending,
-            limit=per_page + 1,
-            after=before,
-            counted=count_select,
-            plan_each_run=plan_each_run,
-        )
-        if count_select is not None:
+        rows, total = seek(not descending, before, counted)
+        if counted:
             count, capped = _capped(total)
-            count_select = None
+            counted = False
         if len(rows) > per_page:
             rows = rows[:per_page][::-1]
             page = KeysetPage([], count, capped, Cursor(*rows[-1]), Cursor(*rows[0]))
             page.items = load([number for _, number in rows])
             return page
         at_top = True
-    rows, total = _seek(
-        base,
-        parts,
-        descending=descending,
-        limit=per_page + 1,
-        after=None if at_top else after,
-        counted=count_select,
-        plan_each_run=plan_each_run,
-    )
-    if count_select is not None:
+    rows, total = seek(descending, None if at_top else after, counted)
+    if counted:
         count, capped = _capped(total)
     shown = rows[:per_page]
     page = KeysetPage(
@@ -418,6 +482,7 @@ class ListedEvents:
     same sides as a count reads them. Crossed with a list's moments or a calendar's window,
     each side and part is a range of an index."""
 
+    shape: ListedShape
     base: Select
     sides: list[ColumnElement[bool]]
     counted_sides: list[ColumnElement[bool]]
@@ -431,15 +496,9 @@ class ListedEvents:
         """Each side within each of the moments (running_after, ended, overlapping)."""
         return _by_side(self.sides, moments)
 
-    def page(self, moments: list[ColumnElement[bool]], **seek: Any) -> KeysetPage:
-        """The page of the events in `moments` (running_after, or ended) on every side."""
-        return keyset_page(
-            self.base,
-            self.parts(moments),
-            counted_parts=_by_side(self.counted_sides, moments),
-            plan_each_run=self.plan_each_run,
-            **seek,
-        )
+    def page(self, moments: Moments, **seek: Any) -> KeysetPage:
+        """The page of the events in `moments` on every side (keyset_page)."""
+        return keyset_page(self, moments, **seek)
 
 
 @dataclass(frozen=True)
@@ -465,9 +524,10 @@ class ListedShape:
         )
         filtered = not filters.is_empty()
         if self.partner_ids is None:
-            return ListedEvents(base, [true()], [true()], filtered)
+            return ListedEvents(self, base, [true()], [true()], filtered)
         ids = list(self.partner_ids)
-        return ListedEvents(base, partner_sides(ids), partner_sides(ids, counted=True), filtered)
+        sides, counted = partner_sides(ids), partner_sides(ids, counted=True)
+        return ListedEvents(self, base, sides, counted, filtered)
 
 
 def listed_shape(user, filters: EventFilters) -> ListedShape:
@@ -504,7 +564,7 @@ def upcoming_events(
 ) -> KeysetPage:
     """Published events the user may see that have not ended yet, soonest first."""
     return listed_events(user, filters).page(
-        running_after(now or utcnow()), descending=False, after=after, before=before
+        Moments.upcoming(now or utcnow()), descending=False, after=after, before=before
     )
 
 
@@ -517,7 +577,7 @@ def past_events(
 ) -> KeysetPage:
     """Published events the user may see that have ended, most recent first."""
     return listed_events(user, filters).page(
-        [_ended(now or utcnow())], descending=True, after=after, before=before
+        Moments.ended(now or utcnow()), descending=True, after=after, before=before
     )
 
 

@@ -34,6 +34,7 @@ from coordinator.activities.queries import (
     KeysetPage,
     ListedEvents,
     ListedShape,
+    Moments,
     filter_options,
     listed_shape,
     overlapping,
@@ -478,7 +479,7 @@ def agenda_page(
     """AGENDA_PAGE_SIZE events of `listed` (window_events) in [first_day, last_day], in start
     order from the cursor, placed on their local days."""
     page = listed.page(
-        _window(first_day, last_day),
+        Moments.overlapping(*_window_bounds(first_day, last_day)),
         descending=False,
         after=after,
         before=before,

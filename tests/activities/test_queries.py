@@ -170,3 +170,42 @@ def test_cursor_tokens_read_back(moment):
     cursor = Cursor(moment, 42)
     assert Cursor.parse(cursor.token) == cursor
     assert cursor.token.startswith("20270301T093000")
+
+
+def test_a_list_keeps_its_seek_statements_and_binds_each_instant(app):
+    """The list's statements are built once per shape and way of seeking (queries.
+    _seek_statement); each request binds its own instant and cursor, and reads its own rows."""
+    from coordinator.activities import queries
+    from coordinator.activities.filters import EventFilters
+
+    start = datetime(2030, 3, 1, 9, tzinfo=UTC)
+    events = [
+        factories.EventFactory(
+            start_dt=start + timedelta(days=n), end_dt=start + timedelta(days=n, hours=2)
+        )
+        for n in range(5)
+    ]
+    db.session.commit()
+    queries._seek_statement.cache_clear()
+
+    def upcoming(now, **seek):
+        return queries.upcoming_events(None, EventFilters(), now=now, **seek)
+
+    assert [e.id for e in upcoming(start - timedelta(days=1)).items] == [e.id for e in events]
+    built = queries._seek_statement.cache_info().currsize
+    # Another instant: the same statement, its own rows.
+    page = upcoming(start + timedelta(days=2, hours=1))
+    assert [e.id for e in page.items] == [e.id for e in events[2:]]
+    assert page.count == 3
+    assert queries._seek_statement.cache_info().currsize == built
+    # A cursor's value is bound too: two cursors, one statement more.
+    after_one = upcoming(start, after=Cursor.of(events[0]))
+    after_three = upcoming(start, after=Cursor.of(events[2]))
+    assert [e.id for e in after_one.items] == [e.id for e in events[1:]]
+    assert [e.id for e in after_three.items] == [e.id for e in events[3:]]
+    assert queries._seek_statement.cache_info().currsize == built + 1
+    # Another shape (filtered; signed in), its own statements.
+    queries.upcoming_events(None, EventFilters(countries=["TN"]), now=start)
+    assert queries._seek_statement.cache_info().currsize == built + 2
+    past = queries.past_events(None, EventFilters(), now=start + timedelta(days=3))
+    assert [e.id for e in past.items] == [e.id for e in events[2::-1]]
