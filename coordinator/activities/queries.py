@@ -783,10 +783,10 @@ def _project_options() -> list[LoaderOption]:
     ]
 
 
-def _load_projects(statement: Select) -> list[Project]:
-    """The projects of `statement` with what their page and cards show (_project_options),
+def _load_projects(statement: Select, parameters: dict | None = None) -> list[Project]:
+    """The projects of `statement` (with _project_options: what their page and cards show),
     and the translations of the projects, their partners and themes in one statement."""
-    projects = list(db.session.scalars(statement.options(*_project_options())).unique())
+    projects = list(db.session.scalars(statement, parameters).unique())
     owners: list[Any] = []
     for project in projects:
         owners += [project, project.lead_partner, *project.themes]
@@ -801,6 +801,7 @@ def published_projects(user) -> list[Project]:
         select(Project)
         .where(published_projects_clause(user))
         .order_by(Project.start_date.desc(), Project.title)
+        .options(*_project_options())
     )
 
 
@@ -858,5 +859,13 @@ def get_project(slug: str) -> Project | None:
     refuses NUL bytes in a query parameter, so they must not reach it)."""
     if not _SLUG.match(slug):
         return None
-    found = _load_projects(select(Project).where(Project.slug == slug))
+    found = _load_projects(_project_statement(), {"slug": slug})
     return found[0] if found else None
+
+
+@functools.cache
+def _project_statement() -> Select:
+    """The project of a slug (bound as `slug`) with what its page shows (_project_options),
+    built once: building the options and the statement's cache key cost more Python than
+    PostgreSQL spends running it."""
+    return select(Project).where(Project.slug == bindparam("slug")).options(*_project_options())

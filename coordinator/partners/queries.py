@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from coordinator.extensions import db
@@ -12,10 +14,17 @@ from coordinator.partners.models import Partner, PartnerGroup
 def partner_by_slug(slug: str, *, with_groups: bool = False) -> Partner | None:
     """The partner; `with_groups` joins its groups and translations (what its page shows)
     to the same statement rather than loading each by a statement of its own."""
-    query = select(Partner).where(Partner.slug == slug)
+    return db.session.scalars(_partner_statement(with_groups), {"slug": slug}).unique().first()
+
+
+@functools.cache
+def _partner_statement(with_groups: bool) -> Select:
+    """partner_by_slug's statement (the slug bound as `slug`), built once: on the partner's
+    page, building the options and the statement's cache key cost more than running it."""
+    query = select(Partner).where(Partner.slug == bindparam("slug"))
     if with_groups:
         query = query.options(joinedload(Partner.groups), joinedload(Partner.translations))
-    return db.session.scalars(query).unique().first()
+    return query
 
 
 def active_partners() -> list[Partner]:

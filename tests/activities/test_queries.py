@@ -209,3 +209,22 @@ def test_a_list_keeps_its_seek_statements_and_binds_each_instant(app):
     assert queries._seek_statement.cache_info().currsize == built + 2
     past = queries.past_events(None, EventFilters(), now=start + timedelta(days=3))
     assert [e.id for e in past.items] == [e.id for e in events[2::-1]]
+
+
+def test_a_project_and_a_partner_are_read_by_their_own_slug_in_turn(app, client):
+    """get_project and partner_by_slug keep one statement each and bind the slug: pages of
+    two projects and two partners, one after the other, each show their own."""
+    from coordinator.activities.queries import get_project
+    from coordinator.partners.queries import partner_by_slug
+
+    first, second = factories.ProjectFactory(), factories.ProjectFactory()
+    db.session.commit()
+    for _ in range(2):
+        for project in (first, second):
+            found = get_project(project.slug)
+            assert (found.id, found.lead_partner.id) == (project.id, project.lead_partner.id)
+            assert project.title in client.get(f"/projects/{project.slug}").get_data(as_text=True)
+            partner = project.lead_partner
+            assert partner_by_slug(partner.slug, with_groups=True).id == partner.id
+            assert partner_by_slug(partner.slug).id == partner.id
+    assert get_project("no-such-project") is None and partner_by_slug("no-such-partner") is None
