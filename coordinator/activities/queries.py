@@ -345,7 +345,7 @@ def _capped(total: int) -> tuple[int, bool]:
 
 class Moments:
     """When a list's events run, as the kind of moments and their values: the parts of each
-    kind (MOMENT_PARTS) are built with bound parameters, so that a list's statements, built
+    kind (moment_parts) are built with bound parameters, so that a list's statements, built
     once per process for each kind, serve any instant."""
 
     def __init__(self, kind: str, **values: Any) -> None:
@@ -368,7 +368,7 @@ class Moments:
         )
 
 
-def _moment_parts(kind: str) -> list[ColumnElement[bool]]:
+def moment_parts(kind: str) -> list[ColumnElement[bool]]:
     """The parts of a kind of Moments, its values bound by name."""
 
     def bound(name: str) -> BindParameter:
@@ -399,7 +399,7 @@ def _seek_statement(
     way of seeking: building a list's branches and their cache key cost more Python than
     PostgreSQL spends running them."""
     listed = shape.listed()
-    parts = _moment_parts(moments)
+    parts = moment_parts(moments)
     after = None
     if cursor:
         after = tuple_(

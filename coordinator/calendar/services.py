@@ -37,8 +37,8 @@ from coordinator.activities.queries import (
     Moments,
     filter_options,
     listed_shape,
+    moment_parts,
     overlapping,
-    running_after,
 )
 from coordinator.db import DAY, PLAN_EACH_RUN, UTCDateTime
 from coordinator.extensions import db
@@ -202,28 +202,40 @@ def agenda_opening_month(listed: ListedEvents, now: datetime) -> Month:
     """The month the agenda of `listed` (window_events) opens on: today's, unless no event is
     left in it (late in the month); then the month of the next event that has not ended yet."""
     today = now.astimezone(UTC).date()
-    # The first event not ended, read along the start index from a month back and among the
-    # few long-running ones, not from the network's first event on. Both parts are always read
-    # (the page's query count does not depend on the data).
-    # Its span only (no event object, so no translations loaded with it).
-    # Both parts in one statement (a UNION ALL of their first rows, each limited on its own).
-    query = listed.base.with_only_columns(*SPAN_COLUMNS)
-    firsts = [
-        select(*first.c)
-        for first in (
-            query.where(part, Event.end_dt > now)
-            .order_by(Event.start_dt, Event.id)
-            .limit(1)
-            .subquery()
-            for part in listed.parts(running_after(now))
-        )
-    ]
+    moments = Moments.upcoming(now)
     options = {PLAN_EACH_RUN: listed.plan_each_run}
-    found = db.session.execute(union_all(*firsts), execution_options=options).all()
+    found = db.session.execute(
+        _opening_statement(listed.shape), moments.values, execution_options=options
+    ).all()
     upcoming = min(found, key=lambda event: (event.start_dt, event.id), default=None)
     if upcoming is None:
         return Month.containing(today)
     return Month.containing(max(today, local_days(upcoming)[0]))
+
+
+@functools.lru_cache(maxsize=256)
+def _opening_statement(shape: ListedShape) -> Executable:
+    """agenda_opening_month's statement: the first event of each part of the shape's events
+    not ended at the moment (bound as Moments.upcoming's values), read along the start index
+    from a month back and among the few long-running ones, not from the network's first
+    event on. Both parts are always read (the page's query count does not depend on the
+    data), in one statement (a UNION ALL of their first rows, each limited on its own), and
+    only their spans (no event object, so no translations loaded with them). Built once per
+    process for each shape, as the lists' (queries._seek_statement)."""
+    listed = shape.listed()
+    moment = bindparam("moment", type_=UTCDateTime())
+    query = listed.base.with_only_columns(*SPAN_COLUMNS)
+    firsts = [
+        select(*first.c)
+        for first in (
+            query.where(part, Event.end_dt > moment)
+            .order_by(Event.start_dt, Event.id)
+            .limit(1)
+            .subquery()
+            for part in listed.parts(moment_parts("upcoming"))
+        )
+    ]
+    return union_all(*firsts)
 
 
 def schedule(events: list[EventCard], first_day: date, last_day: date) -> DaySchedule:

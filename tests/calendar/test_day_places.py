@@ -228,3 +228,22 @@ def test_months_and_filters_in_turn_each_get_their_own_events(app):
         assert places(month=Month(2026, 5)).shown == {date(2026, 5, 20): [(may.id, False)]}
         assert places(month=Month(2026, 5), countries=["FR"]).shown == {}
         assert places(month=Month(2026, 5), countries=["TN"]).month_event_count == 1
+
+
+def test_the_agenda_opens_on_the_next_events_month_at_each_instant_in_turn(app):
+    """agenda_opening_month keeps one statement per shape and binds the instant: asked at
+    several instants one after the other, each opens on its own month."""
+    services._opening_statement.cache_clear()
+    EventFactory(start_dt=at(2026, 3, 3, 9), end_dt=at(2026, 3, 3, 10))
+    EventFactory(start_dt=at(2026, 6, 10, 9), end_dt=at(2026, 6, 10, 10), country="TN")
+    db.session.commit()
+    listed = services.window_events(None, EventFilters())
+    tunisia = services.window_events(None, EventFilters(countries=["TN"]))
+    for _ in range(2):
+        assert services.agenda_opening_month(listed, at(2026, 3, 1)) == MARCH
+        # Late in March, nothing left: the month of the next event.
+        assert services.agenda_opening_month(listed, at(2026, 3, 20)) == Month(2026, 6)
+        assert services.agenda_opening_month(tunisia, at(2026, 3, 1)) == Month(2026, 6)
+        # Nothing left at all: today's month.
+        assert services.agenda_opening_month(listed, at(2026, 7, 1)) == Month(2026, 7)
+    assert services._opening_statement.cache_info().currsize == 2
