@@ -181,8 +181,8 @@ def task_count(user) -> int | None:
 
 def next_events(user, limit: int = 4, now: datetime | None = None) -> list[EventCard]:
     """The next published events the user may see (those under way included), soonest first.
-    Sought as the events list's first page is (running_after: along the start index from
-    LONG_EVENT_DAYS back, and among the few long-running events), never read from the
+    Sought as the events list's first page is (running_after: along the start index from a
+    day back, and among the few events lasting longer), never read from the
     network's first event on: the cost stays the same however many events have ended."""
     base = select(Event).where(published_events_clause(user))
     found = seek_ids(base, running_after(now or utcnow()), descending=False, limit=limit)

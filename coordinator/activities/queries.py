@@ -58,6 +58,7 @@ from coordinator.activities.filters import EventFilters, partner_sides
 from coordinator.activities.models import (
     LONG_EVENT_DAYS,
     LONG_RUNNING_SQL,
+    MULTI_DAY_SQL,
     Confirmation,
     Event,
     EventKind,
@@ -200,6 +201,11 @@ def long_running_clause() -> ColumnElement[bool]:
     return _LongRunning()
 
 
+def multi_day_clause() -> ColumnElement[bool]:
+    """Events lasting more than a day, spelled as ix_events_multi_day's predicate."""
+    return _MultiDay()
+
+
 class _LongRunning(ColumnElement[bool]):
     inherit_cache = True
     # No state: the same cache key every time. Without it, SQLAlchemy caches no statement
@@ -207,45 +213,73 @@ class _LongRunning(ColumnElement[bool]):
     _traverse_internals = []
     type = Boolean()
     _is_implicitly_boolean = True  # a comparison already: no "= 1" added on SQLite
+    spelled = LONG_RUNNING_SQL
+
+
+class _MultiDay(_LongRunning):
+    inherit_cache = True
+    spelled = MULTI_DAY_SQL
 
 
 @compiles(_LongRunning)
-def _long_running_sqlite(element, compiler, **kw) -> str:
-    return _qualified(LONG_RUNNING_SQL["sqlite"])
+@compiles(_MultiDay)
+def _duration_sqlite(element, compiler, **kw) -> str:
+    return _qualified(element.spelled["sqlite"])
 
 
 @compiles(_LongRunning, "postgresql")
-def _long_running_postgresql(element, compiler, **kw) -> str:
-    return _qualified(LONG_RUNNING_SQL["postgresql"])
+@compiles(_MultiDay, "postgresql")
+def _duration_postgresql(element, compiler, **kw) -> str:
+    return _qualified(element.spelled["postgresql"])
 
 
 def _qualified(predicate: str) -> str:
     return predicate.replace("end_dt", "events.end_dt").replace("start_dt", "events.start_dt")
 
 
-def running_after(moment: Any, reach: Any = None) -> list[ColumnElement[bool]]:
-    """Events still running at `moment` (end_dt >= moment), as disjoint parts that each seek
-    an index along start_dt: those that started at most LONG_EVENT_DAYS before (`reach`,
-    given when `moment` is a bound parameter), and the long-running ones that started
-    earlier."""
-    if reach is None:
-        reach = moment - timedelta(days=LONG_EVENT_DAYS)
-    ends = Event.end_dt >= moment
+def reaches(moment: datetime) -> dict[str, datetime]:
+    """How far back from `moment` running_after's and overlapping's parts seek: a day
+    (`near`) and LONG_EVENT_DAYS (`reach`)."""
+    return {"near": moment - timedelta(days=1), "reach": moment - timedelta(days=LONG_EVENT_DAYS)}
+
+
+def _started_before(moment: Any, reach: Any, near: Any) -> list[ColumnElement[bool]]:
+    """The events that may still run at `moment` having started before `near`: those of the
+    last LONG_EVENT_DAYS lasting more than a day (ix_events_multi_day), and the long-running
+    ones that started earlier (ix_events_long_running). `reach` and `near` are reaches()'s,
+    given when `moment` is a bound parameter."""
+    if reach is None or near is None:
+        reach, near = reaches(moment)["reach"], reaches(moment)["near"]
     return [
-        and_(Event.start_dt >= reach, ends),
-        and_(Event.start_dt < reach, long_running_clause(), ends),
+        and_(Event.start_dt >= reach, Event.start_dt < near, multi_day_clause()),
+        and_(Event.start_dt < reach, long_running_clause()),
     ]
 
 
-def overlapping(first: Any, last: Any, reach: Any = None) -> list[ColumnElement[bool]]:
+def running_after(moment: Any, reach: Any = None, near: Any = None) -> list[ColumnElement[bool]]:
+    """Events still running at `moment` (end_dt >= moment), as disjoint parts that each seek
+    an index along start_dt: those that started at most a day before (`near`), and the
+    longer ones that started earlier (_started_before)."""
+    if reach is None or near is None:
+        reach, near = reaches(moment)["reach"], reaches(moment)["near"]
+    ends = Event.end_dt >= moment
+    return [
+        and_(Event.start_dt >= near, ends),
+        *(and_(part, ends) for part in _started_before(moment, reach, near)),
+    ]
+
+
+def overlapping(
+    first: Any, last: Any, reach: Any = None, near: Any = None
+) -> list[ColumnElement[bool]]:
     """Events overlapping [first, last) (end_dt > first, start_dt < last), as in running_after
-    (`reach` given when `first` is a bound parameter)."""
-    if reach is None:
-        reach = first - timedelta(days=LONG_EVENT_DAYS)
+    (`reach` and `near` given when `first` is a bound parameter)."""
+    if reach is None or near is None:
+        reach, near = reaches(first)["reach"], reaches(first)["near"]
     ends = Event.end_dt > first
     return [
-        and_(Event.start_dt >= reach, Event.start_dt < last, ends),
-        and_(Event.start_dt < reach, long_running_clause(), ends),
+        and_(Event.start_dt >= near, Event.start_dt < last, ends),
+        *(and_(part, ends) for part in _started_before(first, reach, near)),
     ]
 
 
@@ -354,7 +388,7 @@ class Moments:
     @classmethod
     def upcoming(cls, now: datetime) -> Moments:
         """Still running at `now` (running_after)."""
-        return cls("upcoming", moment=now, reach=now - timedelta(days=LONG_EVENT_DAYS))
+        return cls("upcoming", moment=now, **reaches(now))
 
     @classmethod
     def ended(cls, now: datetime) -> Moments:
@@ -363,9 +397,7 @@ class Moments:
     @classmethod
     def overlapping(cls, first: datetime, last: datetime) -> Moments:
         """Overlapping [first, last) (overlapping)."""
-        return cls(
-            "overlapping", first=first, last=last, reach=first - timedelta(days=LONG_EVENT_DAYS)
-        )
+        return cls("overlapping", first=first, last=last, **reaches(first))
 
 
 def moment_parts(kind: str) -> list[ColumnElement[bool]]:
@@ -375,11 +407,11 @@ def moment_parts(kind: str) -> list[ColumnElement[bool]]:
         return bindparam(name, type_=UTCDateTime())
 
     if kind == "upcoming":
-        return running_after(bound("moment"), bound("reach"))
+        return running_after(bound("moment"), bound("reach"), bound("near"))
     if kind == "ended":
         return [_ended(bound("moment"))]
     if kind == "overlapping":
-        return overlapping(bound("first"), bound("last"), bound("reach"))
+        return overlapping(bound("first"), bound("last"), bound("reach"), bound("near"))
     raise ValueError(f"no such moments: {kind}")
 
 
@@ -690,7 +722,7 @@ def _nearest(owner: str, owner_id: int, user, now: datetime | None, limit: int) 
     parameters = {
         "owner": owner_id,
         "now": now,
-        "reach": now - timedelta(days=LONG_EVENT_DAYS),
+        **reaches(now),
         "language": language,
     }
     statement = _nearest_cards(owner, is_signed_in(user), limit)
@@ -711,11 +743,11 @@ def _nearest_cards(owner: str, signed_in: bool, limit: int) -> Executable:
     (`owner` "partner") or a project's nearest `limit` events on either side of now: the
     upcoming ones sought forward and the past ones backward along the start index, each side
     (partner_sides: led, co-organised) and part (running_after) a branch limited on its own,
-    the first `limit` of each direction kept. Bound: `owner` (the id), `now`, `reach` (now -
-    LONG_EVENT_DAYS) and `language`.
+    the first `limit` of each direction kept. Bound: `owner` (the id), `now`, `reach` and
+    `near` (reaches(now)) and `language`.
 
     Built once per process for each owner, visibility (whether the viewer is signed in, all
-    published_events_clause depends on) and limit: building a partner's six branches and
+    published_events_clause depends on) and limit: building a partner's eight branches and
     their cache key cost more Python than PostgreSQL spends running them."""
     now = bindparam("now", type_=UTCDateTime())
     owner_id = bindparam("owner", type_=Integer())
@@ -725,8 +757,9 @@ def _nearest_cards(owner: str, signed_in: bool, limit: int) -> Executable:
     else:
         sides = partner_sides([owner_id])
     reach = bindparam("reach", type_=UTCDateTime())
+    near = bindparam("near", type_=UTCDateTime())
     directions = [
-        (_by_side(sides, running_after(now, reach)), False),
+        (_by_side(sides, running_after(now, reach, near)), False),
         (_by_side(sides, [_ended(now)]), True),
     ]
     picked = []

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coordinator.activities.cards import EventCard, EventTitle, load_event_cards, load_event_titles
 from coordinator.activities.filters import EventFilters
-from coordinator.activities.models import LONG_EVENT_DAYS, Event
+from coordinator.activities.models import Event
 from coordinator.activities.queries import (
     Cursor,
     KeysetPage,
@@ -39,6 +39,7 @@ from coordinator.activities.queries import (
     listed_shape,
     moment_parts,
     overlapping,
+    reaches,
 )
 from coordinator.db import DAY, PLAN_EACH_RUN, UTCDateTime
 from coordinator.extensions import db
@@ -217,8 +218,8 @@ def agenda_opening_month(listed: ListedEvents, now: datetime) -> Month:
 def _opening_statement(shape: ListedShape) -> Executable:
     """agenda_opening_month's statement: the first event of each part of the shape's events
     not ended at the moment (bound as Moments.upcoming's values), read along the start index
-    from a month back and among the few long-running ones, not from the network's first
-    event on. Both parts are always read (the page's query count does not depend on the
+    from a day back and among the few longer ones (running_after), not from the network's
+    first event on. Every part is always read (the page's query count does not depend on the
     data), in one statement (a UNION ALL of their first rows, each limited on its own), and
     only their spans (no event object, so no translations loaded with them). Built once per
     process for each shape, as the lists' (queries._seek_statement)."""
@@ -333,7 +334,7 @@ def _placed_in_sql(
             "origin": first_day,
             "window_first": window_first,
             "window_last": window_last,
-            "window_reach": window_first - timedelta(days=LONG_EVENT_DAYS),
+            **{f"window_{name}": moment for name, moment in reaches(window_first).items()},
             "month_first_n": (month.first_day - first_day).days,
             "month_last_n": (month.last_day - first_day).days,
         },
@@ -356,9 +357,9 @@ def _placing_statement(shape: ListedShape, last_n: int, limit: int) -> Executabl
     day's count and the month's. The rows returned follow the grid's cells, not the events
     (at 50k events ~1000 touch a month's grid).
 
-    Bound: `origin` (the grid's first day), `window_first`, `window_last` and
-    `window_reach` (_window_bounds, and window_first - LONG_EVENT_DAYS), `month_first_n` and
-    `month_last_n` (the month's first and last day, in days after the origin).
+    Bound: `origin` (the grid's first day), `window_first` and `window_last`
+    (_window_bounds), `window_reach` and `window_near` (reaches(window_first)), `month_first_n`
+    and `month_last_n` (the month's first and last day, in days after the origin).
 
     Built once per process for each shape, grid length and limit: building it and its cache
     key cost 2.4 ms of Python, three times what running it costs Python."""
@@ -381,6 +382,7 @@ def _placing_statement(shape: ListedShape, last_n: int, limit: int) -> Executabl
             bindparam("window_first", type_=UTCDateTime()),
             bindparam("window_last", type_=UTCDateTime()),
             bindparam("window_reach", type_=UTCDateTime()),
+            bindparam("window_near", type_=UTCDateTime()),
         )
     )
     spans = union_all(*(columns.where(part) for part in parts)).cte("spans")

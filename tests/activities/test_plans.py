@@ -183,9 +183,11 @@ def test_the_events_list_seeks_the_start_index(postgresql, client):
     (seek,) = _seeks(plans)  # one statement, its parts the branches of a UNION ALL:
     seek, count = _seek_and_count(seek)
     assert count is not None, seek  # the count in the seek's statement
-    recent, long_running = _branches(seek)  # the running-or-future part, the long-running
+    # The part started from a day back, the longer ones of the month before, the long-running.
+    recent, multi_day, long_running = _branches(seek)
     assert "Seq Scan on events" not in seek, seek
     assert "ix_events_start_id" in recent, recent
+    assert "ix_events_multi_day" in multi_day, multi_day
     assert "ix_events_long_running" in long_running, long_running
     # The next page seeks from its cursor the same way.
     past = _plans(client, "/events/past")
@@ -195,14 +197,16 @@ def test_the_events_list_seeks_the_start_index(postgresql, client):
     ), seek
 
 
-def test_the_home_page_seeks_its_next_events_from_a_month_back(postgresql, client):
+def test_the_home_page_seeks_its_next_events_from_a_day_back(postgresql, client):
     """The home page's next events are sought as the events list's first page is: the start
-    index from LONG_EVENT_DAYS back (an index condition on start_dt), not read in start order
-    from the network's first event with every ended one filtered out."""
+    index from a day back (an index condition on start_dt), the longer events of the month
+    before and the long-running ones from their own indexes, not read in start order from the
+    network's first event with every ended one filtered out."""
     _seed()
     (seek,) = _seeks(_plans(client, "/"))
-    recent, long_running = _branches(seek)
+    recent, multi_day, long_running = _branches(seek)
     assert re.search(r"Index Cond: .*start_dt >=", recent), recent
+    assert "ix_events_multi_day" in multi_day, multi_day
     assert "ix_events_long_running" in long_running, long_running
 
 
@@ -299,8 +303,8 @@ def _sought_not_gathered(plan: str, partner_id: int) -> None:
     led = f"lead_partner_id = {partner_id})"
     for branch in _seek_branches(plan):
         assert "Limit" in branch, branch
-        if "ix_events_long_running" in branch:
-            continue  # the few long-running events, whoever leads them
+        if "ix_events_long_running" in branch or "ix_events_multi_day" in branch:
+            continue  # the few longer events, whoever leads them
         if led in branch:
             assert "Sort" not in branch and "Seq Scan" not in branch, branch
             assert re.search(r"Index Scan (Backward )?using ix_events_lead_start", branch), branch
@@ -323,7 +327,7 @@ def test_the_partner_page_seeks_its_lists_along_the_partner_indexes(postgresql, 
     (statement,) = [s for s, p in plans if "ORDER BY events.start_dt" in s]
     assert "ANY(ARRAY(" not in statement, statement  # no gathering of every event's id
     (plan,) = seeks
-    assert len(_seek_branches(plan)) == 6, plan
+    assert len(_seek_branches(plan)) == 8, plan
     _sought_not_gathered(plan, BUSY)
     assert "Index Scan Backward using ix_events_lead_start" in plan, plan  # the past, from now
     assert "ix_events_long_running" in plan, plan
@@ -340,7 +344,7 @@ def test_the_project_page_seeks_its_lists_along_the_project_index(postgresql, cl
     # Not the project's whole past: the long-running events that started earlier are few.
     assert "ix_events_long_running" in plan, plan
     branches = _seek_branches(plan)
-    assert len(branches) == 3 and all("Limit" in branch for branch in branches), plan
+    assert len(branches) == 4 and all("Limit" in branch for branch in branches), plan
 
 
 def test_the_partner_filter_seeks_the_partner_indexes(postgresql, client):
@@ -385,7 +389,8 @@ def test_the_month_grid_reads_a_window_of_the_start_index(postgresql, client):
         assert "Seq Scan on events" not in plan, f"{statement}\n{plan}"
     (window,) = [plan for statement, plan in plans if "row_number()" in statement]
     assert "Seq Scan on events" not in window, window
-    assert "ix_events_start_id" in window and "ix_events_long_running" in window, window
+    assert re.search(r"ix_events_(start_id|status_start)", window), window
+    assert "ix_events_multi_day" in window and "ix_events_long_running" in window, window
 
 
 def test_the_month_grid_and_the_list_count_read_the_covering_index_alone(postgresql, client):
@@ -451,7 +456,7 @@ def _reads_a_start_range(plan: str) -> bool:
     return bool(re.search(r"Index Cond: .*start_dt >=", plan)) or "ix_events_long_running" in plan
 
 
-def test_the_agenda_finds_its_opening_month_from_a_month_back(postgresql, client):
+def test_the_agenda_finds_its_opening_month_from_a_day_back(postgresql, client):
     _seed()
     plans = _plans(client, "/calendar/agenda")
     opening = [
@@ -463,8 +468,10 @@ def test_the_agenda_finds_its_opening_month_from_a_month_back(postgresql, client
         and "LIMIT" in statement
         and "events.timezone" in statement
     ]
-    (opening,) = opening  # both parts, one statement: each branch reads a start range
-    for branch in _branches(opening):
+    (opening,) = opening  # every part, one statement: each branch reads a start range
+    branches = _branches(opening)
+    assert len(branches) == 3, opening
+    for branch in branches:
         assert _reads_a_start_range(branch), opening
 
 

@@ -228,3 +228,47 @@ def test_a_project_and_a_partner_are_read_by_their_own_slug_in_turn(app, client)
             assert partner_by_slug(partner.slug, with_groups=True).id == partner.id
             assert partner_by_slug(partner.slug).id == partner.id
     assert get_project("no-such-project") is None and partner_by_slug("no-such-partner") is None
+
+
+def test_events_still_running_are_found_however_long_ago_they_started(app, client):
+    """running_after's parts: started within the last day (the start index), longer events of
+    the month before (ix_events_multi_day), long-running ones from earlier (ix_events_long_
+    running). Each still-running event is listed, on the calendar and on its lead partner's
+    page; each ended one is not."""
+    from coordinator.activities.filters import EventFilters
+    from coordinator.activities.queries import partner_events, upcoming_events
+    from coordinator.calendar import services
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    partner = factories.PartnerFactory()
+
+    def event(started_hours_ago: float, lasting_hours: float):
+        start = now - timedelta(hours=started_hours_ago)
+        return factories.EventFactory(
+            lead_partner=partner,
+            timezone="UTC",
+            start_dt=start,
+            end_dt=start + timedelta(hours=lasting_hours),
+        )
+
+    running = [
+        event(2, 4),  # the start index
+        event(23, 25),  # a day long, started within the day
+        event(30, 40),  # lasting more than a day, started more than a day ago
+        event(24 * 20, 24 * 25),  # twenty days ago, for twenty-five days
+        event(24 * 30, 24 * 30.5),  # just inside LONG_EVENT_DAYS
+        event(24 * 40, 24 * 50),  # long-running
+    ]
+    ended = [event(30, 20), event(24 * 20, 24 * 5), event(24 * 40, 24 * 35)]
+    db.session.commit()
+    expected = {e.id for e in running}
+    listed = {card.id for card in upcoming_events(None, EventFilters(), now=now).items}
+    assert listed == expected
+    assert {card.id for card in partner_events(None, partner, now=now).upcoming} == expected
+    month = services.Month.containing(now.date())
+    weeks = services.month_weeks(month)
+    places = services.day_places(None, EventFilters(), weeks[0][0], weeks[-1][-1], month, 10)
+    today = {event_id for event_id, _ in places.shown.get(now.date(), [])}
+    # Every running event covers today in UTC; the ended ones cover it only if they ended today.
+    assert expected <= today
+    assert not {e.id for e in ended if e.end_dt.date() < now.date()} & today
