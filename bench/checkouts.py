@@ -21,6 +21,13 @@ a count does not move with the machine's load, where times on a shared machine m
 quarter from one minute to the next. For each checkout, one process starts the app, warms every
 page and stops; others do the same and then request one page N times; the difference ÷ N is
 that page's count, printed with this checkout's ÷ the other's and each page's ÷ /healthz's.
+
+    ... bench/checkouts.py /tmp/before --events 50000 --reads
+
+counts PostgreSQL's side instead (PostgreSQL only): each page's statements, as each checkout
+sends them on a second request, run again under EXPLAIN ANALYZE; it prints the rows of events
+the plans examined (returned or dropped by a filter) and the shared buffers they touched.
+Counts, not times: the same from run to run on the same data.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,6 +94,99 @@ def counted_worker(root: str, database_url: str, folder: str, label: str, times:
     for _ in range(int(times)):
         if client.get(routes[label]).status_code != 200:
             raise RuntimeError(f"{root}: {routes[label]} did not answer 200")
+
+
+def reads_worker(root: str, database_url: str, folder: str) -> None:
+    """Print, as one JSON line, what PostgreSQL reads for each page (_plan_reads): every
+    statement of a second request of the page, run again under EXPLAIN ANALYZE with the
+    values it was sent with."""
+    sys.path[:0] = [root, f"{root}/bench"]
+    import scale
+    from sqlalchemy import event
+
+    from coordinator.extensions import db
+
+    app = scale.in_process_app(database_url, folder, page_cache=False)
+    routes = scale.pick_routes(app)
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    sent: list[tuple[str, Any]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    reads = {}
+    for label in scale.PAGES:
+        client.get(routes[label])
+        sent.clear()
+        if client.get(routes[label]).status_code != 200:
+            raise RuntimeError(f"{root}: {routes[label]} did not answer 200")
+        reads[label] = _plan_reads(engine, [s for s in sent if _READS.match(s[0])])
+    event.remove(engine, "before_cursor_execute", keep)
+    print(json.dumps(reads), flush=True)
+
+
+_READS = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+
+
+def _plan_reads(engine, statements: list[tuple[str, Any]]) -> dict[str, int]:
+    """The rows of `events` PostgreSQL examined (returned by a scan or dropped by its filter),
+    and the shared buffers it touched, over the statements' plans as run (EXPLAIN ANALYZE):
+    counts, not times, the same from one run to the next on the same data."""
+    totals = {"statements": len(statements), "event rows": 0, "buffers": 0}
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
+            (plan,) = cursor.fetchone()[0]
+            root = plan["Plan"]
+            totals["buffers"] += root.get("Shared Hit Blocks", 0) + root.get(
+                "Shared Read Blocks", 0
+            )
+            nodes = [root]
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get("Plans", [])
+                if node.get("Relation Name") == "events":
+                    examined = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                    totals["event rows"] += round(examined * node["Actual Loops"])
+        raw.rollback()
+    finally:
+        raw.close()
+    return totals
+
+
+def count_reads(checkouts: dict[str, Path], url: str, folder: str) -> None:
+    """Each page's reads in PostgreSQL under each checkout, side by side (see the module's
+    docstring)."""
+    import scale
+
+    counted = {}
+    for name, root in checkouts.items():
+        done = subprocess.run(
+            [sys.executable, __file__, "--reads-worker", str(root), url, folder],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{root}: {done.stderr[-2000:]}")
+        counted[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    print("PostgreSQL's reads per request (EXPLAIN ANALYZE of each statement of the page)")
+    print(f"{'page':14s} {'event rows examined':>28s}   {'shared buffers':>22s}   statements")
+    for label in scale.PAGES:
+        other, this = counted["other"][label], counted["this"][label]
+        rows = [other["event rows"], this["event rows"]]
+        buffers = [other["buffers"], this["buffers"]]
+        print(
+            f"{label:14s} {rows[0]:8d} → {rows[1]:6d} {rows[1] / max(rows[0], 1):6.3f}"
+            f"   {buffers[0]:6d} → {buffers[1]:5d} {buffers[1] / max(buffers[0], 1):6.3f}"
+            f"   {other['statements']} → {this['statements']}"
+        )
 
 
 INSTRUCTIONS = re.compile(r"I\s+refs:\s+([\d,]+)")
@@ -188,6 +289,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--count"]:
         counted_worker(*sys.argv[2:7])
         return
+    if sys.argv[1:2] == ["--reads-worker"]:
+        reads_worker(*sys.argv[2:5])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("other", type=Path, help="the other checkout (e.g. a git worktree)")
     parser.add_argument("--events", type=int, default=50_000)
@@ -200,6 +304,11 @@ def main() -> None:
         const=20,
         metavar="N",
         help="count instructions under valgrind instead, over N requests a page (20)",
+    )
+    parser.add_argument(
+        "--reads",
+        action="store_true",
+        help="count instead what PostgreSQL reads for each page (PostgreSQL only)",
     )
     args = parser.parse_args()
     if args.instructions and not shutil.which("valgrind"):
@@ -217,6 +326,10 @@ def main() -> None:
         if args.instructions:
             print(f"== {args.events:,} events ({engine}): this checkout against {args.other} ==")
             count_instructions(checkouts, url, folder, args.instructions)
+            return
+        if args.reads:
+            print(f"== {args.events:,} events ({engine}): this checkout against {args.other} ==")
+            count_reads(checkouts, url, folder)
             return
         workers = {name: _start(root, url, folder) for name, root in checkouts.items()}
         samples: dict[str, dict[str, list]] = {name: {} for name in workers}
