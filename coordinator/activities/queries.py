@@ -238,18 +238,15 @@ def _qualified(predicate: str) -> str:
 
 
 def reaches(moment: datetime) -> dict[str, datetime]:
-    """How far back from `moment` running_after's and overlapping's parts seek: a day
-    (`near`) and LONG_EVENT_DAYS (`reach`)."""
-    return {"near": moment - timedelta(days=1), "reach": moment - timedelta(days=LONG_EVENT_DAYS)}
+    """How far back from `moment` running_after's and overlapping's parts seek:
+    LONG_EVENT_DAYS (`reach`), then a day (`near`), in that order."""
+    return {"reach": moment - timedelta(days=LONG_EVENT_DAYS), "near": moment - timedelta(days=1)}
 
 
-def _started_before(moment: Any, reach: Any, near: Any) -> list[ColumnElement[bool]]:
-    """The events that may still run at `moment` having started before `near`: those of the
-    last LONG_EVENT_DAYS lasting more than a day (ix_events_multi_day), and the long-running
-    ones that started earlier (ix_events_long_running). `reach` and `near` are reaches()'s,
-    given when `moment` is a bound parameter."""
-    if reach is None or near is None:
-        reach, near = reaches(moment)["reach"], reaches(moment)["near"]
+def _started_before(reach: Any, near: Any) -> list[ColumnElement[bool]]:
+    """The events that may still run at a moment having started before `near` (reaches()):
+    those since `reach` lasting more than a day (ix_events_multi_day), and the long-running
+    ones that started earlier (ix_events_long_running)."""
     return [
         and_(Event.start_dt >= reach, Event.start_dt < near, multi_day_clause()),
         and_(Event.start_dt < reach, long_running_clause()),
@@ -259,13 +256,14 @@ def _started_before(moment: Any, reach: Any, near: Any) -> list[ColumnElement[bo
 def running_after(moment: Any, reach: Any = None, near: Any = None) -> list[ColumnElement[bool]]:
     """Events still running at `moment` (end_dt >= moment), as disjoint parts that each seek
     an index along start_dt: those that started at most a day before (`near`), and the
-    longer ones that started earlier (_started_before)."""
+    longer ones that started earlier (_started_before). `reach` and `near` are reaches()'s,
+    given when `moment` is a bound parameter."""
     if reach is None or near is None:
-        reach, near = reaches(moment)["reach"], reaches(moment)["near"]
+        reach, near = reaches(moment).values()
     ends = Event.end_dt >= moment
     return [
         and_(Event.start_dt >= near, ends),
-        *(and_(part, ends) for part in _started_before(moment, reach, near)),
+        *(and_(part, ends) for part in _started_before(reach, near)),
     ]
 
 
@@ -275,11 +273,11 @@ def overlapping(
     """Events overlapping [first, last) (end_dt > first, start_dt < last), as in running_after
     (`reach` and `near` given when `first` is a bound parameter)."""
     if reach is None or near is None:
-        reach, near = reaches(first)["reach"], reaches(first)["near"]
+        reach, near = reaches(first).values()
     ends = Event.end_dt > first
     return [
         and_(Event.start_dt >= near, Event.start_dt < last, ends),
-        *(and_(part, ends) for part in _started_before(first, reach, near)),
+        *(and_(part, ends) for part in _started_before(reach, near)),
     ]
 
 

@@ -39,7 +39,6 @@ from coordinator.activities.queries import (
     listed_shape,
     moment_parts,
     overlapping,
-    reaches,
 )
 from coordinator.db import DAY, PLAN_EACH_RUN, UTCDateTime
 from coordinator.extensions import db
@@ -327,14 +326,12 @@ def _placed_in_sql(
 ) -> DayPlaces:
     """place_spans done by PostgreSQL in one statement (_placing_statement)."""
     last_n = (last_day - first_day).days
-    window_first, window_last = _window_bounds(first_day, last_day)
+    window = Moments.overlapping(*_window_bounds(first_day, last_day))
     rows = db.session.execute(
         _placing_statement(window_shape(user, filters), last_n, limit),
         {
             "origin": first_day,
-            "window_first": window_first,
-            "window_last": window_last,
-            **{f"window_{name}": moment for name, moment in reaches(window_first).items()},
+            **window.values,
             "month_first_n": (month.first_day - first_day).days,
             "month_last_n": (month.last_day - first_day).days,
         },
@@ -357,9 +354,9 @@ def _placing_statement(shape: ListedShape, last_n: int, limit: int) -> Executabl
     day's count and the month's. The rows returned follow the grid's cells, not the events
     (at 50k events ~1000 touch a month's grid).
 
-    Bound: `origin` (the grid's first day), `window_first` and `window_last`
-    (_window_bounds), `window_reach` and `window_near` (reaches(window_first)), `month_first_n`
-    and `month_last_n` (the month's first and last day, in days after the origin).
+    Bound: `origin` (the grid's first day), the window (Moments.overlapping's values, of
+    _window_bounds), `month_first_n` and `month_last_n` (the month's first and last day, in
+    days after the origin).
 
     Built once per process for each shape, grid length and limit: building it and its cache
     key cost 2.4 ms of Python, three times what running it costs Python."""
@@ -377,14 +374,7 @@ def _placing_statement(shape: ListedShape, last_n: int, limit: int) -> Executabl
         (first_local - origin).label("first_n"),
         (last_local - origin).label("last_n"),
     )
-    parts = listed.parts(
-        overlapping(
-            bindparam("window_first", type_=UTCDateTime()),
-            bindparam("window_last", type_=UTCDateTime()),
-            bindparam("window_reach", type_=UTCDateTime()),
-            bindparam("window_near", type_=UTCDateTime()),
-        )
-    )
+    parts = listed.parts(moment_parts("overlapping"))
     spans = union_all(*(columns.where(part) for part in parts)).cte("spans")
     # Most events last a day: placed on it directly. The longer ones (a few) are joined to
     # the grid's days they cover, a constant series the planner knows the size of (a series
