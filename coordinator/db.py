@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -11,10 +12,25 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import Date, DateTime, Integer, MetaData, event, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    bindparam,
+    event,
+    literal_column,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -77,6 +93,76 @@ class UTCDateTime(TypeDecorator):
 INSTANT = UTCDateTime()
 INTEGER = Integer()
 DAY = Date()
+
+
+# --- statements whose text never changes -------------------------------------------------------
+# SQLAlchemy writes an IN list of bound values (`IN (__[POSTCOMPILE_ids])`) into the SQL text
+# on every run, one parameter per value: it rewrites the whole statement each time, and on
+# PostgreSQL a text that changes with the number of ids is never prepared, so it is parsed and
+# planned on every run. The two forms below keep one text per statement.
+
+
+def is_one_of(column, values) -> ColumnElement[bool]:
+    """`column IN ('a', 'b')` with the values (constants of the code: states, kinds) written
+    into the SQL, not bound: the text is final when compiled, and the planner sees the values
+    as a partial index's predicate does."""
+    return column.in_([literal_column(_sql_string(str(value))) for value in values])
+
+
+def _sql_string(value: str) -> str:
+    if not re.fullmatch(r"[a-z_]+", value):
+        raise ValueError(f"not a constant to write into SQL: {value!r}")
+    return f"'{value}'"
+
+
+class _IdList(TypeDecorator):
+    """A list of integer ids bound as one parameter: an INTEGER[] on PostgreSQL, JSON text
+    elsewhere (SQLite reads it with json_each)."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(Integer))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value, dialect):
+        ids = [int(each) for each in value]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class InBoundIds(ColumnElement[bool]):
+    """`column` is one of the ids bound as `name` (a list of integers, as one parameter):
+    `= ANY(:name)` on PostgreSQL, `IN (SELECT value FROM json_each(:name))` elsewhere."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+    type = Boolean()
+    _is_implicitly_boolean = True
+
+    def __init__(self, column, name: str) -> None:
+        self.column = column
+        self.ids = bindparam(name, type_=_IdList())
+
+
+def in_bound_ids(column, name: str) -> InBoundIds:
+    return InBoundIds(column, name)
+
+
+@compiles(InBoundIds)
+def _in_bound_ids_sql(element: InBoundIds, compiler, **kw) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT value FROM json_each({compiler.process(element.ids, **kw)}))"
+
+
+@compiles(InBoundIds, "postgresql")
+def _in_bound_ids_sql_postgresql(element: InBoundIds, compiler, **kw) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY({compiler.process(element.ids, **kw)})"
 
 
 class Base(DeclarativeBase):

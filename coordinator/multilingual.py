@@ -39,7 +39,6 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
-    bindparam,
     cast,
     event,
     inspect,
@@ -50,7 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, declared_attr, mapped_column, relationship
 
-from coordinator.db import UTCDateTime, utcnow
+from coordinator.db import UTCDateTime, in_bound_ids, utcnow
 from coordinator.extensions import db
 from coordinator.i18n import _, is_rtl, page_locale
 from coordinator.text import render_markdown
@@ -193,7 +192,7 @@ def _translations_statement(classes: tuple[type, ...]) -> tuple[Executable, tupl
                     getattr(rows, field) if field in cls.TRANSLATABLE else cast(null(), Text)
                     for field in fields
                 ),
-            ).where(owner_column.in_(bindparam(f"ids_{kind}", expanding=True)))
+            ).where(in_bound_ids(owner_column, f"ids_{kind}"))
         )
     statement = branches[0] if len(branches) == 1 else union_all(*branches)
     return statement, fields

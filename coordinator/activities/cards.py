@@ -35,6 +35,7 @@ from coordinator.activities.models import (
     Visibility,
     event_themes,
 )
+from coordinator.db import in_bound_ids
 from coordinator.extensions import db
 from coordinator.multilingual import ShownTranslation, current_language, localized
 from coordinator.partners.models import Partner, PartnerTranslation
@@ -217,7 +218,7 @@ def _titles_statement() -> Executable:
             event_text.event_id.table,
             and_(event_text.event_id == event.id, event_text.language == bindparam("language")),
         )
-        .where(event.id.in_(bindparam("ids", expanding=True)))
+        .where(in_bound_ids(event.id, "ids"))
     )
 
 
@@ -242,7 +243,7 @@ def _cards_statement() -> Executable:
     the tables' columns: plain rows, without the ORM's compile and loading steps. Built once,
     as _links_statement(): building a statement and its cache key costs more Python than
     running it."""
-    return card_rows().where(Event.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    return card_rows().where(in_bound_ids(Event.__table__.c.id, "ids"))
 
 
 def card_rows() -> Select:
@@ -295,7 +296,6 @@ def card_rows() -> Select:
 def _links_statement() -> Executable:
     """The confirmed co-organisers and the themes of the events `ids`, in the `language`
     (both bound)."""
-    ids = bindparam("ids", expanding=True)
     language = bindparam("language")
     link = EventPartner.__table__.c
     partner = Partner.__table__.c
@@ -320,7 +320,7 @@ def _links_statement() -> Executable:
             partner_text.partner_id.table,
             and_(partner_text.partner_id == partner.id, partner_text.language == language),
         )
-        .where(link.event_id.in_(ids), link.confirmation == Confirmation.CONFIRMED)
+        .where(in_bound_ids(link.event_id, "ids"), link.confirmation == Confirmation.CONFIRMED)
     )
     themes = (
         select(
@@ -339,7 +339,7 @@ def _links_statement() -> Executable:
             theme_text.theme_id.table,
             and_(theme_text.theme_id == theme.id, theme_text.language == language),
         )
-        .where(tagged.event_id.in_(ids))
+        .where(in_bound_ids(tagged.event_id, "ids"))
     )
     # Co-organisers in their ids' order and themes by name, as Event's relationships order
     # them (the database's collation sorts the names).

@@ -13,6 +13,7 @@ from coordinator.activities.models import (
     Status,
     Visibility,
 )
+from coordinator.db import is_one_of
 from coordinator.roles import is_focal_point, is_staff
 from coordinator.roles import is_lead_focal_point as _is_lead_focal_point
 from coordinator.roles import is_signed_in as _is_signed_in
@@ -27,7 +28,7 @@ def published_events_clause(user) -> ColumnElement[bool]:
 def published_events_clause_for(*, signed_in: bool) -> ColumnElement[bool]:
     """published_events_clause for any user who is signed in, or not: all the rule depends
     on, for statements built once per process."""
-    clause = Event.status.in_(PUBLISHED_STATES)
+    clause = is_one_of(Event.status, PUBLISHED_STATES)
     if not signed_in:
         clause = and_(clause, Event.visibility == Visibility.PUBLIC)
     return clause
@@ -39,7 +40,7 @@ def public_events_clause() -> ColumnElement[bool]:
 
 
 def published_projects_clause(user=None) -> ColumnElement[bool]:
-    return Project.status.in_(PUBLISHED_STATES)
+    return is_one_of(Project.status, PUBLISHED_STATES)
 
 
 def can_view_published_event(user, event: Event) -> bool:
