@@ -238,6 +238,22 @@ def _writes(statement: str) -> bool:
     return not _READING.match(statement) or bool(_WRITING.search(statement))
 
 
+# psycopg converts a statement's placeholders (%(name)s to $1) once per text and keeps the
+# result, but only for texts of up to 4,096 characters: it expects longer ones to be an ORM's
+# one-off INSERTs. Ours are built once per process and repeat (db.is_one_of, in_bound_ids), and
+# the longest are the busiest (a partner's page seeks eight branches in 6,000 characters):
+# converted again on every run, they cost a twentieth of the page's Python. Its cache keeps 128
+# texts, so the longer cap holds at most 2 MB.
+try:
+    from psycopg import _queries as _psycopg_queries
+except ImportError:  # a psycopg laid out otherwise keeps its own cap
+    _psycopg_queries = None
+if getattr(_psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", None) is not None:
+    _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, 16_384
+    )
+
+
 # A statement whose best plan depends on its values (how many events of a country, a kind, a
 # partner lie past a moment) runs with this execution option set: it is sent unprepared, so
 # PostgreSQL plans it for its values on every run. Prepared, it was planned once for any value

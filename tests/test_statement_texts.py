@@ -63,3 +63,15 @@ def test_the_card_statements_are_prepared_whatever_the_number_of_ids(app, app_co
         with served.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_long_statements_are_converted_once(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's conversion of placeholders (CI's PostgreSQL stage runs this)")
+    from psycopg import _queries
+
+    long_statement = text("SELECT :value AS value /* " + "x" * 6_000 + " */")
+    for _ in range(2):
+        before = _queries._query2pg.cache_info().hits
+        assert db.session.execute(long_statement, {"value": 1}).scalar() == 1
+    assert _queries._query2pg.cache_info().hits == before + 1
