@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import ColumnElement, and_
 
 from coordinator.activities.models import (
@@ -25,9 +27,11 @@ def published_events_clause(user) -> ColumnElement[bool]:
     return published_events_clause_for(signed_in=_is_signed_in(user))
 
 
+@functools.cache
 def published_events_clause_for(*, signed_in: bool) -> ColumnElement[bool]:
     """published_events_clause for any user who is signed in, or not: all the rule depends
-    on, for statements built once per process."""
+    on, for statements built once per process. Built once for each (a clause is immutable):
+    every list builds its filters on it for each request."""
     clause = is_one_of(Event.status, PUBLISHED_STATES)
     if not signed_in:
         clause = and_(clause, Event.visibility == Visibility.PUBLIC)
