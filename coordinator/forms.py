@@ -6,7 +6,6 @@ import re
 import unicodedata
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import unset_value
@@ -14,6 +13,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextArea
 
 from coordinator.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import current_language, language_name, offered_languages
 
 # C0 and C1 controls and NUL; PostgreSQL refuses NUL outright and the others

@@ -20,7 +20,7 @@ from babel import units as babel_units
 from babel.core import get_global
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_babel import Babel, LazyString, get_locale, get_translations, refresh
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -118,6 +118,13 @@ def gettext(string: str, /, **variables: Any) -> str:
 
 
 _ = gettext
+
+
+def lazy_gettext(string: str, /, **variables: Any) -> LazyString:
+    """Flask-Babel's lazy_gettext, read from the page's catalogue (gettext above) each time it
+    is shown: kinds, states and form labels are shown on every card and list, and Flask-Babel's
+    finds the catalogue anew each time."""
+    return LazyString(gettext, string, **variables)
 
 
 def _locale() -> Locale:

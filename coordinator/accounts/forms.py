@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coordinator.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from coordinator.forms import BaseForm
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.redirects import is_safe_next
 
 _NAME = [DataRequired(), Length(max=200)]

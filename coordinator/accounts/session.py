@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request, request_started, session
-from flask_babel import lazy_gettext as _l
 from flask_login.config import COOKIE_NAME
 
 from coordinator.extensions import db, login_manager
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.tokens import same_token
 
 

@@ -10,7 +10,6 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -31,6 +30,7 @@ from coordinator.forms import (
     supported_date,
 )
 from coordinator.i18n import country_choices, grouped_zone_choices, is_country_code
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import language_name, localized_text
 from coordinator.times import (
     LocalTimeError,

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import LazyString, pgettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     DDL,
     JSON,
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import TranslatableMixin, TranslationMixin
 
 if TYPE_CHECKING:

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from coordinator import i18n
 from coordinator.activities.models import EventKind, Project, Theme
 from coordinator.activities.translations import translation_field_label
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordinator.activities import bp, proposals, services
@@ -46,6 +45,7 @@ from coordinator.activities.workflow import (
 )
 from coordinator.db import utcnow
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import language_name
 from coordinator.partners.models import Partner
 from coordinator.slugs import is_slug

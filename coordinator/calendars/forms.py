@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from coordinator.activities.models import EventKind, Visibility
 from coordinator.forms import BaseForm
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.multilingual import localized_text
 
 

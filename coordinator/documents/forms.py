@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from coordinator.documents.models import DEFAULT_VISIBILITY, DocumentVisibility
 from coordinator.forms import BaseForm
+from coordinator.i18n import lazy_gettext as _l
 
 # Labels are lazy strings: each page shows them in its own language.
 VISIBILITY_CHOICES = [(v.value, v.label) for v in DocumentVisibility]

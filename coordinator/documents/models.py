@@ -6,7 +6,6 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from coordinator.accounts.models import User

@@ -16,9 +16,9 @@ from typing import BinaryIO
 
 import magic
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from coordinator.errors import DomainError
+from coordinator.i18n import lazy_gettext as _l
 
 MAX_FILENAME_LENGTH = 255
 # Zip-based formats (OOXML, OpenDocument): generous for real documents, fatal for bombs.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from coordinator.forms import BaseForm
+from coordinator.i18n import lazy_gettext as _l
 
 
 class FeedTokenForm(BaseForm):

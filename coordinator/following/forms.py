@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, RadioField, SelectField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -12,6 +11,7 @@ from coordinator.accounts.notices import Delivery, NoticeKind
 from coordinator.following.models import Period
 from coordinator.following.queries import active_partner_choices, active_theme_choices
 from coordinator.forms import BaseForm, MultiCheckboxField
+from coordinator.i18n import lazy_gettext as _l
 
 NO_DIGEST = "none"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coordinator.db import UTCDateTime, utcnow
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 
 
 def _enum(cls, length: int = 16) -> Enum:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms.validators import InputRequired, ValidationError
 
 from coordinator.forms import BaseForm, supported_date
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.insight.reports import MAX_PERIOD_DAYS
 
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from coordinator.extensions import db
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.mail import (
     MailStatus,
     OutgoingMessage,

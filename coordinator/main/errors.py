@@ -9,7 +9,6 @@ import psycopg
 from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -17,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from coordinator import problems
 from coordinator.errors import DomainError
 from coordinator.extensions import db, login_manager
+from coordinator.i18n import lazy_gettext as _l
 
 # Lazy: each page is written in the language of the request that failed.
 MESSAGES = {

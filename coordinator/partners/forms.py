@@ -6,7 +6,6 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -17,6 +16,7 @@ from coordinator.forms import (
     TranslationsField,
 )
 from coordinator.i18n import collation_key, country_codes, zone_choices
+from coordinator.i18n import lazy_gettext as _l
 from coordinator.times import offered_zones
 
 

@@ -48,3 +48,29 @@ def test_markup_gettext_is_what_a_template_writes(app, language):
         assert isinstance(made, Markup)
         assert str(made) == written
         assert "&lt;script&gt;" in written and '<a href="/partners/mc">MC</a>' in written
+
+
+def test_lazy_labels_are_read_from_the_page_catalogue_when_shown(app):
+    from coordinator.activities.models import EventKind
+    from coordinator.i18n import lazy_gettext
+
+    label = EventKind.WORKSHOP.label
+    with app.test_request_context("/"), force_locale("fr"):
+        assert str(label) == "Atelier"
+        with force_locale("es"):
+            assert str(label) == flask_babel.gettext("Workshop")
+        assert label.__html__() == "Atelier"
+        assert str(lazy_gettext("Organised by %(lead)s", lead="MC")) == flask_babel.gettext(
+            "Organised by %(lead)s", lead="MC"
+        )
+    # Each model module's labels come from coordinator.i18n.lazy_gettext, not Flask-Babel's.
+    calls = []
+    with app.test_request_context("/"), force_locale("fr"):
+        original = flask_babel.Domain.get_translations
+        flask_babel.Domain.get_translations = lambda self: calls.append(1) or original(self)
+        try:
+            for _ in range(5):
+                str(EventKind.CONFERENCE.label)
+        finally:
+            flask_babel.Domain.get_translations = original
+    assert len(calls) <= 1
