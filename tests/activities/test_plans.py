@@ -56,9 +56,12 @@ def _seed() -> None:
         # on a real network. With the same rows in both, the planner's choice between them for
         # the long-running part is a tie, and it broke the other way on another machine.
         lasting = rnd.random()
-        days = (
-            rnd.randint(40, 200) if lasting < 0.01 else rnd.randint(2, 20) if lasting < 0.06 else 0
-        )
+        if lasting < 0.01:
+            days = rnd.randint(40, 200)
+        elif lasting < 0.06:
+            days = rnd.randint(2, 20)
+        else:
+            days = 0
         length = timedelta(days=days, hours=2)
         status = rnd.choice(["approved"] * 8 + ["cancelled", "draft"])
         published = status != "draft"
